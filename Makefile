@@ -1,0 +1,42 @@
+# chainstore: one entry point for every chore. `make run` and `make test` work on a fresh
+# machine with Python 3.11+ and make: they create the environment first.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVICES := inventory orders logistics gateway
+GEN := libs/src/chainstore
+
+.PHONY: setup run test test-unit lint proto proto-check clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock libs/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e libs $(foreach s,$(SERVICES),-e services/$(s))
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/python -m chainkit.devstack
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup proto-check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Generated Python lives in libs/src/chainstore; never edit it by hand.
+proto: setup
+	rm -rf $(GEN)
+	$(BIN)/python -m chainkit.protogen protos $(GEN)
+
+proto-check: setup
+	$(BIN)/python -m chainkit.protogen --check protos $(GEN)
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""chainkit: the plumbing every chainstore service shares, and nothing else."""

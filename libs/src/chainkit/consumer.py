@@ -1,0 +1,127 @@
+"""A durable JetStream pull consumer that handles each event exactly once in effect.
+
+Ack only after the handler's transaction commits; the handled event id is written in that
+same transaction (`SqlUnitOfWork.handles`), so a redelivery after a crash, a lost ack or a
+second replica is recognised and skipped. Transient failures are nak'ed with a growing
+delay; an event that keeps failing, or that a handler refuses, is terminated and logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Generic, TypeVar
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from chainkit import events
+from chainkit.errors import DomainError, Retryable, Unavailable
+from chainkit.logging import correlation_id
+from chainkit.nats import MAX_DELIVER, ensure_consumer
+from chainkit.uow import InboxMessage, SqlUnitOfWork
+from chainstore.common.v1.common_pb2 import EventEnvelope
+
+log = logging.getLogger(__name__)
+
+U = TypeVar("U", bound=SqlUnitOfWork)
+EventHandler = Callable[[U, EventEnvelope], Awaitable[None]]
+
+
+class EventConsumer(Generic[U]):
+    def __init__(
+        self,
+        js: JetStreamContext,
+        *,
+        stream: str,
+        durable: str,
+        handlers: Mapping[str, EventHandler[U]],
+        uow_factory: Callable[[], U],
+        sessions: async_sessionmaker[AsyncSession],
+        batch: int = 50,
+    ) -> None:
+        self._js = js
+        self._stream = stream
+        self._durable = durable
+        self._handlers = handlers
+        self._uow_factory = uow_factory
+        self._sessions = sessions
+        self._batch = batch
+
+    async def run(self) -> None:
+        subjects = [events.subject_for(t) for t in self._handlers]
+        await ensure_consumer(self._js, self._stream, self._durable, subjects)
+        sub = await self._js.pull_subscribe_bind(self._durable, self._stream)
+        while True:
+            try:
+                msgs = await sub.fetch(self._batch, timeout=1.0)
+            except NatsTimeout:
+                continue  # idle
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("fetch failed; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+                continue
+            for msg in msgs:
+                await self.handle(msg)
+
+    async def handle(self, msg: Msg) -> None:
+        try:
+            env = events.parse(msg.data)
+        except Exception:
+            log.error("poison message terminated: unparsable envelope on %s", msg.subject)
+            await msg.term()
+            return
+        token = correlation_id.set(env.correlation_id)
+        try:
+            await self._handle_envelope(msg, env)
+        finally:
+            correlation_id.reset(token)
+
+    async def _handle_envelope(self, msg: Msg, env: EventEnvelope) -> None:
+        handler = self._handlers.get(env.type)
+        if handler is None or await self._already_handled(env.event_id):
+            await msg.ack()
+            return
+        try:
+            uow = self._uow_factory()
+            uow.handles(self._durable, env.event_id)
+            await handler(uow, env)
+        except (Retryable, Unavailable) as e:
+            await self._retry_or_give_up(msg, env, e)
+        except DomainError as e:
+            log.error(
+                "event refused by handler, terminated",
+                extra={"fields": {"event_id": env.event_id, "type": env.type, "error": str(e)}},
+            )
+            await msg.term()
+        except Exception as e:
+            await self._retry_or_give_up(msg, env, e)
+        else:
+            await msg.ack()
+
+    async def _retry_or_give_up(self, msg: Msg, env: EventEnvelope, error: Exception) -> None:
+        attempt = msg.metadata.num_delivered
+        fields = {"event_id": env.event_id, "type": env.type, "attempt": attempt}
+        if attempt >= MAX_DELIVER:
+            log.error("event failed %d times, terminated", attempt, extra={"fields": fields})
+            await msg.term()
+            return
+        log.warning("event failed, will retry: %s", error, extra={"fields": fields})
+        await msg.nak(delay=min(0.5 * 2**attempt, 30.0))
+
+    async def _already_handled(self, event_id: str) -> bool:
+        async with self._sessions() as session:
+            found = await session.execute(
+                select(col(InboxMessage.event_id)).where(
+                    col(InboxMessage.consumer) == self._durable,
+                    col(InboxMessage.event_id) == event_id,
+                )
+            )
+            return found.first() is not None

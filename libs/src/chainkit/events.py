@@ -1,0 +1,75 @@
+"""Event envelopes and subjects (design.md §3): `chainstore.<service>.<event>`."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TypeVar
+
+from google.protobuf import any_pb2, timestamp_pb2
+from google.protobuf.message import Message
+
+from chainkit.logging import current_correlation_id
+from chainstore.common.v1.common_pb2 import EventEnvelope
+
+M = TypeVar("M", bound=Message)
+
+STREAMS: dict[str, str] = {
+    "ORDERS": "chainstore.orders.>",
+    "INVENTORY": "chainstore.inventory.>",
+    "LOGISTICS": "chainstore.logistics.>",
+}
+
+
+def subject_for(event_type: str) -> str:
+    """`orders.paid` → `chainstore.orders.paid`."""
+    return f"chainstore.{event_type}"
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    event_id: str
+    subject: str
+    data: bytes
+
+
+def envelope(
+    event_type: str,
+    payload: Message,
+    *,
+    source: str,
+    store_id: str = "",
+    causation_id: str = "",
+    event_id: str | None = None,
+) -> OutgoingEvent:
+    """Wrap a payload for publishing; the correlation id is the one in force."""
+    occurred_at = timestamp_pb2.Timestamp()
+    occurred_at.GetCurrentTime()
+    packed = any_pb2.Any()
+    packed.Pack(payload)
+    env = EventEnvelope(
+        event_id=event_id or str(uuid.uuid4()),
+        type=event_type,
+        occurred_at=occurred_at,
+        source=source,
+        correlation_id=current_correlation_id(),
+        causation_id=causation_id,
+        store_id=store_id,
+        payload=packed,
+    )
+    return OutgoingEvent(env.event_id, subject_for(event_type), env.SerializeToString())
+
+
+def parse(data: bytes) -> EventEnvelope:
+    env = EventEnvelope()
+    env.ParseFromString(data)
+    if not env.event_id or not env.type:
+        raise ValueError("envelope without event_id or type")
+    return env
+
+
+def unpack(env: EventEnvelope, cls: type[M]) -> M:
+    msg = cls()
+    if not env.payload.Unpack(msg):
+        raise ValueError(f"{env.type}: payload is {env.payload.type_url}, not {cls.__name__}")
+    return msg

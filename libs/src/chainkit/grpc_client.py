@@ -1,0 +1,51 @@
+"""gRPC aio client plumbing: channels, correlation id propagation, status details."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.message import Message
+from google.rpc import status_pb2
+
+from chainkit.grpc_server import CORRELATION_HEADER, STATUS_DETAILS_KEY
+from chainkit.logging import current_correlation_id
+
+M = TypeVar("M", bound=Message)
+
+
+class _CorrelationInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    async def intercept_unary_unary(
+        self, continuation: Callable[..., Any], client_call_details: Any, request: Any
+    ) -> Any:
+        metadata = list(client_call_details.metadata or [])
+        metadata.append((CORRELATION_HEADER, current_correlation_id()))
+        details = client_call_details._replace(metadata=metadata)
+        return await continuation(details, request)
+
+
+def open_channel(address: str) -> grpc.aio.Channel:
+    """A channel that forwards the correlation id in force on every call.
+
+    Deadlines are passed per call (`timeout=`): service-config deadlines fire early in
+    Python (grpc/grpc#34547).
+    """
+    return grpc.aio.insecure_channel(
+        address,
+        interceptors=[_CorrelationInterceptor()],
+        options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)],
+    )
+
+
+def status_detail(error: grpc.aio.AioRpcError, cls: type[M]) -> M | None:
+    """The first status detail of type `cls` a server attached to an error, if any."""
+    for key, value in error.trailing_metadata() or ():
+        if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
+            status = status_pb2.Status.FromString(value)
+            for item in status.details:
+                if item.Is(cls.DESCRIPTOR):
+                    found = cls()
+                    item.Unpack(found)
+                    return found
+    return None

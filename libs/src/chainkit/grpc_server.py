@@ -1,0 +1,165 @@
+"""gRPC aio server bootstrap: health, reflection, correlation ids, error mapping, shutdown.
+
+Domain errors are mapped to status codes here and only here. A service that has richer
+facts to return (e.g. available stock) passes `details_for`, which turns an error's
+`details` into protobuf messages sent as `google.rpc.Status` details.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import grpc
+import prometheus_client
+from google.protobuf import any_pb2
+from google.protobuf.message import Message
+from google.rpc import status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from chainkit.errors import DomainError, InvalidArgument
+from chainkit.logging import correlation_id
+from chainstore.common.v1.common_pb2 import BadRequest, FieldViolation
+
+log = logging.getLogger(__name__)
+
+RPC_SECONDS = prometheus_client.Histogram(
+    "grpc_server_handling_seconds", "Time to answer a unary RPC", ["method", "code"]
+)
+
+STATUS_FOR_KIND: dict[str, grpc.StatusCode] = {
+    "not_found": grpc.StatusCode.NOT_FOUND,
+    "invalid_argument": grpc.StatusCode.INVALID_ARGUMENT,
+    "already_exists": grpc.StatusCode.ALREADY_EXISTS,
+    "failed_precondition": grpc.StatusCode.FAILED_PRECONDITION,
+    "aborted": grpc.StatusCode.ABORTED,
+    "unauthenticated": grpc.StatusCode.UNAUTHENTICATED,
+    "permission_denied": grpc.StatusCode.PERMISSION_DENIED,
+    "unavailable": grpc.StatusCode.UNAVAILABLE,
+}
+CORRELATION_HEADER = "x-correlation-id"
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
+
+DetailsFor = Callable[[DomainError], Iterable[Message]]
+Register = Callable[[grpc.aio.Server], None]
+
+
+def _default_details(error: DomainError) -> Iterable[Message]:
+    if isinstance(error, InvalidArgument) and error.errors:
+        yield BadRequest(
+            violations=[FieldViolation(field=e.field, message=e.message) for e in error.errors]
+        )
+
+
+class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Binds the caller's correlation id and maps domain errors to statuses."""
+
+    def __init__(self, details_for: DetailsFor) -> None:
+        self._details_for = details_for
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+        details_for = self._details_for
+        method = call_details.method
+
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            cid = dict(context.invocation_metadata() or ()).get(CORRELATION_HEADER, "")
+            token = correlation_id.set(cid)
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                return await inner(request, context)
+            except DomainError as e:
+                code = STATUS_FOR_KIND.get(e.kind, grpc.StatusCode.FAILED_PRECONDITION)
+                await context.abort(code, e.message, _status_trailer(code, e, details_for))
+            except (asyncio.CancelledError, grpc.aio.AbortError):
+                raise
+            except Exception:
+                code = grpc.StatusCode.INTERNAL
+                log.exception("unhandled error in %s", method)
+                await context.abort(code, "internal error")
+            finally:
+                RPC_SECONDS.labels(method, code.name).observe(time.perf_counter() - started)
+                correlation_id.reset(token)
+
+        return grpc.unary_unary_rpc_method_handler(
+            wrapped,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+def _status_trailer(
+    code: grpc.StatusCode, error: DomainError, details_for: DetailsFor
+) -> tuple[tuple[str, bytes], ...]:
+    packed = []
+    for message in [*_default_details(error), *details_for(error)]:
+        item = any_pb2.Any()
+        item.Pack(message)
+        packed.append(item)
+    if not packed:
+        return ()
+    status = status_pb2.Status(code=code.value[0], message=error.message, details=packed)
+    return ((STATUS_DETAILS_KEY, status.SerializeToString()),)
+
+
+async def create_server(
+    registrations: Iterable[Register],
+    service_names: Iterable[str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    details_for: DetailsFor = lambda _e: (),
+) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
+    """Build and start a server; port 0 binds a free port (returned), for tests."""
+    server = grpc.aio.server(
+        interceptors=[_Interceptor(details_for)],
+        options=[("grpc.so_reuseport", 0)],
+    )
+    for register in registrations:
+        register(server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = list(service_names)
+    reflection.enable_server_reflection(
+        [*names, reflection.SERVICE_NAME, health.SERVICE_NAME], server
+    )
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise RuntimeError(f"cannot bind gRPC port {host}:{port}")
+    await server.start()
+    for name in ["", *names]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return server, bound, health_servicer
+
+
+async def serve_until_signalled(
+    server: grpc.aio.Server,
+    health_servicer: health.aio.HealthServicer,
+    *,
+    grace_s: float,
+    on_stop: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Run until SIGTERM/SIGINT, then stop taking calls and give in-flight ones `grace_s`."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(grace_s)
+    if on_stop is not None:
+        await on_stop()

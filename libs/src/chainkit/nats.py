@@ -1,0 +1,75 @@
+"""NATS JetStream: connection, stream provisioning and durable consumer provisioning."""
+
+from __future__ import annotations
+
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+from chainkit.events import STREAMS
+
+log = logging.getLogger(__name__)
+
+# How long the stream remembers a Nats-Msg-Id: a relay that crashed between publish and
+# mark-sent republishes well within this window.
+DUPLICATE_WINDOW_S = 120.0
+ACK_WAIT_S = 30.0
+MAX_DELIVER = 8
+
+
+async def connect(url: str, name: str) -> Client:
+    async def on_error(e: Exception) -> None:
+        log.warning("nats error: %s", e)
+
+    return await nats.connect(
+        url,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        error_cb=on_error,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, name: str) -> None:
+    """Create or update one of chainstore's streams (idempotent; any service may call it)."""
+    config = StreamConfig(
+        name=name,
+        subjects=[STREAMS[name]],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_S,
+        max_age=7 * 24 * 3600.0,
+    )
+    try:
+        await js.stream_info(name)
+        await js.update_stream(config)
+    except NotFoundError:
+        await js.add_stream(config)
+
+
+async def ensure_consumer(
+    js: JetStreamContext, stream: str, durable: str, subjects: list[str]
+) -> None:
+    """A durable pull consumer: explicit acks, bounded redelivery with backoff."""
+    await ensure_stream(js, stream)
+    config = ConsumerConfig(
+        durable_name=durable,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=ACK_WAIT_S,
+        max_deliver=MAX_DELIVER,
+        filter_subjects=subjects,
+        max_ack_pending=1000,
+    )
+    await js.add_consumer(stream, config)

@@ -1,0 +1,105 @@
+"""Transactional outbox: events are rows written with the state change, then relayed.
+
+`OutboxMessage` rows are added in the same transaction as the change they describe, so
+no event exists for a rolled-back change and none is lost when the process or NATS dies.
+`OutboxRelay` publishes unsent rows in order with `Nats-Msg-Id = event_id`; the stream's
+duplicate window drops the copy a crash between publish and mark-sent would send again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from nats.js import JetStreamContext
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import Field, SQLModel, col, select
+
+from chainkit.events import OutgoingEvent
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, unique=True)
+    subject: str = Field(max_length=200)
+    data: bytes
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None, index=True)
+
+
+def add_to_outbox(session: AsyncSession, event: OutgoingEvent) -> None:
+    session.add(OutboxMessage(event_id=event.event_id, subject=event.subject, data=event.data))
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        js: JetStreamContext,
+        *,
+        poll_interval: float = 0.5,
+        batch: int = 200,
+    ) -> None:
+        self._sessions = sessions
+        self._js = js
+        self._poll = poll_interval
+        self._batch = batch
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Called after a commit that wrote events: publish now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                sent = await self.publish_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # NATS down or DB busy: the rows wait, we retry
+                log.warning("outbox relay failed; retrying", exc_info=True)
+                sent = 0
+            if sent >= self._batch:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows, oldest first; returns how many were sent."""
+        async with self._sessions() as session:
+            result = await session.execute(
+                select(OutboxMessage)
+                .where(col(OutboxMessage.sent_at).is_(None))
+                .order_by(col(OutboxMessage.id))
+                .limit(self._batch)
+            )
+            rows = result.scalars().all()
+        if not rows:
+            return 0
+        sent_ids: list[int] = []
+        try:
+            for row in rows:
+                await self._js.publish(row.subject, row.data, headers={"Nats-Msg-Id": row.event_id})
+                assert row.id is not None
+                sent_ids.append(row.id)
+        finally:
+            if sent_ids:
+                async with self._sessions() as session, session.begin():
+                    await session.execute(
+                        update(OutboxMessage)
+                        .where(col(OutboxMessage.id).in_(sent_ids))
+                        .values(sent_at=utcnow())
+                    )
+        return len(sent_ids)

@@ -1,0 +1,102 @@
+"""What every service process sets up the same way: DB, migrations, NATS, outbox relay,
+gRPC server, metrics and graceful shutdown. Each service's `main` wires its own parts in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine, Iterable
+from pathlib import Path
+from typing import Any
+
+import prometheus_client
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chainkit import grpc_server
+from chainkit.config import ServiceSettings
+from chainkit.db import create_engine, session_factory
+from chainkit.migrations import upgrade_async
+from chainkit.nats import connect, ensure_stream
+from chainkit.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        name: str,
+        engine: AsyncEngine,
+        nc: Client,
+        js: JetStreamContext,
+        relay: OutboxRelay,
+    ) -> None:
+        self.name = name
+        self.engine = engine
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+        self.nc = nc
+        self.js = js
+        self.relay = relay
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    @classmethod
+    async def start(
+        cls, name: str, settings: ServiceSettings, *, stream: str, migrations: Path
+    ) -> ServiceRuntime:
+        if settings.migrate_on_start:
+            await upgrade_async(settings.database_url, migrations)
+        engine = create_engine(settings.database_url)
+        nc = await connect(settings.nats_url, name)
+        js = nc.jetstream()
+        await ensure_stream(js, stream)
+        relay = OutboxRelay(session_factory(engine), js, poll_interval=settings.outbox_poll_s)
+        runtime = cls(name, engine, nc, js, relay)
+        runtime.spawn(relay.run(), "outbox-relay")
+        return runtime
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        """Run a background loop for the life of the process; a crash is logged loudly."""
+        task = asyncio.create_task(coro, name=name)
+        task.add_done_callback(self._report)
+        self._tasks.append(task)
+
+    @staticmethod
+    def _report(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s died", task.get_name(), exc_info=task.exception())
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.nc.drain()
+        await self.engine.dispose()
+
+    async def serve(
+        self,
+        settings: ServiceSettings,
+        registrations: Iterable[grpc_server.Register],
+        service_names: Iterable[str],
+        details_for: grpc_server.DetailsFor = lambda _e: (),
+        metrics_port: int = 0,
+    ) -> None:
+        """Serve gRPC until SIGTERM, then shut down gracefully and release everything."""
+        if metrics_port:
+            prometheus_client.start_http_server(metrics_port, addr=settings.grpc_host)
+        server, port, health = await grpc_server.create_server(
+            registrations,
+            service_names,
+            host=settings.grpc_host,
+            port=settings.grpc_port,
+            details_for=details_for,
+        )
+        log.info("%s serving gRPC on %s:%d", self.name, settings.grpc_host, port)
+        await grpc_server.serve_until_signalled(
+            server, health, grace_s=settings.shutdown_grace_s, on_stop=self.close
+        )
