@@ -1,0 +1,151 @@
+"""The demo chain `make run` seeds through the public API: what a new user tries first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+WAREHOUSES = [
+    {
+        "location_id": "WH-EAST",
+        "name": "Shanghai central warehouse",
+        "kind": "warehouse",
+        "region": "east",
+        "city": "Shanghai",
+        "priority": 1,
+        "lat": 31.23,
+        "lon": 121.47,
+    },
+    {
+        "location_id": "WH-NORTH",
+        "name": "Beijing central warehouse",
+        "kind": "warehouse",
+        "region": "north",
+        "city": "Beijing",
+        "priority": 2,
+        "lat": 39.90,
+        "lon": 116.40,
+    },
+]
+STORES = [
+    {
+        "store_id": "S001",
+        "name": "Nanjing Road",
+        "region": "east",
+        "city": "Shanghai",
+        "kind": "direct",
+        "lat": 31.24,
+        "lon": 121.48,
+    },
+    {
+        "store_id": "S002",
+        "name": "Wangfujing",
+        "region": "north",
+        "city": "Beijing",
+        "kind": "direct",
+        "lat": 39.91,
+        "lon": 116.41,
+    },
+    {
+        "store_id": "S003",
+        "name": "West Lake (franchise)",
+        "region": "east",
+        "city": "Hangzhou",
+        "kind": "franchise",
+        "lat": 30.25,
+        "lon": 120.15,
+    },
+]
+PRODUCTS = [
+    ("TEA-001", "Longjing green tea 250g", "tea", 12800, 300),
+    ("TEA-002", "Pu'er tea cake 357g", "tea", 9800, 400),
+    ("RICE-001", "Northeast rice 5kg", "grocery", 5990, 5100),
+    ("OIL-001", "Peanut oil 1.8L", "grocery", 4590, 1800),
+    ("SNK-001", "Sunflower seeds 500g", "snacks", 1590, 520),
+    ("SNK-002", "Dried mango 200g", "snacks", 2290, 220),
+    ("DRK-001", "Soy milk 1L x 6", "drinks", 3990, 6300),
+    ("DRK-002", "Plum juice 1.5L", "drinks", 1290, 1600),
+    ("HOM-001", "Bamboo towel set", "home", 6900, 450),
+    ("HOM-002", "Ceramic tea cup set", "home", 15800, 1200),
+    ("ELC-001", "Electric kettle 1.7L", "electronics", 19900, 1400),
+    ("ELC-002", "Rice cooker 3L", "electronics", 39900, 3800),
+]
+USERS = [
+    {
+        "username": "alice",
+        "password": "alice-demo-pass",
+        "role": "customer",
+        "customer_id": "C-ALICE",
+    },
+    {"username": "bob", "password": "bob-demo-pass", "role": "customer", "customer_id": "C-BOB"},
+    {"username": "s001", "password": "s001-demo-pass", "role": "store", "store_id": "S001"},
+    {"username": "s002", "password": "s002-demo-pass", "role": "store", "store_id": "S002"},
+]
+
+
+async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> None:
+    r = await client.post(path, json=body)
+    if r.status_code not in (200, 201, 409):  # 409: already there from an earlier run
+        raise RuntimeError(f"seeding {path} failed: {r.status_code} {r.text}")
+
+
+async def seed(gateway_url: str, hq_password: str) -> list[dict[str, Any]]:
+    """Create the demo chain (idempotent: a second run changes nothing); returns the users."""
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+        token = await client.post(
+            "/v1/auth/token", json={"username": "hq", "password": hq_password}
+        )
+        token.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        existing = await client.get("/v1/products", params={"limit": 1})
+        if existing.status_code == 200 and existing.json()["items"]:
+            return USERS
+        for wh in WAREHOUSES:
+            await _post(client, "/v1/locations", wh)
+        for store in STORES:
+            location = f"LOC-{store['store_id']}"
+            await _post(
+                client,
+                "/v1/locations",
+                {
+                    "location_id": location,
+                    "name": f"{store['name']} stockroom",
+                    "kind": "store",
+                    "region": store["region"],
+                    "city": store["city"],
+                    "priority": 5,
+                    "lat": store["lat"],
+                    "lon": store["lon"],
+                    "share_online": store["kind"] == "direct",
+                },
+            )
+            body = {k: store[k] for k in ("store_id", "name", "region", "city", "kind")}
+            await _post(client, "/v1/stores", {**body, "location_id": location})
+        for sku, name, category, price, weight in PRODUCTS:
+            await _post(
+                client,
+                "/v1/products",
+                {
+                    "sku": sku,
+                    "name": name,
+                    "category": category,
+                    "price": price,
+                    "currency": "CNY",
+                    "weight_g": weight,
+                },
+            )
+        stock = {"WH-EAST": 200, "WH-NORTH": 120, "LOC-S001": 15, "LOC-S002": 10, "LOC-S003": 8}
+        for location, qty in stock.items():
+            await _post(
+                client,
+                "/v1/inventory/receipts",
+                {
+                    "location_id": location,
+                    "reference": "demo-opening-stock",
+                    "lines": [{"sku": p[0], "qty": qty} for p in PRODUCTS],
+                },
+            )
+        for user in USERS:
+            await _post(client, "/v1/users", user)
+    return USERS
