@@ -1,0 +1,1 @@
+"""A demo carrier API: waybills, scans walked at a pace, signed pushes and polling."""

@@ -1,0 +1,3 @@
+from carrier_sim.main import run
+
+run()

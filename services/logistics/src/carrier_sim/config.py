@@ -1,0 +1,23 @@
+"""Settings of the carrier simulator (env prefix `CARRIER_SIM_`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SimSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CARRIER_SIM_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8090
+    # Seconds between two scans of one parcel.
+    pace_s: float = Field(default=12.0, gt=0)
+    # Where push-mode carriers post their scans (the gateway in the demo).
+    webhook_base: str = "http://127.0.0.1:8080"
+    # Signs pushed bodies; must equal LOGISTICS_CARRIER_SECRET.
+    secret: str = "dev-carrier-secret"
+    # Finished parcels are forgotten after this long (the simulator keeps state in memory).
+    retain_s: float = 6 * 3600.0
+    webhook_timeout_s: float = 5.0
+    log_level: str = Field(default="INFO", validation_alias="CHAINSTORE_LOG_LEVEL")

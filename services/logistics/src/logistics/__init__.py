@@ -1,0 +1,1 @@
+"""chainstore logistics: carriers, shipments, waybills and normalised tracking timelines."""

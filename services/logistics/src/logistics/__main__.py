@@ -1,0 +1,3 @@
+from logistics.entrypoints.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""Storage and carrier adapters of the logistics service."""

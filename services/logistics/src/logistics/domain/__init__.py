@@ -1,0 +1,1 @@
+"""Pure logistics rules: tracking taxonomy, carrier codes and choice, shipment timelines."""

@@ -1,0 +1,109 @@
+"""A shipment and its tracking timeline: the rules scans must obey when they arrive."""
+
+from __future__ import annotations
+
+import bisect
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from logistics.domain.carriers import CarrierChoice
+from logistics.domain.tracking import CarrierScan, TrackingEvent, TrackingStatus, as_utc
+
+# Fixed forever: shipment ids are derived from it, so a retried request finds its shipment.
+SHIPMENT_NAMESPACE = uuid.UUID("5d6c1f1e-3c4b-4f0a-9a57-2f1f4c0b7e21")
+
+
+def shipment_id_for(order_id: str, location_id: str) -> str:
+    """One shipment per (order, source location), the same id on every retry."""
+    return str(uuid.uuid5(SHIPMENT_NAMESPACE, f"{order_id}\x1f{location_id}"))
+
+
+@dataclass
+class Shipment:
+    shipment_id: str
+    order_id: str
+    store_id: str
+    location_id: str
+    carrier: str
+    waybill_no: str
+    carrier_reason: str
+    region: str
+    city: str
+    weight_g: int
+    created_at: datetime
+    estimated_delivery_at: datetime
+    status: TrackingStatus = TrackingStatus.INFO_RECEIVED
+    last_update_at: datetime | None = None
+    events: list[TrackingEvent] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        order_id: str,
+        store_id: str,
+        location_id: str,
+        choice: CarrierChoice,
+        waybill_no: str,
+        region: str,
+        city: str,
+        weight_g: int,
+        now: datetime,
+    ) -> Shipment:
+        now = as_utc(now)
+        return cls(
+            shipment_id=shipment_id_for(order_id, location_id),
+            order_id=order_id,
+            store_id=store_id,
+            location_id=location_id,
+            carrier=choice.carrier.code,
+            waybill_no=waybill_no,
+            carrier_reason=choice.reason,
+            region=region,
+            city=city,
+            weight_g=weight_g,
+            created_at=now,
+            estimated_delivery_at=now + timedelta(days=choice.carrier.speed_days),
+            last_update_at=now,
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status.is_terminal
+
+    def is_stalled(self, now: datetime, stall_after: timedelta) -> bool:
+        """No word from the carrier for too long on a parcel still under way."""
+        last = self.last_update_at or self.created_at
+        return not self.is_terminal and as_utc(now) - as_utc(last) > stall_after
+
+    def record(self, scans: Iterable[CarrierScan]) -> list[TrackingEvent]:
+        """Add the scans we have not seen; return the new events, oldest first.
+
+        Duplicates (same carrier event id, else same time and raw code) are dropped; the
+        timeline stays ordered by event time however late a scan arrives; the status is
+        the newest event's, except that a terminal status (delivered, returned) is final.
+        """
+        seen = {e.dedup_key for e in self.events}
+        new: list[TrackingEvent] = []
+        for scan in scans:
+            event = TrackingEvent.from_scan(self.carrier, scan)
+            if event.dedup_key in seen:
+                continue
+            seen.add(event.dedup_key)
+            # After equal times, so a batch keeps the carrier's order for simultaneous scans.
+            bisect.insort_right(self.events, event, key=lambda e: e.at)
+            new.append(event)
+        if new:
+            self._settle_status()
+        return sorted(new, key=lambda e: e.at)
+
+    def _settle_status(self) -> None:
+        if self.is_terminal:
+            return
+        terminal = next((e for e in self.events if e.status.is_terminal), None)
+        self.status = terminal.status if terminal else self.events[-1].status
+        newest = self.events[-1].at
+        if self.last_update_at is None or newest > as_utc(self.last_update_at):
+            self.last_update_at = newest

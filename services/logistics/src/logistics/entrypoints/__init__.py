@@ -1,0 +1,1 @@
+"""gRPC servicer, carrier poller, settings and process entry point."""

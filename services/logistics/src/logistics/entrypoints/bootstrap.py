@@ -1,0 +1,66 @@
+"""The composition root: wires settings, storage and the carrier API into the use cases.
+
+`main` and the integration tests build the service the same way through `bootstrap`;
+unit tests build `Deps` directly with fakes of our own ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import grpc
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chainstore.logistics.v1 import logistics_pb2, logistics_pb2_grpc
+from logistics.adapters.carrier_client import HttpCarrierApi
+from logistics.adapters.uow import LogisticsUnitOfWork
+from logistics.entrypoints.config import Settings
+from logistics.entrypoints.servicer import LogisticsServicer
+from logistics.service_layer.deps import Deps
+from logistics.service_layer.ports import CarrierApi
+
+SERVICE_NAME = logistics_pb2.DESCRIPTOR.services_by_name["LogisticsService"].full_name
+
+
+@dataclass
+class LogisticsApp:
+    deps: Deps
+    servicer: LogisticsServicer
+    _http: HttpCarrierApi | None = field(default=None, repr=False)
+
+    @property
+    def service_names(self) -> list[str]:
+        return [SERVICE_NAME]
+
+    def register(self, server: grpc.aio.Server) -> None:
+        logistics_pb2_grpc.add_LogisticsServiceServicer_to_server(self.servicer, server)
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+
+def bootstrap(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    on_events_committed: Callable[[], None] | None = None,
+    carrier_api: CarrierApi | None = None,
+) -> LogisticsApp:
+    http = None
+    if carrier_api is None:
+        http = HttpCarrierApi(settings.carrier_sim_url, timeout_s=settings.carrier_timeout_s)
+        carrier_api = http
+
+    def uow() -> LogisticsUnitOfWork:
+        return LogisticsUnitOfWork(sessions, on_events_committed)
+
+    deps = Deps(
+        uow=uow,
+        carrier_api=carrier_api,
+        carrier_secret=settings.carrier_secret.encode(),
+        stall_after=timedelta(seconds=settings.stall_after_s),
+    )
+    return LogisticsApp(deps=deps, servicer=LogisticsServicer(deps), _http=http)

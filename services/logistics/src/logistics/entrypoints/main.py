@@ -1,0 +1,36 @@
+"""`python -m logistics`: migrate, connect, serve gRPC, poll carriers; stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from chainkit.logging import configure_logging
+from chainkit.runtime import ServiceRuntime
+from logistics.entrypoints.bootstrap import bootstrap
+from logistics.entrypoints.config import Settings
+from logistics.entrypoints.poller import run_poller
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
+
+
+async def serve(settings: Settings) -> None:
+    runtime = await ServiceRuntime.start(
+        "logistics", settings, stream="LOGISTICS", migrations=MIGRATIONS
+    )
+    app = bootstrap(settings, runtime.sessions, on_events_committed=runtime.relay.wake)
+    runtime.spawn(run_poller(app.deps, settings.poll_interval_s), "carrier-poller")
+    try:
+        await runtime.serve(
+            settings, [app.register], app.service_names, metrics_port=settings.metrics_port
+        )
+    finally:
+        await app.aclose()
+
+
+def run() -> None:
+    settings = Settings()
+    configure_logging("logistics", settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per carrier call
+    asyncio.run(serve(settings))

@@ -1,0 +1,78 @@
+"""gRPC LogisticsService: translate protobuf to use-case calls and back, nothing else."""
+
+from __future__ import annotations
+
+import grpc
+
+from chainstore.logistics.v1 import logistics_pb2 as pb
+from chainstore.logistics.v1 import logistics_pb2_grpc as pb_grpc
+from logistics.domain.shipment import Shipment
+from logistics.service_layer import queries, shipping, tracking
+from logistics.service_layer.deps import Deps
+from logistics.service_layer.messages import carrier_pb, shipment_pb
+
+
+class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def ListCarriers(
+        self, request: pb.ListCarriersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListCarriersResponse:
+        return pb.ListCarriersResponse(
+            items=[carrier_pb(c) for c in shipping.list_carriers(self._deps)]
+        )
+
+    async def CreateShipments(
+        self, request: pb.CreateShipmentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreateShipmentsResponse:
+        command = shipping.CreateShipments(
+            order_id=request.order_id,
+            store_id=request.store_id,
+            region=request.destination.region,
+            city=request.destination.city,
+            packages=[
+                shipping.PackageSpec(location_id=p.location_id, weight_g=p.weight_g)
+                for p in request.packages
+            ],
+            carrier=request.carrier,
+        )
+        shipments = await shipping.create_shipments(self._deps, command)
+        return pb.CreateShipmentsResponse(shipments=[self._shipment(s) for s in shipments])
+
+    async def ListShipments(
+        self, request: pb.ListShipmentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListShipmentsResponse:
+        page = await queries.list_shipments(
+            self._deps,
+            queries.ListShipments(
+                order_id=request.order_id,
+                store_id=request.store_id,
+                status=request.status,
+                stalled_only=request.stalled_only,
+                limit=request.page.limit,
+                cursor=request.page.cursor,
+            ),
+        )
+        response = pb.ListShipmentsResponse(
+            items=[shipment_pb(s, stalled=stalled) for s, stalled in page.items]
+        )
+        response.page.next_cursor = page.next_cursor
+        return response
+
+    async def GetTracking(
+        self, request: pb.GetTrackingRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Shipment:
+        return self._shipment(await tracking.get_tracking(self._deps, request.waybill_no))
+
+    async def IngestCarrierPush(
+        self, request: pb.IngestCarrierPushRequest, context: grpc.aio.ServicerContext
+    ) -> pb.IngestCarrierPushResponse:
+        result = await tracking.ingest_push(
+            self._deps, request.carrier, request.body, request.signature
+        )
+        return pb.IngestCarrierPushResponse(accepted=result.accepted, duplicates=result.duplicates)
+
+    def _shipment(self, shipment: Shipment) -> pb.Shipment:
+        stalled = shipment.is_stalled(self._deps.clock(), self._deps.stall_after)
+        return shipment_pb(shipment, stalled=stalled)

@@ -1,0 +1,1 @@
+"""Use cases of the logistics service and the ports they need."""

@@ -1,0 +1,68 @@
+"""Domain objects as protobuf messages: the shape of our events and RPC answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from chainstore.logistics.v1 import logistics_pb2 as pb
+from logistics.domain.carriers import Carrier, UpdateMode
+from logistics.domain.shipment import Shipment
+from logistics.domain.tracking import TrackingEvent, TrackingStatus, as_utc
+
+_STATUS_TO_PB: dict[TrackingStatus, pb.TrackingStatus.ValueType] = {
+    s: pb.TrackingStatus.Value(f"TRACKING_STATUS_{s.name}") for s in TrackingStatus
+}
+_MODE_TO_PB: dict[UpdateMode, pb.UpdateMode.ValueType] = {
+    UpdateMode.PUSH: pb.UPDATE_MODE_PUSH,
+    UpdateMode.POLL: pb.UPDATE_MODE_POLL,
+}
+
+
+def timestamp(moment: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(as_utc(moment))
+    return ts
+
+
+def status_pb(status: TrackingStatus) -> pb.TrackingStatus.ValueType:
+    return _STATUS_TO_PB[status]
+
+
+def event_pb(event: TrackingEvent) -> pb.TrackingEvent:
+    return pb.TrackingEvent(
+        at=timestamp(event.at),
+        status=status_pb(event.status),
+        location=event.location,
+        description=event.description,
+    )
+
+
+def shipment_pb(shipment: Shipment, *, stalled: bool = False) -> pb.Shipment:
+    msg = pb.Shipment(
+        shipment_id=shipment.shipment_id,
+        order_id=shipment.order_id,
+        store_id=shipment.store_id,
+        location_id=shipment.location_id,
+        carrier=shipment.carrier,
+        waybill_no=shipment.waybill_no,
+        status=status_pb(shipment.status),
+        estimated_delivery_at=timestamp(shipment.estimated_delivery_at),
+        events=[event_pb(e) for e in shipment.events],
+        stalled=stalled,
+        created_at=timestamp(shipment.created_at),
+    )
+    if shipment.last_update_at is not None:
+        msg.last_update_at.CopyFrom(timestamp(shipment.last_update_at))
+    return msg
+
+
+def carrier_pb(carrier: Carrier) -> pb.Carrier:
+    return pb.Carrier(
+        code=carrier.code,
+        name=carrier.name,
+        regions=sorted(carrier.regions),
+        max_weight_g=carrier.max_weight_g,
+        update_mode=_MODE_TO_PB[carrier.update_mode],
+    )

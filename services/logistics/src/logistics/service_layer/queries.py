@@ -1,0 +1,83 @@
+"""Use case: list shipments (by order, store, status, stalled), newest first, keyset paged."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from chainkit.errors import FieldError, InvalidArgument
+from logistics.domain.shipment import Shipment
+from logistics.domain.tracking import TrackingStatus, as_utc
+from logistics.service_layer.deps import Deps
+from logistics.service_layer.ports import ShipmentQuery
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ListShipments:
+    order_id: str = ""
+    store_id: str = ""
+    status: str = ""
+    stalled_only: bool = False
+    limit: int = 0
+    cursor: str = ""
+
+
+@dataclass(frozen=True)
+class ShipmentPage:
+    items: list[tuple[Shipment, bool]]  # (shipment, stalled)
+    next_cursor: str
+
+
+async def list_shipments(deps: Deps, request: ListShipments) -> ShipmentPage:
+    now = deps.clock()
+    limit = _limit(request.limit)
+    query = ShipmentQuery(
+        order_id=request.order_id,
+        store_id=request.store_id,
+        status=_status(request.status),
+        stalled_before=now - deps.stall_after if request.stalled_only else None,
+        limit=limit + 1,  # one more tells whether another page exists
+        after=decode_cursor(request.cursor) if request.cursor else None,
+    )
+    async with deps.uow() as uow:
+        found = await uow.shipments.search(query)
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1]) if len(found) > limit else ""
+    return ShipmentPage([(s, s.is_stalled(now, deps.stall_after)) for s in page], next_cursor)
+
+
+def encode_cursor(shipment: Shipment) -> str:
+    raw = json.dumps([as_utc(shipment.created_at).isoformat(), shipment.shipment_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created_at, shipment_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return as_utc(datetime.fromisoformat(created_at)), str(shipment_id)
+    except (ValueError, TypeError) as e:
+        raise InvalidArgument("bad cursor", [FieldError("page.cursor", "not a cursor")]) from e
+
+
+def _limit(limit: int) -> int:
+    if limit < 0:
+        raise InvalidArgument("bad limit", [FieldError("page.limit", "must not be negative")])
+    return min(limit or DEFAULT_LIMIT, MAX_LIMIT)
+
+
+def _status(status: str) -> TrackingStatus | None:
+    if not status:
+        return None
+    name = status.strip().lower().removeprefix("tracking_status_")
+    try:
+        return TrackingStatus(name)
+    except ValueError as e:
+        allowed = ", ".join(s.value for s in TrackingStatus)
+        raise InvalidArgument(
+            f"unknown status {status!r}", [FieldError("status", f"one of {allowed}")]
+        ) from e

@@ -1,0 +1,155 @@
+"""Logistics test wiring: a migrated database, a fake carrier API, a settable clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from chainkit.db import create_engine, session_factory
+from chainkit.errors import Unavailable
+from chainkit.migrations import upgrade_async
+from chainkit.outbox import OutboxMessage
+from logistics.adapters.uow import LogisticsUnitOfWork
+from logistics.domain.tracking import CarrierScan
+from logistics.service_layer.deps import Deps
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+SECRET = b"test-carrier-secret"
+
+
+class FakeCarrierApi:
+    """Our CarrierApi port, in memory: waybills by reference, scans set by the test."""
+
+    def __init__(self) -> None:
+        self.waybills: dict[tuple[str, str], str] = {}
+        self.scans: dict[str, list[CarrierScan]] = {}
+        self.create_calls: list[tuple[str, str]] = []
+        self.poll_calls: list[str] = []
+        self.down = False
+
+    async def create_waybill(
+        self, carrier: str, *, reference: str, weight_g: int, region: str, city: str
+    ) -> str:
+        self.create_calls.append((carrier, reference))
+        if self.down:
+            raise Unavailable("carrier down")
+        prefix = "SW" if carrier == "swift" else "ST"
+        key = (carrier, reference)
+        return self.waybills.setdefault(key, f"{prefix}{len(self.waybills) + 1:012d}")
+
+    async def poll_tracking(self, carrier: str, waybill_no: str) -> list[CarrierScan]:
+        self.poll_calls.append(waybill_no)
+        if self.down:
+            raise Unavailable("carrier down")
+        return list(self.scans.get(waybill_no, []))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    await upgrade_async(database_url, MIGRATIONS)
+    engine = create_engine(database_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def carrier_api() -> FakeCarrierApi:
+    return FakeCarrierApi()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def deps(
+    sessions: async_sessionmaker[AsyncSession], carrier_api: FakeCarrierApi, clock: Clock
+) -> Deps:
+    return Deps(
+        uow=lambda: LogisticsUnitOfWork(sessions),
+        carrier_api=carrier_api,
+        carrier_secret=SECRET,
+        clock=clock,
+        stall_after=timedelta(hours=2),
+    )
+
+
+CountOutbox = Callable[[str], Awaitable[int]]
+
+
+@pytest.fixture
+def count_outbox(sessions: async_sessionmaker[AsyncSession]) -> CountOutbox:
+    """How many outbox rows carry an event of this type (e.g. `logistics.shipment_created`)."""
+
+    async def count(event_type: str) -> int:
+        async with sessions() as session:
+            found = await session.execute(
+                select(func.count()).where(col(OutboxMessage.subject) == f"chainstore.{event_type}")
+            )
+            return int(found.scalar_one())
+
+    return count
+
+
+ServeAsgi = Callable[[Any, int], AbstractAsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def _serve_asgi(app: Any, port: int) -> AsyncIterator[None]:
+    """Run an ASGI app under a real uvicorn server on `port` for the block's duration."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.01)
+    if not server.started:
+        task.cancel()
+        raise RuntimeError("uvicorn did not start")
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+def serve_asgi() -> ServeAsgi:
+    return _serve_asgi
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., Awaitable[None]]:
+    return eventually

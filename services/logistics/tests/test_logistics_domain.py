@@ -1,0 +1,165 @@
+"""The pure rules: raw-code mapping, timeline dedup and order, terminal finality, carrier choice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chainkit.errors import Conflict, InvalidArgument, Unauthenticated
+from logistics.domain.carrier_push import parse_scans, sign, verify_signature
+from logistics.domain.carriers import DEFAULT_CARRIERS, Carrier, UpdateMode, choose_carrier
+from logistics.domain.shipment import Shipment, shipment_id_for
+from logistics.domain.tracking import CARRIER_CODES, CarrierScan, TrackingStatus, normalise
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def new_shipment(carrier: str = "swift") -> Shipment:
+    chosen = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=1000, override=carrier)
+    return Shipment.create(
+        order_id="o-1",
+        store_id="s-1",
+        location_id="wh-1",
+        choice=chosen,
+        waybill_no="SW000000000001",
+        region="east",
+        city="Hangzhou",
+        weight_g=1000,
+        now=T0,
+    )
+
+
+def scan(code: str, minutes: int, event_id: str = "") -> CarrierScan:
+    return CarrierScan("SW000000000001", code, at(minutes), "hub", code, event_id)
+
+
+def test_each_carrier_speaks_its_own_codes() -> None:
+    assert normalise("swift", "DLV") is TrackingStatus.DELIVERED
+    assert normalise("steady", "50") is TrackingStatus.DELIVERED
+    assert normalise("swift", "50") is TrackingStatus.EXCEPTION  # steady's code means nothing
+    assert normalise("steady", "DLV") is TrackingStatus.EXCEPTION
+    assert normalise("swift", "ofd") is TrackingStatus.OUT_FOR_DELIVERY
+    assert normalise("nobody", "DLV") is TrackingStatus.EXCEPTION
+
+
+def test_every_status_is_reachable_from_each_carrier() -> None:
+    for carrier in ("swift", "steady"):
+        assert set(CARRIER_CODES[carrier].values()) == set(TrackingStatus)
+
+
+def test_duplicates_dropped_by_event_id_else_by_time_and_code() -> None:
+    s = new_shipment()
+    assert len(s.record([scan("PKP", 1, "e1"), scan("PKP", 1, "e1")])) == 1
+    assert s.record([scan("PKP", 1, "e1")]) == []
+    # Same time and code but a different carrier event id: a distinct scan.
+    assert len(s.record([scan("PKP", 1, "e2")])) == 1
+    steady = new_shipment("steady")
+    assert len(steady.record([scan("20", 1), scan("20", 1), scan("30", 2)])) == 2
+    assert steady.record([scan("30", 2)]) == []
+    assert len(steady.events) == 2
+
+
+def test_late_scan_is_placed_by_event_time() -> None:
+    s = new_shipment()
+    s.record([scan("PKP", 1, "a"), scan("OFD", 30, "c")])
+    assert s.status is TrackingStatus.OUT_FOR_DELIVERY
+    new = s.record([scan("DEP", 10, "b")])
+    assert [e.raw_code for e in new] == ["DEP"]
+    assert [e.raw_code for e in s.events] == ["PKP", "DEP", "OFD"]
+    assert s.status is TrackingStatus.OUT_FOR_DELIVERY  # the newest scan still rules
+    assert s.last_update_at == at(30)
+
+
+def test_terminal_status_is_never_overwritten() -> None:
+    s = new_shipment()
+    s.record([scan("DLV", 40, "d")])
+    assert s.status is TrackingStatus.DELIVERED
+    s.record([scan("OFD", 30, "c"), scan("DEP", 10, "b")])  # late, earlier scans
+    assert s.status is TrackingStatus.DELIVERED
+    s.record([scan("EXC", 50, "x")])  # even a later glitch does not reopen it
+    assert s.status is TrackingStatus.DELIVERED
+    assert [e.raw_code for e in s.events] == ["DEP", "OFD", "DLV", "EXC"]
+
+
+def test_terminal_in_the_same_batch_wins_over_a_later_non_terminal() -> None:
+    s = new_shipment()
+    s.record([scan("DLV", 40, "d"), scan("OFD", 45, "e")])
+    assert s.status is TrackingStatus.DELIVERED
+
+
+def test_stalled_only_while_under_way() -> None:
+    s = new_shipment()
+    s.record([scan("PKP", 1, "a")])
+    assert not s.is_stalled(at(60), timedelta(hours=2))
+    assert s.is_stalled(at(200), timedelta(hours=2))
+    s.record([scan("DLV", 300, "d")])
+    assert not s.is_stalled(at(10_000), timedelta(hours=2))
+
+
+def test_shipment_id_is_deterministic_per_order_and_location() -> None:
+    assert shipment_id_for("o-1", "wh-1") == shipment_id_for("o-1", "wh-1")
+    assert shipment_id_for("o-1", "wh-1") != shipment_id_for("o-1", "wh-2")
+    assert new_shipment().shipment_id == shipment_id_for("o-1", "wh-1")
+
+
+def test_estimated_delivery_is_created_plus_speed_days() -> None:
+    assert new_shipment("swift").estimated_delivery_at == T0 + timedelta(days=1)
+    assert new_shipment("steady").estimated_delivery_at == T0 + timedelta(days=3)
+
+
+def test_cheapest_serving_carrier_is_chosen_with_a_reason() -> None:
+    light = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=800)
+    assert light.carrier.code == "swift"
+    assert "cheapest" in light.reason and "steady" in light.reason
+    heavy = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=15_000)
+    assert heavy.carrier.code == "steady"
+    too_heavy_for_swift = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=30_000)
+    assert too_heavy_for_swift.carrier.code == "steady"
+
+
+def test_region_and_weight_limits() -> None:
+    local = Carrier("local", "Local", frozenset({"east"}), 5000, UpdateMode.POLL, 100, 0, 1)
+    carriers = [*DEFAULT_CARRIERS, local]
+    assert choose_carrier(carriers, region="east", weight_g=1000).carrier.code == "local"
+    assert choose_carrier(carriers, region="west", weight_g=1000).carrier.code == "swift"
+    with pytest.raises(Conflict):
+        choose_carrier([local], region="west", weight_g=1000)
+    with pytest.raises(Conflict):
+        choose_carrier([local], region="east", weight_g=6000)
+
+
+def test_staff_override_must_exist_and_serve() -> None:
+    choice = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=800, override="steady")
+    assert choice.carrier.code == "steady" and "override" in choice.reason
+    with pytest.raises(InvalidArgument) as unknown:
+        choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=800, override="pigeon")
+    assert unknown.value.errors[0].field == "carrier"
+    with pytest.raises(InvalidArgument):
+        choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=25_000, override="swift")
+
+
+def test_signature_verification() -> None:
+    body = b'{"events":[]}'
+    verify_signature(b"k", body, sign(b"k", body))
+    for bad in ("", sign(b"other", body), sign(b"k", body + b" "), "sha256=00"):
+        with pytest.raises(Unauthenticated):
+            verify_signature(b"k", body, bad)
+
+
+def test_parse_push_body() -> None:
+    body = (
+        b'{"events":[{"event_id":"e1","waybill_no":"SW1","code":"PKP",'
+        b'"at":"2025-03-01T08:00:00Z","location":"Hub","description":"Picked up"}]}'
+    )
+    [parsed] = parse_scans(body)
+    assert parsed.event_id == "e1" and parsed.at == T0 and parsed.code == "PKP"
+    with pytest.raises(InvalidArgument):
+        parse_scans(b"not json")
+    with pytest.raises(InvalidArgument) as missing:
+        parse_scans(b'{"events":[{"waybill_no":"SW1"}]}')
+    assert {e.field for e in missing.value.errors} == {"events[0].code", "events[0].at"}

@@ -1,0 +1,193 @@
+"""The real thing: carrier simulator (HTTP), logistics gRPC server, NATS, SQLite/PostgreSQL.
+
+A small receiver stands in for the gateway: it takes the simulator's signed pushes and
+forwards raw body + signature to IngestCarrierPush, as the gateway does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+import grpc
+import nats
+import nats.errors
+import pytest
+from fastapi import FastAPI, Request, Response
+
+from carrier_sim.app import create_app
+from carrier_sim.config import SimSettings
+from chainkit import events, grpc_server
+from chainkit.grpc_client import open_channel
+from chainkit.runtime import ServiceRuntime
+from chainkit.testing import NatsServer, free_port
+from chainstore.common.v1 import common_pb2
+from chainstore.logistics.v1 import events_pb2, logistics_pb2, logistics_pb2_grpc
+from logistics.entrypoints.bootstrap import bootstrap
+from logistics.entrypoints.config import Settings
+from logistics.entrypoints.poller import run_poller
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+SECRET = "integration-secret"
+DELIVERED = logistics_pb2.TRACKING_STATUS_DELIVERED
+
+
+def gateway_stand_in(
+    stub: list[logistics_pb2_grpc.LogisticsServiceStub], pushes: list[tuple[bytes, str]]
+) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/carriers/{code}/events")
+    async def carrier_events(code: str, request: Request) -> Response:
+        body = await request.body()
+        signature = request.headers.get("X-Chainstore-Signature", "")
+        pushes.append((body, signature))
+        try:
+            await stub[0].IngestCarrierPush(
+                logistics_pb2.IngestCarrierPushRequest(
+                    carrier=code, body=body, signature=signature
+                ),
+                timeout=5,
+            )
+        except grpc.aio.AioRpcError as e:
+            return Response(status_code=401 if e.code() == grpc.StatusCode.UNAUTHENTICATED else 503)
+        return Response(status_code=204)
+
+    return app
+
+
+def create_request(order_id: str, location_id: str, carrier: str) -> Any:
+    return logistics_pb2.CreateShipmentsRequest(
+        order_id=order_id,
+        store_id="store-7",
+        destination=common_pb2.Address(name="Li", phone="1", region="east", city="Hangzhou"),
+        packages=[logistics_pb2.Package(location_id=location_id, weight_g=1200)],
+        carrier=carrier,
+    )
+
+
+async def test_steady_polled_and_swift_pushed_to_delivered(
+    database_url: str, nats_server: NatsServer, serve_asgi: Any, wait_until: Any
+) -> None:
+    sim_port, hook_port = free_port(), free_port()
+    settings = Settings.model_validate(
+        {
+            "database_url": database_url,
+            "NATS_URL": nats_server.url,
+            "CARRIER_SIM_URL": f"http://127.0.0.1:{sim_port}",
+            "grpc_port": 0,
+            "carrier_secret": SECRET,
+            "poll_interval_s": 0.2,
+            "outbox_poll_s": 0.1,
+        }
+    )
+    sim = create_app(
+        SimSettings(pace_s=0.2, secret=SECRET, webhook_base=f"http://127.0.0.1:{hook_port}")
+    )
+    stub_box: list[logistics_pb2_grpc.LogisticsServiceStub] = []
+    pushes: list[tuple[bytes, str]] = []
+
+    runtime = await ServiceRuntime.start(
+        "logistics", settings, stream="LOGISTICS", migrations=MIGRATIONS
+    )
+    app = bootstrap(settings, runtime.sessions, on_events_committed=runtime.relay.wake)
+    runtime.spawn(run_poller(app.deps, settings.poll_interval_s), "carrier-poller")
+    server, port, _ = await grpc_server.create_server([app.register], app.service_names)
+    channel = open_channel(f"127.0.0.1:{port}")
+    stub = logistics_pb2_grpc.LogisticsServiceStub(channel)
+    stub_box.append(stub)
+    nc = await nats.connect(nats_server.url)
+    try:
+        async with (
+            serve_asgi(sim, sim_port),
+            serve_asgi(gateway_stand_in(stub_box, pushes), hook_port),
+        ):
+            carriers = await stub.ListCarriers(logistics_pb2.ListCarriersRequest(), timeout=5)
+            assert {c.code for c in carriers.items} == {"swift", "steady"}
+
+            steady = (
+                await stub.CreateShipments(create_request("o-1", "wh-1", "steady"), timeout=10)
+            ).shipments[0]
+            swift = (
+                await stub.CreateShipments(create_request("o-2", "wh-1", "swift"), timeout=10)
+            ).shipments[0]
+            assert steady.waybill_no.startswith("ST") and swift.waybill_no.startswith("SW")
+            again = await stub.CreateShipments(create_request("o-1", "wh-1", "steady"), timeout=10)
+            assert again.shipments[0].waybill_no == steady.waybill_no
+
+            async def both_delivered() -> bool:
+                for waybill in (steady.waybill_no, swift.waybill_no):
+                    found = await stub.GetTracking(
+                        logistics_pb2.GetTrackingRequest(waybill_no=waybill), timeout=5
+                    )
+                    if found.status != DELIVERED:
+                        return False
+                return True
+
+            await wait_until(both_delivered, 30)
+
+        for waybill in (steady.waybill_no, swift.waybill_no):
+            found = await stub.GetTracking(
+                logistics_pb2.GetTrackingRequest(waybill_no=waybill), timeout=5
+            )
+            assert [e.status for e in found.events] == [
+                logistics_pb2.TRACKING_STATUS_PICKED_UP,
+                logistics_pb2.TRACKING_STATUS_IN_TRANSIT,
+                logistics_pb2.TRACKING_STATUS_OUT_FOR_DELIVERY,
+                DELIVERED,
+            ]
+            assert found.store_id == "store-7"
+
+        # Every push was signed with the shared secret, and only swift pushed.
+        assert pushes
+        for body, signature in pushes:
+            expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+            assert hmac.compare_digest(signature, expected)
+            assert {e["waybill_no"] for e in json.loads(body)["events"]} == {swift.waybill_no}
+
+        # A tampered push is refused.
+        body, signature = pushes[0]
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.IngestCarrierPush(
+                logistics_pb2.IngestCarrierPushRequest(
+                    carrier="swift", body=body + b" ", signature=signature
+                ),
+                timeout=5,
+            )
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+        # The outbox relay published one shipment_delivered per parcel, store id on the envelope.
+        js = nc.jetstream()
+        sub = await js.pull_subscribe(
+            "chainstore.logistics.shipment_delivered", durable="it-check", stream="LOGISTICS"
+        )
+        delivered: list[Any] = []
+
+        async def two_published() -> bool:
+            with contextlib.suppress(nats.errors.TimeoutError):
+                delivered.extend(events.parse(m.data) for m in await sub.fetch(10, timeout=0.5))
+            return len(delivered) >= 2
+
+        await wait_until(two_published, 10)
+        assert {
+            events.unpack(e, events_pb2.ShipmentDelivered).shipment.waybill_no for e in delivered
+        } == {
+            steady.waybill_no,
+            swift.waybill_no,
+        }
+        assert len(delivered) == 2 and {e.store_id for e in delivered} == {"store-7"}
+
+        listed = await stub.ListShipments(
+            logistics_pb2.ListShipmentsRequest(store_id="store-7", status="delivered"), timeout=5
+        )
+        assert {s.waybill_no for s in listed.items} == {steady.waybill_no, swift.waybill_no}
+    finally:
+        await nc.close()
+        await channel.close()
+        await server.stop(1)
+        await runtime.close()
+        await app.aclose()
