@@ -1,0 +1,1 @@
+"""chainstore gateway: the public REST API in front of inventory, orders and logistics."""

@@ -1,0 +1,221 @@
+"""Typed gRPC clients of the three services. Every call carries a deadline (`timeout=`).
+
+Errors are not caught here: `grpc.aio.AioRpcError` reaches the one mapping in
+`gateway.api.problems`, which turns status codes and details into problem responses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from chainkit.grpc_client import open_channel
+from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from chainstore.logistics.v1 import logistics_pb2, logistics_pb2_grpc
+from chainstore.orders.v1 import orders_pb2, orders_pb2_grpc
+
+
+class InventoryClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
+        self._stub = inventory_pb2_grpc.InventoryServiceStub(channel)
+        self._t = timeout_s
+
+    async def create_location(
+        self, request: inventory_pb2.CreateLocationRequest
+    ) -> inventory_pb2.Location:
+        response: inventory_pb2.Location = await self._stub.CreateLocation(request, timeout=self._t)
+        return response
+
+    async def list_locations(self) -> inventory_pb2.ListLocationsResponse:
+        response: inventory_pb2.ListLocationsResponse = await self._stub.ListLocations(
+            inventory_pb2.ListLocationsRequest(), timeout=self._t
+        )
+        return response
+
+    async def create_product(
+        self, request: inventory_pb2.CreateProductRequest
+    ) -> inventory_pb2.Product:
+        response: inventory_pb2.Product = await self._stub.CreateProduct(request, timeout=self._t)
+        return response
+
+    async def update_product(
+        self, request: inventory_pb2.UpdateProductRequest
+    ) -> inventory_pb2.Product:
+        response: inventory_pb2.Product = await self._stub.UpdateProduct(request, timeout=self._t)
+        return response
+
+    async def get_product(self, sku: str) -> inventory_pb2.Product:
+        response: inventory_pb2.Product = await self._stub.GetProduct(
+            inventory_pb2.GetProductRequest(sku=sku), timeout=self._t
+        )
+        return response
+
+    async def list_products(
+        self, request: inventory_pb2.ListProductsRequest
+    ) -> inventory_pb2.ListProductsResponse:
+        response: inventory_pb2.ListProductsResponse = await self._stub.ListProducts(
+            request, timeout=self._t
+        )
+        return response
+
+    async def receive_stock(
+        self, request: inventory_pb2.ReceiveStockRequest
+    ) -> inventory_pb2.ReceiveStockResponse:
+        response: inventory_pb2.ReceiveStockResponse = await self._stub.ReceiveStock(
+            request, timeout=self._t
+        )
+        return response
+
+    async def list_stock_levels(
+        self, request: inventory_pb2.ListStockLevelsRequest
+    ) -> inventory_pb2.ListStockLevelsResponse:
+        response: inventory_pb2.ListStockLevelsResponse = await self._stub.ListStockLevels(
+            request, timeout=self._t
+        )
+        return response
+
+
+class OrdersClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
+        self._stub = orders_pb2_grpc.OrdersServiceStub(channel)
+        self._t = timeout_s
+
+    async def create_store(self, request: orders_pb2.CreateStoreRequest) -> orders_pb2.Store:
+        response: orders_pb2.Store = await self._stub.CreateStore(request, timeout=self._t)
+        return response
+
+    async def get_store(self, store_id: str) -> orders_pb2.Store:
+        response: orders_pb2.Store = await self._stub.GetStore(
+            orders_pb2.GetStoreRequest(store_id=store_id), timeout=self._t
+        )
+        return response
+
+    async def list_stores(self) -> orders_pb2.ListStoresResponse:
+        response: orders_pb2.ListStoresResponse = await self._stub.ListStores(
+            orders_pb2.ListStoresRequest(), timeout=self._t
+        )
+        return response
+
+    async def update_store(self, request: orders_pb2.UpdateStoreRequest) -> orders_pb2.Store:
+        response: orders_pb2.Store = await self._stub.UpdateStore(request, timeout=self._t)
+        return response
+
+    async def create_order(self, request: orders_pb2.CreateOrderRequest) -> orders_pb2.Order:
+        response: orders_pb2.Order = await self._stub.CreateOrder(request, timeout=self._t)
+        return response
+
+    async def get_order(self, request: orders_pb2.GetOrderRequest) -> orders_pb2.Order:
+        response: orders_pb2.Order = await self._stub.GetOrder(request, timeout=self._t)
+        return response
+
+    async def list_orders(
+        self, request: orders_pb2.ListOrdersRequest
+    ) -> orders_pb2.ListOrdersResponse:
+        response: orders_pb2.ListOrdersResponse = await self._stub.ListOrders(
+            request, timeout=self._t
+        )
+        return response
+
+    async def pay_order(self, request: orders_pb2.PayOrderRequest) -> orders_pb2.Order:
+        response: orders_pb2.Order = await self._stub.PayOrder(request, timeout=self._t)
+        return response
+
+    async def cancel_order(self, request: orders_pb2.CancelOrderRequest) -> orders_pb2.Order:
+        response: orders_pb2.Order = await self._stub.CancelOrder(request, timeout=self._t)
+        return response
+
+    async def confirm_order(self, request: orders_pb2.ConfirmOrderRequest) -> orders_pb2.Order:
+        response: orders_pb2.Order = await self._stub.ConfirmOrder(request, timeout=self._t)
+        return response
+
+    async def ship_order(self, request: orders_pb2.ShipOrderRequest) -> orders_pb2.Order:
+        response: orders_pb2.Order = await self._stub.ShipOrder(request, timeout=self._t)
+        return response
+
+    async def receive_order(self, request: orders_pb2.ReceiveOrderRequest) -> orders_pb2.Order:
+        response: orders_pb2.Order = await self._stub.ReceiveOrder(request, timeout=self._t)
+        return response
+
+
+class LogisticsClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
+        self._stub = logistics_pb2_grpc.LogisticsServiceStub(channel)
+        self._t = timeout_s
+
+    async def list_carriers(self) -> logistics_pb2.ListCarriersResponse:
+        response: logistics_pb2.ListCarriersResponse = await self._stub.ListCarriers(
+            logistics_pb2.ListCarriersRequest(), timeout=self._t
+        )
+        return response
+
+    async def list_shipments(
+        self, request: logistics_pb2.ListShipmentsRequest
+    ) -> logistics_pb2.ListShipmentsResponse:
+        response: logistics_pb2.ListShipmentsResponse = await self._stub.ListShipments(
+            request, timeout=self._t
+        )
+        return response
+
+    async def get_tracking(self, waybill_no: str) -> logistics_pb2.Shipment:
+        response: logistics_pb2.Shipment = await self._stub.GetTracking(
+            logistics_pb2.GetTrackingRequest(waybill_no=waybill_no), timeout=self._t
+        )
+        return response
+
+    async def ingest_carrier_push(
+        self, request: logistics_pb2.IngestCarrierPushRequest
+    ) -> logistics_pb2.IngestCarrierPushResponse:
+        response: logistics_pb2.IngestCarrierPushResponse = await self._stub.IngestCarrierPush(
+            request, timeout=self._t
+        )
+        return response
+
+
+async def _serving(channel: grpc.aio.Channel, timeout_s: float) -> bool:
+    """The standard gRPC health check of a peer (overall server status)."""
+    stub = health_pb2_grpc.HealthStub(channel)
+    try:
+        reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout_s)
+    except grpc.aio.AioRpcError:
+        return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+@dataclass
+class ServiceClients:
+    """The gateway's three peers. Built by `open` from addresses, or by tests around channels."""
+
+    inventory: InventoryClient
+    orders: OrdersClient
+    logistics: LogisticsClient
+    channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+
+    @classmethod
+    def open(
+        cls, *, inventory_addr: str, orders_addr: str, logistics_addr: str, timeout_s: float
+    ) -> ServiceClients:
+        channels = {
+            "inventory": open_channel(inventory_addr),
+            "orders": open_channel(orders_addr),
+            "logistics": open_channel(logistics_addr),
+        }
+        return cls(
+            inventory=InventoryClient(channels["inventory"], timeout_s),
+            orders=OrdersClient(channels["orders"], timeout_s),
+            logistics=LogisticsClient(channels["logistics"], timeout_s),
+            channels=channels,
+        )
+
+    async def health(self, timeout_s: float) -> dict[str, bool]:
+        names = list(self.channels)
+        results = await asyncio.gather(
+            *(_serving(self.channels[name], timeout_s) for name in names)
+        )
+        return dict(zip(names, results, strict=True))
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()

@@ -1,0 +1,120 @@
+"""Dependencies as `Annotated` aliases, so route signatures read like types."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from chainkit.errors import PermissionDenied, Unauthenticated, Unavailable
+from gateway.adapters.grpc_clients import (
+    InventoryClient,
+    LogisticsClient,
+    OrdersClient,
+    ServiceClients,
+)
+from gateway.adapters.users import UserRepository
+from gateway.core.config import Settings
+from gateway.core.security import Principal, Role, decode_access_token
+
+
+@dataclass
+class AppState:
+    """What the lifespan opens; routes reach it through the dependencies below."""
+
+    settings: Settings
+    clients: ServiceClients | None = None
+    users: UserRepository | None = None
+
+
+async def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.gateway
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+async def get_clients(state: StateDep) -> ServiceClients:
+    if state.clients is None:
+        raise Unavailable("the gateway is starting")
+    return state.clients
+
+
+async def get_users(state: StateDep) -> UserRepository:
+    if state.users is None:
+        raise Unavailable("the gateway is starting")
+    return state.users
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClientsDep = Annotated[ServiceClients, Depends(get_clients)]
+UsersDep = Annotated[UserRepository, Depends(get_users)]
+
+
+async def get_inventory(clients: ClientsDep) -> InventoryClient:
+    return clients.inventory
+
+
+async def get_orders(clients: ClientsDep) -> OrdersClient:
+    return clients.orders
+
+
+async def get_logistics(clients: ClientsDep) -> LogisticsClient:
+    return clients.logistics
+
+
+InventoryDep = Annotated[InventoryClient, Depends(get_inventory)]
+OrdersDep = Annotated[OrdersClient, Depends(get_orders)]
+LogisticsDep = Annotated[LogisticsClient, Depends(get_logistics)]
+
+bearer = HTTPBearer(auto_error=False, description="an access token from POST /v1/auth/token")
+
+
+async def current_user(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated("an Authorization: Bearer token is required")
+    return decode_access_token(
+        credentials.credentials, secret=settings.jwt_secret.get_secret_value()
+    )
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(user: CurrentUser) -> Principal:
+        if user.role not in roles:
+            raise PermissionDenied(f"role {user.role!r} may not do this")
+        return user
+
+    return check
+
+
+HqUser = Annotated[Principal, Depends(require_role("hq"))]
+StaffUser = Annotated[Principal, Depends(require_role("hq", "store"))]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="a retry with the same key and body returns the original response",
+    ),
+]
+
+LimitQuery = Annotated[int, Query(ge=1, le=200, description="page size (max 200)")]
+CursorQuery = Annotated[
+    str | None, Query(max_length=500, description="next_cursor of the previous page")
+]

@@ -1,0 +1,35 @@
+"""All routers of the public API, in the order they appear in /docs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.api.routes import (
+    auth,
+    carriers,
+    health,
+    inventory,
+    locations,
+    orders,
+    products,
+    shipments,
+    stores,
+    tracking,
+    users,
+)
+
+api_router = APIRouter()
+for module in (
+    auth,
+    users,
+    stores,
+    locations,
+    products,
+    inventory,
+    tracking,
+    orders,
+    carriers,
+    shipments,
+    health,
+):
+    api_router.include_router(module.router)

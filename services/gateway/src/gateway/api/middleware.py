@@ -1,0 +1,56 @@
+"""Correlation ids and request metrics, as plain ASGI (no per-request task or thread hop)."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import prometheus_client
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chainkit.logging import correlation_id
+
+CORRELATION_HEADER = "x-correlation-id"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+HTTP_SECONDS = prometheus_client.Histogram(
+    "http_server_request_seconds",
+    "Time to answer an HTTP request",
+    ["method", "route", "status"],
+)
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(CORRELATION_HEADER, "")
+        # A client's id is kept only if it is safe to write into logs.
+        cid = given if _SAFE_ID.match(given) else str(uuid.uuid4())
+        token = correlation_id.set(cid)
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(CORRELATION_HEADER, cid)
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            # The route template, not the raw path: label values must stay few.
+            template = getattr(route, "path", "unmatched")
+            HTTP_SECONDS.labels(scope["method"], template, str(status)).observe(
+                time.perf_counter() - started
+            )
+            correlation_id.reset(token)

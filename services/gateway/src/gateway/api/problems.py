@@ -1,0 +1,201 @@
+"""Every error the gateway answers, mapped in one place to RFC 9457 problem details.
+
+Sources: our own errors (chainkit domain errors), request validation (FastAPI/pydantic),
+HTTP errors (unknown routes, methods), gRPC status codes from the three services (with
+their status details), and anything unexpected (500, never a stack trace).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+import grpc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chainkit.errors import DomainError, InvalidArgument
+from chainkit.grpc_client import status_detail
+from chainstore.common.v1.common_pb2 import BadRequest
+from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
+from gateway.adapters.mappers.common import UnexpectedReply
+from gateway.schemas.common import Problem
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+# chainkit error kinds (our own errors) → HTTP status.
+STATUS_FOR_KIND: dict[str, int] = {
+    "not_found": 404,
+    "invalid_argument": 422,
+    "already_exists": 409,
+    "failed_precondition": 409,
+    "aborted": 409,
+    "unauthenticated": 401,
+    "permission_denied": 403,
+    "unavailable": 503,
+}
+# gRPC status from a service → HTTP status; anything else is the peer's fault: 502.
+STATUS_FOR_CODE: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.INVALID_ARGUMENT: 422,
+    grpc.StatusCode.OUT_OF_RANGE: 422,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
+SLUG_FOR_STATUS: dict[int, str] = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    422: "validation-error",
+    429: "too-many-requests",
+    500: "internal-error",
+    502: "bad-gateway",
+    503: "service-unavailable",
+    504: "gateway-timeout",
+}
+# What a client is told when a peer fails: never addresses or internals.
+UPSTREAM_DETAIL: dict[int, str] = {
+    502: "a backend service failed to answer the request",
+    503: "a backend service is unavailable; try again shortly",
+    504: "a backend service did not answer in time; try again shortly",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: Sequence[tuple[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """An `application/problem+json` response; `extensions` become extra members."""
+    body: dict[str, Any] = {
+        "type": f"urn:chainstore:problem:{slug or SLUG_FOR_STATUS.get(status, 'error')}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = [{"field": field, "message": message} for field, message in errors]
+    body.update(extensions)
+    if status == 401:
+        headers = {**BEARER_CHALLENGE, **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """('body', 'lines', 0, 'qty') → 'lines[0].qty'; the request part is implied."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:] if len(parts) > 1 else parts
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            errors.append(("body", "the body is not valid JSON"))
+        else:
+            # Never echo the input: it may be a password.
+            errors.append((field_path(error.get("loc", ())), str(error.get("msg", "invalid"))))
+    return problem(422, "the request is not valid", errors=errors)
+
+
+async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = STATUS_FOR_KIND.get(exc.kind, 409)
+    if isinstance(exc, InvalidArgument):
+        return problem(status, exc.message, errors=[(e.field, e.message) for e in exc.errors])
+    return problem(status, exc.message)
+
+
+async def on_rpc_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, grpc.aio.AioRpcError)
+    code = exc.code()
+    status = STATUS_FOR_CODE.get(code, 502)
+    if status >= 500:
+        log.warning(
+            "backend call failed",
+            extra={"fields": {"grpc_code": code.name, "path": request.url.path}},
+        )
+        return problem(status, UPSTREAM_DETAIL.get(status, UPSTREAM_DETAIL[502]))
+    detail = exc.details() or HTTPStatus(status).phrase
+    if code == grpc.StatusCode.INVALID_ARGUMENT:
+        bad = status_detail(exc, BadRequest)
+        violations = [(v.field, v.message) for v in bad.violations] if bad else []
+        return problem(status, detail, errors=violations)
+    if code == grpc.StatusCode.FAILED_PRECONDITION:
+        shortage = status_detail(exc, InsufficientStock)
+        if shortage is not None:
+            available = [{"sku": line.sku, "available": line.qty} for line in shortage.available]
+            return problem(status, detail, slug="insufficient-stock", available=available)
+    return problem(status, detail)
+
+
+async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    if status == 404 and detail == HTTPStatus.NOT_FOUND.phrase:
+        detail = f"no resource at {request.url.path}"
+    elif status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem(status, detail, headers=dict(exc.headers or {}))
+
+
+async def on_unexpected_reply(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected reply from a backend service: %s", exc)
+    return problem(502, UPSTREAM_DETAIL[502])
+
+
+async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "an internal error occurred; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(grpc.aio.AioRpcError, on_rpc_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(UnexpectedReply, on_unexpected_reply)
+    app.add_exception_handler(Exception, on_unhandled)
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the problems a route may answer."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.adapters.mappers import master_data
+from gateway.api.deps import HqUser, InventoryDep, StaffUser
+from gateway.api.problems import documented
+from gateway.schemas.common import Page
+from gateway.schemas.master_data import LocationCreate, LocationPublic
+
+router = APIRouter(prefix="/v1/locations", tags=["locations"], responses=documented(401, 403, 503))
+
+
+@router.post("", status_code=201, responses=documented(409, 422))
+async def create_location(
+    body: LocationCreate, _hq: HqUser, inventory: InventoryDep
+) -> LocationPublic:
+    body.check()
+    location = await inventory.create_location(master_data.create_location_request(body))
+    return master_data.location_out(location)
+
+
+@router.get("")
+async def list_locations(_staff: StaffUser, inventory: InventoryDep) -> Page[LocationPublic]:
+    reply = await inventory.list_locations()
+    return Page(items=[master_data.location_out(item) for item in reply.items])

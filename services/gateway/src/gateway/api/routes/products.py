@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from chainstore.inventory.v1 import inventory_pb2
+from gateway.adapters.mappers import master_data
+from gateway.adapters.mappers.common import next_cursor, page_request
+from gateway.api.deps import CurrentUser, CursorQuery, HqUser, InventoryDep, LimitQuery
+from gateway.api.problems import documented
+from gateway.schemas.common import Id, Page
+from gateway.schemas.master_data import ProductCreate, ProductPublic, ProductUpdate
+
+router = APIRouter(prefix="/v1/products", tags=["products"], responses=documented(401, 503))
+
+
+@router.post("", status_code=201, responses=documented(403, 409, 422))
+async def create_product(
+    body: ProductCreate, _hq: HqUser, inventory: InventoryDep
+) -> ProductPublic:
+    product = await inventory.create_product(master_data.create_product_request(body))
+    return master_data.product_out(product)
+
+
+@router.get("", responses=documented(422))
+async def list_products(
+    _user: CurrentUser,
+    inventory: InventoryDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Page[ProductPublic]:
+    reply = await inventory.list_products(
+        inventory_pb2.ListProductsRequest(page=page_request(limit, cursor))
+    )
+    return Page(
+        items=[master_data.product_out(p) for p in reply.items],
+        next_cursor=next_cursor(reply.page),
+    )
+
+
+@router.get("/{sku}", responses=documented(404))
+async def get_product(sku: Id, _user: CurrentUser, inventory: InventoryDep) -> ProductPublic:
+    return master_data.product_out(await inventory.get_product(sku))
+
+
+@router.patch("/{sku}", responses=documented(403, 404, 422))
+async def update_product(
+    sku: Id, body: ProductUpdate, _hq: HqUser, inventory: InventoryDep
+) -> ProductPublic:
+    product = await inventory.update_product(master_data.update_product_request(sku, body))
+    return master_data.product_out(product)

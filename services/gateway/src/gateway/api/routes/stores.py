@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.adapters.mappers import master_data
+from gateway.api.deps import CurrentUser, HqUser, OrdersDep
+from gateway.api.problems import documented
+from gateway.schemas.common import Id, Page
+from gateway.schemas.master_data import StoreCreate, StorePublic, StoreUpdate
+
+router = APIRouter(prefix="/v1/stores", tags=["stores"], responses=documented(401, 503))
+
+
+@router.post("", status_code=201, responses=documented(403, 409, 422))
+async def create_store(body: StoreCreate, _hq: HqUser, orders: OrdersDep) -> StorePublic:
+    store = await orders.create_store(master_data.create_store_request(body))
+    return master_data.store_out(store)
+
+
+@router.get("")
+async def list_stores(_user: CurrentUser, orders: OrdersDep) -> Page[StorePublic]:
+    reply = await orders.list_stores()
+    return Page(items=[master_data.store_out(s) for s in reply.items])
+
+
+@router.get("/{store_id}", responses=documented(404))
+async def get_store(store_id: Id, _user: CurrentUser, orders: OrdersDep) -> StorePublic:
+    return master_data.store_out(await orders.get_store(store_id))
+
+
+@router.patch("/{store_id}", responses=documented(403, 404, 422))
+async def update_store(
+    store_id: Id, body: StoreUpdate, _hq: HqUser, orders: OrdersDep
+) -> StorePublic:
+    store = await orders.update_store(master_data.update_store_request(store_id, body))
+    return master_data.store_out(store)

@@ -1,0 +1,63 @@
+"""Gateway settings: read once in `main`, passed in. Refuses unsafe defaults outside development."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from chainkit.config import ServiceSettings
+
+DEFAULT_JWT_SECRET = "chainstore-development-jwt-secret-do-not-use"
+# Only ever used in development when CHAINSTORE_HQ_PASSWORD is unset (and logged loudly).
+DEVELOPMENT_HQ_PASSWORD = "hq-development"
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", extra="ignore", validate_by_name=True, validate_by_alias=True
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite+aiosqlite:///.data/gateway.db"
+    jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
+    token_ttl_s: int = Field(default=3600, gt=0)
+    hq_password: SecretStr | None = Field(
+        default=None,
+        validation_alias="CHAINSTORE_HQ_PASSWORD",
+    )
+    inventory_addr: str = Field(default="127.0.0.1:50051", validation_alias="INVENTORY_ADDR")
+    orders_addr: str = Field(default="127.0.0.1:50052", validation_alias="ORDERS_ADDR")
+    logistics_addr: str = Field(default="127.0.0.1:50053", validation_alias="LOGISTICS_ADDR")
+    # Deadline of every gRPC call the gateway makes (passed as `timeout=` per call).
+    rpc_timeout_s: float = Field(default=5.0, gt=0)
+    # Deadline of each dependency probe behind /readyz.
+    ready_timeout_s: float = Field(default=1.0, gt=0)
+    # Largest carrier webhook body accepted.
+    max_webhook_bytes: int = 1_048_576
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.is_development:
+            return self
+        problems = []
+        if self.hq_password is None or not self.hq_password.get_secret_value():
+            problems.append("CHAINSTORE_HQ_PASSWORD must be set")
+        secret = self.jwt_secret.get_secret_value()
+        if secret == DEFAULT_JWT_SECRET or len(secret) < MIN_SECRET_LENGTH:
+            problems.append(
+                f"GATEWAY_JWT_SECRET must be set to a secret of {MIN_SECRET_LENGTH}+ characters"
+            )
+        if problems:
+            raise ValueError(f"environment {self.environment!r}: " + "; ".join(problems))
+        return self
+
+    def effective_hq_password(self) -> str:
+        if self.hq_password is not None and self.hq_password.get_secret_value():
+            return self.hq_password.get_secret_value()
+        return DEVELOPMENT_HQ_PASSWORD

@@ -1,0 +1,97 @@
+"""Composition root: `create_app(settings, clients)` wires the gateway; `run()` serves it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from chainkit.db import create_engine, session_factory
+from chainkit.logging import configure_logging
+from chainkit.migrations import upgrade_async
+from gateway.accounts import ensure_hq_user
+from gateway.adapters.grpc_clients import ServiceClients
+from gateway.adapters.users import UserRepository
+from gateway.api import problems
+from gateway.api.deps import AppState
+from gateway.api.main import api_router
+from gateway.api.middleware import ObservabilityMiddleware
+from gateway.core.config import Settings
+
+log = logging.getLogger(__name__)
+
+# services/gateway/migrations (this file is services/gateway/src/gateway/main.py).
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def create_app(settings: Settings, clients: ServiceClients | None = None) -> FastAPI:
+    """The app. Pass `clients` to use channels the caller owns (tests); otherwise the
+    lifespan opens them from the settings' addresses and closes them at shutdown."""
+    state = AppState(settings=settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:  # production migrates in a Job/init container instead
+            await upgrade_async(settings.database_url, MIGRATIONS)
+        engine = create_engine(settings.database_url)
+        owned = clients is None
+        try:
+            state.users = UserRepository(session_factory(engine))
+            if settings.hq_password is None:
+                log.warning("CHAINSTORE_HQ_PASSWORD is unset: using the development password")
+            await ensure_hq_user(state.users, settings.effective_hq_password())
+            state.clients = clients or ServiceClients.open(
+                inventory_addr=settings.inventory_addr,
+                orders_addr=settings.orders_addr,
+                logistics_addr=settings.logistics_addr,
+                timeout_s=settings.rpc_timeout_s,
+            )
+            yield
+        finally:
+            if owned and state.clients is not None:
+                await state.clients.close()
+            state.clients = None
+            state.users = None
+            await engine.dispose()
+
+    app = FastAPI(
+        title="chainstore",
+        summary="Orders, inventory and logistics of a retail chain",
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.gateway = state
+    problems.install(app)
+    app.add_middleware(ObservabilityMiddleware)
+    app.include_router(api_router)
+    return app
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; unsafe ones stop the process with a clear message."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        # Only the messages: the input values may hold secrets.
+        for error in e.errors():
+            print(f"gateway: refusing to start: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def run() -> None:
+    settings = load_settings()
+    configure_logging("gateway", settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+    )

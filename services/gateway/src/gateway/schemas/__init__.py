@@ -1,0 +1,1 @@
+"""The JSON shapes of the public API (api.md): request models validate, response models document."""

@@ -1,0 +1,56 @@
+"""Tokens and user accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from chainkit.errors import FieldError, InvalidArgument
+from gateway.core.security import Role
+from gateway.schemas.common import Id
+
+Username = Annotated[
+    str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.@-]*$")
+]
+
+
+class TokenRequest(BaseModel):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    role: Role
+
+
+class UserCreate(BaseModel):
+    username: Username
+    password: Annotated[str, Field(min_length=8, max_length=256)]
+    role: Role
+    store_id: Id | None = None
+    customer_id: Id | None = None
+
+    def check(self) -> None:
+        """Role and ids must agree: staff belong to a store, customers are a customer."""
+        errors = []
+        if self.role == "store" and not self.store_id:
+            errors.append(FieldError("store_id", "required for role store"))
+        if self.role != "store" and self.store_id:
+            errors.append(FieldError("store_id", "only staff (role store) belong to a store"))
+        if self.role != "customer" and self.customer_id:
+            errors.append(FieldError("customer_id", "only customers have a customer_id"))
+        if errors:
+            raise InvalidArgument("invalid user", errors)
+
+
+class UserPublic(BaseModel):
+    username: str
+    role: Role
+    store_id: str | None
+    customer_id: str | None
+    created_at: datetime

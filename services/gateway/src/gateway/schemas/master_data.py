@@ -1,0 +1,106 @@
+"""Stores, stock locations and products (head-office master data)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from chainkit.errors import FieldError, InvalidArgument
+from gateway.schemas.common import Amount, Id, Lat, Lon, Text
+
+StoreKind = Literal["direct", "franchise"]
+AllocationStrategy = Literal["region_priority", "nearest", "fewest_shipments"]
+LocationKind = Literal["warehouse", "store"]
+PaymentTimeout = Annotated[int, Field(strict=True, gt=0, le=30 * 86400)]
+Weight = Annotated[int, Field(strict=True, ge=0, le=10**8, description="grams")]
+
+
+class StoreSettings(BaseModel):
+    payment_timeout_s: PaymentTimeout | None = None
+    auto_confirm: bool | None = None
+    share_stock_online: bool | None = None
+    allocation_strategy: AllocationStrategy | None = None
+
+
+class StoreCreate(StoreSettings):
+    store_id: Id
+    name: Text
+    region: Text
+    city: Text
+    kind: StoreKind
+    location_id: Id
+
+
+class StoreUpdate(StoreSettings):
+    name: Text | None = None
+    region: Text | None = None
+    city: Text | None = None
+
+
+class StorePublic(BaseModel):
+    store_id: str
+    name: str
+    region: str
+    city: str
+    kind: StoreKind
+    location_id: str
+    payment_timeout_s: int
+    auto_confirm: bool
+    share_stock_online: bool
+    allocation_strategy: str
+
+
+class LocationCreate(BaseModel):
+    location_id: Id
+    name: Text
+    kind: LocationKind
+    region: Text
+    city: Text
+    priority: Annotated[int, Field(strict=True, ge=0, le=1_000_000)] = 0
+    lat: Lat | None = None
+    lon: Lon | None = None
+    # Unset: warehouses share with online orders, store locations do not.
+    share_online: bool | None = None
+
+    def check(self) -> None:
+        if (self.lat is None) != (self.lon is None):
+            field = "lon" if self.lon is None else "lat"
+            raise InvalidArgument("invalid location", [FieldError(field, "give lat and lon")])
+
+
+class LocationPublic(BaseModel):
+    location_id: str
+    name: str
+    kind: LocationKind
+    region: str
+    city: str
+    priority: int
+    lat: float | None
+    lon: float | None
+    share_online: bool
+
+
+class ProductCreate(BaseModel):
+    sku: Id
+    name: Text
+    category: Text
+    price: Amount
+    currency: Literal["CNY"] = "CNY"
+    weight_g: Weight
+
+
+class ProductUpdate(BaseModel):
+    name: Text | None = None
+    category: Text | None = None
+    price: Amount | None = None
+    weight_g: Weight | None = None
+
+
+class ProductPublic(BaseModel):
+    sku: str
+    name: str
+    category: str
+    price: int
+    currency: str
+    weight_g: int

@@ -1,0 +1,131 @@
+"""Orders: what clients send and the order body they get back (api.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from chainkit.errors import FieldError, InvalidArgument
+from gateway.schemas.common import Amount, Id, Lat, Lon, SkuQtyIn, Text
+
+Channel = Literal["online", "pos"]
+OrderStatus = Literal["pending_payment", "paid", "shipped", "completed", "cancelled"]
+PaymentMethod = Literal["cash", "card", "wechat_pay", "alipay"]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class AddressIn(BaseModel):
+    name: Text
+    phone: Phone
+    region: Text
+    city: Text
+    line1: Text
+    lat: Lat | None = None
+    lon: Lon | None = None
+
+
+class PaymentIn(BaseModel):
+    method: PaymentMethod
+    amount: Amount
+
+
+class OrderCreate(BaseModel):
+    store_id: Id | None = Field(default=None, description="store staff: defaults to their own")
+    customer_id: Id | None = Field(default=None, description="customers: always their own")
+    channel: Channel
+    lines: list[SkuQtyIn] = Field(min_length=1, max_length=200)
+    shipping_address: AddressIn | None = None
+    payment: PaymentIn | None = None
+
+    def check(self) -> None:
+        """Cross-field rules pydantic's per-field validation cannot state."""
+        errors = []
+        if self.channel == "online" and self.shipping_address is None:
+            errors.append(FieldError("shipping_address", "required for online orders"))
+        if self.channel == "pos" and self.payment is None:
+            errors.append(FieldError("payment", "required for pos orders"))
+        if self.channel == "online" and self.payment is not None:
+            errors.append(FieldError("payment", "online orders are paid with /pay"))
+        address = self.shipping_address
+        if address is not None and (address.lat is None) != (address.lon is None):
+            errors.append(FieldError("shipping_address.lat", "give lat and lon"))
+        if errors:
+            raise InvalidArgument("invalid order", errors)
+
+
+class PayIn(BaseModel):
+    method: PaymentMethod
+    amount: Amount
+
+
+class CancelIn(BaseModel):
+    reason: Reason = ""
+
+
+class ShipIn(BaseModel):
+    carrier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
+
+
+class OrderLinePublic(BaseModel):
+    sku: str
+    name: str
+    category: str
+    qty: int
+    unit_price: int
+    amount: int
+
+
+class AddressPublic(BaseModel):
+    name: str
+    phone: str
+    region: str
+    city: str
+    line1: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+class AllocationPublic(BaseModel):
+    location_id: str
+    sku: str
+    qty: int
+
+
+class PaymentPublic(BaseModel):
+    method: str
+    amount: int
+
+
+class OrderShipmentPublic(BaseModel):
+    shipment_id: str
+    location_id: str
+    carrier: str
+    waybill_no: str
+    delivered: bool
+
+
+class OrderPublic(BaseModel):
+    order_id: str
+    order_no: str
+    store_id: str
+    customer_id: str | None
+    channel: Channel
+    status: OrderStatus
+    lines: list[OrderLinePublic]
+    total: int
+    currency: str
+    shipping_address: AddressPublic | None
+    allocations: list[AllocationPublic]
+    payment_due_at: datetime | None
+    created_at: datetime | None
+    paid_at: datetime | None
+    confirmed_at: datetime | None
+    shipped_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    payment: PaymentPublic | None
+    shipments: list[OrderShipmentPublic]
