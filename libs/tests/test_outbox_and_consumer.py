@@ -7,6 +7,7 @@ from typing import Any
 
 import nats
 import pytest
+from nats.js.errors import NotFoundError
 from sqlmodel import SQLModel, col, func, select
 
 from chainkit import events
@@ -119,11 +120,14 @@ async def test_consumer_handles_each_event_once_and_terminates_refused_ones(
     await js.publish(first.subject, first.data)
     await js.publish(bad.subject, bad.data)
     await js.publish("chainstore.orders.created", b"not an envelope")
-    for _ in range(100):
-        info = await js.consumer_info("ORDERS", "test-consumer")
-        if info.num_ack_pending == 0 and info.num_pending == 0:
-            break
+    for _ in range(200):
         await asyncio.sleep(0.05)
+        try:
+            info = await js.consumer_info("ORDERS", "test-consumer")
+        except NotFoundError:  # the consumer task has not provisioned it yet
+            continue
+        if info.num_ack_pending == 0 and info.num_pending == 0 and info.delivered.stream_seq >= 4:
+            break
     task.cancel()
     assert seen == ["A"]
     async with sessions() as s:

@@ -14,6 +14,10 @@ class ServiceSettings(BaseSettings):
     environment: str = Field(default="development", validation_alias="CHAINSTORE_ENV")
     log_level: str = Field(default="INFO", validation_alias="CHAINSTORE_LOG_LEVEL")
     nats_url: str = Field(default="nats://127.0.0.1:4222", validation_alias="NATS_URL")
+    # JetStream replicas of the stream this service owns (3 on a production cluster).
+    nats_stream_replicas: int = Field(
+        default=1, ge=1, le=5, validation_alias="NATS_STREAM_REPLICAS"
+    )
     database_url: str = "sqlite+aiosqlite:///.data/service.db"
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0

@@ -9,6 +9,7 @@ delay; an event that keeps failing, or that a handler refuses, is terminated and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Generic, TypeVar
@@ -57,19 +58,25 @@ class EventConsumer(Generic[U]):
         subjects = [events.subject_for(t) for t in self._handlers]
         await ensure_consumer(self._js, self._stream, self._durable, subjects)
         sub = await self._js.pull_subscribe_bind(self._durable, self._stream)
-        while True:
-            try:
-                msgs = await sub.fetch(self._batch, timeout=1.0)
-            except NatsTimeout:
-                continue  # idle
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("fetch failed; retrying", exc_info=True)
-                await asyncio.sleep(1.0)
-                continue
-            for msg in msgs:
-                await self.handle(msg)
+        try:
+            while True:
+                try:
+                    msgs = await sub.fetch(self._batch, timeout=1.0)
+                except NatsTimeout:
+                    continue  # idle
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.warning("fetch failed; retrying", exc_info=True)
+                    await asyncio.sleep(1.0)
+                    continue
+                for msg in msgs:
+                    await self.handle(msg)
+        finally:
+            # A pull subscription left behind makes `nc.drain()` wait its full 30 s timeout,
+            # so a cancelled consumer would stall the process's graceful shutdown.
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
 
     async def handle(self, msg: Msg) -> None:
         try:

@@ -41,8 +41,14 @@ async def connect(url: str, name: str) -> Client:
     )
 
 
-async def ensure_stream(js: JetStreamContext, name: str) -> None:
-    """Create or update one of chainstore's streams (idempotent; any service may call it)."""
+async def ensure_stream(
+    js: JetStreamContext, name: str, *, replicas: int = 1, update: bool = True
+) -> None:
+    """Create one of chainstore's streams, or bring it to our config when `update` is set.
+
+    The owning service updates (it decides replicas); a consumer only creates a missing
+    stream so it never undoes the owner's settings.
+    """
     config = StreamConfig(
         name=name,
         subjects=[STREAMS[name]],
@@ -50,19 +56,22 @@ async def ensure_stream(js: JetStreamContext, name: str) -> None:
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_S,
         max_age=7 * 24 * 3600.0,
+        num_replicas=replicas,
     )
     try:
         await js.stream_info(name)
-        await js.update_stream(config)
     except NotFoundError:
         await js.add_stream(config)
+        return
+    if update:
+        await js.update_stream(config)
 
 
 async def ensure_consumer(
     js: JetStreamContext, stream: str, durable: str, subjects: list[str]
 ) -> None:
     """A durable pull consumer: explicit acks, bounded redelivery with backoff."""
-    await ensure_stream(js, stream)
+    await ensure_stream(js, stream, update=False)
     config = ConsumerConfig(
         durable_name=durable,
         deliver_policy=DeliverPolicy.ALL,

@@ -51,7 +51,7 @@ class ServiceRuntime:
         engine = create_engine(settings.database_url)
         nc = await connect(settings.nats_url, name)
         js = nc.jetstream()
-        await ensure_stream(js, stream)
+        await ensure_stream(js, stream, replicas=settings.nats_stream_replicas)
         relay = OutboxRelay(session_factory(engine), js, poll_interval=settings.outbox_poll_s)
         runtime = cls(name, engine, nc, js, relay)
         runtime.spawn(relay.run(), "outbox-relay")

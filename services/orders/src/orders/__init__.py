@@ -1,0 +1,1 @@
+"""chainstore orders: stores, orders, payments and the order state machine."""

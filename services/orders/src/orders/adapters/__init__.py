@@ -1,0 +1,1 @@
+"""Storage and peers: SQL tables and repositories, gRPC clients for inventory and logistics."""

@@ -1,0 +1,108 @@
+"""InventoryPort over gRPC."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from chainkit.grpc_client import open_channel
+from chainstore.common.v1.common_pb2 import SkuQty
+from chainstore.inventory.v1 import inventory_pb2 as pb
+from chainstore.inventory.v1.inventory_pb2_grpc import InventoryServiceStub
+from orders.adapters.grpc_errors import DEFAULT_TIMEOUT_S, translate
+from orders.domain.lines import LineRequest, ProductInfo
+from orders.domain.order import Allocation
+
+
+def _lines(lines: Sequence[LineRequest]) -> list[SkuQty]:
+    return [SkuQty(sku=line.sku, qty=line.qty) for line in lines]
+
+
+class GrpcInventory:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self._channel = channel
+        self._stub = InventoryServiceStub(channel)
+        self._timeout = timeout_s
+
+    @classmethod
+    def connect(cls, address: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> GrpcInventory:
+        return cls(open_channel(address), timeout_s)
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def batch_get_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]:
+        try:
+            reply = await self._stub.BatchGetProducts(
+                pb.BatchGetProductsRequest(skus=list(skus)), timeout=self._timeout
+            )
+        except grpc.aio.AioRpcError as e:
+            raise translate("inventory", e) from e
+        return {
+            p.sku: ProductInfo(
+                sku=p.sku,
+                name=p.name,
+                category=p.category,
+                unit_price=p.price.amount,
+                currency=p.price.currency,
+                weight_g=p.weight_g,
+            )
+            for p in reply.items
+        }
+
+    async def reserve(
+        self,
+        *,
+        reservation_id: str,
+        lines: Sequence[LineRequest],
+        region: str,
+        expires_at: datetime,
+        home_location_id: str,
+        strategy: str,
+    ) -> list[Allocation]:
+        expires = Timestamp()
+        expires.FromDatetime(expires_at)
+        request = pb.ReserveRequest(
+            reservation_id=reservation_id,
+            lines=_lines(lines),
+            region=region,
+            expires_at=expires,
+            home_location_id=home_location_id,
+            strategy=strategy,
+        )
+        try:
+            reply = await self._stub.Reserve(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as e:
+            raise translate("inventory", e) from e
+        return [Allocation(a.location_id, a.sku, a.qty, a.reason) for a in reply.allocations]
+
+    async def commit_reservation(self, reservation_id: str) -> None:
+        try:
+            await self._stub.CommitReservation(
+                pb.CommitReservationRequest(reservation_id=reservation_id), timeout=self._timeout
+            )
+        except grpc.aio.AioRpcError as e:
+            raise translate("inventory", e) from e
+
+    async def release_reservation(self, reservation_id: str, reason: str) -> None:
+        try:
+            await self._stub.ReleaseReservation(
+                pb.ReleaseReservationRequest(reservation_id=reservation_id, reason=reason),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as e:
+            raise translate("inventory", e) from e
+
+    async def sell_at_location(
+        self, *, sale_id: str, location_id: str, lines: Sequence[LineRequest]
+    ) -> None:
+        request = pb.SellAtLocationRequest(
+            sale_id=sale_id, location_id=location_id, lines=_lines(lines)
+        )
+        try:
+            await self._stub.SellAtLocation(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as e:
+            raise translate("inventory", e) from e

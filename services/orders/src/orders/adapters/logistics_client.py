@@ -1,0 +1,68 @@
+"""LogisticsPort over gRPC."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import grpc
+
+from chainkit.grpc_client import open_channel
+from chainstore.common.v1.common_pb2 import Address as AddressPb
+from chainstore.common.v1.common_pb2 import SkuQty
+from chainstore.logistics.v1 import logistics_pb2 as pb
+from chainstore.logistics.v1.logistics_pb2_grpc import LogisticsServiceStub
+from orders.adapters.grpc_errors import DEFAULT_TIMEOUT_S, translate
+from orders.domain.order import Address, Package, Shipment
+
+
+def _address(a: Address) -> AddressPb:
+    msg = AddressPb(name=a.name, phone=a.phone, region=a.region, city=a.city, line1=a.line1)
+    if a.lat is not None and a.lon is not None:
+        msg.point.lat = a.lat
+        msg.point.lon = a.lon
+    return msg
+
+
+class GrpcLogistics:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self._channel = channel
+        self._stub = LogisticsServiceStub(channel)
+        self._timeout = timeout_s
+
+    @classmethod
+    def connect(cls, address: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> GrpcLogistics:
+        return cls(open_channel(address), timeout_s)
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def create_shipments(
+        self,
+        *,
+        order_id: str,
+        store_id: str,
+        destination: Address,
+        packages: Sequence[Package],
+        carrier: str,
+    ) -> list[Shipment]:
+        request = pb.CreateShipmentsRequest(
+            order_id=order_id,
+            store_id=store_id,
+            destination=_address(destination),
+            packages=[
+                pb.Package(
+                    location_id=p.location_id,
+                    lines=[SkuQty(sku=sku, qty=qty) for sku, qty in p.lines],
+                    weight_g=p.weight_g,
+                )
+                for p in packages
+            ],
+            carrier=carrier,
+        )
+        try:
+            reply = await self._stub.CreateShipments(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as e:
+            raise translate("logistics", e) from e
+        return [
+            Shipment(s.shipment_id, s.location_id, s.carrier, s.waybill_no) for s in reply.shipments
+        ]

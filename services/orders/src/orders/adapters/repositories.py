@@ -1,0 +1,98 @@
+"""Stores, order-number counters and idempotency records in SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orders.adapters.order_repository import execute_unique
+from orders.adapters.tables import COUNTER, IDEMPOTENCY, STORE
+from orders.domain.store import Store, StoreKind
+from orders.service_layer.ports import IdempotencyRecord
+
+
+def _store_values(store: Store) -> dict[str, Any]:
+    return vars(store) | {"kind": store.kind.value}
+
+
+class SqlStoreRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, store_id: str) -> Store | None:
+        row = (
+            await self._session.execute(select(STORE).where(STORE.c.store_id == store_id))
+        ).first()
+        return _store(row._mapping) if row else None
+
+    async def add(self, store: Store) -> None:
+        await execute_unique(
+            self._session, insert(STORE).values(_store_values(store)), f"store {store.store_id}"
+        )
+
+    async def save(self, store: Store) -> None:
+        await self._session.execute(
+            update(STORE).where(STORE.c.store_id == store.store_id).values(_store_values(store))
+        )
+
+    async def all(self) -> list[Store]:
+        rows = await self._session.execute(select(STORE).order_by(STORE.c.store_id))
+        return [_store(row._mapping) for row in rows]
+
+
+def _store(m: Any) -> Store:
+    return Store(**(dict(m) | {"kind": StoreKind(m["kind"])}))
+
+
+class SqlCounterRepository:
+    """Per (store, day) counters: one atomic insert-or-increment, no global lock.
+
+    `INSERT … ON CONFLICT DO UPDATE … RETURNING` on both SQLite (3.35+) and PostgreSQL: the
+    row lock it takes lasts until the order's transaction commits, so numbers of one store
+    are handed out in commit order and a rolled-back order gives its number back.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def next(self, store_id: str, day: date) -> int:
+        dialect = self._session.get_bind().dialect.name
+        insert_fn = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        stmt = (
+            insert_fn(COUNTER)
+            .values(store_id=store_id, day=day, value=1)
+            .on_conflict_do_update(
+                index_elements=[COUNTER.c.store_id, COUNTER.c.day],
+                set_={"value": COUNTER.c.value + 1},
+            )
+            .returning(COUNTER.c.value)
+        )
+        return int((await self._session.execute(stmt)).scalar_one())
+
+
+class SqlIdempotencyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, key: str) -> IdempotencyRecord | None:
+        row = (
+            await self._session.execute(
+                select(IDEMPOTENCY.c.request_hash, IDEMPOTENCY.c.response).where(
+                    IDEMPOTENCY.c.key == key
+                )
+            )
+        ).first()
+        return IdempotencyRecord(row.request_hash, bytes(row.response)) if row else None
+
+    async def add(self, key: str, record: IdempotencyRecord) -> None:
+        stmt = insert(IDEMPOTENCY).values(
+            key=key,
+            request_hash=record.request_hash,
+            response=record.response,
+            created_at=datetime.now(UTC),
+        )
+        await execute_unique(self._session, stmt, "idempotency key")

@@ -1,0 +1,134 @@
+"""The orders database. Repositories query these tables with Core statements (no ORM
+objects on the hot path); migrations/versions/0001_initial.py creates the same schema."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, Index, LargeBinary, Table
+from sqlmodel import Field, SQLModel
+
+TZ = DateTime(timezone=True)
+
+
+class StoreRow(SQLModel, table=True):
+    __tablename__ = "ord_store"
+
+    store_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    region: str = Field(max_length=64)
+    city: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    location_id: str = Field(max_length=64)
+    payment_timeout_s: int
+    auto_confirm: bool
+    share_stock_online: bool
+    allocation_strategy: str = Field(max_length=32)
+
+
+class OrderRow(SQLModel, table=True):
+    __tablename__ = "ord_order"
+    __table_args__ = (
+        # "my orders", a store's orders, the status board: each a newest-first keyset scan.
+        Index("ix_ord_order_customer_created", "customer_id", "created_at", "order_id"),
+        Index("ix_ord_order_store_created", "store_id", "created_at", "order_id"),
+        Index("ix_ord_order_status_created", "status", "created_at"),
+        Index("ix_ord_order_created", "created_at", "order_id"),
+        # The payment-deadline sweep.
+        Index("ix_ord_order_status_due", "status", "payment_due_at"),
+    )
+
+    order_id: str = Field(primary_key=True, max_length=36)
+    order_no: str = Field(max_length=100, unique=True)
+    store_id: str = Field(max_length=64)
+    customer_id: str = Field(max_length=64)
+    channel: str = Field(max_length=8)
+    status: str = Field(max_length=20)
+    total: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    ship_name: str | None = Field(default=None, max_length=200)
+    ship_phone: str | None = Field(default=None, max_length=40)
+    ship_region: str | None = Field(default=None, max_length=64)
+    ship_city: str | None = Field(default=None, max_length=64)
+    ship_line1: str | None = Field(default=None, max_length=300)
+    ship_lat: float | None = None
+    ship_lon: float | None = None
+    payment_method: str | None = Field(default=None, max_length=20)
+    payment_amount: int | None = Field(default=None, sa_type=BigInteger)
+    refunded_amount: int = Field(default=0, sa_type=BigInteger)
+    payment_due_at: datetime | None = Field(default=None, sa_type=TZ)
+    created_at: datetime = Field(sa_type=TZ)
+    paid_at: datetime | None = Field(default=None, sa_type=TZ)
+    confirmed_at: datetime | None = Field(default=None, sa_type=TZ)
+    shipped_at: datetime | None = Field(default=None, sa_type=TZ)
+    completed_at: datetime | None = Field(default=None, sa_type=TZ)
+    cancelled_at: datetime | None = Field(default=None, sa_type=TZ)
+    cancel_reason: str = Field(default="", max_length=500)
+    version: int = 0
+
+
+class OrderLineRow(SQLModel, table=True):
+    __tablename__ = "ord_order_line"
+
+    order_id: str = Field(primary_key=True, max_length=36, foreign_key="ord_order.order_id")
+    line_no: int = Field(primary_key=True)
+    sku: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    category: str = Field(max_length=100)
+    qty: int = Field(sa_type=BigInteger)
+    unit_price: int = Field(sa_type=BigInteger)
+    amount: int = Field(sa_type=BigInteger)
+    weight_g: int = Field(sa_type=BigInteger)
+
+
+class AllocationRow(SQLModel, table=True):
+    __tablename__ = "ord_allocation"
+
+    order_id: str = Field(primary_key=True, max_length=36, foreign_key="ord_order.order_id")
+    location_id: str = Field(primary_key=True, max_length=64)
+    sku: str = Field(primary_key=True, max_length=64)
+    qty: int = Field(sa_type=BigInteger)
+    reason: str = Field(default="", max_length=500)
+
+
+class ShipmentRow(SQLModel, table=True):
+    __tablename__ = "ord_shipment"
+
+    shipment_id: str = Field(primary_key=True, max_length=64)
+    order_id: str = Field(index=True, max_length=36, foreign_key="ord_order.order_id")
+    location_id: str = Field(max_length=64)
+    carrier: str = Field(max_length=32)
+    waybill_no: str = Field(max_length=64)
+    delivered_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class CounterRow(SQLModel, table=True):
+    """Order numbers: one row per store per day, incremented in place."""
+
+    __tablename__ = "ord_counter"
+
+    store_id: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True, sa_type=Date)
+    value: int = Field(sa_type=BigInteger)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    __tablename__ = "ord_idempotency"
+
+    key: str = Field(primary_key=True, max_length=300)
+    request_hash: str = Field(max_length=64)
+    response: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = Field(sa_type=TZ)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+STORE = _table(StoreRow)
+ORDER = _table(OrderRow)
+LINE = _table(OrderLineRow)
+ALLOCATION = _table(AllocationRow)
+SHIPMENT = _table(ShipmentRow)
+COUNTER = _table(CounterRow)
+IDEMPOTENCY = _table(IdempotencyRow)

@@ -1,0 +1,34 @@
+"""The orders unit of work: chainkit's SQL transaction plus our repositories."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from chainkit.errors import AlreadyExists
+from chainkit.uow import SqlUnitOfWork
+from orders.adapters.order_repository import SqlOrderRepository
+from orders.adapters.repositories import (
+    SqlCounterRepository,
+    SqlIdempotencyRepository,
+    SqlStoreRepository,
+)
+
+
+class SqlOrdersUnitOfWork(SqlUnitOfWork):
+    stores: SqlStoreRepository
+    orders: SqlOrderRepository
+    counters: SqlCounterRepository
+    idempotency: SqlIdempotencyRepository
+
+    def _start(self) -> None:
+        self.stores = SqlStoreRepository(self.session)
+        self.orders = SqlOrderRepository(self.session)
+        self.counters = SqlCounterRepository(self.session)
+        self.idempotency = SqlIdempotencyRepository(self.session)
+
+    async def commit(self) -> None:
+        try:
+            await super().commit()
+        except IntegrityError as e:
+            # A concurrent twin wrote the same keys first; callers settle it by replaying.
+            raise AlreadyExists("already recorded by a concurrent request") from e

@@ -1,0 +1,1 @@
+"""The order model: pure Python, no I/O."""

@@ -1,0 +1,107 @@
+"""A store of the chain and the settings that shape its orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from chainkit.errors import FieldError, InvalidArgument
+
+ALLOCATION_STRATEGIES = frozenset({"region_priority", "nearest", "fewest_shipments"})
+DEFAULT_PAYMENT_TIMEOUT_S = 1800
+# A day: a payment window longer than that is a typo, not a policy.
+MAX_PAYMENT_TIMEOUT_S = 86_400
+MIN_PAYMENT_TIMEOUT_S = 60
+
+
+class StoreKind(StrEnum):
+    DIRECT = "direct"
+    FRANCHISE = "franchise"
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """The optional knobs of a store; `None` means "leave as is" (or the default)."""
+
+    name: str | None = None
+    region: str | None = None
+    city: str | None = None
+    payment_timeout_s: int | None = None
+    auto_confirm: bool | None = None
+    share_stock_online: bool | None = None
+    allocation_strategy: str | None = None
+
+
+@dataclass(frozen=True)
+class Store:
+    store_id: str
+    name: str
+    region: str
+    city: str
+    kind: StoreKind
+    location_id: str
+    payment_timeout_s: int = DEFAULT_PAYMENT_TIMEOUT_S
+    auto_confirm: bool = False
+    share_stock_online: bool = True
+    allocation_strategy: str = "region_priority"
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        store_id: str,
+        name: str,
+        region: str,
+        city: str,
+        kind: str,
+        location_id: str,
+        settings: StoreSettings | None = None,
+    ) -> Store:
+        s = settings or StoreSettings()
+        errors = _required(store_id=store_id, name=name, region=region, location_id=location_id)
+        if kind not in {k.value for k in StoreKind}:
+            errors.append(FieldError("kind", "must be direct or franchise"))
+        if errors:
+            raise InvalidArgument("invalid store", errors)
+        store_kind = StoreKind(kind)
+        store = cls(
+            store_id=store_id,
+            name=name,
+            region=region,
+            city=city,
+            kind=store_kind,
+            location_id=location_id,
+            # Franchise stock belongs to the franchisee: not offered online unless they opt in.
+            share_stock_online=store_kind is StoreKind.DIRECT,
+        )
+        return store.updated(replace(s, name=None, region=None, city=None))
+
+    def updated(self, s: StoreSettings) -> Store:
+        """A copy with the given settings applied, every value validated."""
+        errors = [
+            FieldError(f, "must not be empty") for f in ("name", "region") if getattr(s, f) == ""
+        ]
+        timeout = s.payment_timeout_s
+        if timeout is not None and not MIN_PAYMENT_TIMEOUT_S <= timeout <= MAX_PAYMENT_TIMEOUT_S:
+            errors.append(
+                FieldError(
+                    "payment_timeout_s",
+                    f"must be between {MIN_PAYMENT_TIMEOUT_S} and {MAX_PAYMENT_TIMEOUT_S} seconds",
+                )
+            )
+        strategy = s.allocation_strategy
+        if strategy is not None and strategy not in ALLOCATION_STRATEGIES:
+            errors.append(
+                FieldError(
+                    "allocation_strategy",
+                    f"must be one of {', '.join(sorted(ALLOCATION_STRATEGIES))}",
+                )
+            )
+        if errors:
+            raise InvalidArgument("invalid store settings", errors)
+        changes = {k: v for k, v in vars(s).items() if v is not None}
+        return replace(self, **changes)
+
+
+def _required(**values: str) -> list[FieldError]:
+    return [FieldError(name, "is required") for name, value in values.items() if not value.strip()]

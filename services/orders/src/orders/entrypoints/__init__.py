@@ -1,0 +1,1 @@
+"""Process edges: gRPC servicer, NATS consumer, settings, composition root, main."""

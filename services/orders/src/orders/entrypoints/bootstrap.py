@@ -1,0 +1,56 @@
+"""The composition root: settings and infrastructure in, a wired orders application out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orders.adapters.inventory_client import GrpcInventory
+from orders.adapters.logistics_client import GrpcLogistics
+from orders.adapters.uow import SqlOrdersUnitOfWork
+from orders.entrypoints.config import Settings
+from orders.service_layer.ports import Deps, InventoryPort, LogisticsPort
+
+
+@dataclass
+class OrdersApp:
+    deps: Deps
+    uow_factory: Callable[[], SqlOrdersUnitOfWork]
+    inventory: InventoryPort
+    logistics: LogisticsPort
+
+    async def close(self) -> None:
+        for client in (self.inventory, self.logistics):
+            if isinstance(client, GrpcInventory | GrpcLogistics):
+                await client.close()
+
+
+def bootstrap(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    inventory: InventoryPort,
+    logistics: LogisticsPort,
+    on_events_committed: Callable[[], None] | None = None,
+) -> OrdersApp:
+    """Wire the use cases to a database and peers; tests pass fakes of our ports."""
+
+    def uow_factory() -> SqlOrdersUnitOfWork:
+        return SqlOrdersUnitOfWork(sessions, on_events_committed)
+
+    deps = Deps(uow=uow_factory, inventory=inventory, logistics=logistics)
+    return OrdersApp(deps, uow_factory, inventory, logistics)
+
+
+def bootstrap_from_settings(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    on_events_committed: Callable[[], None] | None = None,
+) -> OrdersApp:
+    return bootstrap(
+        sessions,
+        inventory=GrpcInventory.connect(settings.inventory_addr, settings.peer_timeout_s),
+        logistics=GrpcLogistics.connect(settings.logistics_addr, settings.peer_timeout_s),
+        on_events_committed=on_events_committed,
+    )

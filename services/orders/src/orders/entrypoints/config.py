@@ -1,0 +1,40 @@
+"""Settings of the orders process, read once in main and passed in."""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError
+from pydantic_settings import SettingsConfigDict
+
+from chainkit.config import ServiceSettings
+
+# Environment variables that have no sensible default, and what they are.
+REQUIRED = {
+    "inventory_addr": "INVENTORY_ADDR (host:port of the inventory gRPC service)",
+    "logistics_addr": "LOGISTICS_ADDR (host:port of the logistics gRPC service)",
+}
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///.data/orders.db"
+    grpc_port: int = 50052
+    metrics_port: int = 0
+    inventory_addr: str = Field(validation_alias="INVENTORY_ADDR", min_length=1)
+    logistics_addr: str = Field(validation_alias="LOGISTICS_ADDR", min_length=1)
+    # Deadline of each call to inventory or logistics.
+    peer_timeout_s: float = 5.0
+    # Seconds between sweeps cancelling orders whose payment deadline passed (0 = off).
+    expiry_interval_s: float = 10.0
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a missing peer address stops the process at once."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        names = {str(err["loc"][0]).lower() for err in e.errors() if err["loc"]}
+        missing = [text for field, text in REQUIRED.items() if field in names]
+        if missing:
+            raise SystemExit("orders: set " + " and ".join(missing)) from None
+        raise SystemExit(f"orders: invalid settings: {e}") from None

@@ -1,0 +1,58 @@
+"""`python -m orders`: migrate, connect, serve gRPC, consume logistics events, until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from chainkit.logging import configure_logging
+from chainkit.runtime import ServiceRuntime
+from orders.entrypoints.bootstrap import OrdersApp, bootstrap_from_settings
+from orders.entrypoints.config import Settings, load_settings
+from orders.entrypoints.consumer import logistics_consumer
+from orders.entrypoints.servicer import SERVICE_NAME, OrdersServicer, details_for
+from orders.service_layer.order_actions import expire_overdue
+
+# services/orders/migrations (this file is services/orders/src/orders/entrypoints/main.py)
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
+
+log = logging.getLogger(__name__)
+
+
+async def expiry_loop(app: OrdersApp, interval_s: float) -> None:
+    """Cancel orders whose payment deadline passed, and free their units."""
+    while True:
+        try:
+            while await expire_overdue(app.deps) > 0:
+                pass
+        except Exception:
+            log.warning("payment-deadline sweep failed; retrying", exc_info=True)
+        await asyncio.sleep(interval_s)
+
+
+async def serve(settings: Settings) -> None:
+    runtime = await ServiceRuntime.start("orders", settings, stream="ORDERS", migrations=MIGRATIONS)
+    app = bootstrap_from_settings(settings, runtime.sessions, runtime.relay.wake)
+    runtime.spawn(
+        logistics_consumer(runtime.js, runtime.sessions, app.uow_factory).run(),
+        "logistics-consumer",
+    )
+    if settings.expiry_interval_s > 0:
+        runtime.spawn(expiry_loop(app, settings.expiry_interval_s), "payment-expiry")
+    try:
+        await runtime.serve(
+            settings,
+            [OrdersServicer(app.deps).register],
+            [SERVICE_NAME],
+            details_for=details_for,
+            metrics_port=settings.metrics_port,
+        )
+    finally:
+        await app.close()
+
+
+def run() -> None:
+    settings = load_settings()
+    configure_logging("orders", settings.log_level)
+    asyncio.run(serve(settings))

@@ -1,0 +1,108 @@
+"""The OrdersService gRPC servicer: requests → commands → use cases → replies. No rules here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import grpc
+from google.protobuf.message import Message
+
+from chainkit.errors import Conflict, DomainError
+from chainstore.common.v1.common_pb2 import PageInfo, SkuQty
+from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
+from chainstore.orders.v1 import orders_pb2 as pb
+from chainstore.orders.v1 import orders_pb2_grpc
+from orders.domain.lines import StockShortfall
+from orders.entrypoints import translate as t
+from orders.service_layer import commands as c
+from orders.service_layer import create_order, order_actions, queries, stores
+from orders.service_layer.ports import Deps
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["OrdersService"].full_name
+
+
+def details_for(error: DomainError) -> Iterable[Message]:
+    """Refusals for lack of stock carry inventory's InsufficientStock detail, unchanged."""
+    if isinstance(error, Conflict) and isinstance(error.details, StockShortfall):
+        yield InsufficientStock(
+            available=[SkuQty(sku=sku, qty=qty) for sku, qty in error.details.available]
+        )
+
+
+class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    def register(self, server: grpc.aio.Server) -> None:
+        orders_pb2_grpc.add_OrdersServiceServicer_to_server(self, server)
+
+    async def CreateStore(self, req: pb.CreateStoreRequest, _ctx: object) -> pb.Store:
+        s = req.store
+        return await stores.create_store(
+            self._deps,
+            store_id=s.store_id,
+            name=s.name,
+            region=s.region,
+            city=s.city,
+            kind=t.KINDS.get(s.kind, ""),
+            location_id=s.location_id,
+            settings=t.create_store_settings(req),
+        )
+
+    async def GetStore(self, req: pb.GetStoreRequest, _ctx: object) -> pb.Store:
+        return await stores.get_store(self._deps, req.store_id)
+
+    async def ListStores(self, req: pb.ListStoresRequest, _ctx: object) -> pb.ListStoresResponse:
+        return pb.ListStoresResponse(items=await stores.list_stores(self._deps))
+
+    async def UpdateStore(self, req: pb.UpdateStoreRequest, _ctx: object) -> pb.Store:
+        return await stores.update_store(self._deps, req.store_id, t.update_store_settings(req))
+
+    async def CreateOrder(self, req: pb.CreateOrderRequest, _ctx: object) -> pb.Order:
+        return await create_order.create_order(self._deps, t.create_order(req))
+
+    async def GetOrder(self, req: pb.GetOrderRequest, _ctx: object) -> pb.Order:
+        return await queries.get_order(self._deps, t.scope(req.scope), req.order_ref)
+
+    async def ListOrders(self, req: pb.ListOrdersRequest, _ctx: object) -> pb.ListOrdersResponse:
+        items, next_cursor = await queries.list_orders(self._deps, t.list_orders(req))
+        return pb.ListOrdersResponse(items=items, page=PageInfo(next_cursor=next_cursor))
+
+    async def PayOrder(self, req: pb.PayOrderRequest, _ctx: object) -> pb.Order:
+        cmd = c.PayOrder(
+            order_ref=req.order_ref,
+            payment=t.payment(req.payment),
+            scope=t.scope(req.scope),
+            idempotency_key=req.idempotency.key,
+        )
+        return await order_actions.pay_order(self._deps, cmd)
+
+    async def CancelOrder(self, req: pb.CancelOrderRequest, _ctx: object) -> pb.Order:
+        cmd = c.CancelOrder(
+            order_ref=req.order_ref,
+            reason=req.reason,
+            scope=t.scope(req.scope),
+            idempotency_key=req.idempotency.key,
+        )
+        return await order_actions.cancel_order(self._deps, cmd)
+
+    async def ConfirmOrder(self, req: pb.ConfirmOrderRequest, _ctx: object) -> pb.Order:
+        cmd = c.ConfirmOrder(
+            order_ref=req.order_ref, scope=t.scope(req.scope), idempotency_key=req.idempotency.key
+        )
+        return await order_actions.confirm_order(self._deps, cmd)
+
+    async def ShipOrder(self, req: pb.ShipOrderRequest, _ctx: object) -> pb.Order:
+        cmd = c.ShipOrder(
+            order_ref=req.order_ref,
+            carrier=req.carrier,
+            scope=t.scope(req.scope),
+            idempotency_key=req.idempotency.key,
+        )
+        return await order_actions.ship_order(self._deps, cmd)
+
+    async def ReceiveOrder(self, req: pb.ReceiveOrderRequest, _ctx: object) -> pb.Order:
+        cmd = c.ReceiveOrder(
+            order_ref=req.order_ref, scope=t.scope(req.scope), idempotency_key=req.idempotency.key
+        )
+        return await order_actions.receive_order(self._deps, cmd)

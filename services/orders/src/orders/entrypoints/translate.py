@@ -1,0 +1,94 @@
+"""orders/v1 requests → commands. Translation only: rules live in domain/service_layer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from chainstore.common.v1 import common_pb2
+from chainstore.orders.v1 import orders_pb2 as pb
+from orders.domain.lines import LineRequest
+from orders.domain.order import Address, Payment
+from orders.domain.store import StoreSettings
+from orders.service_layer import commands as c
+
+CHANNELS = {pb.CHANNEL_ONLINE: "online", pb.CHANNEL_POS: "pos"}
+KINDS = {pb.STORE_KIND_DIRECT: "direct", pb.STORE_KIND_FRANCHISE: "franchise"}
+
+
+def scope(msg: pb.Scope) -> c.Scope:
+    return c.Scope(customer_id=msg.customer_id, store_id=msg.store_id, actor=msg.actor)
+
+
+def address(msg: common_pb2.Address) -> Address:
+    point = msg.point if msg.HasField("point") else None
+    return Address(
+        name=msg.name,
+        phone=msg.phone,
+        region=msg.region,
+        city=msg.city,
+        line1=msg.line1,
+        lat=point.lat if point else None,
+        lon=point.lon if point else None,
+    )
+
+
+def payment(msg: pb.Payment) -> Payment:
+    return Payment(method=msg.method, amount=msg.amount)
+
+
+def when(ts: Timestamp, present: bool) -> datetime | None:
+    return ts.ToDatetime(tzinfo=UTC) if present else None
+
+
+def create_order(req: pb.CreateOrderRequest) -> c.CreateOrder:
+    return c.CreateOrder(
+        store_id=req.store_id,
+        customer_id=req.customer_id,
+        channel=CHANNELS.get(req.channel, ""),
+        lines=tuple(LineRequest(line.sku, line.qty) for line in req.lines),
+        shipping_address=address(req.shipping_address)
+        if req.HasField("shipping_address")
+        else None,
+        payment=payment(req.payment) if req.HasField("payment") else None,
+        scope=scope(req.scope),
+        idempotency_key=req.idempotency.key,
+    )
+
+
+def list_orders(req: pb.ListOrdersRequest) -> c.ListOrders:
+    return c.ListOrders(
+        scope=scope(req.scope),
+        status=req.status,
+        store_id=req.store_id,
+        customer_id=req.customer_id,
+        q=req.q,
+        created_from=when(req.created_from, req.HasField("created_from")),
+        created_to=when(req.created_to, req.HasField("created_to")),
+        limit=req.page.limit,
+        cursor=req.page.cursor,
+    )
+
+
+def create_store_settings(req: pb.CreateStoreRequest) -> StoreSettings:
+    has = req.HasField
+    return StoreSettings(
+        payment_timeout_s=req.payment_timeout_s if has("payment_timeout_s") else None,
+        auto_confirm=req.auto_confirm if has("auto_confirm") else None,
+        share_stock_online=req.share_stock_online if has("share_stock_online") else None,
+        allocation_strategy=req.allocation_strategy if has("allocation_strategy") else None,
+    )
+
+
+def update_store_settings(req: pb.UpdateStoreRequest) -> StoreSettings:
+    has = req.HasField
+    return StoreSettings(
+        name=req.name if has("name") else None,
+        region=req.region if has("region") else None,
+        city=req.city if has("city") else None,
+        payment_timeout_s=req.payment_timeout_s if has("payment_timeout_s") else None,
+        auto_confirm=req.auto_confirm if has("auto_confirm") else None,
+        share_stock_online=req.share_stock_online if has("share_stock_online") else None,
+        allocation_strategy=req.allocation_strategy if has("allocation_strategy") else None,
+    )

@@ -1,0 +1,1 @@
+"""Use cases: one async handler per command, over ports we own."""

@@ -1,0 +1,87 @@
+"""Commands and queries: what a caller asks of the orders service, transport-free."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from orders.domain.lines import LineRequest
+from orders.domain.order import Address, Payment
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who asks. A non-empty customer_id/store_id limits what they may see and touch."""
+
+    customer_id: str = ""
+    store_id: str = ""
+    actor: str = ""
+
+
+@dataclass(frozen=True)
+class CreateOrder:
+    store_id: str
+    customer_id: str
+    channel: str
+    lines: tuple[LineRequest, ...]
+    shipping_address: Address | None = None
+    payment: Payment | None = None
+    scope: Scope = field(default_factory=Scope)
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class PayOrder:
+    order_ref: str
+    payment: Payment
+    scope: Scope = field(default_factory=Scope)
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    order_ref: str
+    reason: str = ""
+    scope: Scope = field(default_factory=Scope)
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class ConfirmOrder:
+    order_ref: str
+    scope: Scope = field(default_factory=Scope)
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class ShipOrder:
+    order_ref: str
+    carrier: str = ""
+    scope: Scope = field(default_factory=Scope)
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class ReceiveOrder:
+    order_ref: str
+    scope: Scope = field(default_factory=Scope)
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class ListOrders:
+    scope: Scope = field(default_factory=Scope)
+    status: str = ""
+    store_id: str = ""
+    customer_id: str = ""
+    q: str = ""
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    limit: int = 0
+    cursor: str = ""
+
+
+MutatingCommand = CreateOrder | PayOrder | CancelOrder | ConfirmOrder | ShipOrder | ReceiveOrder

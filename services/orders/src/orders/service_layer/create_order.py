@@ -1,0 +1,187 @@
+"""CreateOrder: online (reserve, then pending_payment) and POS (sell, completed at once).
+
+With an idempotency key the order id is uuid5(actor:key), and inventory is idempotent by
+that id, so concurrent retries reserve or sell once; the loser of the insert race answers
+the winner's stored response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from dataclasses import replace
+from datetime import datetime
+
+from chainkit.errors import (
+    AlreadyExists,
+    DomainError,
+    FieldError,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
+from chainstore.orders.v1 import events_pb2, orders_pb2
+from orders.domain.lines import OrderLine, price_lines, validate_line_requests
+from orders.domain.numbering import order_number
+from orders.domain.order import Allocation, Channel, Order, check_payment, payment_deadline
+from orders.domain.store import Store
+from orders.service_layer.commands import CreateOrder
+from orders.service_layer.idempotency import Idempotency, idempotency_for, remember, replay
+from orders.service_layer.order_actions import COMPLETED, PAID
+from orders.service_layer.order_flow import Event, emit_all
+from orders.service_layer.ports import Deps
+from orders.service_layer.views import order_view
+
+log = logging.getLogger(__name__)
+
+# Fixed forever: order ids derived from idempotency keys must not change between releases.
+ORDER_ID_NAMESPACE = uuid.UUID("6f1c2a8e-3d4b-5e6f-8a9b-0c1d2e3f4a5b")
+CREATED = Event("orders.created", lambda v: events_pb2.OrderCreated(order=v))
+
+
+def validate(cmd: CreateOrder) -> None:
+    errors = validate_line_requests(cmd.lines)
+    if not cmd.store_id:
+        errors.append(FieldError("store_id", "is required"))
+    if not cmd.customer_id:
+        errors.append(FieldError("customer_id", "is required"))
+    if cmd.channel == Channel.ONLINE:
+        if cmd.shipping_address is None:
+            errors.append(FieldError("shipping_address", "is required for online orders"))
+        else:
+            errors.extend(cmd.shipping_address.errors())
+        if cmd.payment is not None:
+            errors.append(FieldError("payment", "online orders are paid with PayOrder"))
+    elif cmd.channel == Channel.POS:
+        if cmd.payment is None:
+            errors.append(FieldError("payment", "is required for POS orders"))
+    else:
+        errors.append(FieldError("channel", "must be online or pos"))
+    if errors:
+        raise InvalidArgument("invalid order", errors)
+
+
+def order_id_for(idem: Idempotency) -> str:
+    return str(uuid.uuid5(ORDER_ID_NAMESPACE, idem.key)) if idem.key else str(uuid.uuid4())
+
+
+async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
+    scope = cmd.scope
+    if scope.customer_id and cmd.customer_id and cmd.customer_id != scope.customer_id:
+        raise PermissionDenied("customers order for themselves only")
+    if scope.customer_id and not cmd.customer_id:
+        cmd = replace(cmd, customer_id=scope.customer_id)
+    validate(cmd)
+    idem = idempotency_for("create", cmd)
+    async with deps.uow() as uow:
+        stored = await replay(uow, idem)
+        if stored is not None:
+            return stored
+        store = await uow.stores.get(cmd.store_id)
+    if store is None or (scope.store_id and scope.store_id != cmd.store_id):
+        raise InvalidArgument("unknown store", [FieldError("store_id", "unknown store")])
+
+    order_id = order_id_for(idem)
+    lines = await _priced_lines(deps, cmd)
+    now = deps.clock()
+    if cmd.channel == Channel.POS:
+        assert cmd.payment is not None  # validate() made sure
+        check_payment(cmd.payment, sum(line.amount for line in lines))
+        await deps.inventory.sell_at_location(
+            sale_id=order_id, location_id=store.location_id, lines=cmd.lines
+        )
+        allocations: list[Allocation] = []
+    else:
+        assert cmd.shipping_address is not None
+        allocations = await deps.inventory.reserve(
+            reservation_id=order_id,
+            lines=cmd.lines,
+            region=cmd.shipping_address.region,
+            expires_at=payment_deadline(store, now),
+            home_location_id=store.location_id,
+            strategy=store.allocation_strategy,
+        )
+    try:
+        return await _persist(deps, idem, cmd, store, order_id, lines, allocations, now)
+    except AlreadyExists:
+        # A concurrent twin with the same key committed first: answer what it answered.
+        async with deps.uow() as uow:
+            stored = await replay(uow, idem)
+        if stored is not None:
+            return stored
+        raise
+    except Exception:
+        if cmd.channel == Channel.ONLINE and not await _recorded(deps, order_id):
+            # Nobody recorded an order for these units: free them now, not at the deadline.
+            with contextlib.suppress(DomainError):
+                await deps.inventory.release_reservation(order_id, "order not recorded")
+        raise
+
+
+async def _recorded(deps: Deps, order_id: str) -> bool:
+    async with deps.uow() as uow:
+        return await uow.orders.get(order_id) is not None
+
+
+async def _priced_lines(deps: Deps, cmd: CreateOrder) -> list[OrderLine]:
+    skus = [line.sku for line in cmd.lines]
+    try:
+        products = await deps.inventory.batch_get_products(skus)
+    except NotFound as e:
+        named = [
+            FieldError(f"lines[{i}].sku", f"unknown SKU {sku}")
+            for i, sku in enumerate(skus)
+            if sku in e.message
+        ]
+        raise InvalidArgument("unknown SKU", named or [FieldError("lines", e.message)]) from e
+    return price_lines(cmd.lines, products)
+
+
+async def _persist(
+    deps: Deps,
+    idem: Idempotency,
+    cmd: CreateOrder,
+    store: Store,
+    order_id: str,
+    lines: list[OrderLine],
+    allocations: list[Allocation],
+    now: datetime,
+) -> orders_pb2.Order:
+    async with deps.uow() as uow:
+        stored = await replay(uow, idem)
+        if stored is not None:
+            return stored
+        seq = await uow.counters.next(store.store_id, now.date())
+        number = order_number(now.date(), store.store_id, seq)
+        if cmd.channel == Channel.POS:
+            assert cmd.payment is not None
+            order = Order.sell_at_till(
+                order_id=order_id,
+                order_no=number,
+                store=store,
+                customer_id=cmd.customer_id,
+                lines=lines,
+                payment=cmd.payment,
+                now=now,
+            )
+            events = [CREATED, PAID, COMPLETED]
+        else:
+            assert cmd.shipping_address is not None
+            order = Order.place_online(
+                order_id=order_id,
+                order_no=number,
+                store=store,
+                customer_id=cmd.customer_id,
+                lines=lines,
+                shipping_address=cmd.shipping_address,
+                allocations=allocations,
+                now=now,
+            )
+            events = [CREATED]
+        await uow.orders.add(order)
+        emit_all(uow, order, events)
+        view = order_view(order)
+        await remember(uow, idem, view)
+        await uow.commit()
+        return view

@@ -1,0 +1,60 @@
+"""Replays of mutating calls: key = actor + ":" + key; same request → the stored answer."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+
+from chainkit.errors import FieldError, InvalidArgument
+from chainstore.orders.v1 import orders_pb2
+from orders.service_layer.commands import MutatingCommand
+from orders.service_layer.ports import IdempotencyRecord, UnitOfWork
+
+MAX_KEY = 200
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """The scoped key (empty: the call is not idempotent) and what the request said."""
+
+    key: str
+    request_hash: str
+
+
+def idempotency_for(operation: str, cmd: MutatingCommand) -> Idempotency:
+    if len(cmd.idempotency_key) > MAX_KEY:
+        raise InvalidArgument(
+            "idempotency key too long",
+            [FieldError("idempotency.key", f"at most {MAX_KEY} characters")],
+        )
+    body = dataclasses.asdict(cmd)
+    # Who asks is part of the key, not of the request; the key is not part of the request.
+    body.pop("idempotency_key")
+    body.pop("scope")
+    canonical = json.dumps([operation, body], sort_keys=True, default=str)
+    key = f"{cmd.scope.actor}:{cmd.idempotency_key}" if cmd.idempotency_key else ""
+    return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+async def replay(uow: UnitOfWork, idem: Idempotency) -> orders_pb2.Order | None:
+    """The stored answer to the same request; InvalidArgument if the key meant another."""
+    if not idem.key:
+        return None
+    record = await uow.idempotency.get(idem.key)
+    if record is None:
+        return None
+    if record.request_hash != idem.request_hash:
+        raise InvalidArgument(
+            "Idempotency-Key reused with a different request",
+            [FieldError("idempotency.key", "already used for a different request")],
+        )
+    return orders_pb2.Order.FromString(record.response)
+
+
+async def remember(uow: UnitOfWork, idem: Idempotency, response: orders_pb2.Order) -> None:
+    if idem.key:
+        await uow.idempotency.add(
+            idem.key, IdempotencyRecord(idem.request_hash, response.SerializeToString())
+        )

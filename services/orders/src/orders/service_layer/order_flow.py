@@ -1,0 +1,104 @@
+"""The shape every order mutation shares: find the order in scope, change it in one
+transaction with its events and idempotency record, and settle races with a concurrent twin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from chainkit.errors import AlreadyExists, Conflict, NotFound, Retryable
+from chainkit.events import envelope
+from chainstore.orders.v1 import orders_pb2
+from orders.domain.numbering import looks_like_order_number
+from orders.domain.order import Order
+from orders.service_layer.commands import Scope
+from orders.service_layer.idempotency import Idempotency, remember, replay
+from orders.service_layer.ports import Deps, UnitOfWork
+from orders.service_layer.views import order_view
+
+SOURCE = "orders"
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event to emit after a change: its type and how to build it from the new view."""
+
+    type: str
+    payload: Callable[[orders_pb2.Order], Message]
+
+
+def in_scope(order: Order, scope: Scope) -> bool:
+    if scope.customer_id and order.customer_id != scope.customer_id:
+        return False
+    return not (scope.store_id and order.store_id != scope.store_id)
+
+
+async def load_in_scope(uow: UnitOfWork, scope: Scope, ref: str) -> Order:
+    """By order id or order number; an order the caller may not see does not exist."""
+    ref = ref.strip()
+    order = None
+    if ref:
+        if looks_like_order_number(ref):
+            order = await uow.orders.get_by_number(ref)
+        order = order or await uow.orders.get(ref)
+    if order is None or not in_scope(order, scope):
+        raise NotFound(f"order {ref} not found")
+    return order
+
+
+def emit_all(uow: UnitOfWork, order: Order, events: list[Event], causation_id: str = "") -> None:
+    view = order_view(order)
+    for event in events:
+        uow.emit(
+            envelope(
+                event.type,
+                event.payload(view),
+                source=SOURCE,
+                store_id=order.store_id,
+                causation_id=causation_id,
+            )
+        )
+
+
+async def commit_change(
+    deps: Deps,
+    idem: Idempotency,
+    scope: Scope,
+    ref: str,
+    change: Callable[[Order], list[Event]],
+) -> orders_pb2.Order:
+    """Load, change, save, emit, remember, commit. When a concurrent call with the same key
+    won the race (duplicate key, version or state conflict), answer what it answered."""
+    try:
+        async with deps.uow() as uow:
+            stored = await replay(uow, idem)
+            if stored is not None:
+                return stored
+            order = await load_in_scope(uow, scope, ref)
+            events = change(order)
+            await uow.orders.save(order)
+            emit_all(uow, order, events)
+            view = order_view(order)
+            await remember(uow, idem, view)
+            await uow.commit()
+            return view
+    except (AlreadyExists, Retryable, Conflict):
+        if idem.key:
+            async with deps.uow() as uow:
+                stored = await replay(uow, idem)
+            if stored is not None:
+                return stored
+        raise
+
+
+async def check_first(
+    deps: Deps, idem: Idempotency, scope: Scope, ref: str
+) -> Order | orders_pb2.Order:
+    """Before calling a peer: a replay's stored answer, or the order as it stands now."""
+    async with deps.uow() as uow:
+        stored = await replay(uow, idem)
+        if stored is not None:
+            return stored
+        return await load_in_scope(uow, scope, ref)

@@ -1,0 +1,157 @@
+"""The interfaces the use cases depend on. Adapters implement them; tests fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from chainkit.events import OutgoingEvent
+from orders.domain.lines import LineRequest, ProductInfo
+from orders.domain.order import Address, Allocation, Order, Package, Shipment
+from orders.domain.store import Store
+
+
+class InventoryPort(Protocol):
+    """Inventory as orders needs it. Errors arrive as chainkit domain errors; a refusal for
+    lack of stock is a Conflict whose `details` is a `StockShortfall`."""
+
+    async def batch_get_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]: ...
+
+    async def reserve(
+        self,
+        *,
+        reservation_id: str,
+        lines: Sequence[LineRequest],
+        region: str,
+        expires_at: datetime,
+        home_location_id: str,
+        strategy: str,
+    ) -> list[Allocation]: ...
+
+    async def commit_reservation(self, reservation_id: str) -> None: ...
+
+    async def release_reservation(self, reservation_id: str, reason: str) -> None: ...
+
+    async def sell_at_location(
+        self, *, sale_id: str, location_id: str, lines: Sequence[LineRequest]
+    ) -> None: ...
+
+
+class LogisticsPort(Protocol):
+    async def create_shipments(
+        self,
+        *,
+        order_id: str,
+        store_id: str,
+        destination: Address,
+        packages: Sequence[Package],
+        carrier: str,
+    ) -> list[Shipment]: ...
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str = ""
+    store_id: str = ""
+    customer_id: str = ""
+    q: str = ""
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Where a page of newest-first orders resumes: strictly after this (created_at, id)."""
+
+    created_at: datetime
+    order_id: str
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    request_hash: str
+    response: bytes
+
+
+class StoreRepository(Protocol):
+    async def get(self, store_id: str) -> Store | None: ...
+
+    async def add(self, store: Store) -> None: ...
+
+    async def save(self, store: Store) -> None: ...
+
+    async def all(self) -> list[Store]: ...
+
+
+class OrderRepository(Protocol):
+    async def get(self, order_id: str) -> Order | None: ...
+
+    async def get_by_number(self, order_no: str) -> Order | None: ...
+
+    async def add(self, order: Order) -> None:
+        """Raises AlreadyExists when the order id is taken (a concurrent twin won)."""
+        ...
+
+    async def save(self, order: Order) -> None:
+        """Raises Retryable when someone else changed the order since it was loaded."""
+        ...
+
+    async def find(self, where: OrderFilter, after: PageKey | None, limit: int) -> list[Order]: ...
+
+    async def overdue(self, now: datetime, limit: int) -> list[str]: ...
+
+
+class CounterRepository(Protocol):
+    async def next(self, store_id: str, day: date) -> int: ...
+
+
+class IdempotencyRepository(Protocol):
+    async def get(self, key: str) -> IdempotencyRecord | None: ...
+
+    async def add(self, key: str, record: IdempotencyRecord) -> None:
+        """Raises AlreadyExists when the key is taken."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def stores(self) -> StoreRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def counters(self) -> CounterRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def emit(self, event: OutgoingEvent) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What every handler gets from the composition root."""
+
+    uow: Callable[[], UnitOfWork]
+    inventory: InventoryPort
+    logistics: LogisticsPort
+    clock: Callable[[], datetime] = utcnow

@@ -1,0 +1,83 @@
+"""GetOrder and "my orders": newest first, keyset pages behind an opaque cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from chainkit.errors import FieldError, InvalidArgument
+from chainstore.orders.v1 import orders_pb2
+from orders.domain.order import OrderStatus
+from orders.service_layer.commands import DEFAULT_PAGE, MAX_PAGE, ListOrders, Scope
+from orders.service_layer.order_flow import load_in_scope
+from orders.service_layer.ports import Deps, OrderFilter, PageKey
+from orders.service_layer.views import order_view
+
+
+async def get_order(deps: Deps, scope: Scope, order_ref: str) -> orders_pb2.Order:
+    async with deps.uow() as uow:
+        return order_view(await load_in_scope(uow, scope, order_ref))
+
+
+def encode_cursor(key: PageKey) -> str:
+    raw = json.dumps([key.created_at.isoformat(), key.order_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> PageKey:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, order_id = json.loads(raw)
+        return PageKey(datetime.fromisoformat(created_at), str(order_id))
+    except (binascii.Error, ValueError, TypeError) as e:
+        raise InvalidArgument(
+            "invalid cursor", [FieldError("page.cursor", "not a cursor this service issued")]
+        ) from e
+
+
+def _filter(query: ListOrders) -> OrderFilter | None:
+    """The filter to run; None when the caller asks for what their scope excludes."""
+    errors = []
+    if query.status and query.status not in {s.value for s in OrderStatus}:
+        errors.append(FieldError("status", f"unknown status {query.status}"))
+    if not 0 <= query.limit <= MAX_PAGE:
+        errors.append(FieldError("page.limit", f"must be between 1 and {MAX_PAGE}"))
+    if query.created_from and query.created_to and query.created_from > query.created_to:
+        errors.append(FieldError("created_from", "must not be after created_to"))
+    if errors:
+        raise InvalidArgument("invalid order query", errors)
+    scope = query.scope
+    # A scoped caller sees their own; asking for someone else's simply finds nothing.
+    if query.customer_id not in ("", scope.customer_id) and scope.customer_id:
+        return None
+    if query.store_id not in ("", scope.store_id) and scope.store_id:
+        return None
+    customer_id = scope.customer_id or query.customer_id
+    store_id = scope.store_id or query.store_id
+    return OrderFilter(
+        status=query.status,
+        store_id=store_id,
+        customer_id=customer_id,
+        q=query.q.strip(),
+        created_from=query.created_from,
+        created_to=query.created_to,
+    )
+
+
+async def list_orders(deps: Deps, query: ListOrders) -> tuple[list[orders_pb2.Order], str]:
+    """A page of orders and the cursor of the next one ("" at the end)."""
+    where = _filter(query)
+    limit = query.limit or DEFAULT_PAGE
+    after = decode_cursor(query.cursor) if query.cursor else None
+    if where is None:
+        return [], ""
+    async with deps.uow() as uow:
+        found = await uow.orders.find(where, after, limit + 1)
+    page = found[:limit]
+    next_cursor = ""
+    if len(found) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(PageKey(last.created_at, last.order_id))
+    return [order_view(o) for o in page], next_cursor

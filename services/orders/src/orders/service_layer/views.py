@@ -1,0 +1,118 @@
+"""Orders and stores as the contract shows them (orders/v1 messages)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from chainstore.common.v1 import common_pb2
+from chainstore.orders.v1 import orders_pb2
+from orders.domain.order import Channel, Order, OrderStatus
+from orders.domain.store import Store, StoreKind
+
+STATUS_TO_PROTO = {
+    OrderStatus.PENDING_PAYMENT: orders_pb2.ORDER_STATUS_PENDING_PAYMENT,
+    OrderStatus.PAID: orders_pb2.ORDER_STATUS_PAID,
+    OrderStatus.SHIPPED: orders_pb2.ORDER_STATUS_SHIPPED,
+    OrderStatus.COMPLETED: orders_pb2.ORDER_STATUS_COMPLETED,
+    OrderStatus.CANCELLED: orders_pb2.ORDER_STATUS_CANCELLED,
+}
+CHANNEL_TO_PROTO = {
+    Channel.ONLINE: orders_pb2.CHANNEL_ONLINE,
+    Channel.POS: orders_pb2.CHANNEL_POS,
+}
+KIND_TO_PROTO = {
+    StoreKind.DIRECT: orders_pb2.STORE_KIND_DIRECT,
+    StoreKind.FRANCHISE: orders_pb2.STORE_KIND_FRANCHISE,
+}
+
+
+def timestamp(dt: datetime | None) -> Timestamp | None:
+    if dt is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(dt if dt.tzinfo else dt.replace(tzinfo=UTC))
+    return ts
+
+
+def store_view(store: Store) -> orders_pb2.Store:
+    return orders_pb2.Store(
+        store_id=store.store_id,
+        name=store.name,
+        region=store.region,
+        city=store.city,
+        kind=KIND_TO_PROTO[store.kind],
+        location_id=store.location_id,
+        payment_timeout_s=store.payment_timeout_s,
+        auto_confirm=store.auto_confirm,
+        share_stock_online=store.share_stock_online,
+        allocation_strategy=store.allocation_strategy,
+    )
+
+
+def order_view(order: Order) -> orders_pb2.Order:
+    address = order.shipping_address
+    view = orders_pb2.Order(
+        order_id=order.order_id,
+        order_no=order.order_no,
+        store_id=order.store_id,
+        customer_id=order.customer_id,
+        channel=CHANNEL_TO_PROTO[order.channel],
+        status=STATUS_TO_PROTO[order.status],
+        lines=[
+            orders_pb2.OrderLine(
+                sku=line.sku,
+                name=line.name,
+                category=line.category,
+                qty=line.qty,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                weight_g=line.weight_g,
+            )
+            for line in order.lines
+        ],
+        total=order.total,
+        currency=order.currency,
+        allocations=[
+            orders_pb2.OrderAllocation(
+                location_id=a.location_id, sku=a.sku, qty=a.qty, reason=a.reason
+            )
+            for a in order.allocations
+        ],
+        payment_due_at=timestamp(order.payment_due_at),
+        created_at=timestamp(order.created_at),
+        paid_at=timestamp(order.paid_at),
+        shipped_at=timestamp(order.shipped_at),
+        completed_at=timestamp(order.completed_at),
+        cancelled_at=timestamp(order.cancelled_at),
+        cancel_reason=order.cancel_reason,
+        confirmed_at=timestamp(order.confirmed_at),
+        shipments=[
+            orders_pb2.OrderShipment(
+                shipment_id=s.shipment_id,
+                location_id=s.location_id,
+                carrier=s.carrier,
+                waybill_no=s.waybill_no,
+                delivered=s.delivered,
+            )
+            for s in order.shipments
+        ],
+    )
+    if address is not None:
+        view.shipping_address.CopyFrom(
+            common_pb2.Address(
+                name=address.name,
+                phone=address.phone,
+                region=address.region,
+                city=address.city,
+                line1=address.line1,
+            )
+        )
+        if address.lat is not None and address.lon is not None:
+            view.shipping_address.point.lat = address.lat
+            view.shipping_address.point.lon = address.lon
+    if order.payment is not None:
+        view.payment.method = order.payment.method
+        view.payment.amount = order.payment.amount
+    return view

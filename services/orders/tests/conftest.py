@@ -1,0 +1,223 @@
+"""Fakes of OUR ports (inventory, logistics, clock) and a migrated database per test."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy import table as sa_table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from chainkit.db import create_engine, session_factory
+from chainkit.errors import Conflict, NotFound
+from chainkit.migrations import upgrade_async
+from chainkit.outbox import OutboxMessage
+from orders.domain.lines import LineRequest, ProductInfo, StockShortfall
+from orders.domain.order import Address, Allocation, Package, Shipment
+from orders.entrypoints.bootstrap import OrdersApp, bootstrap
+from orders.service_layer import stores
+from orders.service_layer.ports import Deps
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+PRODUCTS = {
+    "TEA-1": ProductInfo("TEA-1", "Green Tea", "drinks", 1200, "CNY", 250),
+    "MUG-1": ProductInfo("MUG-1", "Blue Mug", "kitchen", 3000, "CNY", 400),
+    "PEN-1": ProductInfo("PEN-1", "Red Pen", "office", 500, "CNY", 20),
+}
+ADDRESS = Address("Li Lei", "13800000000", "east", "Shanghai", "1 Nanjing Rd")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class FakeInventory:
+    """Inventory as our port sees it: warehouses wh-a (TEA, MUG) and wh-b (PEN), and the
+    store's own location st-1. Idempotent by reservation/sale id, like the real one."""
+
+    stock: dict[tuple[str, str], int] = field(
+        default_factory=lambda: {
+            ("wh-a", "TEA-1"): 10,
+            ("wh-a", "MUG-1"): 5,
+            ("wh-b", "PEN-1"): 50,
+            ("st-1", "TEA-1"): 3,
+        }
+    )
+    reservations: dict[str, list[Allocation]] = field(default_factory=dict)
+    states: dict[str, str] = field(default_factory=dict)
+    sales: dict[str, list[LineRequest]] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)
+
+    async def batch_get_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]:
+        self.calls["batch_get_products"] += 1
+        unknown = [s for s in skus if s not in PRODUCTS]
+        if unknown:
+            raise NotFound(f"unknown SKU {unknown[0]}")
+        return {s: PRODUCTS[s] for s in skus}
+
+    async def reserve(
+        self,
+        *,
+        reservation_id: str,
+        lines: Sequence[LineRequest],
+        region: str,
+        expires_at: datetime,
+        home_location_id: str,
+        strategy: str,
+    ) -> list[Allocation]:
+        self.calls["reserve"] += 1
+        if reservation_id in self.reservations:
+            return self.reservations[reservation_id]
+        picks = []
+        for line in lines:
+            loc = next(
+                (loc for (loc, sku), n in self.stock.items() if sku == line.sku and n >= line.qty),
+                None,
+            )
+            if loc is None:
+                short = tuple(
+                    (ln.sku, max((n for (_, s), n in self.stock.items() if s == ln.sku), default=0))
+                    for ln in lines
+                )
+                raise Conflict("insufficient stock", details=StockShortfall(short))
+            picks.append(Allocation(loc, line.sku, line.qty, "fake: first location with stock"))
+        for a in picks:
+            self.stock[(a.location_id, a.sku)] -= a.qty
+        self.reservations[reservation_id] = picks
+        self.states[reservation_id] = "held"
+        return picks
+
+    async def commit_reservation(self, reservation_id: str) -> None:
+        self.calls["commit"] += 1
+        if self.states.get(reservation_id) == "released":
+            raise Conflict("reservation released")
+        self.states[reservation_id] = "committed"
+
+    async def release_reservation(self, reservation_id: str, reason: str) -> None:
+        self.calls["release"] += 1
+        if self.states.get(reservation_id) in ("held", "committed"):
+            for a in self.reservations[reservation_id]:
+                self.stock[(a.location_id, a.sku)] += a.qty
+        self.states[reservation_id] = "released"
+
+    async def sell_at_location(
+        self, *, sale_id: str, location_id: str, lines: Sequence[LineRequest]
+    ) -> None:
+        self.calls["sell"] += 1
+        if sale_id in self.sales:
+            return
+        for line in lines:
+            if self.stock.get((location_id, line.sku), 0) < line.qty:
+                have = self.stock.get((location_id, line.sku), 0)
+                raise Conflict("insufficient stock", details=StockShortfall(((line.sku, have),)))
+        for line in lines:
+            self.stock[(location_id, line.sku)] -= line.qty
+        self.sales[sale_id] = list(lines)
+
+
+@dataclass
+class FakeLogistics:
+    created: dict[tuple[str, str], Shipment] = field(default_factory=dict)
+    packages: list[Package] = field(default_factory=list)
+
+    async def create_shipments(
+        self,
+        *,
+        order_id: str,
+        store_id: str,
+        destination: Address,
+        packages: Sequence[Package],
+        carrier: str,
+    ) -> list[Shipment]:
+        out = []
+        for p in packages:
+            key = (order_id, p.location_id)
+            if key not in self.created:
+                self.packages.append(p)
+                n = len(self.created) + 1
+                self.created[key] = Shipment(
+                    f"shp-{n}", p.location_id, carrier or "swift", f"SW{n:08d}"
+                )
+            out.append(self.created[key])
+        return out
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    await upgrade_async(database_url, MIGRATIONS)
+    engine = create_engine(database_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def inventory() -> FakeInventory:
+    return FakeInventory()
+
+
+@pytest.fixture
+def logistics() -> FakeLogistics:
+    return FakeLogistics()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def app(
+    sessions: async_sessionmaker[AsyncSession],
+    inventory: FakeInventory,
+    logistics: FakeLogistics,
+    clock: FakeClock,
+) -> OrdersApp:
+    wired = bootstrap(sessions, inventory=inventory, logistics=logistics)
+    wired.deps = Deps(wired.deps.uow, inventory, logistics, clock)
+    await stores.create_store(
+        wired.deps,
+        store_id="s1",
+        name="People's Square",
+        region="east",
+        city="Shanghai",
+        kind="direct",
+        location_id="st-1",
+    )
+    return wired
+
+
+class Probe:
+    """Looks into the orders database the way a test needs to."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def event_types(self) -> list[str]:
+        async with self._sessions() as s:
+            stmt = select(col(OutboxMessage.subject)).order_by(col(OutboxMessage.id))
+            return [x.removeprefix("chainstore.") for x in (await s.execute(stmt)).scalars()]
+
+    async def count(self, table: str) -> int:
+        async with self._sessions() as s:
+            result = await s.execute(select(func.count()).select_from(sa_table(table)))
+            return int(result.scalar_one())
+
+
+@pytest.fixture
+def probe(sessions: async_sessionmaker[AsyncSession]) -> Probe:
+    return Probe(sessions)

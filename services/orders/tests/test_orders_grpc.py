@@ -1,0 +1,220 @@
+"""The real orders gRPC server (port 0) over a real database, talking to small fake
+inventory and logistics gRPC servers defined here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chainkit import grpc_server
+from chainkit.errors import Conflict, DomainError, NotFound
+from chainkit.grpc_client import open_channel, status_detail
+from chainstore.common.v1.common_pb2 import Address, BadRequest, Money, PageRequest, SkuQty
+from chainstore.inventory.v1 import inventory_pb2 as inv
+from chainstore.inventory.v1 import inventory_pb2_grpc as inv_grpc
+from chainstore.logistics.v1 import logistics_pb2 as lg
+from chainstore.logistics.v1 import logistics_pb2_grpc as lg_grpc
+from chainstore.orders.v1 import orders_pb2 as pb
+from chainstore.orders.v1 import orders_pb2_grpc
+from orders.adapters.inventory_client import GrpcInventory
+from orders.adapters.logistics_client import GrpcLogistics
+from orders.entrypoints.bootstrap import OrdersApp, bootstrap
+from orders.entrypoints.servicer import SERVICE_NAME, OrdersServicer, details_for
+
+CATALOG = {
+    "TEA-1": inv.Product(
+        sku="TEA-1",
+        name="Green Tea",
+        category="drinks",
+        price=Money(amount=1200, currency="CNY"),
+        weight_g=250,
+    ),
+}
+
+
+class FakeInventoryServicer(inv_grpc.InventoryServiceServicer):
+    """One warehouse with 5 units of TEA-1; refusals carry InsufficientStock like inventory's."""
+
+    def __init__(self) -> None:
+        self.on_hand = 5
+        self.reservations: dict[str, inv.Reservation] = {}
+
+    async def BatchGetProducts(self, req: inv.BatchGetProductsRequest, _ctx: Any) -> Any:
+        unknown = [s for s in req.skus if s not in CATALOG]
+        if unknown:
+            raise NotFound(f"unknown SKU {unknown[0]}")
+        return inv.BatchGetProductsResponse(items=[CATALOG[s] for s in req.skus])
+
+    async def Reserve(self, req: inv.ReserveRequest, _ctx: Any) -> Any:
+        if req.reservation_id in self.reservations:
+            return self.reservations[req.reservation_id]
+        wanted = sum(line.qty for line in req.lines)
+        if wanted > self.on_hand:
+            raise Conflict("insufficient stock", details=[SkuQty(sku="TEA-1", qty=self.on_hand)])
+        self.on_hand -= wanted
+        held = inv.Reservation(
+            reservation_id=req.reservation_id,
+            state=inv.RESERVATION_STATE_HELD,
+            allocations=[
+                inv.Allocation(location_id="wh-a", sku=x.sku, qty=x.qty, reason="only warehouse")
+                for x in req.lines
+            ],
+            expires_at=req.expires_at,
+        )
+        self.reservations[req.reservation_id] = held
+        return held
+
+    async def CommitReservation(self, req: inv.CommitReservationRequest, _ctx: Any) -> Any:
+        found = self.reservations[req.reservation_id]
+        found.state = inv.RESERVATION_STATE_COMMITTED
+        return found
+
+
+def inventory_details(error: DomainError) -> Any:
+    if isinstance(error, Conflict) and error.details:
+        yield inv.InsufficientStock(available=error.details)
+
+
+class FakeLogisticsServicer(lg_grpc.LogisticsServiceServicer):
+    async def CreateShipments(self, req: lg.CreateShipmentsRequest, _ctx: Any) -> Any:
+        return lg.CreateShipmentsResponse(
+            shipments=[
+                lg.Shipment(
+                    shipment_id=f"shp-{p.location_id}",
+                    order_id=req.order_id,
+                    store_id=req.store_id,
+                    location_id=p.location_id,
+                    carrier=req.carrier or "swift",
+                    waybill_no=f"SW-{p.weight_g}",
+                )
+                for p in req.packages
+            ]
+        )
+
+
+@pytest.fixture
+async def stub(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[tuple[orders_pb2_grpc.OrdersServiceStub, grpc.aio.Server]]:
+    # Only the RPCs orders calls are implemented; the rest answer UNIMPLEMENTED.
+    inventory = FakeInventoryServicer()  # type: ignore[abstract]
+    logistics = FakeLogisticsServicer()  # type: ignore[abstract]
+    inv_server, inv_port, _ = await grpc_server.create_server(
+        [lambda s: inv_grpc.add_InventoryServiceServicer_to_server(inventory, s)],
+        ["chainstore.inventory.v1.InventoryService"],
+        details_for=inventory_details,
+    )
+    lg_server, lg_port, _ = await grpc_server.create_server(
+        [lambda s: lg_grpc.add_LogisticsServiceServicer_to_server(logistics, s)],
+        ["chainstore.logistics.v1.LogisticsService"],
+    )
+    app: OrdersApp = bootstrap(
+        sessions,
+        inventory=GrpcInventory.connect(f"127.0.0.1:{inv_port}", timeout_s=2.0),
+        logistics=GrpcLogistics.connect(f"127.0.0.1:{lg_port}", timeout_s=2.0),
+    )
+    server, port, _ = await grpc_server.create_server(
+        [OrdersServicer(app.deps).register], [SERVICE_NAME], details_for=details_for
+    )
+    channel = open_channel(f"127.0.0.1:{port}")
+    yield orders_pb2_grpc.OrdersServiceStub(channel), inv_server
+    await channel.close()
+    await app.close()
+    for s in (server, inv_server, lg_server):
+        await s.stop(None)
+
+
+ADDRESS = Address(name="Li", phone="138", region="east", city="Shanghai", line1="1 Rd")
+ME = pb.Scope(customer_id="c1", actor="user:c1")
+
+
+def order_request(qty: int, key: str = "") -> pb.CreateOrderRequest:
+    return pb.CreateOrderRequest(
+        scope=ME,
+        idempotency=pb.Idempotency(key=key),
+        store_id="s1",
+        customer_id="c1",
+        channel=pb.CHANNEL_ONLINE,
+        lines=[SkuQty(sku="TEA-1", qty=qty)],
+        shipping_address=ADDRESS,
+    )
+
+
+async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
+    orders, inventory_server = stub
+    store = pb.Store(
+        store_id="s1",
+        name="Square",
+        region="east",
+        city="Shanghai",
+        kind=pb.STORE_KIND_FRANCHISE,
+        location_id="st-1",
+    )
+    created = await orders.CreateStore(pb.CreateStoreRequest(store=store), timeout=5)
+    assert (created.share_stock_online, created.payment_timeout_s) == (False, 1800)
+    updated = await orders.UpdateStore(pb.UpdateStoreRequest(store_id="s1", payment_timeout_s=600))
+    assert updated.payment_timeout_s == 600
+    assert [s.store_id for s in (await orders.ListStores(pb.ListStoresRequest())).items] == ["s1"]
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await orders.UpdateStore(pb.UpdateStoreRequest(store_id="s1", allocation_strategy="x"))
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations = status_detail(bad.value, BadRequest)
+    assert violations is not None and violations.violations[0].field == "allocation_strategy"
+
+    order = await orders.CreateOrder(order_request(2, key="k1"), timeout=5)
+    assert order.status == pb.ORDER_STATUS_PENDING_PAYMENT
+    assert order.payment_due_at.seconds - order.created_at.seconds == 600
+    assert await orders.CreateOrder(order_request(2, key="k1")) == order
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await orders.CreateOrder(order_request(4))
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    shortage = status_detail(refused.value, inv.InsufficientStock)
+    assert shortage is not None and [(s.sku, s.qty) for s in shortage.available] == [("TEA-1", 3)]
+
+    unknown = order_request(1)
+    unknown.lines[0].sku = "NOPE"
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await orders.CreateOrder(unknown)
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations = status_detail(bad.value, BadRequest)
+    assert violations is not None and violations.violations[0].field == "lines[0].sku"
+
+    paid = await orders.PayOrder(
+        pb.PayOrderRequest(
+            scope=ME, order_ref=order.order_no, payment=pb.Payment(method="alipay", amount=2400)
+        )
+    )
+    assert paid.status == pb.ORDER_STATUS_PAID
+    shipped = await orders.ShipOrder(pb.ShipOrderRequest(order_ref=order.order_id))
+    assert shipped.status == pb.ORDER_STATUS_SHIPPED
+    assert [(s.location_id, s.waybill_no) for s in shipped.shipments] == [("wh-a", "SW-500")]
+
+    got = await orders.GetOrder(pb.GetOrderRequest(scope=ME, order_ref=order.order_no))
+    assert got.order_id == order.order_id and got.status == pb.ORDER_STATUS_SHIPPED
+    with pytest.raises(grpc.aio.AioRpcError) as hidden:
+        await orders.GetOrder(
+            pb.GetOrderRequest(scope=pb.Scope(customer_id="c2"), order_ref=order.order_no)
+        )
+    assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as wrong_state:
+        await orders.CancelOrder(pb.CancelOrderRequest(order_ref=order.order_id))
+    assert wrong_state.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "shipped" in (wrong_state.value.details() or "")
+
+    await orders.CreateOrder(order_request(1))
+    page = await orders.ListOrders(pb.ListOrdersRequest(scope=ME, page=PageRequest(limit=1)))
+    assert len(page.items) == 1 and page.page.next_cursor
+    rest = await orders.ListOrders(
+        pb.ListOrdersRequest(scope=ME, page=PageRequest(limit=1, cursor=page.page.next_cursor))
+    )
+    assert [o.order_id for o in rest.items] == [order.order_id] and not rest.page.next_cursor
+
+    await inventory_server.stop(None)
+    with pytest.raises(grpc.aio.AioRpcError) as down:
+        await orders.CreateOrder(order_request(1))
+    assert down.value.code() == grpc.StatusCode.UNAVAILABLE

@@ -1,0 +1,294 @@
+"""Use cases through the real SQL unit of work (SQLite and PostgreSQL) with fake peers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from chainkit.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from chainstore.orders.v1 import orders_pb2 as pb
+from orders.domain.lines import LineRequest, StockShortfall
+from orders.domain.order import Address, Payment
+from orders.entrypoints.bootstrap import OrdersApp
+from orders.service_layer import commands as c
+from orders.service_layer.create_order import create_order
+from orders.service_layer.order_actions import (
+    cancel_order,
+    confirm_order,
+    expire_overdue,
+    pay_order,
+    receive_order,
+    ship_order,
+)
+from orders.service_layer.queries import get_order, list_orders
+
+ADDRESS = Address("Li Lei", "13800000000", "east", "Shanghai", "1 Nanjing Rd")
+ME = c.Scope(customer_id="c1", actor="user:c1")
+
+
+def online(
+    *lines: tuple[str, int], key: str = "", customer: str = "c1", **kw: Any
+) -> c.CreateOrder:
+    fields: dict[str, Any] = {
+        "store_id": "s1",
+        "customer_id": customer,
+        "channel": "online",
+        "lines": tuple(LineRequest(s, q) for s, q in lines),
+        "shipping_address": ADDRESS,
+        "scope": c.Scope(actor=f"user:{customer}"),
+        "idempotency_key": key,
+    }
+    return c.CreateOrder(**(fields | kw))
+
+
+def pos(*lines: tuple[str, int], amount: int, key: str = "") -> c.CreateOrder:
+    return c.CreateOrder(
+        store_id="s1",
+        customer_id="walk-in",
+        channel="pos",
+        lines=tuple(LineRequest(s, q) for s, q in lines),
+        payment=Payment("cash", amount),
+        scope=c.Scope(store_id="s1", actor="till:1"),
+        idempotency_key=key,
+    )
+
+
+async def test_create_online_order_reserves_and_awaits_payment(app: OrdersApp, probe: Any) -> None:
+    order = await create_order(app.deps, online(("TEA-1", 2), ("PEN-1", 1)))
+    assert order.status == pb.ORDER_STATUS_PENDING_PAYMENT
+    assert order.order_no == "20250314-s1-000001"
+    assert order.total == 2 * 1200 + 500
+    assert [(line.sku, line.name, line.amount) for line in order.lines] == [
+        ("TEA-1", "Green Tea", 2400),
+        ("PEN-1", "Red Pen", 500),
+    ]
+    assert {(a.location_id, a.sku, a.qty) for a in order.allocations} == {
+        ("wh-a", "TEA-1", 2),
+        ("wh-b", "PEN-1", 1),
+    }
+    now = app.deps.clock()
+    assert order.payment_due_at.ToDatetime() == (now + timedelta(seconds=1800)).replace(tzinfo=None)
+    assert await probe.event_types() == ["orders.created"]
+    again = await get_order(app.deps, ME, order.order_no)
+    assert again == order
+    second = await create_order(app.deps, online(("PEN-1", 1)))
+    assert second.order_no == "20250314-s1-000002"
+
+
+async def test_insufficient_stock_is_a_conflict_with_what_is_available_and_nothing_persists(
+    app: OrdersApp, probe: Any
+) -> None:
+    with pytest.raises(Conflict) as refused:
+        await create_order(app.deps, online(("MUG-1", 6)))
+    assert refused.value.details == StockShortfall((("MUG-1", 5),))
+    for table in ("ord_order", "ord_order_line", "ord_idempotency", "ord_counter", "outbox"):
+        assert await probe.count(table) == 0
+
+
+async def test_bad_requests_name_the_field(app: OrdersApp, inventory: Any) -> None:
+    with pytest.raises(InvalidArgument) as bad:
+        await create_order(app.deps, online(("TEA-1", 1), ("NOPE", 1)))
+    assert [e.field for e in bad.value.errors] == ["lines[1].sku"]
+    with pytest.raises(InvalidArgument) as bad:
+        await create_order(app.deps, online(("TEA-1", 0)))
+    assert {e.field for e in bad.value.errors} == {"lines[0].qty"}
+    no_address = c.CreateOrder("s1", "c1", "online", (LineRequest("TEA-1", 1),))
+    with pytest.raises(InvalidArgument) as bad:
+        await create_order(app.deps, no_address)
+    assert [e.field for e in bad.value.errors] == ["shipping_address"]
+    with pytest.raises(InvalidArgument):
+        await create_order(app.deps, c.CreateOrder("zz", "c1", "online", (), ADDRESS))
+    assert inventory.calls["reserve"] == 0
+
+
+async def test_idempotent_replay_and_key_reuse_with_another_request(
+    app: OrdersApp, inventory: Any, probe: Any
+) -> None:
+    first = await create_order(app.deps, online(("TEA-1", 1), key="k1"))
+    replay = await create_order(app.deps, online(("TEA-1", 1), key="k1"))
+    assert replay == first
+    assert inventory.calls["reserve"] == 1
+    with pytest.raises(InvalidArgument, match="reused with a different request"):
+        await create_order(app.deps, online(("TEA-1", 2), key="k1"))
+    # The same key from another actor is another request altogether.
+    other = await create_order(app.deps, online(("TEA-1", 1), key="k1", customer="c2"))
+    assert other.order_id != first.order_id
+    assert await probe.count("ord_order") == 2
+
+
+async def test_concurrent_retries_reserve_once_and_answer_alike(
+    app: OrdersApp, inventory: Any, probe: Any
+) -> None:
+    answers = await asyncio.gather(
+        *(create_order(app.deps, online(("TEA-1", 2), key="race")) for _ in range(5))
+    )
+    assert len({a.SerializeToString() for a in answers}) == 1
+    assert len(inventory.reservations) == 1
+    assert inventory.stock[("wh-a", "TEA-1")] == 8
+    assert await probe.count("ord_order") == 1
+    assert await probe.event_types() == ["orders.created"]
+
+
+async def test_pos_sale_completes_at_once_and_a_retry_never_sells_twice(
+    app: OrdersApp, inventory: Any, probe: Any
+) -> None:
+    answers = await asyncio.gather(
+        *(create_order(app.deps, pos(("TEA-1", 2), amount=2400, key="till-1")) for _ in range(3))
+    )
+    sale = answers[0]
+    assert all(a == sale for a in answers)
+    assert sale.status == pb.ORDER_STATUS_COMPLETED
+    assert sale.paid_at == sale.completed_at
+    assert [(a.location_id, a.qty) for a in sale.allocations] == [("st-1", 2)]
+    assert inventory.stock[("st-1", "TEA-1")] == 1
+    assert len(inventory.sales) == 1
+    assert await probe.event_types() == ["orders.created", "orders.paid", "orders.completed"]
+    with pytest.raises(InvalidArgument) as bad:
+        await create_order(app.deps, pos(("TEA-1", 1), amount=1))
+    assert [e.field for e in bad.value.errors] == ["payment.amount"]
+    with pytest.raises(Conflict) as refused:
+        await create_order(app.deps, pos(("TEA-1", 5), amount=6000))
+    assert refused.value.details == StockShortfall((("TEA-1", 1),))
+    assert len(inventory.sales) == 1
+
+
+async def test_pay_confirm_ship_and_receive(
+    app: OrdersApp, inventory: Any, logistics: Any, probe: Any
+) -> None:
+    order = await create_order(app.deps, online(("TEA-1", 2), ("PEN-1", 3)))
+    ref = order.order_id
+    with pytest.raises(InvalidArgument):
+        await pay_order(app.deps, c.PayOrder(ref, Payment("card", 1), scope=ME))
+    paid = await pay_order(app.deps, c.PayOrder(ref, Payment("wechat_pay", 3900), scope=ME))
+    assert paid.status == pb.ORDER_STATUS_PAID
+    assert paid.payment.method == "wechat_pay"
+    assert inventory.states[ref] == "committed"
+    with pytest.raises(Conflict, match="it is paid"):
+        await pay_order(app.deps, c.PayOrder(ref, Payment("card", 3900), scope=ME))
+    confirmed = await confirm_order(app.deps, c.ConfirmOrder(order.order_no))
+    assert confirmed.HasField("confirmed_at")
+    shipped = await ship_order(app.deps, c.ShipOrder(ref, carrier="steady"))
+    assert shipped.status == pb.ORDER_STATUS_SHIPPED
+    assert {(s.location_id, s.carrier) for s in shipped.shipments} == {
+        ("wh-a", "steady"),
+        ("wh-b", "steady"),
+    }
+    weights = {p.location_id: p.weight_g for p in logistics.packages}
+    assert weights == {"wh-a": 2 * 250, "wh-b": 3 * 20}
+    with pytest.raises(Conflict, match=r"cannot cancel .*: it is shipped"):
+        await cancel_order(app.deps, c.CancelOrder(ref))
+    done = await receive_order(app.deps, c.ReceiveOrder(ref, scope=ME))
+    assert done.status == pb.ORDER_STATUS_COMPLETED
+    assert await probe.event_types() == [
+        "orders.created",
+        "orders.paid",
+        "orders.confirmed",
+        "orders.shipped",
+        "orders.completed",
+    ]
+
+
+async def test_cancel_releases_and_refunds_a_paid_order(
+    app: OrdersApp, inventory: Any, probe: Any
+) -> None:
+    pending = await create_order(app.deps, online(("TEA-1", 1)))
+    cancelled = await cancel_order(app.deps, c.CancelOrder(pending.order_id, "changed my mind"))
+    assert cancelled.status == pb.ORDER_STATUS_CANCELLED
+    assert cancelled.cancel_reason == "changed my mind"
+    assert inventory.states[pending.order_id] == "released"
+    assert inventory.stock[("wh-a", "TEA-1")] == 10
+    paid = await create_order(app.deps, online(("PEN-1", 1)))
+    await pay_order(app.deps, c.PayOrder(paid.order_id, Payment("cash", 500)))
+    key = "cancel-1"
+    first = await cancel_order(app.deps, c.CancelOrder(paid.order_id, idempotency_key=key))
+    assert await cancel_order(app.deps, c.CancelOrder(paid.order_id, idempotency_key=key)) == first
+    assert await probe.event_types() == [
+        "orders.created",
+        "orders.cancelled",
+        "orders.created",
+        "orders.paid",
+        "orders.cancelled",
+    ]
+
+
+async def test_overdue_orders_are_cancelled_and_paid_ones_never(
+    app: OrdersApp, clock: Any, inventory: Any
+) -> None:
+    late = await create_order(app.deps, online(("TEA-1", 1)))
+    paid = await create_order(app.deps, online(("PEN-1", 1)))
+    await pay_order(app.deps, c.PayOrder(paid.order_id, Payment("cash", 500)))
+    clock.advance(1800 + 61)
+    assert await expire_overdue(app.deps) == 1
+    assert (await get_order(app.deps, c.Scope(), late.order_id)).status == pb.ORDER_STATUS_CANCELLED
+    assert (await get_order(app.deps, c.Scope(), paid.order_id)).status == pb.ORDER_STATUS_PAID
+    assert inventory.states[late.order_id] == "released"
+    assert await expire_overdue(app.deps) == 0
+
+
+async def test_scope_hides_other_peoples_orders(app: OrdersApp) -> None:
+    order = await create_order(app.deps, online(("TEA-1", 1)))
+    for scope in (c.Scope(customer_id="c2"), c.Scope(store_id="s2")):
+        with pytest.raises(NotFound):
+            await get_order(app.deps, scope, order.order_id)
+        with pytest.raises(NotFound):
+            await pay_order(
+                app.deps, c.PayOrder(order.order_id, Payment("card", 1200), scope=scope)
+            )
+        with pytest.raises(NotFound):
+            await cancel_order(app.deps, c.CancelOrder(order.order_no, scope=scope))
+        items, _ = await list_orders(app.deps, c.ListOrders(scope=scope))
+        assert items == []
+    assert (await get_order(app.deps, c.Scope(store_id="s1"), order.order_no)) == order
+    items, _ = await list_orders(
+        app.deps, c.ListOrders(scope=c.Scope(customer_id="c2"), customer_id="c1")
+    )
+    assert items == []
+    with pytest.raises(PermissionDenied):
+        await create_order(app.deps, online(("TEA-1", 1), scope=c.Scope(customer_id="c2")))
+
+
+async def test_list_orders_newest_first_with_filters_and_cursor_pages(
+    app: OrdersApp, clock: Any
+) -> None:
+    made = []
+    for i in range(7):
+        customer = "c1" if i % 2 == 0 else "c2"
+        lines = ("MUG-1", 1) if i == 3 else ("PEN-1", 1)
+        made.append(await create_order(app.deps, online(lines, customer=customer)))
+        clock.advance(60)
+    await pay_order(app.deps, c.PayOrder(made[4].order_id, Payment("card", 500)))
+    newest_first = [o.order_no for o in reversed(made)]
+
+    seen, cursor = [], ""
+    while True:
+        items, cursor = await list_orders(app.deps, c.ListOrders(limit=3, cursor=cursor))
+        seen += [o.order_no for o in items]
+        if not cursor:
+            break
+    assert seen == newest_first
+
+    async def numbers(**kw: Any) -> list[str]:
+        items, _ = await list_orders(app.deps, c.ListOrders(**kw))
+        return [o.order_no for o in items]
+
+    assert await numbers(scope=ME) == [made[i].order_no for i in (6, 4, 2, 0)]
+    assert await numbers(customer_id="c2", limit=2) == [made[5].order_no, made[3].order_no]
+    assert await numbers(status="paid") == [made[4].order_no]
+    assert await numbers(q="blue mug") == [made[3].order_no]
+    assert await numbers(q=made[2].order_no) == [made[2].order_no]
+    assert len(await numbers(q="20250314-s1-00000")) == 7
+    start = made[0].created_at.ToDatetime().replace(tzinfo=clock.now.tzinfo)
+    window = await numbers(
+        created_from=start + timedelta(seconds=60), created_to=start + timedelta(seconds=180)
+    )
+    assert window == [made[2].order_no, made[1].order_no]
+    assert await numbers(store_id="s9") == []
+    with pytest.raises(InvalidArgument):
+        await numbers(cursor="not-a-cursor")
+    with pytest.raises(InvalidArgument):
+        await numbers(limit=500)
+    with pytest.raises(InvalidArgument):
+        await numbers(status="lost")
