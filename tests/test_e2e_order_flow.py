@@ -130,7 +130,7 @@ def test_not_enough_stock_is_refused_with_availability_and_holds_nothing(
     hq: httpx.Client, alice: httpx.Client
 ) -> None:
     reserved = total_reserved(hq, "ELC-002")
-    r = alice.post("/v1/orders", json=online_order("ELC-002", 100_000))
+    r = alice.post("/v1/orders", json=online_order("ELC-002", 9_999))
     assert r.status_code == 409, r.text
     problem = r.json()
     assert r.headers["content-type"].startswith("application/problem+json")
