@@ -165,7 +165,11 @@ def make_order(store_id: str, customer_id: str, **overrides: Any) -> orders_pb2.
         shipping_address=common_pb2.Address(
             name="Li Lei", phone="13800000000", region="east", city="Shanghai", line1="1 Road"
         ),
-        allocations=[orders_pb2.OrderAllocation(location_id="WH-1", sku="SKU-1", qty=2)],
+        allocations=[
+            orders_pb2.OrderAllocation(
+                location_id="WH-1", sku="SKU-1", qty=2, reason="same region east, priority 1"
+            )
+        ],
         created_at=ts(NOW),
         payment_due_at=ts(NOW + timedelta(minutes=30)),
     )

@@ -53,7 +53,9 @@ async def test_customer_places_online_order_for_themselves(
             "amount": 3000,
         }
     ]
-    assert order["allocations"] == [{"location_id": "WH-1", "sku": "SKU-1", "qty": 2}]
+    assert order["allocations"] == [
+        {"location_id": "WH-1", "sku": "SKU-1", "qty": 2, "reason": "same region east, priority 1"}
+    ]
     assert order["created_at"] == "2025-03-01T08:30:00Z"
     assert order["payment_due_at"] == "2025-03-01T09:00:00Z"
     assert order["paid_at"] is None and order["cancel_reason"] is None

@@ -92,6 +92,8 @@ class AllocationPublic(BaseModel):
     location_id: str
     sku: str
     qty: int
+    # Why inventory chose this location (rule and facts), for people to read.
+    reason: str
 
 
 class PaymentPublic(BaseModel):

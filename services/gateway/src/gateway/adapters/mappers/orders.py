@@ -155,7 +155,7 @@ def order_out(order: orders_pb2.Order) -> OrderPublic:
         currency=order.currency or "CNY",
         shipping_address=_address_out(order),
         allocations=[
-            AllocationPublic(location_id=a.location_id, sku=a.sku, qty=a.qty)
+            AllocationPublic(location_id=a.location_id, sku=a.sku, qty=a.qty, reason=a.reason)
             for a in order.allocations
         ],
         payment_due_at=time_of(order, "payment_due_at"),
