@@ -73,8 +73,11 @@ class OutboxRelay:
             if sent >= self._batch:
                 continue
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+            # races with the wake-up, and the relay then never stops (shutdown hangs).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows, oldest first; returns how many were sent."""

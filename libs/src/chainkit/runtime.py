@@ -72,6 +72,12 @@ class ServiceRuntime:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
+            # Cancel again until done: on Python 3.11 `asyncio.wait_for` (also inside
+            # nats-py's request/publish) swallows a cancel that races with its result,
+            # and a background loop would then run, and block shutdown, forever.
+            while not task.done():
+                await asyncio.wait({task}, timeout=1.0)
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         with contextlib.suppress(Exception):

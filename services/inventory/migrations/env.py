@@ -1,0 +1,3 @@
+from chainkit.migrations import run_env
+
+run_env()

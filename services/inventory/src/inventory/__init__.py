@@ -1,0 +1,1 @@
+"""chainstore inventory: item master, stock locations, stock levels and reservations."""

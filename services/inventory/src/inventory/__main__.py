@@ -1,0 +1,3 @@
+from inventory.entrypoints.main import run
+
+run()

@@ -1,0 +1,123 @@
+"""Reservations (with their allocations) and till sales in SQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chainkit.errors import Retryable
+from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t, utcnow
+from inventory.domain.allocation import Allocation
+from inventory.domain.model import Sale, SkuQty
+from inventory.domain.reservation import Reservation, ReservationState
+
+
+class SqlReservationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, reservation_id: str) -> Reservation | None:
+        r = reservation_t.c
+        row = (
+            await self._session.execute(
+                select(reservation_t).where(r.reservation_id == reservation_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        lines = await self._session.execute(
+            select(reservation_line_t)
+            .where(reservation_line_t.c.reservation_id == reservation_id)
+            .order_by(reservation_line_t.c.id)
+        )
+        return Reservation(
+            reservation_id=row.reservation_id,
+            state=ReservationState(row.state),
+            allocations=tuple(Allocation(x.location_id, x.sku, x.qty, x.reason) for x in lines),
+            expires_at=row.expires_at,
+            release_reason=row.release_reason,
+            restocked=bool(row.restocked),
+        )
+
+    async def add(
+        self, reservation: Reservation, *, region: str, home_location_id: str, strategy: str
+    ) -> None:
+        now = utcnow()
+        try:
+            await self._session.execute(
+                insert(reservation_t).values(
+                    reservation_id=reservation.reservation_id,
+                    state=reservation.state.value,
+                    region=region,
+                    home_location_id=home_location_id,
+                    strategy=strategy,
+                    expires_at=reservation.expires_at,
+                    release_reason="",
+                    restocked=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        except IntegrityError as e:
+            # A concurrent call with the same id got there first; a retry returns its result.
+            raise Retryable(f"reservation {reservation.reservation_id} is being created") from e
+        await self._session.execute(
+            insert(reservation_line_t),
+            [
+                {
+                    "reservation_id": reservation.reservation_id,
+                    "location_id": a.location_id,
+                    "sku": a.sku,
+                    "qty": a.qty,
+                    "reason": a.reason,
+                }
+                for a in reservation.allocations
+            ],
+        )
+
+    async def transition(
+        self, reservation_id: str, expected: ReservationState, new: Reservation
+    ) -> bool:
+        r = reservation_t.c
+        result = await self._session.execute(
+            update(reservation_t)
+            .where(r.reservation_id == reservation_id, r.state == expected.value)
+            .values(
+                state=new.state.value,
+                release_reason=new.release_reason,
+                restocked=new.restocked,
+                updated_at=utcnow(),
+            )
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
+
+
+class SqlSaleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, sale_id: str) -> Sale | None:
+        row = (
+            await self._session.execute(select(sale_t).where(sale_t.c.sale_id == sale_id))
+        ).first()
+        if row is None:
+            return None
+        lines = tuple(SkuQty(x["sku"], int(x["qty"])) for x in json.loads(row.lines))
+        return Sale(sale_id=row.sale_id, location_id=row.location_id, lines=lines)
+
+    async def add(self, sale: Sale) -> None:
+        try:
+            await self._session.execute(
+                insert(sale_t).values(
+                    sale_id=sale.sale_id,
+                    location_id=sale.location_id,
+                    lines=json.dumps([{"sku": x.sku, "qty": x.qty} for x in sale.lines]),
+                    created_at=utcnow(),
+                )
+            )
+        except IntegrityError as e:
+            raise Retryable(f"sale {sale.sale_id} is being recorded") from e

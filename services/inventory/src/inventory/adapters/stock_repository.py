@@ -1,0 +1,155 @@
+"""Stock levels and the ledger. Every change is one conditional UPDATE the database settles:
+never read-then-write, so any number of replicas and racers keep 0 <= reserved <= on_hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, insert, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.adapters.tables import location_t, movement_t, stock_t, utcnow
+from inventory.domain.allocation import Candidate
+from inventory.domain.model import Movement, SkuQty, StockLevel
+
+_c = stock_t.c
+
+
+def _level(row: Any) -> StockLevel:
+    return StockLevel(
+        sku=row.sku,
+        location_id=row.location_id,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        low_stock_threshold=row.low_stock_threshold,
+    )
+
+
+class SqlStockRepository:
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._session = session
+        self._dialect = dialect
+
+    async def receive(self, location_id: str, lines: Sequence[SkuQty]) -> None:
+        make = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        now = utcnow()
+        # Sorted so concurrent multi-row transactions lock rows in one order (no deadlock).
+        for line in sorted(lines, key=lambda x: x.sku):
+            stmt = make(stock_t).values(
+                sku=line.sku,
+                location_id=location_id,
+                on_hand=line.qty,
+                reserved=0,
+                low_stock_threshold=0,
+                updated_at=now,
+            )
+            await self._session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[_c.sku, _c.location_id],
+                    set_={"on_hand": _c.on_hand + stmt.excluded.on_hand, "updated_at": now},
+                )
+            )
+
+    async def levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]:
+        query = select(stock_t).order_by(_c.location_id, _c.sku)
+        if sku:
+            query = query.where(_c.sku == sku)
+        if location_id:
+            query = query.where(_c.location_id == location_id)
+        return [_level(row) for row in await self._session.execute(query)]
+
+    async def levels_at(self, location_id: str, skus: Sequence[str]) -> dict[str, StockLevel]:
+        result = await self._session.execute(
+            select(stock_t).where(_c.location_id == location_id, _c.sku.in_(list(skus)))
+        )
+        return {row.sku: _level(row) for row in result}
+
+    async def candidates(self, skus: Sequence[str], home_location_id: str) -> list[Candidate]:
+        loc = location_t.c
+        result = await self._session.execute(
+            select(
+                _c.sku,
+                _c.location_id,
+                loc.region,
+                loc.priority,
+                loc.share_online,
+                (_c.on_hand - _c.reserved).label("available"),
+            )
+            .join(location_t, loc.location_id == _c.location_id)
+            .where(
+                _c.sku.in_(list(skus)),
+                _c.on_hand - _c.reserved > 0,
+                or_(loc.share_online.is_(True), loc.location_id == home_location_id),
+            )
+        )
+        return [
+            Candidate(
+                location_id=row.location_id,
+                sku=row.sku,
+                region=row.region,
+                priority=row.priority,
+                available=row.available,
+                share_online=bool(row.share_online),
+            )
+            for row in result
+        ]
+
+    async def _guarded(
+        self, sku: str, location_id: str, guard: ColumnElement[bool], **values: Any
+    ) -> bool:
+        result = await self._session.execute(
+            update(stock_t)
+            .where(_c.sku == sku, _c.location_id == location_id, guard)
+            .values(updated_at=utcnow(), **values)
+        )
+        return cast(CursorResult[Any], result).rowcount == 1
+
+    async def try_reserve(self, sku: str, location_id: str, qty: int) -> bool:
+        return await self._guarded(
+            sku, location_id, _c.on_hand - _c.reserved >= qty, reserved=_c.reserved + qty
+        )
+
+    async def try_commit(self, sku: str, location_id: str, qty: int) -> bool:
+        return await self._guarded(
+            sku,
+            location_id,
+            _c.reserved >= qty,
+            on_hand=_c.on_hand - qty,
+            reserved=_c.reserved - qty,
+        )
+
+    async def try_free(self, sku: str, location_id: str, qty: int) -> bool:
+        return await self._guarded(sku, location_id, _c.reserved >= qty, reserved=_c.reserved - qty)
+
+    async def restock(self, sku: str, location_id: str, qty: int) -> bool:
+        return await self._guarded(sku, location_id, true(), on_hand=_c.on_hand + qty)
+
+    async def try_sell(self, sku: str, location_id: str, qty: int) -> bool:
+        # Only unreserved units: a till never takes what an online order holds.
+        return await self._guarded(
+            sku, location_id, _c.on_hand - _c.reserved >= qty, on_hand=_c.on_hand - qty
+        )
+
+    async def record(self, movements: Sequence[Movement]) -> None:
+        if not movements:
+            return
+        now = utcnow()
+        await self._session.execute(
+            insert(movement_t),
+            [
+                {
+                    "sku": m.sku,
+                    "location_id": m.location_id,
+                    "kind": m.kind.value,
+                    "reference": m.reference,
+                    "on_hand_delta": m.on_hand_delta,
+                    "reserved_delta": m.reserved_delta,
+                    "actor": m.actor,
+                    "created_at": now,
+                }
+                for m in movements
+            ],
+        )

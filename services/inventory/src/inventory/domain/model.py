@@ -1,0 +1,118 @@
+"""Inventory entities: locations, products, stock levels, ledger movements. Pure Python."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+CURRENCY = "CNY"
+
+
+class LocationKind(StrEnum):
+    WAREHOUSE = "warehouse"
+    STORE = "store"
+
+
+@dataclass(frozen=True)
+class Location:
+    location_id: str
+    name: str
+    kind: LocationKind
+    region: str
+    city: str
+    priority: int
+    share_online: bool
+    lat: float | None = None
+    lon: float | None = None
+
+    @staticmethod
+    def default_share_online(kind: LocationKind) -> bool:
+        """Warehouses serve online orders; a store's shelf does unless told otherwise not."""
+        return kind is LocationKind.WAREHOUSE
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    category: str
+    price: int  # minor units (fen)
+    weight_g: int
+    currency: str = CURRENCY
+
+
+@dataclass(frozen=True)
+class ProductPatch:
+    name: str | None = None
+    category: str | None = None
+    price: int | None = None
+    weight_g: int | None = None
+
+    def apply(self, product: Product) -> Product:
+        return Product(
+            sku=product.sku,
+            name=product.name if self.name is None else self.name,
+            category=product.category if self.category is None else self.category,
+            price=product.price if self.price is None else self.price,
+            weight_g=product.weight_g if self.weight_g is None else self.weight_g,
+            currency=product.currency,
+        )
+
+
+@dataclass(frozen=True)
+class SkuQty:
+    sku: str
+    qty: int
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """Invariant (held by the database): 0 <= reserved <= on_hand."""
+
+    sku: str
+    location_id: str
+    on_hand: int
+    reserved: int
+    low_stock_threshold: int = 0
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class MovementKind(StrEnum):
+    RECEIPT = "receipt"
+    RESERVATION = "reservation"
+    RELEASE = "release"
+    COMMIT = "commit"  # reserved units leave on-hand (paid, to be shipped)
+    SALE = "sale"
+    RETURN = "return"  # committed units put back on-hand (cancelled after payment)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One ledger line: every stock change writes one, with its deltas."""
+
+    sku: str
+    location_id: str
+    kind: MovementKind
+    reference: str
+    on_hand_delta: int
+    reserved_delta: int
+    actor: str = ""
+
+
+@dataclass(frozen=True)
+class Sale:
+    sale_id: str
+    location_id: str
+    lines: tuple[SkuQty, ...]
+
+
+def totals(lines: Iterable[SkuQty]) -> dict[str, int]:
+    """Quantity per SKU."""
+    out: dict[str, int] = {}
+    for line in lines:
+        out[line.sku] = out.get(line.sku, 0) + line.qty
+    return out

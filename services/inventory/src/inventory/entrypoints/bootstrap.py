@@ -1,0 +1,38 @@
+"""Composition root: wires the inventory service from what the runtime (or a test) built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import grpc
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chainkit.grpc_server import Register
+from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from inventory.adapters.uow import InventoryUnitOfWork
+from inventory.entrypoints.servicer import InventoryServicer
+from inventory.service_layer.ports import UnitOfWorkFactory
+
+SERVICE_NAME: str = inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"].full_name
+# services/inventory/migrations (the service folder ships whole, source and migrations).
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
+
+
+def unit_of_work_factory(
+    sessions: async_sessionmaker[AsyncSession],
+    on_events_committed: Callable[[], None] | None = None,
+) -> UnitOfWorkFactory:
+    def make() -> InventoryUnitOfWork:
+        return InventoryUnitOfWork(sessions, on_events_committed)
+
+    return make
+
+
+def registrations(uows: UnitOfWorkFactory) -> list[Register]:
+    servicer = InventoryServicer(uows)
+
+    def register(server: grpc.aio.Server) -> None:
+        inventory_pb2_grpc.add_InventoryServiceServicer_to_server(servicer, server)
+
+    return [register]

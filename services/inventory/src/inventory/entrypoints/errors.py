@@ -1,0 +1,25 @@
+"""Status details for inventory's own domain errors (chainkit maps the status codes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from google.protobuf.message import Message
+
+from chainkit.errors import DomainError
+from chainstore.common.v1.common_pb2 import BadRequest, FieldViolation, SkuQty
+from chainstore.inventory.v1 import inventory_pb2
+from inventory.domain.errors import InsufficientStock, UnknownProducts
+
+
+def details_for(error: DomainError) -> Iterator[Message]:
+    if isinstance(error, InsufficientStock):
+        yield inventory_pb2.InsufficientStock(
+            available=[SkuQty(sku=sku, qty=qty) for sku, qty in error.available.items()]
+        )
+    elif isinstance(error, UnknownProducts):
+        yield BadRequest(
+            violations=[
+                FieldViolation(field="skus", message=f"unknown SKU {sku!r}") for sku in error.skus
+            ]
+        )

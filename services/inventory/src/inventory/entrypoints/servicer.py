@@ -1,0 +1,162 @@
+"""The gRPC servicer: translates requests to use cases and results back. Nothing else.
+
+Domain errors propagate; chainkit.grpc_server maps them to status codes (and `details_for`
+in inventory.entrypoints.errors adds the InsufficientStock detail).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import TypeAlias
+
+import grpc
+
+from chainkit.errors import FieldError, InvalidArgument
+from chainstore.inventory.v1 import inventory_pb2 as pb
+from chainstore.inventory.v1 import inventory_pb2_grpc as pb_grpc
+from inventory.domain.model import CURRENCY, ProductPatch
+from inventory.entrypoints import translate as tr
+from inventory.service_layer import catalog, reservations, stock
+from inventory.service_layer.ports import UnitOfWorkFactory
+
+Ctx: TypeAlias = grpc.aio.ServicerContext
+
+
+# Cursors are opaque to clients: the last SKU of a page, tagged and base64url-encoded.
+_CURSOR_TAG = "sku:"
+
+
+def _encode_cursor(sku: str) -> str:
+    return base64.urlsafe_b64encode((_CURSOR_TAG + sku).encode()).decode() if sku else ""
+
+
+def _decode_cursor(cursor: str) -> str:
+    if not cursor:
+        return ""
+    try:
+        raw = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    if not raw.startswith(_CURSOR_TAG):
+        message = "is not a cursor this service issued"
+        raise InvalidArgument(f"page.cursor: {message}", [FieldError("page.cursor", message)])
+    return raw.removeprefix(_CURSOR_TAG)
+
+
+class InventoryServicer(pb_grpc.InventoryServiceServicer):
+    def __init__(self, uows: UnitOfWorkFactory) -> None:
+        self._uows = uows
+
+    async def CreateLocation(self, request: pb.CreateLocationRequest, context: Ctx) -> pb.Location:
+        loc = request.location
+        kind = tr.location_kind(loc.kind)
+        new = catalog.NewLocation(
+            location_id=loc.location_id,
+            name=loc.name,
+            kind=kind.value if kind else "",
+            region=loc.region,
+            city=loc.city,
+            priority=loc.priority,
+            share_online=request.share_online if request.HasField("share_online") else None,
+            lat=loc.point.lat if loc.HasField("point") else None,
+            lon=loc.point.lon if loc.HasField("point") else None,
+        )
+        return tr.location_to_pb(await catalog.create_location(self._uows, new))
+
+    async def ListLocations(
+        self, request: pb.ListLocationsRequest, context: Ctx
+    ) -> pb.ListLocationsResponse:
+        items = await catalog.list_locations(self._uows)
+        return pb.ListLocationsResponse(items=[tr.location_to_pb(x) for x in items])
+
+    async def CreateProduct(self, request: pb.CreateProductRequest, context: Ctx) -> pb.Product:
+        currency = request.product.price.currency or CURRENCY
+        product = tr.product_from_pb(request.product, currency)
+        return tr.product_to_pb(await catalog.create_product(self._uows, product))
+
+    async def UpdateProduct(self, request: pb.UpdateProductRequest, context: Ctx) -> pb.Product:
+        patch = ProductPatch(
+            name=request.name if request.HasField("name") else None,
+            category=request.category if request.HasField("category") else None,
+            price=request.price if request.HasField("price") else None,
+            weight_g=request.weight_g if request.HasField("weight_g") else None,
+        )
+        return tr.product_to_pb(await catalog.update_product(self._uows, request.sku, patch))
+
+    async def GetProduct(self, request: pb.GetProductRequest, context: Ctx) -> pb.Product:
+        return tr.product_to_pb(await catalog.get_product(self._uows, request.sku))
+
+    async def ListProducts(
+        self, request: pb.ListProductsRequest, context: Ctx
+    ) -> pb.ListProductsResponse:
+        items, last = await catalog.list_products(
+            self._uows, after_sku=_decode_cursor(request.page.cursor), limit=request.page.limit
+        )
+        response = pb.ListProductsResponse(items=[tr.product_to_pb(x) for x in items])
+        response.page.next_cursor = _encode_cursor(last)
+        return response
+
+    async def BatchGetProducts(
+        self, request: pb.BatchGetProductsRequest, context: Ctx
+    ) -> pb.BatchGetProductsResponse:
+        items = await catalog.batch_get_products(self._uows, list(request.skus))
+        return pb.BatchGetProductsResponse(items=[tr.product_to_pb(x) for x in items])
+
+    async def ReceiveStock(
+        self, request: pb.ReceiveStockRequest, context: Ctx
+    ) -> pb.ReceiveStockResponse:
+        levels = await stock.receive_stock(
+            self._uows,
+            location_id=request.location_id,
+            lines=tr.lines_from_pb(request.lines),
+            reference=request.reference,
+            actor=request.actor,
+        )
+        return pb.ReceiveStockResponse(levels=[tr.level_to_pb(x) for x in levels])
+
+    async def ListStockLevels(
+        self, request: pb.ListStockLevelsRequest, context: Ctx
+    ) -> pb.ListStockLevelsResponse:
+        items = await stock.list_stock_levels(
+            self._uows, sku=request.sku, location_id=request.location_id
+        )
+        return pb.ListStockLevelsResponse(items=[tr.level_to_pb(x) for x in items])
+
+    async def Reserve(self, request: pb.ReserveRequest, context: Ctx) -> pb.Reservation:
+        cmd = reservations.ReserveCommand(
+            reservation_id=request.reservation_id,
+            lines=tr.lines_from_pb(request.lines),
+            region=request.region,
+            home_location_id=request.home_location_id,
+            strategy=request.strategy,
+            expires_at=(
+                tr.timestamp_to_datetime(request.expires_at)
+                if request.HasField("expires_at")
+                else None
+            ),
+        )
+        return tr.reservation_to_pb(await reservations.reserve(self._uows, cmd))
+
+    async def CommitReservation(
+        self, request: pb.CommitReservationRequest, context: Ctx
+    ) -> pb.Reservation:
+        done = await reservations.commit_reservation(self._uows, request.reservation_id)
+        return tr.reservation_to_pb(done)
+
+    async def ReleaseReservation(
+        self, request: pb.ReleaseReservationRequest, context: Ctx
+    ) -> pb.Reservation:
+        done = await reservations.release_reservation(
+            self._uows, request.reservation_id, request.reason
+        )
+        return tr.reservation_to_pb(done)
+
+    async def SellAtLocation(self, request: pb.SellAtLocationRequest, context: Ctx) -> pb.Sale:
+        sale = await stock.sell_at_location(
+            self._uows,
+            sale_id=request.sale_id,
+            location_id=request.location_id,
+            lines=tr.lines_from_pb(request.lines),
+        )
+        return tr.sale_to_pb(sale)

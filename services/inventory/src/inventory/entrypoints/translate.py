@@ -1,0 +1,125 @@
+"""Proto ⇄ domain translation for the gRPC servicer. No rules live here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from chainstore.common.v1.common_pb2 import GeoPoint, Money
+from chainstore.common.v1.common_pb2 import SkuQty as SkuQtyPb
+from chainstore.inventory.v1 import inventory_pb2 as pb
+from inventory.domain.allocation import Allocation
+from inventory.domain.model import Location, LocationKind, Product, Sale, SkuQty, StockLevel
+from inventory.domain.reservation import Reservation, ReservationState
+
+_KIND_TO_PB = {
+    LocationKind.WAREHOUSE: pb.LOCATION_KIND_WAREHOUSE,
+    LocationKind.STORE: pb.LOCATION_KIND_STORE,
+}
+_KIND_FROM_PB: dict[int, LocationKind] = {int(v): k for k, v in _KIND_TO_PB.items()}
+_STATE_TO_PB = {
+    ReservationState.HELD: pb.RESERVATION_STATE_HELD,
+    ReservationState.COMMITTED: pb.RESERVATION_STATE_COMMITTED,
+    ReservationState.RELEASED: pb.RESERVATION_STATE_RELEASED,
+}
+
+
+def location_kind(value: int) -> LocationKind | None:
+    return _KIND_FROM_PB.get(value)
+
+
+def location_from_pb(msg: pb.Location, kind: LocationKind, share_online: bool) -> Location:
+    has_point = msg.HasField("point")
+    return Location(
+        location_id=msg.location_id,
+        name=msg.name,
+        kind=kind,
+        region=msg.region,
+        city=msg.city,
+        priority=msg.priority,
+        share_online=share_online,
+        lat=msg.point.lat if has_point else None,
+        lon=msg.point.lon if has_point else None,
+    )
+
+
+def location_to_pb(loc: Location) -> pb.Location:
+    msg = pb.Location(
+        location_id=loc.location_id,
+        name=loc.name,
+        kind=_KIND_TO_PB[loc.kind],
+        region=loc.region,
+        city=loc.city,
+        priority=loc.priority,
+        share_online=loc.share_online,
+    )
+    if loc.lat is not None and loc.lon is not None:
+        msg.point.CopyFrom(GeoPoint(lat=loc.lat, lon=loc.lon))
+    return msg
+
+
+def product_from_pb(msg: pb.Product, currency: str) -> Product:
+    return Product(
+        sku=msg.sku,
+        name=msg.name,
+        category=msg.category,
+        price=msg.price.amount,
+        weight_g=msg.weight_g,
+        currency=currency,
+    )
+
+
+def product_to_pb(p: Product) -> pb.Product:
+    return pb.Product(
+        sku=p.sku,
+        name=p.name,
+        category=p.category,
+        price=Money(amount=p.price, currency=p.currency),
+        weight_g=p.weight_g,
+    )
+
+
+def lines_from_pb(lines: Iterable[SkuQtyPb]) -> list[SkuQty]:
+    return [SkuQty(sku=x.sku, qty=x.qty) for x in lines]
+
+
+def lines_to_pb(lines: Iterable[SkuQty]) -> list[SkuQtyPb]:
+    return [SkuQtyPb(sku=x.sku, qty=x.qty) for x in lines]
+
+
+def level_to_pb(level: StockLevel) -> pb.StockLevel:
+    return pb.StockLevel(
+        sku=level.sku,
+        location_id=level.location_id,
+        on_hand=level.on_hand,
+        reserved=level.reserved,
+        available=level.available,
+        low_stock_threshold=level.low_stock_threshold,
+    )
+
+
+def allocation_to_pb(a: Allocation) -> pb.Allocation:
+    return pb.Allocation(location_id=a.location_id, sku=a.sku, qty=a.qty, reason=a.reason)
+
+
+def timestamp_to_datetime(ts: Timestamp) -> datetime:
+    return ts.ToDatetime(tzinfo=UTC)
+
+
+def reservation_to_pb(r: Reservation) -> pb.Reservation:
+    msg = pb.Reservation(
+        reservation_id=r.reservation_id,
+        state=_STATE_TO_PB[r.state],
+        allocations=[allocation_to_pb(a) for a in r.allocations],
+    )
+    if r.expires_at is not None:
+        msg.expires_at.FromDatetime(r.expires_at)
+    return msg
+
+
+def sale_to_pb(sale: Sale) -> pb.Sale:
+    return pb.Sale(
+        sale_id=sale.sale_id, location_id=sale.location_id, lines=lines_to_pb(sale.lines)
+    )

@@ -1,0 +1,127 @@
+"""Use cases of the item master: locations and products."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chainkit.errors import NotFound
+from inventory.domain.errors import UnknownProducts
+from inventory.domain.model import Location, LocationKind, Product, ProductPatch
+from inventory.domain.validation import Errors, check_location, check_product, check_product_patch
+from inventory.service_layer.ports import UnitOfWorkFactory
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class NewLocation:
+    location_id: str
+    name: str
+    kind: str  # "warehouse" | "store"; "" when the caller left it out
+    region: str
+    city: str = ""
+    priority: int = 0
+    share_online: bool | None = None  # None: the kind's default
+    lat: float | None = None
+    lon: float | None = None
+
+
+async def create_location(uows: UnitOfWorkFactory, new: NewLocation) -> Location:
+    errors = Errors()
+    kind = LocationKind.WAREHOUSE
+    if new.kind in tuple(LocationKind):
+        kind = LocationKind(new.kind)
+    else:
+        errors.add("location.kind", "must be warehouse or store")
+    share = Location.default_share_online(kind) if new.share_online is None else new.share_online
+    location = Location(
+        location_id=new.location_id,
+        name=new.name,
+        kind=kind,
+        region=new.region,
+        city=new.city,
+        priority=new.priority,
+        share_online=share,
+        lat=new.lat,
+        lon=new.lon,
+    )
+    check_location(errors, location)
+    errors.raise_if_any()
+    async with uows() as uow:
+        await uow.locations.add(location)
+        await uow.commit()
+    return location
+
+
+async def list_locations(uows: UnitOfWorkFactory) -> list[Location]:
+    async with uows() as uow:
+        return await uow.locations.list()
+
+
+async def create_product(uows: UnitOfWorkFactory, product: Product) -> Product:
+    errors = Errors()
+    check_product(errors, product)
+    errors.raise_if_any()
+    async with uows() as uow:
+        await uow.products.add(product)
+        await uow.commit()
+    return product
+
+
+async def update_product(uows: UnitOfWorkFactory, sku: str, patch: ProductPatch) -> Product:
+    errors = Errors()
+    errors.require_id("sku", sku)
+    check_product_patch(errors, patch)
+    errors.raise_if_any()
+    async with uows() as uow:
+        current = await uow.products.get(sku)
+        if current is None:
+            raise NotFound(f"product {sku!r} not found")
+        updated = patch.apply(current)
+        await uow.products.save(updated)
+        await uow.commit()
+    return updated
+
+
+async def get_product(uows: UnitOfWorkFactory, sku: str) -> Product:
+    errors = Errors()
+    errors.require_id("sku", sku)
+    errors.raise_if_any()
+    async with uows() as uow:
+        product = await uow.products.get(sku)
+    if product is None:
+        raise NotFound(f"product {sku!r} not found")
+    return product
+
+
+async def list_products(
+    uows: UnitOfWorkFactory, *, after_sku: str, limit: int
+) -> tuple[list[Product], str]:
+    """One page of products by SKU, and the SKU to continue after ("" on the last page)."""
+    errors = Errors()
+    if limit < 0:
+        errors.add("page.limit", "must not be negative")
+    errors.raise_if_any()
+    size = min(limit or DEFAULT_PAGE, MAX_PAGE)
+    async with uows() as uow:
+        items = await uow.products.page(after_sku, size + 1)
+    more = len(items) > size
+    items = items[:size]
+    return items, (items[-1].sku if more else "")
+
+
+async def batch_get_products(uows: UnitOfWorkFactory, skus: Sequence[str]) -> list[Product]:
+    """The products in request order (duplicates once); NOT_FOUND names unknown SKUs."""
+    errors = Errors()
+    for i, sku in enumerate(skus):
+        errors.require_id(f"skus[{i}]", sku)
+    errors.raise_if_any()
+    wanted = list(dict.fromkeys(skus))
+    async with uows() as uow:
+        found = await uow.products.get_many(wanted)
+    missing = [sku for sku in wanted if sku not in found]
+    if missing:
+        raise UnknownProducts(missing)
+    return [found[sku] for sku in wanted]

@@ -1,0 +1,118 @@
+"""What the use cases need from storage: our own interfaces, implemented in adapters/.
+
+Stock changes are single atomic conditional statements settled by the database; each
+`try_*` answers whether the guarded change applied (False: not enough units right now).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+from chainkit.events import OutgoingEvent
+from inventory.domain.allocation import Candidate
+from inventory.domain.model import Location, Movement, Product, Sale, SkuQty, StockLevel
+from inventory.domain.reservation import Reservation, ReservationState
+
+
+class LocationRepository(Protocol):
+    async def add(self, location: Location) -> None:
+        """Raises AlreadyExists when the id is taken."""
+
+    async def get(self, location_id: str) -> Location | None: ...
+
+    async def list(self) -> list[Location]: ...
+
+
+class ProductRepository(Protocol):
+    async def add(self, product: Product) -> None:
+        """Raises AlreadyExists when the SKU is taken."""
+
+    async def get(self, sku: str) -> Product | None: ...
+
+    async def save(self, product: Product) -> None: ...
+
+    async def get_many(self, skus: Sequence[str]) -> dict[str, Product]: ...
+
+    async def page(self, after_sku: str, limit: int) -> list[Product]: ...
+
+
+class StockRepository(Protocol):
+    async def receive(self, location_id: str, lines: Sequence[SkuQty]) -> None:
+        """on_hand += qty, creating the level row when it does not exist yet."""
+
+    async def levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]: ...
+
+    async def levels_at(self, location_id: str, skus: Sequence[str]) -> dict[str, StockLevel]: ...
+
+    async def candidates(self, skus: Sequence[str], home_location_id: str) -> list[Candidate]:
+        """Stock of these SKUs at shared locations and at the home location."""
+
+    async def try_reserve(self, sku: str, location_id: str, qty: int) -> bool: ...
+
+    async def try_commit(self, sku: str, location_id: str, qty: int) -> bool: ...
+
+    async def try_free(self, sku: str, location_id: str, qty: int) -> bool: ...
+
+    async def restock(self, sku: str, location_id: str, qty: int) -> bool: ...
+
+    async def try_sell(self, sku: str, location_id: str, qty: int) -> bool: ...
+
+    async def record(self, movements: Sequence[Movement]) -> None:
+        """Append ledger lines."""
+
+
+class ReservationRepository(Protocol):
+    async def get(self, reservation_id: str) -> Reservation | None: ...
+
+    async def add(
+        self, reservation: Reservation, *, region: str, home_location_id: str, strategy: str
+    ) -> None:
+        """Raises Retryable when the same id is being created concurrently."""
+
+    async def transition(
+        self, reservation_id: str, expected: ReservationState, new: Reservation
+    ) -> bool:
+        """Move to `new.state` only if still in `expected` (False: someone else moved it)."""
+
+
+class SaleRepository(Protocol):
+    async def get(self, sale_id: str) -> Sale | None: ...
+
+    async def add(self, sale: Sale) -> None:
+        """Raises Retryable when the same sale id is being recorded concurrently."""
+
+
+class UnitOfWork(Protocol):
+    # Read-only properties so an implementation may hold more specific repository types.
+    @property
+    def locations(self) -> LocationRepository: ...
+
+    @property
+    def products(self) -> ProductRepository: ...
+
+    @property
+    def stock(self) -> StockRepository: ...
+
+    @property
+    def reservations(self) -> ReservationRepository: ...
+
+    @property
+    def sales(self) -> SaleRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def emit(self, event: OutgoingEvent) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,27 @@
+"""Checks that a request names locations and SKUs that exist, as field errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from inventory.domain.model import Location, SkuQty
+from inventory.domain.validation import Errors
+from inventory.service_layer.ports import UnitOfWork
+
+
+async def check_skus(
+    uow: UnitOfWork, errors: Errors, lines: Sequence[SkuQty], field: str = "lines"
+) -> None:
+    found = await uow.products.get_many([x.sku for x in lines])
+    for i, line in enumerate(lines):
+        if line.sku not in found:
+            errors.add(f"{field}[{i}].sku", f"unknown SKU {line.sku!r}")
+
+
+async def check_location(
+    uow: UnitOfWork, errors: Errors, location_id: str, field: str
+) -> Location | None:
+    location = await uow.locations.get(location_id)
+    if location is None:
+        errors.add(field, f"unknown location {location_id!r}")
+    return location

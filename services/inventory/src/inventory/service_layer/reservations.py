@@ -1,0 +1,194 @@
+"""Use cases of reservations: Reserve, Commit, Release (each idempotent by reservation id).
+
+Allocation is decided on a read of current availability; the conditional UPDATEs then
+settle it. If any of them finds fewer units than the read promised (a concurrent buyer
+won), the whole transaction rolls back and the attempt starts over from a fresh read, which
+either allocates elsewhere or reports the availability that is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from chainkit.errors import AlreadyExists, NotFound
+from inventory.domain.allocation import allocate, resolve_strategy
+from inventory.domain.model import Movement, MovementKind, SkuQty, totals
+from inventory.domain.reservation import ReleaseEffect, Reservation, ReservationState
+from inventory.domain.validation import Errors, check_lines
+from inventory.service_layer import messages
+from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from inventory.service_layer.references import check_location, check_skus
+from inventory.service_layer.retry import LostRace, retrying
+
+
+@dataclass(frozen=True)
+class ReserveCommand:
+    reservation_id: str
+    lines: Sequence[SkuQty]
+    region: str = ""
+    home_location_id: str = ""
+    strategy: str = ""
+    # TODO(expiry sweep): a later issue adds the sweeper that releases held reservations
+    # past `expires_at` (index ix_inv_reservation_state_expires is there for it). Until
+    # then a held reservation stays held until Commit or Release.
+    expires_at: datetime | None = None
+
+
+def _validate(cmd: ReserveCommand) -> str:
+    errors = Errors()
+    errors.require_id("reservation_id", cmd.reservation_id)
+    check_lines(errors, cmd.lines)
+    if cmd.region:
+        errors.require_id("region", cmd.region)
+    if cmd.home_location_id:
+        errors.require_id("home_location_id", cmd.home_location_id)
+    if cmd.expires_at is not None and cmd.expires_at.utcoffset() is None:
+        errors.add("expires_at", "must carry a time zone")
+    errors.raise_if_any()
+    return resolve_strategy(cmd.strategy)
+
+
+async def reserve(uows: UnitOfWorkFactory, cmd: ReserveCommand) -> Reservation:
+    strategy = _validate(cmd)
+
+    async def attempt() -> Reservation:
+        async with uows() as uow:
+            existing = await uow.reservations.get(cmd.reservation_id)
+            if existing is not None:
+                if existing.quantities() != totals(cmd.lines):
+                    raise AlreadyExists(
+                        f"reservation {cmd.reservation_id!r} exists with other lines"
+                    )
+                return existing
+            refs = Errors()
+            await check_skus(uow, refs, cmd.lines)
+            if cmd.home_location_id:
+                await check_location(uow, refs, cmd.home_location_id, "home_location_id")
+            refs.raise_if_any()
+            skus = [x.sku for x in cmd.lines]
+            candidates = await uow.stock.candidates(skus, cmd.home_location_id)
+            allocations = allocate(
+                cmd.lines,
+                candidates,
+                region=cmd.region,
+                home_location_id=cmd.home_location_id,
+                strategy=strategy,
+            )
+            reservation = Reservation(
+                reservation_id=cmd.reservation_id,
+                state=ReservationState.HELD,
+                allocations=tuple(allocations),
+                expires_at=cmd.expires_at,
+            )
+            await uow.reservations.add(
+                reservation,
+                region=cmd.region,
+                home_location_id=cmd.home_location_id,
+                strategy=strategy,
+            )
+            for a in sorted(allocations, key=lambda a: (a.sku, a.location_id)):
+                if not await uow.stock.try_reserve(a.sku, a.location_id, a.qty):
+                    raise LostRace
+            await uow.stock.record(
+                [
+                    Movement(
+                        a.sku, a.location_id, MovementKind.RESERVATION, cmd.reservation_id, 0, a.qty
+                    )
+                    for a in allocations
+                ]
+            )
+            uow.emit(messages.stock_reserved(reservation))
+            await uow.commit()
+            return reservation
+
+    return await retrying(attempt, f"reservation {cmd.reservation_id}")
+
+
+async def _load(uow: UnitOfWork, reservation_id: str) -> Reservation:
+    found = await uow.reservations.get(reservation_id)
+    if found is None:
+        raise NotFound(f"reservation {reservation_id!r} not found")
+    return found
+
+
+def _require_id(reservation_id: str) -> None:
+    errors = Errors()
+    errors.require_id("reservation_id", reservation_id)
+    errors.raise_if_any()
+
+
+async def commit_reservation(uows: UnitOfWorkFactory, reservation_id: str) -> Reservation:
+    """Payment: held units leave on-hand. Committing again returns the same answer."""
+    _require_id(reservation_id)
+
+    async def attempt() -> Reservation:
+        async with uows() as uow:
+            current = await _load(uow, reservation_id)
+            if not current.needs_commit():
+                return current
+            done = current.committed()
+            # The guarded state change is the claim: of two concurrent commits one wins.
+            if not await uow.reservations.transition(reservation_id, current.state, done):
+                raise LostRace
+            for a in sorted(done.allocations, key=lambda a: (a.sku, a.location_id)):
+                if not await uow.stock.try_commit(a.sku, a.location_id, a.qty):
+                    raise RuntimeError(f"reservation {reservation_id}: held units missing")
+            await uow.stock.record(
+                [
+                    Movement(
+                        a.sku, a.location_id, MovementKind.COMMIT, reservation_id, -a.qty, -a.qty
+                    )
+                    for a in done.allocations
+                ]
+            )
+            uow.emit(messages.reservation_committed(done))
+            await uow.commit()
+            return done
+
+    return await retrying(attempt, f"commit of {reservation_id}")
+
+
+async def release_reservation(
+    uows: UnitOfWorkFactory, reservation_id: str, reason: str
+) -> Reservation:
+    """Cancel: held units are freed, committed ones restocked. Releasing again is a no-op."""
+    _require_id(reservation_id)
+    errors = Errors()
+    errors.require_text("reason", reason, required=False)
+    errors.raise_if_any()
+
+    async def attempt() -> Reservation:
+        async with uows() as uow:
+            current = await _load(uow, reservation_id)
+            effect = current.release_effect()
+            if effect is ReleaseEffect.NONE:
+                return current
+            done = current.released(reason, effect)
+            if not await uow.reservations.transition(reservation_id, current.state, done):
+                raise LostRace
+            movements = []
+            for a in sorted(done.allocations, key=lambda a: (a.sku, a.location_id)):
+                if effect is ReleaseEffect.RESTOCK:
+                    ok = await uow.stock.restock(a.sku, a.location_id, a.qty)
+                    movements.append(
+                        Movement(
+                            a.sku, a.location_id, MovementKind.RETURN, reservation_id, a.qty, 0
+                        )
+                    )
+                else:
+                    ok = await uow.stock.try_free(a.sku, a.location_id, a.qty)
+                    movements.append(
+                        Movement(
+                            a.sku, a.location_id, MovementKind.RELEASE, reservation_id, 0, -a.qty
+                        )
+                    )
+                if not ok:
+                    raise RuntimeError(f"reservation {reservation_id}: stock row missing")
+            await uow.stock.record(movements)
+            uow.emit(messages.reservation_released(done))
+            await uow.commit()
+            return done
+
+    return await retrying(attempt, f"release of {reservation_id}")
