@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SERVICES := inventory orders logistics gateway
 GEN := libs/src/chainstore
 
-.PHONY: setup run test test-unit lint proto proto-check clean
+.PHONY: setup run test lint proto proto-check bench clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,11 @@ proto: setup
 
 proto-check: setup
 	$(BIN)/python -m chainkit.protogen --check protos $(GEN)
+
+# Each service keeps its benchmarks in services/<svc>/bench/run.py; figures print beside a
+# baseline measured in the same run.
+bench: setup
+	@for script in services/*/bench/run.py; do echo "### $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

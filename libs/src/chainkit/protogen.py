@@ -19,9 +19,8 @@ def generate(proto_root: Path, out: Path) -> None:
 
     protos = sorted(str(p.relative_to(proto_root)) for p in proto_root.rglob("*.proto"))
     include = Path(protoc.__file__).parent / "_proto"
-    tmp = out.parent / (out.name + ".gen")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".protogen-", dir=out.parent))
     # protoc-gen-mypy lives beside this interpreter.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     args = [
