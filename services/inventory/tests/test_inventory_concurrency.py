@@ -11,7 +11,7 @@ from sqlalchemy import text
 from chainkit.grpc_client import status_detail
 from chainstore.inventory.v1 import inventory_pb2 as pb
 
-RACERS = 120
+RACERS = 240
 UNITS_PER_LOCATION = 10
 
 
@@ -51,6 +51,21 @@ async def test_concurrent_reserves_never_oversell(inventory: Any) -> None:
             text("SELECT SUM(reserved_delta) FROM inv_movement WHERE kind = 'reservation'")
         )
     assert held == ledger == 3 * UNITS_PER_LOCATION
+
+    # Every winner pays: exactly the stock there was is sold, nothing more, nothing held.
+    winners = [f"R-{n}" for n, code in enumerate(codes) if code == grpc.StatusCode.OK]
+    await asyncio.gather(
+        *(
+            inventory.stub.CommitReservation(
+                pb.CommitReservationRequest(reservation_id=r), timeout=15
+            )
+            for r in winners
+        )
+    )
+    levels = await inventory.levels(sku="HOT-1")
+    assert [(x.on_hand, x.reserved) for x in levels.values()] == [(0, 0)] * 3
+    report = await inventory.stub.Reconcile(pb.ReconcileRequest(), timeout=15)
+    assert report.clean, report.drifts
 
 
 async def test_concurrent_retries_of_one_reservation_hold_once(inventory: Any) -> None:

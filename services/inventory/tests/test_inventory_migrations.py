@@ -26,6 +26,9 @@ OURS = {
     "inv_reservation_line",
     "inv_movement",
     "inv_sale",
+    "inv_transfer",
+    "inv_transfer_line",
+    "inv_applied_command",
     OutboxMessage.__tablename__,
     InboxMessage.__tablename__,
 }

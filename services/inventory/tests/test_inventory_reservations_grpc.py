@@ -105,8 +105,8 @@ async def test_reserve_allocates_region_first_and_splits(inventory: Any) -> None
         ("WH-W", "TEA-1", 2),
         ("WH-E1", "CUP-1", 1),
     ]
-    assert r.allocations[0].reason == "same region east, priority 1, 4 available"
-    assert r.allocations[2].reason == "other region west, priority 0, 50 available"
+    assert r.allocations[0].reason == "region_priority: same region east, priority 1, 4 available"
+    assert r.allocations[2].reason == "region_priority: other region west, priority 0, 50 available"
     assert r.expires_at.ToDatetime(tzinfo=UTC) == expires
 
     levels = await inventory.levels(sku="TEA-1")
@@ -258,7 +258,7 @@ async def test_validation_errors_name_fields(inventory: Any) -> None:
         (
             inventory.stub.Reserve,
             pb.ReserveRequest(
-                reservation_id="R", lines=[{"sku": "TEA-1", "qty": 1}], strategy="nearest"
+                reservation_id="R", lines=[{"sku": "TEA-1", "qty": 1}], strategy="cheapest"
             ),
             ["strategy"],
         ),

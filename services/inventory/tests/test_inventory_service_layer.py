@@ -121,6 +121,9 @@ class FakeUow:
     async def record(self, movements: Sequence[Movement]) -> None:
         self.tx["ledger"].extend(movements)
 
+    async def levels_for(self, pairs: Sequence[tuple[str, str]]) -> list[Level]:
+        return [self.tx["levels"][p] for p in pairs if p in self.tx["levels"]]
+
 
 @pytest.fixture
 def store() -> Store:

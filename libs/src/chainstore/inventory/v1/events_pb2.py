@@ -26,7 +26,7 @@ from chainstore.common.v1 import common_pb2 as chainstore_dot_common_dot_v1_dot_
 from chainstore.inventory.v1 import inventory_pb2 as chainstore_dot_inventory_dot_v1_dot_inventory__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$chainstore/inventory/v1/events.proto\x12\x17\x63hainstore.inventory.v1\x1a!chainstore/common/v1/common.proto\x1a\'chainstore/inventory/v1/inventory.proto\"d\n\rStockReceived\x12\x13\n\x0blocation_id\x18\x01 \x01(\t\x12+\n\x05lines\x18\x02 \x03(\x0b\x32\x1c.chainstore.common.v1.SkuQty\x12\x11\n\treference\x18\x03 \x01(\t\"a\n\rStockReserved\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x38\n\x0b\x61llocations\x18\x02 \x03(\x0b\x32#.chainstore.inventory.v1.Allocation\"h\n\x14ReservationCommitted\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x38\n\x0b\x61llocations\x18\x02 \x03(\x0b\x32#.chainstore.inventory.v1.Allocation\"\x8a\x01\n\x13ReservationReleased\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x38\n\x0b\x61llocations\x18\x02 \x03(\x0b\x32#.chainstore.inventory.v1.Allocation\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x11\n\trestocked\x18\x04 \x01(\x08\"^\n\tStockSold\x12\x0f\n\x07sale_id\x18\x01 \x01(\t\x12\x13\n\x0blocation_id\x18\x02 \x01(\t\x12+\n\x05lines\x18\x03 \x03(\x0b\x32\x1c.chainstore.common.v1.SkuQtyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$chainstore/inventory/v1/events.proto\x12\x17\x63hainstore.inventory.v1\x1a!chainstore/common/v1/common.proto\x1a\'chainstore/inventory/v1/inventory.proto\"d\n\rStockReceived\x12\x13\n\x0blocation_id\x18\x01 \x01(\t\x12+\n\x05lines\x18\x02 \x03(\x0b\x32\x1c.chainstore.common.v1.SkuQty\x12\x11\n\treference\x18\x03 \x01(\t\"a\n\rStockReserved\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x38\n\x0b\x61llocations\x18\x02 \x03(\x0b\x32#.chainstore.inventory.v1.Allocation\"h\n\x14ReservationCommitted\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x38\n\x0b\x61llocations\x18\x02 \x03(\x0b\x32#.chainstore.inventory.v1.Allocation\"\x8a\x01\n\x13ReservationReleased\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x38\n\x0b\x61llocations\x18\x02 \x03(\x0b\x32#.chainstore.inventory.v1.Allocation\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x11\n\trestocked\x18\x04 \x01(\x08\"^\n\tStockSold\x12\x0f\n\x07sale_id\x18\x01 \x01(\t\x12\x13\n\x0blocation_id\x18\x02 \x01(\t\x12+\n\x05lines\x18\x03 \x03(\x0b\x32\x1c.chainstore.common.v1.SkuQty\"g\n\rStockAdjusted\x12\x13\n\x0blocation_id\x18\x01 \x01(\t\x12\x0b\n\x03sku\x18\x02 \x01(\t\x12\r\n\x05\x64\x65lta\x18\x03 \x01(\x03\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x15\n\radjustment_id\x18\x05 \x01(\t\"F\n\x0fTransferShipped\x12\x33\n\x08transfer\x18\x01 \x01(\x0b\x32!.chainstore.inventory.v1.Transfer\"t\n\x10TransferReceived\x12\x33\n\x08transfer\x18\x01 \x01(\x0b\x32!.chainstore.inventory.v1.Transfer\x12+\n\x05lines\x18\x02 \x03(\x0b\x32\x1c.chainstore.common.v1.SkuQty\"\x8e\x01\n\x08LowStock\x12\x32\n\x05level\x18\x01 \x01(\x0b\x32#.chainstore.inventory.v1.StockLevel\x12?\n\nsuggestion\x18\x02 \x01(\x0b\x32&.chainstore.inventory.v1.ReplenishmentH\x00\x88\x01\x01\x42\r\n\x0b_suggestion\"E\n\x0fLowStockCleared\x12\x32\n\x05level\x18\x01 \x01(\x0b\x32#.chainstore.inventory.v1.StockLevelb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,4 +43,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RESERVATIONRELEASED']._serialized_end=587
   _globals['_STOCKSOLD']._serialized_start=589
   _globals['_STOCKSOLD']._serialized_end=683
+  _globals['_STOCKADJUSTED']._serialized_start=685
+  _globals['_STOCKADJUSTED']._serialized_end=788
+  _globals['_TRANSFERSHIPPED']._serialized_start=790
+  _globals['_TRANSFERSHIPPED']._serialized_end=860
+  _globals['_TRANSFERRECEIVED']._serialized_start=862
+  _globals['_TRANSFERRECEIVED']._serialized_end=978
+  _globals['_LOWSTOCK']._serialized_start=981
+  _globals['_LOWSTOCK']._serialized_end=1123
+  _globals['_LOWSTOCKCLEARED']._serialized_start=1125
+  _globals['_LOWSTOCKCLEARED']._serialized_end=1194
 # @@protoc_insertion_point(module_scope)

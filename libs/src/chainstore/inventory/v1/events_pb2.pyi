@@ -147,3 +147,128 @@ class StockSold(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___StockSold: _TypeAlias = StockSold  # noqa: Y015
+
+@_typing.final
+class StockAdjusted(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    SKU_FIELD_NUMBER: _builtins.int
+    DELTA_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ADJUSTMENT_ID_FIELD_NUMBER: _builtins.int
+    location_id: _builtins.str
+    sku: _builtins.str
+    delta: _builtins.int
+    reason: _builtins.str
+    adjustment_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        location_id: _builtins.str = ...,
+        sku: _builtins.str = ...,
+        delta: _builtins.int = ...,
+        reason: _builtins.str = ...,
+        adjustment_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["adjustment_id", b"adjustment_id", "delta", b"delta", "location_id", b"location_id", "reason", b"reason", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StockAdjusted: _TypeAlias = StockAdjusted  # noqa: Y015
+
+@_typing.final
+class TransferShipped(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def transfer(self) -> _inventory_pb2.Transfer: ...
+    def __init__(
+        self,
+        *,
+        transfer: _inventory_pb2.Transfer | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["transfer", b"transfer"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["transfer", b"transfer"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferShipped: _TypeAlias = TransferShipped  # noqa: Y015
+
+@_typing.final
+class TransferReceived(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def transfer(self) -> _inventory_pb2.Transfer: ...
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.SkuQty]:
+        """What this receipt booked in."""
+
+    def __init__(
+        self,
+        *,
+        transfer: _inventory_pb2.Transfer | None = ...,
+        lines: _abc.Iterable[_common_pb2.SkuQty] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["transfer", b"transfer"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lines", b"lines", "transfer", b"transfer"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferReceived: _TypeAlias = TransferReceived  # noqa: Y015
+
+@_typing.final
+class LowStock(_message.Message):
+    """Available units fell to or below the threshold (published once per crossing)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    SUGGESTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def level(self) -> _inventory_pb2.StockLevel: ...
+    @_builtins.property
+    def suggestion(self) -> _inventory_pb2.Replenishment: ...
+    def __init__(
+        self,
+        *,
+        level: _inventory_pb2.StockLevel | None = ...,
+        suggestion: _inventory_pb2.Replenishment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_suggestion", b"_suggestion", "level", b"level", "suggestion", b"suggestion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_suggestion", b"_suggestion", "level", b"level", "suggestion", b"suggestion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__suggestion: _TypeAlias = _typing.Literal["suggestion"]  # noqa: Y015
+    _WhichOneofArgType__suggestion: _TypeAlias = _typing.Literal["_suggestion", b"_suggestion"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__suggestion) -> _WhichOneofReturnType__suggestion | None: ...
+
+Global___LowStock: _TypeAlias = LowStock  # noqa: Y015
+
+@_typing.final
+class LowStockCleared(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def level(self) -> _inventory_pb2.StockLevel: ...
+    def __init__(
+        self,
+        *,
+        level: _inventory_pb2.StockLevel | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["level", b"level"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["level", b"level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LowStockCleared: _TypeAlias = LowStockCleared  # noqa: Y015

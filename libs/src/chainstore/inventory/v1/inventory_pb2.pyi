@@ -57,6 +57,23 @@ RESERVATION_STATE_COMMITTED: ReservationState.ValueType  # 2
 RESERVATION_STATE_RELEASED: ReservationState.ValueType  # 3
 Global___ReservationState: _TypeAlias = ReservationState  # noqa: Y015
 
+class _TransferState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TransferStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TransferState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TRANSFER_STATE_UNSPECIFIED: _TransferState.ValueType  # 0
+    TRANSFER_STATE_IN_TRANSIT: _TransferState.ValueType  # 1
+    TRANSFER_STATE_RECEIVED: _TransferState.ValueType  # 2
+
+class TransferState(_TransferState, metaclass=_TransferStateEnumTypeWrapper): ...
+
+TRANSFER_STATE_UNSPECIFIED: TransferState.ValueType  # 0
+TRANSFER_STATE_IN_TRANSIT: TransferState.ValueType  # 1
+TRANSFER_STATE_RECEIVED: TransferState.ValueType  # 2
+Global___TransferState: _TypeAlias = TransferState  # noqa: Y015
+
 @_typing.final
 class Location(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -402,12 +419,18 @@ class StockLevel(_message.Message):
     RESERVED_FIELD_NUMBER: _builtins.int
     AVAILABLE_FIELD_NUMBER: _builtins.int
     LOW_STOCK_THRESHOLD_FIELD_NUMBER: _builtins.int
+    IN_TRANSIT_FIELD_NUMBER: _builtins.int
+    LOW_STOCK_FIELD_NUMBER: _builtins.int
     sku: _builtins.str
     location_id: _builtins.str
     on_hand: _builtins.int
     reserved: _builtins.int
     available: _builtins.int
     low_stock_threshold: _builtins.int
+    in_transit: _builtins.int
+    """Units shipped to this location by open transfers and not yet received."""
+    low_stock: _builtins.bool
+    """Set when available fell to or below the threshold; cleared when restocked above it."""
     def __init__(
         self,
         *,
@@ -417,10 +440,12 @@ class StockLevel(_message.Message):
         reserved: _builtins.int = ...,
         available: _builtins.int = ...,
         low_stock_threshold: _builtins.int = ...,
+        in_transit: _builtins.int = ...,
+        low_stock: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available", "location_id", b"location_id", "low_stock_threshold", b"low_stock_threshold", "on_hand", b"on_hand", "reserved", b"reserved", "sku", b"sku"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available", "in_transit", b"in_transit", "location_id", b"location_id", "low_stock", b"low_stock", "low_stock_threshold", b"low_stock_threshold", "on_hand", b"on_hand", "reserved", b"reserved", "sku", b"sku"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -498,6 +523,7 @@ class ReserveRequest(_message.Message):
     EXPIRES_AT_FIELD_NUMBER: _builtins.int
     HOME_LOCATION_ID_FIELD_NUMBER: _builtins.int
     STRATEGY_FIELD_NUMBER: _builtins.int
+    DESTINATION_FIELD_NUMBER: _builtins.int
     reservation_id: _builtins.str
     region: _builtins.str
     """The destination region, for region-first allocation."""
@@ -508,6 +534,10 @@ class ReserveRequest(_message.Message):
     def lines(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.SkuQty]: ...
     @_builtins.property
     def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def destination(self) -> _common_pb2.GeoPoint:
+        """Where the parcel goes, for the "nearest" strategy (without it: region first)."""
+
     def __init__(
         self,
         *,
@@ -517,12 +547,15 @@ class ReserveRequest(_message.Message):
         expires_at: _timestamp_pb2.Timestamp | None = ...,
         home_location_id: _builtins.str = ...,
         strategy: _builtins.str = ...,
+        destination: _common_pb2.GeoPoint | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_destination", b"_destination", "destination", b"destination", "expires_at", b"expires_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "home_location_id", b"home_location_id", "lines", b"lines", "region", b"region", "reservation_id", b"reservation_id", "strategy", b"strategy"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_destination", b"_destination", "destination", b"destination", "expires_at", b"expires_at", "home_location_id", b"home_location_id", "lines", b"lines", "region", b"region", "reservation_id", b"reservation_id", "strategy", b"strategy"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__destination: _TypeAlias = _typing.Literal["destination"]  # noqa: Y015
+    _WhichOneofArgType__destination: _TypeAlias = _typing.Literal["_destination", b"_destination"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__destination) -> _WhichOneofReturnType__destination | None: ...
 
 Global___ReserveRequest: _TypeAlias = ReserveRequest  # noqa: Y015
 
@@ -699,3 +732,501 @@ class InsufficientStock(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___InsufficientStock: _TypeAlias = InsufficientStock  # noqa: Y015
+
+@_typing.final
+class AdjustStockRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    SKU_FIELD_NUMBER: _builtins.int
+    DELTA_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    ADJUSTMENT_ID_FIELD_NUMBER: _builtins.int
+    location_id: _builtins.str
+    sku: _builtins.str
+    delta: _builtins.int
+    reason: _builtins.str
+    actor: _builtins.str
+    adjustment_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        location_id: _builtins.str = ...,
+        sku: _builtins.str = ...,
+        delta: _builtins.int = ...,
+        reason: _builtins.str = ...,
+        actor: _builtins.str = ...,
+        adjustment_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "adjustment_id", b"adjustment_id", "delta", b"delta", "location_id", b"location_id", "reason", b"reason", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AdjustStockRequest: _TypeAlias = AdjustStockRequest  # noqa: Y015
+
+@_typing.final
+class AdjustStockResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def level(self) -> Global___StockLevel: ...
+    def __init__(
+        self,
+        *,
+        level: Global___StockLevel | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["level", b"level"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["level", b"level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AdjustStockResponse: _TypeAlias = AdjustStockResponse  # noqa: Y015
+
+@_typing.final
+class TransferLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKU_FIELD_NUMBER: _builtins.int
+    QTY_SHIPPED_FIELD_NUMBER: _builtins.int
+    QTY_RECEIVED_FIELD_NUMBER: _builtins.int
+    sku: _builtins.str
+    qty_shipped: _builtins.int
+    qty_received: _builtins.int
+    def __init__(
+        self,
+        *,
+        sku: _builtins.str = ...,
+        qty_shipped: _builtins.int = ...,
+        qty_received: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["qty_received", b"qty_received", "qty_shipped", b"qty_shipped", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferLine: _TypeAlias = TransferLine  # noqa: Y015
+
+@_typing.final
+class Transfer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_ID_FIELD_NUMBER: _builtins.int
+    FROM_LOCATION_ID_FIELD_NUMBER: _builtins.int
+    TO_LOCATION_ID_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    transfer_id: _builtins.str
+    from_location_id: _builtins.str
+    to_location_id: _builtins.str
+    state: Global___TransferState.ValueType
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___TransferLine]: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        transfer_id: _builtins.str = ...,
+        from_location_id: _builtins.str = ...,
+        to_location_id: _builtins.str = ...,
+        state: Global___TransferState.ValueType = ...,
+        lines: _abc.Iterable[Global___TransferLine] | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "from_location_id", b"from_location_id", "lines", b"lines", "state", b"state", "to_location_id", b"to_location_id", "transfer_id", b"transfer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Transfer: _TypeAlias = Transfer  # noqa: Y015
+
+@_typing.final
+class CreateTransferRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_ID_FIELD_NUMBER: _builtins.int
+    FROM_LOCATION_ID_FIELD_NUMBER: _builtins.int
+    TO_LOCATION_ID_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    transfer_id: _builtins.str
+    from_location_id: _builtins.str
+    to_location_id: _builtins.str
+    actor: _builtins.str
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.SkuQty]: ...
+    def __init__(
+        self,
+        *,
+        transfer_id: _builtins.str = ...,
+        from_location_id: _builtins.str = ...,
+        to_location_id: _builtins.str = ...,
+        lines: _abc.Iterable[_common_pb2.SkuQty] | None = ...,
+        actor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "from_location_id", b"from_location_id", "lines", b"lines", "to_location_id", b"to_location_id", "transfer_id", b"transfer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateTransferRequest: _TypeAlias = CreateTransferRequest  # noqa: Y015
+
+@_typing.final
+class ReceiveTransferRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_ID_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    RECEIPT_ID_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    transfer_id: _builtins.str
+    receipt_id: _builtins.str
+    actor: _builtins.str
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.SkuQty]: ...
+    def __init__(
+        self,
+        *,
+        transfer_id: _builtins.str = ...,
+        lines: _abc.Iterable[_common_pb2.SkuQty] | None = ...,
+        receipt_id: _builtins.str = ...,
+        actor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "lines", b"lines", "receipt_id", b"receipt_id", "transfer_id", b"transfer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReceiveTransferRequest: _TypeAlias = ReceiveTransferRequest  # noqa: Y015
+
+@_typing.final
+class GetTransferRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_ID_FIELD_NUMBER: _builtins.int
+    transfer_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        transfer_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["transfer_id", b"transfer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetTransferRequest: _TypeAlias = GetTransferRequest  # noqa: Y015
+
+@_typing.final
+class SetThresholdRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    SKU_FIELD_NUMBER: _builtins.int
+    LOW_STOCK_THRESHOLD_FIELD_NUMBER: _builtins.int
+    location_id: _builtins.str
+    sku: _builtins.str
+    low_stock_threshold: _builtins.int
+    def __init__(
+        self,
+        *,
+        location_id: _builtins.str = ...,
+        sku: _builtins.str = ...,
+        low_stock_threshold: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["location_id", b"location_id", "low_stock_threshold", b"low_stock_threshold", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetThresholdRequest: _TypeAlias = SetThresholdRequest  # noqa: Y015
+
+@_typing.final
+class ListLowStockRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    SKU_FIELD_NUMBER: _builtins.int
+    location_id: _builtins.str
+    sku: _builtins.str
+    def __init__(
+        self,
+        *,
+        location_id: _builtins.str = ...,
+        sku: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["location_id", b"location_id", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListLowStockRequest: _TypeAlias = ListLowStockRequest  # noqa: Y015
+
+@_typing.final
+class Replenishment(_message.Message):
+    """Where to bring units from: the nearest location with stock above its own threshold."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FROM_LOCATION_ID_FIELD_NUMBER: _builtins.int
+    QTY_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    from_location_id: _builtins.str
+    qty: _builtins.int
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        from_location_id: _builtins.str = ...,
+        qty: _builtins.int = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_location_id", b"from_location_id", "qty", b"qty", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Replenishment: _TypeAlias = Replenishment  # noqa: Y015
+
+@_typing.final
+class LowStockRow(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    SUGGESTION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def level(self) -> Global___StockLevel: ...
+    @_builtins.property
+    def suggestion(self) -> Global___Replenishment: ...
+    def __init__(
+        self,
+        *,
+        level: Global___StockLevel | None = ...,
+        suggestion: Global___Replenishment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_suggestion", b"_suggestion", "level", b"level", "suggestion", b"suggestion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_suggestion", b"_suggestion", "level", b"level", "suggestion", b"suggestion"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__suggestion: _TypeAlias = _typing.Literal["suggestion"]  # noqa: Y015
+    _WhichOneofArgType__suggestion: _TypeAlias = _typing.Literal["_suggestion", b"_suggestion"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__suggestion) -> _WhichOneofReturnType__suggestion | None: ...
+
+Global___LowStockRow: _TypeAlias = LowStockRow  # noqa: Y015
+
+@_typing.final
+class ListLowStockResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___LowStockRow]: ...
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[Global___LowStockRow] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListLowStockResponse: _TypeAlias = ListLowStockResponse  # noqa: Y015
+
+@_typing.final
+class ListMovementsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKU_FIELD_NUMBER: _builtins.int
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    sku: _builtins.str
+    location_id: _builtins.str
+    @_builtins.property
+    def page(self) -> _common_pb2.PageRequest: ...
+    def __init__(
+        self,
+        *,
+        sku: _builtins.str = ...,
+        location_id: _builtins.str = ...,
+        page: _common_pb2.PageRequest | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["location_id", b"location_id", "page", b"page", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMovementsRequest: _TypeAlias = ListMovementsRequest  # noqa: Y015
+
+@_typing.final
+class Movement(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MOVEMENT_ID_FIELD_NUMBER: _builtins.int
+    SKU_FIELD_NUMBER: _builtins.int
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
+    ON_HAND_DELTA_FIELD_NUMBER: _builtins.int
+    RESERVED_DELTA_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    movement_id: _builtins.int
+    sku: _builtins.str
+    location_id: _builtins.str
+    kind: _builtins.str
+    reference: _builtins.str
+    on_hand_delta: _builtins.int
+    reserved_delta: _builtins.int
+    actor: _builtins.str
+    reason: _builtins.str
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        movement_id: _builtins.int = ...,
+        sku: _builtins.str = ...,
+        location_id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        reference: _builtins.str = ...,
+        on_hand_delta: _builtins.int = ...,
+        reserved_delta: _builtins.int = ...,
+        actor: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "created_at", b"created_at", "kind", b"kind", "location_id", b"location_id", "movement_id", b"movement_id", "on_hand_delta", b"on_hand_delta", "reason", b"reason", "reference", b"reference", "reserved_delta", b"reserved_delta", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Movement: _TypeAlias = Movement  # noqa: Y015
+
+@_typing.final
+class ListMovementsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___Movement]: ...
+    @_builtins.property
+    def page(self) -> _common_pb2.PageInfo: ...
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[Global___Movement] | None = ...,
+        page: _common_pb2.PageInfo | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items", "page", b"page"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMovementsResponse: _TypeAlias = ListMovementsResponse  # noqa: Y015
+
+@_typing.final
+class ReconcileRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REPAIR_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    repair: _builtins.bool
+    actor: _builtins.str
+    def __init__(
+        self,
+        *,
+        repair: _builtins.bool = ...,
+        actor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "repair", b"repair"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReconcileRequest: _TypeAlias = ReconcileRequest  # noqa: Y015
+
+@_typing.final
+class Drift(_message.Message):
+    """One broken invariant at one stock level (or one overdue hold)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    SKU_FIELD_NUMBER: _builtins.int
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_FIELD_NUMBER: _builtins.int
+    ACTUAL_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """levels_vs_ledger | reserved_vs_holds | bounds | overdue_hold"""
+    sku: _builtins.str
+    location_id: _builtins.str
+    expected: _builtins.int
+    actual: _builtins.int
+    detail: _builtins.str
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        sku: _builtins.str = ...,
+        location_id: _builtins.str = ...,
+        expected: _builtins.int = ...,
+        actual: _builtins.int = ...,
+        detail: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actual", b"actual", "detail", b"detail", "expected", b"expected", "kind", b"kind", "location_id", b"location_id", "sku", b"sku"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Drift: _TypeAlias = Drift  # noqa: Y015
+
+@_typing.final
+class ReconcileResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DRIFTS_FIELD_NUMBER: _builtins.int
+    CLEAN_FIELD_NUMBER: _builtins.int
+    REPAIRED_FIELD_NUMBER: _builtins.int
+    clean: _builtins.bool
+    repaired: _builtins.int
+    """Compensating movements written (repair mode)."""
+    @_builtins.property
+    def drifts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Drift]: ...
+    def __init__(
+        self,
+        *,
+        drifts: _abc.Iterable[Global___Drift] | None = ...,
+        clean: _builtins.bool = ...,
+        repaired: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clean", b"clean", "drifts", b"drifts", "repaired", b"repaired"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReconcileResponse: _TypeAlias = ReconcileResponse  # noqa: Y015

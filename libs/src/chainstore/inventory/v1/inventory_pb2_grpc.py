@@ -99,6 +99,46 @@ class InventoryServiceStub:
                 request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.SellAtLocationRequest.SerializeToString,
                 response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Sale.FromString,
                 _registered_method=True)
+        self.AdjustStock = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/AdjustStock',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.AdjustStockRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.AdjustStockResponse.FromString,
+                _registered_method=True)
+        self.CreateTransfer = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/CreateTransfer',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.CreateTransferRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.FromString,
+                _registered_method=True)
+        self.ReceiveTransfer = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/ReceiveTransfer',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReceiveTransferRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.FromString,
+                _registered_method=True)
+        self.GetTransfer = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/GetTransfer',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetTransferRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.FromString,
+                _registered_method=True)
+        self.SetThreshold = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/SetThreshold',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.SetThresholdRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.StockLevel.FromString,
+                _registered_method=True)
+        self.ListLowStock = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/ListLowStock',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListLowStockRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListLowStockResponse.FromString,
+                _registered_method=True)
+        self.ListMovements = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/ListMovements',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListMovementsRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListMovementsResponse.FromString,
+                _registered_method=True)
+        self.Reconcile = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/Reconcile',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileResponse.FromString,
+                _registered_method=True)
 
 
 class InventoryServiceServicer:
@@ -188,6 +228,63 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AdjustStock(self, request, context):
+        """A counted correction (stock count, damage): on_hand += delta, never below reserved.
+        Idempotent by adjustment_id when one is given.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateTransfer(self, request, context):
+        """Ships units out of one location (on-hand down there, counted in transit). Idempotent by id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReceiveTransfer(self, request, context):
+        """Books units of a transfer in at its destination; a partial receipt leaves the rest in
+        transit. Idempotent by receipt_id; no lines means "everything still in transit".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTransfer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetThreshold(self, request, context):
+        """Low-stock threshold of one SKU at one location (0 turns alerts off).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLowStock(self, request, context):
+        """Levels at or below their threshold, each with a replenishment suggestion.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMovements(self, request, context):
+        """The ledger, newest first, keyset-paginated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reconcile(self, request, context):
+        """Checks every stock invariant; with repair, writes compensating movements.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InventoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -255,6 +352,46 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.SellAtLocation,
                     request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.SellAtLocationRequest.FromString,
                     response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Sale.SerializeToString,
+            ),
+            'AdjustStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdjustStock,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.AdjustStockRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.AdjustStockResponse.SerializeToString,
+            ),
+            'CreateTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTransfer,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.CreateTransferRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.SerializeToString,
+            ),
+            'ReceiveTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveTransfer,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReceiveTransferRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.SerializeToString,
+            ),
+            'GetTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTransfer,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetTransferRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.SerializeToString,
+            ),
+            'SetThreshold': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetThreshold,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.SetThresholdRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.StockLevel.SerializeToString,
+            ),
+            'ListLowStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLowStock,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListLowStockRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListLowStockResponse.SerializeToString,
+            ),
+            'ListMovements': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMovements,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListMovementsRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListMovementsResponse.SerializeToString,
+            ),
+            'Reconcile': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reconcile,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -608,6 +745,222 @@ class InventoryService:
             '/chainstore.inventory.v1.InventoryService/SellAtLocation',
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.SellAtLocationRequest.SerializeToString,
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Sale.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdjustStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/AdjustStock',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.AdjustStockRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.AdjustStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/CreateTransfer',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.CreateTransferRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/ReceiveTransfer',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReceiveTransferRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/GetTransfer',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetTransferRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetThreshold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/SetThreshold',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.SetThresholdRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.StockLevel.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLowStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/ListLowStock',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListLowStockRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListLowStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMovements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/ListMovements',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListMovementsRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListMovementsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reconcile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/Reconcile',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -51,6 +51,25 @@ class InventoryServiceStub:
     """Cancel: held units are freed, committed units are restocked. Idempotent."""
     SellAtLocation: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.SellAtLocationRequest, _inventory_pb2.Sale]
     """A till sale: deducts available units of one location in one step. Idempotent by sale_id."""
+    AdjustStock: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.AdjustStockRequest, _inventory_pb2.AdjustStockResponse]
+    """A counted correction (stock count, damage): on_hand += delta, never below reserved.
+    Idempotent by adjustment_id when one is given.
+    """
+    CreateTransfer: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.CreateTransferRequest, _inventory_pb2.Transfer]
+    """Ships units out of one location (on-hand down there, counted in transit). Idempotent by id."""
+    ReceiveTransfer: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReceiveTransferRequest, _inventory_pb2.Transfer]
+    """Books units of a transfer in at its destination; a partial receipt leaves the rest in
+    transit. Idempotent by receipt_id; no lines means "everything still in transit".
+    """
+    GetTransfer: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.GetTransferRequest, _inventory_pb2.Transfer]
+    SetThreshold: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.SetThresholdRequest, _inventory_pb2.StockLevel]
+    """Low-stock threshold of one SKU at one location (0 turns alerts off)."""
+    ListLowStock: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListLowStockRequest, _inventory_pb2.ListLowStockResponse]
+    """Levels at or below their threshold, each with a replenishment suggestion."""
+    ListMovements: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListMovementsRequest, _inventory_pb2.ListMovementsResponse]
+    """The ledger, newest first, keyset-paginated."""
+    Reconcile: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReconcileRequest, _inventory_pb2.ReconcileResponse]
+    """Checks every stock invariant; with repair, writes compensating movements."""
 
 @_typing.type_check_only
 class InventoryServiceAsyncStub(InventoryServiceStub):
@@ -75,6 +94,25 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     """Cancel: held units are freed, committed units are restocked. Idempotent."""
     SellAtLocation: _aio.UnaryUnaryMultiCallable[_inventory_pb2.SellAtLocationRequest, _inventory_pb2.Sale]  # type: ignore[assignment]
     """A till sale: deducts available units of one location in one step. Idempotent by sale_id."""
+    AdjustStock: _aio.UnaryUnaryMultiCallable[_inventory_pb2.AdjustStockRequest, _inventory_pb2.AdjustStockResponse]  # type: ignore[assignment]
+    """A counted correction (stock count, damage): on_hand += delta, never below reserved.
+    Idempotent by adjustment_id when one is given.
+    """
+    CreateTransfer: _aio.UnaryUnaryMultiCallable[_inventory_pb2.CreateTransferRequest, _inventory_pb2.Transfer]  # type: ignore[assignment]
+    """Ships units out of one location (on-hand down there, counted in transit). Idempotent by id."""
+    ReceiveTransfer: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReceiveTransferRequest, _inventory_pb2.Transfer]  # type: ignore[assignment]
+    """Books units of a transfer in at its destination; a partial receipt leaves the rest in
+    transit. Idempotent by receipt_id; no lines means "everything still in transit".
+    """
+    GetTransfer: _aio.UnaryUnaryMultiCallable[_inventory_pb2.GetTransferRequest, _inventory_pb2.Transfer]  # type: ignore[assignment]
+    SetThreshold: _aio.UnaryUnaryMultiCallable[_inventory_pb2.SetThresholdRequest, _inventory_pb2.StockLevel]  # type: ignore[assignment]
+    """Low-stock threshold of one SKU at one location (0 turns alerts off)."""
+    ListLowStock: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListLowStockRequest, _inventory_pb2.ListLowStockResponse]  # type: ignore[assignment]
+    """Levels at or below their threshold, each with a replenishment suggestion."""
+    ListMovements: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListMovementsRequest, _inventory_pb2.ListMovementsResponse]  # type: ignore[assignment]
+    """The ledger, newest first, keyset-paginated."""
+    Reconcile: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReconcileRequest, _inventory_pb2.ReconcileResponse]  # type: ignore[assignment]
+    """Checks every stock invariant; with repair, writes compensating movements."""
 
 class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -174,5 +212,72 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.Sale, _abc.Awaitable[_inventory_pb2.Sale]]:
         """A till sale: deducts available units of one location in one step. Idempotent by sale_id."""
+
+    @_abc_1.abstractmethod
+    def AdjustStock(
+        self,
+        request: _inventory_pb2.AdjustStockRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.AdjustStockResponse, _abc.Awaitable[_inventory_pb2.AdjustStockResponse]]:
+        """A counted correction (stock count, damage): on_hand += delta, never below reserved.
+        Idempotent by adjustment_id when one is given.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateTransfer(
+        self,
+        request: _inventory_pb2.CreateTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.Transfer, _abc.Awaitable[_inventory_pb2.Transfer]]:
+        """Ships units out of one location (on-hand down there, counted in transit). Idempotent by id."""
+
+    @_abc_1.abstractmethod
+    def ReceiveTransfer(
+        self,
+        request: _inventory_pb2.ReceiveTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.Transfer, _abc.Awaitable[_inventory_pb2.Transfer]]:
+        """Books units of a transfer in at its destination; a partial receipt leaves the rest in
+        transit. Idempotent by receipt_id; no lines means "everything still in transit".
+        """
+
+    @_abc_1.abstractmethod
+    def GetTransfer(
+        self,
+        request: _inventory_pb2.GetTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.Transfer, _abc.Awaitable[_inventory_pb2.Transfer]]: ...
+
+    @_abc_1.abstractmethod
+    def SetThreshold(
+        self,
+        request: _inventory_pb2.SetThresholdRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.StockLevel, _abc.Awaitable[_inventory_pb2.StockLevel]]:
+        """Low-stock threshold of one SKU at one location (0 turns alerts off)."""
+
+    @_abc_1.abstractmethod
+    def ListLowStock(
+        self,
+        request: _inventory_pb2.ListLowStockRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.ListLowStockResponse, _abc.Awaitable[_inventory_pb2.ListLowStockResponse]]:
+        """Levels at or below their threshold, each with a replenishment suggestion."""
+
+    @_abc_1.abstractmethod
+    def ListMovements(
+        self,
+        request: _inventory_pb2.ListMovementsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.ListMovementsResponse, _abc.Awaitable[_inventory_pb2.ListMovementsResponse]]:
+        """The ledger, newest first, keyset-paginated."""
+
+    @_abc_1.abstractmethod
+    def Reconcile(
+        self,
+        request: _inventory_pb2.ReconcileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.ReconcileResponse, _abc.Awaitable[_inventory_pb2.ReconcileResponse]]:
+        """Checks every stock invariant; with repair, writes compensating movements."""
 
 def add_InventoryServiceServicer_to_server(servicer: InventoryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

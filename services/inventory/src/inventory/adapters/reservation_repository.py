@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, insert, select, update
@@ -14,6 +15,11 @@ from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t,
 from inventory.domain.allocation import Allocation
 from inventory.domain.model import Sale, SkuQty
 from inventory.domain.reservation import Reservation, ReservationState
+
+
+def aware(at: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they were written as UTC."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 class SqlReservationRepository:
@@ -38,7 +44,7 @@ class SqlReservationRepository:
             reservation_id=row.reservation_id,
             state=ReservationState(row.state),
             allocations=tuple(Allocation(x.location_id, x.sku, x.qty, x.reason) for x in lines),
-            expires_at=row.expires_at,
+            expires_at=aware(row.expires_at),
             release_reason=row.release_reason,
             restocked=bool(row.restocked),
         )
@@ -94,6 +100,16 @@ class SqlReservationRepository:
             )
         )
         return cast(CursorResult[Any], result).rowcount == 1
+
+    async def held_expired(self, now: datetime, limit: int) -> list[str]:
+        r = reservation_t.c
+        result = await self._session.execute(
+            select(r.reservation_id)
+            .where(r.state == ReservationState.HELD.value, r.expires_at <= now)
+            .order_by(r.expires_at)
+            .limit(limit)
+        )
+        return list(result.scalars())
 
 
 class SqlSaleRepository:

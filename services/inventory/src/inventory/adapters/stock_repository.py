@@ -6,35 +6,50 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.adapters.tables import location_t, movement_t, stock_t, utcnow
+from inventory.adapters.ledger_queries import LedgerQueries
+from inventory.adapters.tables import (
+    location_t,
+    movement_t,
+    stock_t,
+    transfer_line_t,
+    transfer_t,
+    utcnow,
+)
 from inventory.domain.allocation import Candidate
 from inventory.domain.model import Movement, SkuQty, StockLevel
+from inventory.domain.transfer import TransferState
+from inventory.service_layer.ports import Pair
 
 _c = stock_t.c
 
 
-def _level(row: Any) -> StockLevel:
+def _level(row: Any, in_transit: int = 0) -> StockLevel:
     return StockLevel(
         sku=row.sku,
         location_id=row.location_id,
         on_hand=row.on_hand,
         reserved=row.reserved,
         low_stock_threshold=row.low_stock_threshold,
+        low_stock=bool(row.low_stock),
+        in_transit=in_transit,
     )
 
 
-class SqlStockRepository:
+class SqlStockRepository(LedgerQueries):
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
         self._dialect = dialect
 
+    def _insert(self) -> Any:
+        return pg_insert if self._dialect == "postgresql" else sqlite_insert
+
     async def receive(self, location_id: str, lines: Sequence[SkuQty]) -> None:
-        make = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        make = self._insert()
         now = utcnow()
         # Sorted so concurrent multi-row transactions lock rows in one order (no deadlock).
         for line in sorted(lines, key=lambda x: x.sku):
@@ -44,6 +59,7 @@ class SqlStockRepository:
                 on_hand=line.qty,
                 reserved=0,
                 low_stock_threshold=0,
+                low_stock=False,
                 updated_at=now,
             )
             await self._session.execute(
@@ -54,12 +70,73 @@ class SqlStockRepository:
             )
 
     async def levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]:
-        query = select(stock_t).order_by(_c.location_id, _c.sku)
+        t, line = transfer_t.c, transfer_line_t.c
+        transit = (
+            select(
+                t.to_location_id.label("location_id"),
+                line.sku,
+                func.sum(line.qty_shipped - line.qty_received).label("qty"),
+            )
+            .join(transfer_t, t.transfer_id == line.transfer_id)
+            .where(t.state == TransferState.IN_TRANSIT.value)
+            .group_by(t.to_location_id, line.sku)
+            .subquery()
+        )
+        query = (
+            select(stock_t, func.coalesce(transit.c.qty, 0).label("in_transit"))
+            .outerjoin(
+                transit, and_(transit.c.location_id == _c.location_id, transit.c.sku == _c.sku)
+            )
+            .order_by(_c.location_id, _c.sku)
+        )
+        if sku:
+            query = query.where(_c.sku == sku)
+        if location_id:
+            query = query.where(_c.location_id == location_id)
+        rows = await self._session.execute(query)
+        return [_level(row, int(row.in_transit)) for row in rows]
+
+    async def levels_for(self, pairs: Sequence[Pair]) -> list[StockLevel]:
+        if not pairs:
+            return []
+        keys = [and_(_c.sku == sku, _c.location_id == loc) for sku, loc in pairs]
+        rows = await self._session.execute(select(stock_t).where(or_(*keys)))
+        return [_level(row) for row in rows]
+
+    async def low_levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]:
+        query = (
+            select(stock_t)
+            .where(_c.low_stock_threshold > 0, _c.on_hand - _c.reserved <= _c.low_stock_threshold)
+            .order_by(_c.location_id, _c.sku)
+        )
         if sku:
             query = query.where(_c.sku == sku)
         if location_id:
             query = query.where(_c.location_id == location_id)
         return [_level(row) for row in await self._session.execute(query)]
+
+    async def set_threshold(self, sku: str, location_id: str, threshold: int) -> None:
+        now = utcnow()
+        stmt = self._insert()(stock_t).values(
+            sku=sku,
+            location_id=location_id,
+            on_hand=0,
+            reserved=0,
+            low_stock_threshold=threshold,
+            low_stock=False,
+            updated_at=now,
+        )
+        await self._session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[_c.sku, _c.location_id],
+                set_={"low_stock_threshold": threshold, "updated_at": now},
+            )
+        )
+
+    async def set_low_stock(self, sku: str, location_id: str, *, expected: bool) -> bool:
+        return await self._guarded(
+            sku, location_id, _c.low_stock.is_(expected), low_stock=not expected
+        )
 
     async def levels_at(self, location_id: str, skus: Sequence[str]) -> dict[str, StockLevel]:
         result = await self._session.execute(
@@ -76,6 +153,8 @@ class SqlStockRepository:
                 loc.region,
                 loc.priority,
                 loc.share_online,
+                loc.lat,
+                loc.lon,
                 (_c.on_hand - _c.reserved).label("available"),
             )
             .join(location_t, loc.location_id == _c.location_id)
@@ -93,6 +172,8 @@ class SqlStockRepository:
                 priority=row.priority,
                 available=row.available,
                 share_online=bool(row.share_online),
+                lat=row.lat,
+                lon=row.lon,
             )
             for row in result
         ]
@@ -127,6 +208,12 @@ class SqlStockRepository:
     async def restock(self, sku: str, location_id: str, qty: int) -> bool:
         return await self._guarded(sku, location_id, true(), on_hand=_c.on_hand + qty)
 
+    async def try_adjust(self, sku: str, location_id: str, delta: int) -> bool:
+        # Never below what online orders hold (nor below zero: reserved >= 0).
+        return await self._guarded(
+            sku, location_id, _c.on_hand + delta >= _c.reserved, on_hand=_c.on_hand + delta
+        )
+
     async def try_sell(self, sku: str, location_id: str, qty: int) -> bool:
         # Only unreserved units: a till never takes what an online order holds.
         return await self._guarded(
@@ -148,6 +235,7 @@ class SqlStockRepository:
                     "on_hand_delta": m.on_hand_delta,
                     "reserved_delta": m.reserved_delta,
                     "actor": m.actor,
+                    "reason": m.reason,
                     "created_at": now,
                 }
                 for m in movements

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Table, Text
+from sqlalchemy import BigInteger, CheckConstraint, Index, Table, Text, false
 from sqlmodel import Field, SQLModel
 
 
@@ -57,6 +57,7 @@ class StockLevelRow(SQLModel, table=True):
     reserved: int = Field(default=0, sa_type=BigInteger)
     low_stock_threshold: int = Field(default=0, sa_type=BigInteger)
     updated_at: datetime = Field(default_factory=utcnow)
+    low_stock: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class ReservationRow(SQLModel, table=True):
@@ -109,6 +110,7 @@ class MovementRow(SQLModel, table=True):
     reserved_delta: int = Field(default=0, sa_type=BigInteger)
     actor: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
+    reason: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
 
 
 class SaleRow(SQLModel, table=True):
@@ -120,6 +122,47 @@ class SaleRow(SQLModel, table=True):
     location_id: str = Field(max_length=64)
     # JSON [{"sku": ..., "qty": ...}] as sold, in request order.
     lines: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TransferRow(SQLModel, table=True):
+    """Units shipped from one location to another; in transit until received."""
+
+    __tablename__ = "inv_transfer"
+    __table_args__ = (Index("ix_inv_transfer_to_state", "to_location_id", "state"),)
+
+    transfer_id: str = Field(primary_key=True, max_length=64)
+    from_location_id: str = Field(max_length=64)
+    to_location_id: str = Field(max_length=64)
+    state: str = Field(max_length=20)
+    actor: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TransferLineRow(SQLModel, table=True):
+    __tablename__ = "inv_transfer_line"
+    __table_args__ = (
+        CheckConstraint(
+            "0 <= qty_received AND qty_received <= qty_shipped",
+            name="ck_inv_transfer_line_received",
+        ),
+    )
+
+    transfer_id: str = Field(
+        primary_key=True, max_length=64, foreign_key="inv_transfer.transfer_id"
+    )
+    sku: str = Field(primary_key=True, max_length=64)
+    qty_shipped: int = Field(sa_type=BigInteger)
+    qty_received: int = Field(default=0, sa_type=BigInteger)
+
+
+class AppliedCommandRow(SQLModel, table=True):
+    """Ids of stock commands already applied (adjustments, receipts): retries are no-ops."""
+
+    __tablename__ = "inv_applied_command"
+
+    command_id: str = Field(primary_key=True, max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -137,3 +180,6 @@ reservation_t = table(ReservationRow)
 reservation_line_t = table(ReservationLineRow)
 movement_t = table(MovementRow)
 sale_t = table(SaleRow)
+transfer_t = table(TransferRow)
+transfer_line_t = table(TransferLineRow)
+applied_command_t = table(AppliedCommandRow)

@@ -6,6 +6,7 @@ from chainkit.uow import SqlUnitOfWork
 from inventory.adapters.catalog_repository import SqlLocationRepository, SqlProductRepository
 from inventory.adapters.reservation_repository import SqlReservationRepository, SqlSaleRepository
 from inventory.adapters.stock_repository import SqlStockRepository
+from inventory.adapters.transfer_repository import SqlCommandLog, SqlTransferRepository
 
 
 class InventoryUnitOfWork(SqlUnitOfWork):
@@ -14,6 +15,8 @@ class InventoryUnitOfWork(SqlUnitOfWork):
     stock: SqlStockRepository
     reservations: SqlReservationRepository
     sales: SqlSaleRepository
+    transfers: SqlTransferRepository
+    commands: SqlCommandLog
 
     def _start(self) -> None:
         dialect = self.session.get_bind().dialect.name
@@ -22,3 +25,5 @@ class InventoryUnitOfWork(SqlUnitOfWork):
         self.stock = SqlStockRepository(self.session, dialect)
         self.reservations = SqlReservationRepository(self.session)
         self.sales = SqlSaleRepository(self.session)
+        self.transfers = SqlTransferRepository(self.session)
+        self.commands = SqlCommandLog(self.session, dialect)

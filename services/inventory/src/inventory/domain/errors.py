@@ -31,3 +31,11 @@ class UnknownProducts(NotFound):
     def __init__(self, skus: list[str]) -> None:
         super().__init__(f"unknown SKU: {', '.join(skus)}", details=list(skus))
         self.skus = list(skus)
+
+
+class ReservationExpired(Conflict):
+    """A commit after the hold's deadline: refused, nothing changes (the units go back)."""
+
+    def __init__(self, reservation_id: str) -> None:
+        super().__init__("reservation expired", details=reservation_id)
+        self.reservation_id = reservation_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 CURRENCY = "CNY"
@@ -75,6 +76,8 @@ class StockLevel:
     on_hand: int
     reserved: int
     low_stock_threshold: int = 0
+    low_stock: bool = False  # the alert flag: set on falling to the threshold, cleared above
+    in_transit: int = 0  # units on their way here by open transfers (not in on_hand yet)
 
     @property
     def available(self) -> int:
@@ -88,6 +91,9 @@ class MovementKind(StrEnum):
     COMMIT = "commit"  # reserved units leave on-hand (paid, to be shipped)
     SALE = "sale"
     RETURN = "return"  # committed units put back on-hand (cancelled after payment)
+    ADJUSTMENT = "adjustment"  # counted corrections, and reconciliation repairs
+    TRANSFER_OUT = "transfer_out"  # shipped to another location: in transit from here
+    TRANSFER_IN = "transfer_in"  # received from a transfer
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,16 @@ class Movement:
     on_hand_delta: int
     reserved_delta: int
     actor: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MovementRecord:
+    """A ledger line as stored: with its id (the keyset) and time."""
+
+    movement_id: int
+    movement: Movement
+    created_at: datetime
 
 
 @dataclass(frozen=True)

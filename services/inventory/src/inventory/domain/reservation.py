@@ -13,6 +13,10 @@ from enum import StrEnum
 
 from chainkit.errors import Conflict
 from inventory.domain.allocation import Allocation
+from inventory.domain.errors import ReservationExpired
+
+# The release reason the expiry sweep writes; a commit after it answers "reservation expired".
+EXPIRED = "expired"
 
 
 class ReservationState(StrEnum):
@@ -42,13 +46,30 @@ class Reservation:
             out[a.sku] = out.get(a.sku, 0) + a.qty
         return out
 
-    def needs_commit(self) -> bool:
-        """True when committing changes stock; False when it already happened."""
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def needs_commit(self, now: datetime | None = None) -> bool:
+        """True when committing changes stock; False when it already happened.
+
+        Past its deadline a held reservation is refused even before the sweep has released
+        it: the payment came too late and the units belong to other buyers again.
+        """
         if self.state is ReservationState.HELD:
+            if now is not None and self.is_expired(now):
+                raise ReservationExpired(self.reservation_id)
             return True
         if self.state is ReservationState.COMMITTED:
             return False
+        if self.release_reason == EXPIRED:
+            raise ReservationExpired(self.reservation_id)
         raise Conflict(f"reservation {self.reservation_id} is {self.state}; it cannot be committed")
+
+    def expiry_effect(self, now: datetime) -> ReleaseEffect:
+        """The sweep frees only holds past their deadline; anything else is left alone."""
+        if self.state is ReservationState.HELD and self.is_expired(now):
+            return ReleaseEffect.FREE_HELD
+        return ReleaseEffect.NONE
 
     def release_effect(self) -> ReleaseEffect:
         if self.state is ReservationState.HELD:

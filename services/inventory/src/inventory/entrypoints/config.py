@@ -16,3 +16,5 @@ class Settings(ServiceSettings):
     grpc_port: int = 50051
     # Prometheus /metrics port; 0 turns the endpoint off.
     metrics_port: int = 0
+    # How often held reservations past their deadline are looked for and released.
+    expiry_sweep_interval_s: float = 1.0

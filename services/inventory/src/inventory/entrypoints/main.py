@@ -9,6 +9,7 @@ from chainkit.runtime import ServiceRuntime
 from inventory.entrypoints import bootstrap
 from inventory.entrypoints.config import Settings
 from inventory.entrypoints.errors import details_for
+from inventory.entrypoints.sweeper import sweep_expired_forever
 
 
 async def main(settings: Settings | None = None) -> None:
@@ -18,7 +19,9 @@ async def main(settings: Settings | None = None) -> None:
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
     uows = bootstrap.unit_of_work_factory(runtime.sessions, runtime.relay.wake)
-    # TODO(expiry sweep): spawn the held-reservation expiry loop here (runtime.spawn).
+    runtime.spawn(
+        sweep_expired_forever(uows, settings.expiry_sweep_interval_s), "reservation-expiry"
+    )
     await runtime.serve(
         settings,
         bootstrap.registrations(uows),

@@ -17,6 +17,7 @@ from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from inventory.domain.model import CURRENCY, ProductPatch
 from inventory.entrypoints import translate as tr
+from inventory.entrypoints.stock_ops import StockOperations
 from inventory.service_layer import catalog, reservations, stock
 from inventory.service_layer.ports import UnitOfWorkFactory
 
@@ -44,7 +45,7 @@ def _decode_cursor(cursor: str) -> str:
     return raw.removeprefix(_CURSOR_TAG)
 
 
-class InventoryServicer(pb_grpc.InventoryServiceServicer):
+class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
     def __init__(self, uows: UnitOfWorkFactory) -> None:
         self._uows = uows
 
@@ -134,6 +135,9 @@ class InventoryServicer(pb_grpc.InventoryServiceServicer):
                 tr.timestamp_to_datetime(request.expires_at)
                 if request.HasField("expires_at")
                 else None
+            ),
+            destination=(
+                tr.point_from_pb(request.destination) if request.HasField("destination") else None
             ),
         )
         return tr.reservation_to_pb(await reservations.reserve(self._uows, cmd))

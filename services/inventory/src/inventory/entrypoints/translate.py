@@ -11,8 +11,11 @@ from chainstore.common.v1.common_pb2 import GeoPoint, Money
 from chainstore.common.v1.common_pb2 import SkuQty as SkuQtyPb
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from inventory.domain.allocation import Allocation
-from inventory.domain.model import Location, LocationKind, Product, Sale, SkuQty, StockLevel
+from inventory.domain.geo import Point
+from inventory.domain.ledger import Drift
+from inventory.domain.model import Location, LocationKind, MovementRecord, Product, Sale, SkuQty
 from inventory.domain.reservation import Reservation, ReservationState
+from inventory.service_layer import messages
 
 _KIND_TO_PB = {
     LocationKind.WAREHOUSE: pb.LOCATION_KIND_WAREHOUSE,
@@ -89,14 +92,40 @@ def lines_to_pb(lines: Iterable[SkuQty]) -> list[SkuQtyPb]:
     return [SkuQtyPb(sku=x.sku, qty=x.qty) for x in lines]
 
 
-def level_to_pb(level: StockLevel) -> pb.StockLevel:
-    return pb.StockLevel(
-        sku=level.sku,
-        location_id=level.location_id,
-        on_hand=level.on_hand,
-        reserved=level.reserved,
-        available=level.available,
-        low_stock_threshold=level.low_stock_threshold,
+level_to_pb = messages.level_pb
+transfer_to_pb = messages.transfer_pb
+suggestion_to_pb = messages.suggestion_pb
+
+
+def point_from_pb(msg: GeoPoint) -> Point:
+    return Point(lat=msg.lat, lon=msg.lon)
+
+
+def movement_to_pb(record: MovementRecord) -> pb.Movement:
+    m = record.movement
+    msg = pb.Movement(
+        movement_id=record.movement_id,
+        sku=m.sku,
+        location_id=m.location_id,
+        kind=m.kind.value,
+        reference=m.reference,
+        on_hand_delta=m.on_hand_delta,
+        reserved_delta=m.reserved_delta,
+        actor=m.actor,
+        reason=m.reason,
+    )
+    msg.created_at.FromDatetime(record.created_at)
+    return msg
+
+
+def drift_to_pb(d: Drift) -> pb.Drift:
+    return pb.Drift(
+        kind=d.kind,
+        sku=d.sku,
+        location_id=d.location_id,
+        expected=d.expected,
+        actual=d.actual,
+        detail=d.detail,
     )
 
 

@@ -7,13 +7,26 @@ Stock changes are single atomic conditional statements settled by the database; 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from chainkit.events import OutgoingEvent
 from inventory.domain.allocation import Candidate
-from inventory.domain.model import Location, Movement, Product, Sale, SkuQty, StockLevel
+from inventory.domain.ledger import LevelAudit
+from inventory.domain.model import (
+    Location,
+    Movement,
+    MovementRecord,
+    Product,
+    Sale,
+    SkuQty,
+    StockLevel,
+)
 from inventory.domain.reservation import Reservation, ReservationState
+from inventory.domain.transfer import Transfer
+
+Pair = tuple[str, str]  # (sku, location_id)
 
 
 class LocationRepository(Protocol):
@@ -59,8 +72,33 @@ class StockRepository(Protocol):
 
     async def try_sell(self, sku: str, location_id: str, qty: int) -> bool: ...
 
+    async def try_adjust(self, sku: str, location_id: str, delta: int) -> bool:
+        """on_hand += delta unless that would go below reserved (or the row is missing)."""
+
+    async def set_threshold(self, sku: str, location_id: str, threshold: int) -> None:
+        """Creating the level row (with no units) when it does not exist yet."""
+
+    async def levels_for(self, pairs: Sequence[Pair]) -> list[StockLevel]: ...
+
+    async def set_low_stock(self, sku: str, location_id: str, *, expected: bool) -> bool:
+        """Flip the low-stock flag from `expected` (False: someone else flipped it)."""
+
+    async def low_levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]: ...
+
     async def record(self, movements: Sequence[Movement]) -> None:
         """Append ledger lines."""
+
+    async def movements(
+        self, *, sku: str, location_id: str, before_id: int, limit: int
+    ) -> list[MovementRecord]:
+        """Newest first; `before_id` 0 means from the newest."""
+
+    async def audit(self) -> list[LevelAudit]:
+        """Every level (and every ledger or hold without one) with its expected values, read
+        in one statement so it is one consistent snapshot."""
+
+    async def force_reserved(self, sku: str, location_id: str, delta: int) -> bool:
+        """reserved += delta (repair only; the bounds constraint still holds)."""
 
 
 class ReservationRepository(Protocol):
@@ -75,6 +113,28 @@ class ReservationRepository(Protocol):
         self, reservation_id: str, expected: ReservationState, new: Reservation
     ) -> bool:
         """Move to `new.state` only if still in `expected` (False: someone else moved it)."""
+
+    async def held_expired(self, now: datetime, limit: int) -> list[str]:
+        """Ids of held reservations whose deadline has passed, oldest deadline first."""
+
+
+class TransferRepository(Protocol):
+    async def get(self, transfer_id: str) -> Transfer | None: ...
+
+    async def add(self, transfer: Transfer, actor: str) -> None:
+        """Raises Retryable when the same id is being created concurrently."""
+
+    async def try_receive(self, transfer_id: str, sku: str, qty: int) -> bool:
+        """qty_received += qty unless that exceeds what was shipped."""
+
+    async def set_state(self, transfer: Transfer) -> None: ...
+
+    async def in_transit_to(self, location_id: str) -> dict[str, int]: ...
+
+
+class CommandLog(Protocol):
+    async def claim(self, command_id: str) -> bool:
+        """Record a command id; False when it was applied before (a retry)."""
 
 
 class SaleRepository(Protocol):
@@ -100,6 +160,12 @@ class UnitOfWork(Protocol):
 
     @property
     def sales(self) -> SaleRepository: ...
+
+    @property
+    def transfers(self) -> TransferRepository: ...
+
+    @property
+    def commands(self) -> CommandLog: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chainkit.errors import AlreadyExists, NotFound
 from inventory.domain.allocation import allocate, resolve_strategy
+from inventory.domain.geo import Point
 from inventory.domain.model import Movement, MovementKind, SkuQty, totals
-from inventory.domain.reservation import ReleaseEffect, Reservation, ReservationState
+from inventory.domain.reservation import EXPIRED, ReleaseEffect, Reservation, ReservationState
 from inventory.domain.validation import Errors, check_lines
 from inventory.service_layer import messages
+from inventory.service_layer.alerts import publish_crossings
 from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from inventory.service_layer.references import check_location, check_skus
 from inventory.service_layer.retry import LostRace, retrying
@@ -30,10 +32,9 @@ class ReserveCommand:
     region: str = ""
     home_location_id: str = ""
     strategy: str = ""
-    # TODO(expiry sweep): a later issue adds the sweeper that releases held reservations
-    # past `expires_at` (index ix_inv_reservation_state_expires is there for it). Until
-    # then a held reservation stays held until Commit or Release.
+    # The hold's deadline: past it the expiry sweep releases it and commits are refused.
     expires_at: datetime | None = None
+    destination: Point | None = None
 
 
 def _validate(cmd: ReserveCommand) -> str:
@@ -46,6 +47,11 @@ def _validate(cmd: ReserveCommand) -> str:
         errors.require_id("home_location_id", cmd.home_location_id)
     if cmd.expires_at is not None and cmd.expires_at.utcoffset() is None:
         errors.add("expires_at", "must carry a time zone")
+    if cmd.destination is not None:
+        if not -90.0 <= cmd.destination.lat <= 90.0:
+            errors.add("destination.lat", "must be between -90 and 90")
+        if not -180.0 <= cmd.destination.lon <= 180.0:
+            errors.add("destination.lon", "must be between -180 and 180")
     errors.raise_if_any()
     return resolve_strategy(cmd.strategy)
 
@@ -75,6 +81,7 @@ async def reserve(uows: UnitOfWorkFactory, cmd: ReserveCommand) -> Reservation:
                 region=cmd.region,
                 home_location_id=cmd.home_location_id,
                 strategy=strategy,
+                destination=cmd.destination,
             )
             reservation = Reservation(
                 reservation_id=cmd.reservation_id,
@@ -99,6 +106,7 @@ async def reserve(uows: UnitOfWorkFactory, cmd: ReserveCommand) -> Reservation:
                     for a in allocations
                 ]
             )
+            await publish_crossings(uow, [(a.sku, a.location_id) for a in allocations])
             uow.emit(messages.stock_reserved(reservation))
             await uow.commit()
             return reservation
@@ -119,14 +127,25 @@ def _require_id(reservation_id: str) -> None:
     errors.raise_if_any()
 
 
-async def commit_reservation(uows: UnitOfWorkFactory, reservation_id: str) -> Reservation:
-    """Payment: held units leave on-hand. Committing again returns the same answer."""
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def commit_reservation(
+    uows: UnitOfWorkFactory, reservation_id: str, now: datetime | None = None
+) -> Reservation:
+    """Payment: held units leave on-hand. Committing again returns the same answer.
+
+    After the deadline it is refused with "reservation expired" and nothing changes: the
+    state claim below (held → committed) and the sweep's (held → released) exclude each
+    other, so a commit racing the sweep either wins whole or is refused whole.
+    """
     _require_id(reservation_id)
 
     async def attempt() -> Reservation:
         async with uows() as uow:
             current = await _load(uow, reservation_id)
-            if not current.needs_commit():
+            if not current.needs_commit(now or _utcnow()):
                 return current
             done = current.committed()
             # The guarded state change is the claim: of two concurrent commits one wins.
@@ -165,30 +184,53 @@ async def release_reservation(
             effect = current.release_effect()
             if effect is ReleaseEffect.NONE:
                 return current
-            done = current.released(reason, effect)
-            if not await uow.reservations.transition(reservation_id, current.state, done):
-                raise LostRace
-            movements = []
-            for a in sorted(done.allocations, key=lambda a: (a.sku, a.location_id)):
-                if effect is ReleaseEffect.RESTOCK:
-                    ok = await uow.stock.restock(a.sku, a.location_id, a.qty)
-                    movements.append(
-                        Movement(
-                            a.sku, a.location_id, MovementKind.RETURN, reservation_id, a.qty, 0
-                        )
-                    )
-                else:
-                    ok = await uow.stock.try_free(a.sku, a.location_id, a.qty)
-                    movements.append(
-                        Movement(
-                            a.sku, a.location_id, MovementKind.RELEASE, reservation_id, 0, -a.qty
-                        )
-                    )
-                if not ok:
-                    raise RuntimeError(f"reservation {reservation_id}: stock row missing")
-            await uow.stock.record(movements)
-            uow.emit(messages.reservation_released(done))
+            done = await _release(uow, current, reason, effect)
             await uow.commit()
             return done
 
     return await retrying(attempt, f"release of {reservation_id}")
+
+
+async def expire_reservation(
+    uows: UnitOfWorkFactory, reservation_id: str, now: datetime
+) -> Reservation | None:
+    """The sweep: release a hold past its deadline (None when it is not one any more)."""
+
+    async def attempt() -> Reservation | None:
+        async with uows() as uow:
+            current = await uow.reservations.get(reservation_id)
+            if current is None or current.expiry_effect(now) is ReleaseEffect.NONE:
+                return None
+            done = await _release(uow, current, EXPIRED, ReleaseEffect.FREE_HELD)
+            await uow.commit()
+            return done
+
+    return await retrying(attempt, f"expiry of {reservation_id}")
+
+
+async def _release(
+    uow: UnitOfWork, current: Reservation, reason: str, effect: ReleaseEffect
+) -> Reservation:
+    rid = current.reservation_id
+    done = current.released(reason, effect)
+    # The guarded state change is the claim: a commit, a cancel and the sweeps of any number
+    # of replicas race for it, and exactly one of them moves the units.
+    if not await uow.reservations.transition(rid, current.state, done):
+        raise LostRace
+    movements = []
+    for a in sorted(done.allocations, key=lambda a: (a.sku, a.location_id)):
+        if effect is ReleaseEffect.RESTOCK:
+            ok = await uow.stock.restock(a.sku, a.location_id, a.qty)
+            kind, on_hand, reserved = MovementKind.RETURN, a.qty, 0
+        else:
+            ok = await uow.stock.try_free(a.sku, a.location_id, a.qty)
+            kind, on_hand, reserved = MovementKind.RELEASE, 0, -a.qty
+        if not ok:
+            raise RuntimeError(f"reservation {rid}: stock row missing")
+        movements.append(
+            Movement(a.sku, a.location_id, kind, rid, on_hand, reserved, reason=reason)
+        )
+    await uow.stock.record(movements)
+    await publish_crossings(uow, [(a.sku, a.location_id) for a in done.allocations])
+    uow.emit(messages.reservation_released(done))
+    return done

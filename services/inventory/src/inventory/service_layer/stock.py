@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chainkit.errors import AlreadyExists
+from chainkit.errors import AlreadyExists, Conflict
 from inventory.domain.errors import InsufficientStock
 from inventory.domain.model import Movement, MovementKind, Sale, SkuQty, StockLevel, totals
-from inventory.domain.validation import Errors, check_lines
+from inventory.domain.validation import MAX_QTY, Errors, check_lines
 from inventory.service_layer import messages
+from inventory.service_layer.alerts import publish_crossings
 from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from inventory.service_layer.references import check_location, check_skus
 from inventory.service_layer.retry import LostRace, retrying
@@ -39,6 +40,7 @@ async def receive_stock(
                 for x in lines
             ]
         )
+        await publish_crossings(uow, [(x.sku, location_id) for x in lines])
         levels = await uow.stock.levels_at(location_id, [x.sku for x in lines])
         uow.emit(messages.stock_received(location_id, lines, reference))
         await uow.commit()
@@ -92,8 +94,71 @@ async def sell_at_location(
             await uow.stock.record(
                 [Movement(x.sku, location_id, MovementKind.SALE, sale_id, -x.qty, 0) for x in lines]
             )
+            await publish_crossings(uow, [(x.sku, location_id) for x in lines])
             uow.emit(messages.stock_sold(sale))
             await uow.commit()
             return sale
 
     return await retrying(attempt, f"sale {sale_id}")
+
+
+async def adjust_stock(
+    uows: UnitOfWorkFactory,
+    *,
+    location_id: str,
+    sku: str,
+    delta: int,
+    reason: str,
+    actor: str = "",
+    adjustment_id: str = "",
+) -> StockLevel:
+    """A counted correction: on_hand += delta, never below what is reserved.
+
+    With an adjustment id a retry is a no-op that returns the current level.
+    """
+    errors = Errors()
+    errors.require_id("location_id", location_id)
+    errors.require_id("sku", sku)
+    if delta == 0:
+        errors.add("delta", "must not be zero")
+    elif abs(delta) > MAX_QTY:
+        errors.add("delta", f"must be between -{MAX_QTY} and {MAX_QTY}")
+    errors.require_text("reason", reason)
+    errors.require_text("actor", actor, required=False)
+    if adjustment_id:
+        errors.require_id("adjustment_id", adjustment_id)
+    errors.raise_if_any()
+    async with uows() as uow:
+        await check_location(uow, errors, location_id, "location_id")
+        if await uow.products.get(sku) is None:
+            errors.add("sku", f"unknown SKU {sku!r}")
+        errors.raise_if_any()
+        if adjustment_id and not await uow.commands.claim(f"adjustment:{adjustment_id}"):
+            return await _level(uow, sku, location_id)
+        if delta > 0:
+            await uow.stock.receive(location_id, [SkuQty(sku, delta)])
+        elif not await uow.stock.try_adjust(sku, location_id, delta):
+            level = (await uow.stock.levels_at(location_id, [sku])).get(sku)
+            on_hand, reserved = (level.on_hand, level.reserved) if level else (0, 0)
+            raise Conflict(
+                f"cannot remove {-delta} of {sku} at {location_id}: on hand {on_hand}, "
+                f"{reserved} reserved for orders (adjustments never go below reserved)"
+            )
+        reference = adjustment_id or f"adjustment:{sku}@{location_id}"
+        await uow.stock.record(
+            [
+                Movement(
+                    sku, location_id, MovementKind.ADJUSTMENT, reference, delta, 0, actor, reason
+                )
+            ]
+        )
+        await publish_crossings(uow, [(sku, location_id)])
+        level = await _level(uow, sku, location_id)
+        uow.emit(messages.stock_adjusted(location_id, sku, delta, reason, adjustment_id))
+        await uow.commit()
+    return level
+
+
+async def _level(uow: UnitOfWork, sku: str, location_id: str) -> StockLevel:
+    found = (await uow.stock.levels_at(location_id, [sku])).get(sku)
+    return found or StockLevel(sku, location_id, 0, 0)

@@ -1,0 +1,132 @@
+"""gRPC methods for stock operations: adjustments, transfers, thresholds and low-stock,
+the ledger and reconciliation. Translation only; the use cases hold the rules."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import TypeAlias
+
+import grpc
+
+from chainkit.errors import FieldError, InvalidArgument
+from chainstore.inventory.v1 import inventory_pb2 as pb
+from inventory.entrypoints import translate as tr
+from inventory.service_layer import alerts, ledger, stock, transfers
+from inventory.service_layer.ports import UnitOfWorkFactory
+
+Ctx: TypeAlias = grpc.aio.ServicerContext
+
+_MOVEMENT_TAG = "mv:"
+
+
+def encode_movement_cursor(movement_id: int) -> str:
+    if not movement_id:
+        return ""
+    return base64.urlsafe_b64encode(f"{_MOVEMENT_TAG}{movement_id}".encode()).decode()
+
+
+def decode_movement_cursor(cursor: str) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
+        if raw.startswith(_MOVEMENT_TAG):
+            value = int(raw.removeprefix(_MOVEMENT_TAG))
+            if value > 0:
+                return value
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    message = "is not a cursor this service issued"
+    raise InvalidArgument(f"page.cursor: {message}", [FieldError("page.cursor", message)])
+
+
+class StockOperations:
+    _uows: UnitOfWorkFactory
+
+    async def AdjustStock(
+        self, request: pb.AdjustStockRequest, context: Ctx
+    ) -> pb.AdjustStockResponse:
+        level = await stock.adjust_stock(
+            self._uows,
+            location_id=request.location_id,
+            sku=request.sku,
+            delta=request.delta,
+            reason=request.reason,
+            actor=request.actor,
+            adjustment_id=request.adjustment_id,
+        )
+        return pb.AdjustStockResponse(level=tr.level_to_pb(level))
+
+    async def CreateTransfer(self, request: pb.CreateTransferRequest, context: Ctx) -> pb.Transfer:
+        done = await transfers.create_transfer(
+            self._uows,
+            transfer_id=request.transfer_id,
+            from_location_id=request.from_location_id,
+            to_location_id=request.to_location_id,
+            lines=tr.lines_from_pb(request.lines),
+            actor=request.actor,
+        )
+        return tr.transfer_to_pb(done)
+
+    async def ReceiveTransfer(
+        self, request: pb.ReceiveTransferRequest, context: Ctx
+    ) -> pb.Transfer:
+        done = await transfers.receive_transfer(
+            self._uows,
+            transfer_id=request.transfer_id,
+            lines=tr.lines_from_pb(request.lines),
+            receipt_id=request.receipt_id,
+            actor=request.actor,
+        )
+        return tr.transfer_to_pb(done)
+
+    async def GetTransfer(self, request: pb.GetTransferRequest, context: Ctx) -> pb.Transfer:
+        return tr.transfer_to_pb(await transfers.get_transfer(self._uows, request.transfer_id))
+
+    async def SetThreshold(self, request: pb.SetThresholdRequest, context: Ctx) -> pb.StockLevel:
+        level = await alerts.set_threshold(
+            self._uows,
+            location_id=request.location_id,
+            sku=request.sku,
+            threshold=request.low_stock_threshold,
+        )
+        return tr.level_to_pb(level)
+
+    async def ListLowStock(
+        self, request: pb.ListLowStockRequest, context: Ctx
+    ) -> pb.ListLowStockResponse:
+        rows = await alerts.list_low_stock(
+            self._uows, sku=request.sku, location_id=request.location_id
+        )
+        out = pb.ListLowStockResponse()
+        for row in rows:
+            item = out.items.add(level=tr.level_to_pb(row.level))
+            if row.suggestion is not None:
+                item.suggestion.CopyFrom(tr.suggestion_to_pb(row.suggestion))
+        return out
+
+    async def ListMovements(
+        self, request: pb.ListMovementsRequest, context: Ctx
+    ) -> pb.ListMovementsResponse:
+        items, last = await ledger.list_movements(
+            self._uows,
+            sku=request.sku,
+            location_id=request.location_id,
+            before_id=decode_movement_cursor(request.page.cursor),
+            limit=request.page.limit,
+        )
+        response = pb.ListMovementsResponse(items=[tr.movement_to_pb(x) for x in items])
+        response.page.next_cursor = encode_movement_cursor(last)
+        return response
+
+    async def Reconcile(self, request: pb.ReconcileRequest, context: Ctx) -> pb.ReconcileResponse:
+        result = await ledger.reconcile(
+            self._uows, now=datetime.now(UTC), repair_mode=request.repair, actor=request.actor
+        )
+        return pb.ReconcileResponse(
+            drifts=[tr.drift_to_pb(d) for d in result.drifts],
+            clean=result.clean,
+            repaired=result.repaired,
+        )
