@@ -21,7 +21,7 @@ from orders.entrypoints.bootstrap import OrdersApp
 from orders.entrypoints.consumer import DURABLE, STREAM, logistics_consumer
 from orders.service_layer import commands as c
 from orders.service_layer.create_order import create_order
-from orders.service_layer.order_actions import pay_order, ship_order
+from orders.service_layer.order_actions import confirm_order, pay_order, ship_order
 from orders.service_layer.queries import get_order
 
 EVENT_ID = "8d3c1f5e-7a2b-4c9d-9e1f-0a1b2c3d4e5f"
@@ -44,6 +44,7 @@ async def test_delivery_completes_the_order_exactly_once(
         ),
     )
     await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", 1200)))
+    await confirm_order(app.deps, c.ConfirmOrder(order.order_id))
     shipped = await ship_order(app.deps, c.ShipOrder(order.order_id))
     (shipment,) = shipped.shipments
     async with app.uow_factory() as uow:

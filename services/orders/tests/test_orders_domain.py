@@ -59,6 +59,7 @@ def in_status(status: OrderStatus) -> Order:
     order.pay(Payment("alipay", 3900), NOW)
     if status is S.PAID:
         return order
+    order.confirm(NOW)
     order.ship([Shipment("x1", "wh-a", "swift", "W1"), Shipment("x2", "wh-b", "swift", "W2")], NOW)
     if status is S.SHIPPED:
         return order
@@ -70,8 +71,9 @@ ACTIONS: dict[str, Callable[[Order], object]] = {
     "pay": lambda o: o.pay(Payment("card", o.total), NOW),
     "confirm": lambda o: o.confirm(NOW),
     "cancel": lambda o: o.cancel("r", NOW),
+    # (the confirmation rule has its own test)
     "ship": lambda o: o.ship(
-        [Shipment("x1", "wh-a", "c", "W"), Shipment("x2", "wh-b", "c", "W")], NOW
+        [Shipment("x1", "wh-a", "c", "W"), Shipment("x2", "wh-b", "c", "W")], NOW, auto_confirm=True
     ),
     "receive": lambda o: o.receive(NOW),
 }
@@ -157,6 +159,7 @@ def test_packages_one_per_location_weighing_their_units() -> None:
 
 def test_shipped_only_when_every_package_left() -> None:
     order = in_status(S.PAID)
+    order.confirm(NOW)
     with pytest.raises(Conflict, match="wh-b"):
         order.ship([Shipment("x1", "wh-a", "swift", "W1")], NOW)
     assert order.status is S.PAID

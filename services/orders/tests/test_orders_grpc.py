@@ -190,6 +190,11 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
         )
     )
     assert paid.status == pb.ORDER_STATUS_PAID
+    with pytest.raises(grpc.aio.AioRpcError) as unconfirmed:
+        await orders.ShipOrder(pb.ShipOrderRequest(order_ref=order.order_id))
+    assert unconfirmed.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "must be confirmed" in (unconfirmed.value.details() or "")
+    await orders.ConfirmOrder(pb.ConfirmOrderRequest(order_ref=order.order_id))
     shipped = await orders.ShipOrder(pb.ShipOrderRequest(order_ref=order.order_id))
     assert shipped.status == pb.ORDER_STATUS_SHIPPED
     assert [(s.location_id, s.waybill_no) for s in shipped.shipments] == [("wh-a", "SW-500")]

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from chainstore.orders.v1 import orders_pb2 as chainstore_dot_orders_dot_v1_dot_orders__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!chainstore/orders/v1/events.proto\x12\x14\x63hainstore.orders.v1\x1a!chainstore/orders/v1/orders.proto\":\n\x0cOrderCreated\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\"7\n\tOrderPaid\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\"<\n\x0eOrderConfirmed\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\"N\n\x0eOrderCancelled\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\x12\x10\n\x08refunded\x18\x02 \x01(\x08\":\n\x0cOrderShipped\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\"<\n\x0eOrderCompleted\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Orderb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!chainstore/orders/v1/events.proto\x12\x14\x63hainstore.orders.v1\x1a!chainstore/orders/v1/orders.proto\":\n\x0cOrderCreated\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\"7\n\tOrderPaid\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\"<\n\x0eOrderConfirmed\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\"N\n\x0eOrderCancelled\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\x12\x10\n\x08refunded\x18\x02 \x01(\x08\":\n\x0cOrderShipped\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\"<\n\x0eOrderCompleted\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Order\"A\n\x13OrderAddressChanged\x12*\n\x05order\x18\x01 \x01(\x0b\x32\x1b.chainstore.orders.v1.Orderb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,4 +44,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ORDERSHIPPED']._serialized_end=411
   _globals['_ORDERCOMPLETED']._serialized_start=413
   _globals['_ORDERCOMPLETED']._serialized_end=473
+  _globals['_ORDERADDRESSCHANGED']._serialized_start=475
+  _globals['_ORDERADDRESSCHANGED']._serialized_end=540
 # @@protoc_insertion_point(module_scope)

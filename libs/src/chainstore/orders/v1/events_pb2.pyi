@@ -141,3 +141,25 @@ class OrderCompleted(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___OrderCompleted: _TypeAlias = OrderCompleted  # noqa: Y015
+
+@_typing.final
+class OrderAddressChanged(_message.Message):
+    """The shipping address was corrected before shipping."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def order(self) -> _orders_pb2.Order: ...
+    def __init__(
+        self,
+        *,
+        order: _orders_pb2.Order | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order", b"order"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OrderAddressChanged: _TypeAlias = OrderAddressChanged  # noqa: Y015

@@ -485,6 +485,7 @@ class Order(_message.Message):
     CONFIRMED_AT_FIELD_NUMBER: _builtins.int
     PAYMENT_FIELD_NUMBER: _builtins.int
     SHIPMENTS_FIELD_NUMBER: _builtins.int
+    TIMELINE_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     order_no: _builtins.str
     store_id: _builtins.str
@@ -518,6 +519,10 @@ class Order(_message.Message):
     def payment(self) -> Global___Payment: ...
     @_builtins.property
     def shipments(self) -> _containers.RepeatedCompositeFieldContainer[Global___OrderShipment]: ...
+    @_builtins.property
+    def timeline(self) -> _containers.RepeatedCompositeFieldContainer[Global___TimelineEntry]:
+        """Every transition and review step, oldest first."""
+
     def __init__(
         self,
         *,
@@ -542,16 +547,57 @@ class Order(_message.Message):
         confirmed_at: _timestamp_pb2.Timestamp | None = ...,
         payment: Global___Payment | None = ...,
         shipments: _abc.Iterable[Global___OrderShipment] | None = ...,
+        timeline: _abc.Iterable[Global___TimelineEntry] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_payment", b"_payment", "cancelled_at", b"cancelled_at", "completed_at", b"completed_at", "confirmed_at", b"confirmed_at", "created_at", b"created_at", "paid_at", b"paid_at", "payment", b"payment", "payment_due_at", b"payment_due_at", "shipped_at", b"shipped_at", "shipping_address", b"shipping_address"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_payment", b"_payment", "allocations", b"allocations", "cancel_reason", b"cancel_reason", "cancelled_at", b"cancelled_at", "channel", b"channel", "completed_at", b"completed_at", "confirmed_at", b"confirmed_at", "created_at", b"created_at", "currency", b"currency", "customer_id", b"customer_id", "lines", b"lines", "order_id", b"order_id", "order_no", b"order_no", "paid_at", b"paid_at", "payment", b"payment", "payment_due_at", b"payment_due_at", "shipments", b"shipments", "shipped_at", b"shipped_at", "shipping_address", b"shipping_address", "status", b"status", "store_id", b"store_id", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_payment", b"_payment", "allocations", b"allocations", "cancel_reason", b"cancel_reason", "cancelled_at", b"cancelled_at", "channel", b"channel", "completed_at", b"completed_at", "confirmed_at", b"confirmed_at", "created_at", b"created_at", "currency", b"currency", "customer_id", b"customer_id", "lines", b"lines", "order_id", b"order_id", "order_no", b"order_no", "paid_at", b"paid_at", "payment", b"payment", "payment_due_at", b"payment_due_at", "shipments", b"shipments", "shipped_at", b"shipped_at", "shipping_address", b"shipping_address", "status", b"status", "store_id", b"store_id", "timeline", b"timeline", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__payment: _TypeAlias = _typing.Literal["payment"]  # noqa: Y015
     _WhichOneofArgType__payment: _TypeAlias = _typing.Literal["_payment", b"_payment"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType__payment) -> _WhichOneofReturnType__payment | None: ...
 
 Global___Order: _TypeAlias = Order  # noqa: Y015
+
+@_typing.final
+class TimelineEntry(_message.Message):
+    """One step of an order's life: who did what, when, from which status to which, and why."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    FROM_STATUS_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    status: Global___OrderStatus.ValueType
+    """The status after the step."""
+    from_status: Global___OrderStatus.ValueType
+    """The status before it (UNSPECIFIED for the creation)."""
+    actor: _builtins.str
+    reason: _builtins.str
+    action: _builtins.str
+    """created, paid, confirmed, address_corrected, cancelled, shipped, delivered, completed."""
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        at: _timestamp_pb2.Timestamp | None = ...,
+        status: Global___OrderStatus.ValueType = ...,
+        from_status: Global___OrderStatus.ValueType = ...,
+        actor: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        action: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "actor", b"actor", "at", b"at", "from_status", b"from_status", "reason", b"reason", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TimelineEntry: _TypeAlias = TimelineEntry  # noqa: Y015
 
 @_typing.final
 class CreateOrderRequest(_message.Message):
@@ -841,3 +887,284 @@ class ReceiveOrderRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReceiveOrderRequest: _TypeAlias = ReceiveOrderRequest  # noqa: Y015
+
+@_typing.final
+class UpdateShippingAddressRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCOPE_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_FIELD_NUMBER: _builtins.int
+    ORDER_REF_FIELD_NUMBER: _builtins.int
+    SHIPPING_ADDRESS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    order_ref: _builtins.str
+    reason: _builtins.str
+    @_builtins.property
+    def scope(self) -> Global___Scope: ...
+    @_builtins.property
+    def idempotency(self) -> Global___Idempotency: ...
+    @_builtins.property
+    def shipping_address(self) -> _common_pb2.Address: ...
+    def __init__(
+        self,
+        *,
+        scope: Global___Scope | None = ...,
+        idempotency: Global___Idempotency | None = ...,
+        order_ref: _builtins.str = ...,
+        shipping_address: _common_pb2.Address | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["idempotency", b"idempotency", "scope", b"scope", "shipping_address", b"shipping_address"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["idempotency", b"idempotency", "order_ref", b"order_ref", "reason", b"reason", "scope", b"scope", "shipping_address", b"shipping_address"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateShippingAddressRequest: _TypeAlias = UpdateShippingAddressRequest  # noqa: Y015
+
+@_typing.final
+class AnalyticsSummaryRequest(_message.Message):
+    """Days are UTC calendar days written YYYY-MM-DD; ranges include both ends."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCOPE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def scope(self) -> Global___Scope: ...
+    def __init__(
+        self,
+        *,
+        scope: Global___Scope | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scope", b"scope"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["scope", b"scope"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnalyticsSummaryRequest: _TypeAlias = AnalyticsSummaryRequest  # noqa: Y015
+
+@_typing.final
+class StatusCount(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    status: Global___OrderStatus.ValueType
+    count: _builtins.int
+    def __init__(
+        self,
+        *,
+        status: Global___OrderStatus.ValueType = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StatusCount: _TypeAlias = StatusCount  # noqa: Y015
+
+@_typing.final
+class AnalyticsSummary(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDERS_BY_STATUS_FIELD_NUMBER: _builtins.int
+    REVENUE_TODAY_FIELD_NUMBER: _builtins.int
+    ORDERS_TODAY_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    DAY_FIELD_NUMBER: _builtins.int
+    revenue_today: _builtins.int
+    """Net sales (paid orders less refunds) of today, UTC."""
+    orders_today: _builtins.int
+    currency: _builtins.str
+    day: _builtins.str
+    @_builtins.property
+    def orders_by_status(self) -> _containers.RepeatedCompositeFieldContainer[Global___StatusCount]: ...
+    def __init__(
+        self,
+        *,
+        orders_by_status: _abc.Iterable[Global___StatusCount] | None = ...,
+        revenue_today: _builtins.int = ...,
+        orders_today: _builtins.int = ...,
+        currency: _builtins.str = ...,
+        day: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "day", b"day", "orders_by_status", b"orders_by_status", "orders_today", b"orders_today", "revenue_today", b"revenue_today"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnalyticsSummary: _TypeAlias = AnalyticsSummary  # noqa: Y015
+
+@_typing.final
+class SalesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCOPE_FIELD_NUMBER: _builtins.int
+    FROM_DAY_FIELD_NUMBER: _builtins.int
+    TO_DAY_FIELD_NUMBER: _builtins.int
+    GROUP_BY_FIELD_NUMBER: _builtins.int
+    from_day: _builtins.str
+    to_day: _builtins.str
+    group_by: _builtins.str
+    """store | region | category | product | day"""
+    @_builtins.property
+    def scope(self) -> Global___Scope: ...
+    def __init__(
+        self,
+        *,
+        scope: Global___Scope | None = ...,
+        from_day: _builtins.str = ...,
+        to_day: _builtins.str = ...,
+        group_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scope", b"scope"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "group_by", b"group_by", "scope", b"scope", "to_day", b"to_day"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SalesRequest: _TypeAlias = SalesRequest  # noqa: Y015
+
+@_typing.final
+class SalesRow(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    ORDERS_FIELD_NUMBER: _builtins.int
+    UNITS_FIELD_NUMBER: _builtins.int
+    REVENUE_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    orders: _builtins.int
+    units: _builtins.int
+    revenue: _builtins.int
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+        orders: _builtins.int = ...,
+        units: _builtins.int = ...,
+        revenue: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "orders", b"orders", "revenue", b"revenue", "units", b"units"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SalesRow: _TypeAlias = SalesRow  # noqa: Y015
+
+@_typing.final
+class SalesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROWS_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    currency: _builtins.str
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___SalesRow]: ...
+    def __init__(
+        self,
+        *,
+        rows: _abc.Iterable[Global___SalesRow] | None = ...,
+        currency: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "rows", b"rows"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SalesResponse: _TypeAlias = SalesResponse  # noqa: Y015
+
+@_typing.final
+class TopProductsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCOPE_FIELD_NUMBER: _builtins.int
+    FROM_DAY_FIELD_NUMBER: _builtins.int
+    TO_DAY_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    from_day: _builtins.str
+    to_day: _builtins.str
+    region: _builtins.str
+    limit: _builtins.int
+    @_builtins.property
+    def scope(self) -> Global___Scope: ...
+    def __init__(
+        self,
+        *,
+        scope: Global___Scope | None = ...,
+        from_day: _builtins.str = ...,
+        to_day: _builtins.str = ...,
+        region: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scope", b"scope"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "limit", b"limit", "region", b"region", "scope", b"scope", "to_day", b"to_day"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TopProductsRequest: _TypeAlias = TopProductsRequest  # noqa: Y015
+
+@_typing.final
+class ProductSales(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SKU_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    UNITS_FIELD_NUMBER: _builtins.int
+    REVENUE_FIELD_NUMBER: _builtins.int
+    ORDERS_FIELD_NUMBER: _builtins.int
+    sku: _builtins.str
+    name: _builtins.str
+    category: _builtins.str
+    units: _builtins.int
+    revenue: _builtins.int
+    orders: _builtins.int
+    def __init__(
+        self,
+        *,
+        sku: _builtins.str = ...,
+        name: _builtins.str = ...,
+        category: _builtins.str = ...,
+        units: _builtins.int = ...,
+        revenue: _builtins.int = ...,
+        orders: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "name", b"name", "orders", b"orders", "revenue", b"revenue", "sku", b"sku", "units", b"units"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProductSales: _TypeAlias = ProductSales  # noqa: Y015
+
+@_typing.final
+class TopProductsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    currency: _builtins.str
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProductSales]: ...
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[Global___ProductSales] | None = ...,
+        currency: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TopProductsResponse: _TypeAlias = TopProductsResponse  # noqa: Y015

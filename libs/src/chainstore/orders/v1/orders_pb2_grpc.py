@@ -94,6 +94,26 @@ class OrdersServiceStub:
                 request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.ReceiveOrderRequest.SerializeToString,
                 response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.FromString,
                 _registered_method=True)
+        self.UpdateShippingAddress = channel.unary_unary(
+                '/chainstore.orders.v1.OrdersService/UpdateShippingAddress',
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.UpdateShippingAddressRequest.SerializeToString,
+                response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.FromString,
+                _registered_method=True)
+        self.GetAnalyticsSummary = channel.unary_unary(
+                '/chainstore.orders.v1.OrdersService/GetAnalyticsSummary',
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummaryRequest.SerializeToString,
+                response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummary.FromString,
+                _registered_method=True)
+        self.GetSales = channel.unary_unary(
+                '/chainstore.orders.v1.OrdersService/GetSales',
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesRequest.SerializeToString,
+                response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesResponse.FromString,
+                _registered_method=True)
+        self.GetTopProducts = channel.unary_unary(
+                '/chainstore.orders.v1.OrdersService/GetTopProducts',
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsRequest.SerializeToString,
+                response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsResponse.FromString,
+                _registered_method=True)
 
 
 class OrdersServiceServicer:
@@ -173,6 +193,32 @@ class OrdersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateShippingAddress(self, request, context):
+        """Corrects the shipping address of an order that has not shipped yet (timeline-recorded).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAnalyticsSummary(self, request, context):
+        """Head-office analytics from the sales read models (a store Scope sees its own figures).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSales(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTopProducts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrdersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -235,6 +281,26 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.ReceiveOrder,
                     request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.ReceiveOrderRequest.FromString,
                     response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.SerializeToString,
+            ),
+            'UpdateShippingAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateShippingAddress,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.UpdateShippingAddressRequest.FromString,
+                    response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.SerializeToString,
+            ),
+            'GetAnalyticsSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAnalyticsSummary,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummaryRequest.FromString,
+                    response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummary.SerializeToString,
+            ),
+            'GetSales': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSales,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesRequest.FromString,
+                    response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesResponse.SerializeToString,
+            ),
+            'GetTopProducts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTopProducts,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsRequest.FromString,
+                    response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -561,6 +627,114 @@ class OrdersService:
             '/chainstore.orders.v1.OrdersService/ReceiveOrder',
             chainstore_dot_orders_dot_v1_dot_orders__pb2.ReceiveOrderRequest.SerializeToString,
             chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateShippingAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.orders.v1.OrdersService/UpdateShippingAddress',
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.UpdateShippingAddressRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAnalyticsSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.orders.v1.OrdersService/GetAnalyticsSummary',
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummaryRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSales(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.orders.v1.OrdersService/GetSales',
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTopProducts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.orders.v1.OrdersService/GetTopProducts',
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsResponse.FromString,
             options,
             channel_credentials,
             insecure,

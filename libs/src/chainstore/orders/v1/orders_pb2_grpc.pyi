@@ -46,6 +46,12 @@ class OrdersServiceStub:
     ConfirmOrder: _grpc.UnaryUnaryMultiCallable[_orders_pb2.ConfirmOrderRequest, _orders_pb2.Order]
     ShipOrder: _grpc.UnaryUnaryMultiCallable[_orders_pb2.ShipOrderRequest, _orders_pb2.Order]
     ReceiveOrder: _grpc.UnaryUnaryMultiCallable[_orders_pb2.ReceiveOrderRequest, _orders_pb2.Order]
+    UpdateShippingAddress: _grpc.UnaryUnaryMultiCallable[_orders_pb2.UpdateShippingAddressRequest, _orders_pb2.Order]
+    """Corrects the shipping address of an order that has not shipped yet (timeline-recorded)."""
+    GetAnalyticsSummary: _grpc.UnaryUnaryMultiCallable[_orders_pb2.AnalyticsSummaryRequest, _orders_pb2.AnalyticsSummary]
+    """Head-office analytics from the sales read models (a store Scope sees its own figures)."""
+    GetSales: _grpc.UnaryUnaryMultiCallable[_orders_pb2.SalesRequest, _orders_pb2.SalesResponse]
+    GetTopProducts: _grpc.UnaryUnaryMultiCallable[_orders_pb2.TopProductsRequest, _orders_pb2.TopProductsResponse]
 
 @_typing.type_check_only
 class OrdersServiceAsyncStub(OrdersServiceStub):
@@ -65,6 +71,12 @@ class OrdersServiceAsyncStub(OrdersServiceStub):
     ConfirmOrder: _aio.UnaryUnaryMultiCallable[_orders_pb2.ConfirmOrderRequest, _orders_pb2.Order]  # type: ignore[assignment]
     ShipOrder: _aio.UnaryUnaryMultiCallable[_orders_pb2.ShipOrderRequest, _orders_pb2.Order]  # type: ignore[assignment]
     ReceiveOrder: _aio.UnaryUnaryMultiCallable[_orders_pb2.ReceiveOrderRequest, _orders_pb2.Order]  # type: ignore[assignment]
+    UpdateShippingAddress: _aio.UnaryUnaryMultiCallable[_orders_pb2.UpdateShippingAddressRequest, _orders_pb2.Order]  # type: ignore[assignment]
+    """Corrects the shipping address of an order that has not shipped yet (timeline-recorded)."""
+    GetAnalyticsSummary: _aio.UnaryUnaryMultiCallable[_orders_pb2.AnalyticsSummaryRequest, _orders_pb2.AnalyticsSummary]  # type: ignore[assignment]
+    """Head-office analytics from the sales read models (a store Scope sees its own figures)."""
+    GetSales: _aio.UnaryUnaryMultiCallable[_orders_pb2.SalesRequest, _orders_pb2.SalesResponse]  # type: ignore[assignment]
+    GetTopProducts: _aio.UnaryUnaryMultiCallable[_orders_pb2.TopProductsRequest, _orders_pb2.TopProductsResponse]  # type: ignore[assignment]
 
 class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -153,5 +165,35 @@ class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _orders_pb2.ReceiveOrderRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_orders_pb2.Order, _abc.Awaitable[_orders_pb2.Order]]: ...
+
+    @_abc_1.abstractmethod
+    def UpdateShippingAddress(
+        self,
+        request: _orders_pb2.UpdateShippingAddressRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_orders_pb2.Order, _abc.Awaitable[_orders_pb2.Order]]:
+        """Corrects the shipping address of an order that has not shipped yet (timeline-recorded)."""
+
+    @_abc_1.abstractmethod
+    def GetAnalyticsSummary(
+        self,
+        request: _orders_pb2.AnalyticsSummaryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_orders_pb2.AnalyticsSummary, _abc.Awaitable[_orders_pb2.AnalyticsSummary]]:
+        """Head-office analytics from the sales read models (a store Scope sees its own figures)."""
+
+    @_abc_1.abstractmethod
+    def GetSales(
+        self,
+        request: _orders_pb2.SalesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_orders_pb2.SalesResponse, _abc.Awaitable[_orders_pb2.SalesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetTopProducts(
+        self,
+        request: _orders_pb2.TopProductsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_orders_pb2.TopProductsResponse, _abc.Awaitable[_orders_pb2.TopProductsResponse]]: ...
 
 def add_OrdersServiceServicer_to_server(servicer: OrdersServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

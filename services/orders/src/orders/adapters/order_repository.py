@@ -1,15 +1,14 @@
-"""Orders in SQL: one row per order plus its lines, allocations and shipments."""
+"""Orders in SQL: one row per order plus its lines, allocations, shipments and timeline."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Executable,
     Row,
     and_,
     exists,
@@ -19,78 +18,20 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.errors import AlreadyExists, Retryable
-from orders.adapters.tables import ALLOCATION, LINE, ORDER, SHIPMENT
-from orders.domain.lines import OrderLine
-from orders.domain.order import (
-    Address,
-    Allocation,
-    Channel,
-    Order,
-    OrderStatus,
-    Payment,
-    Shipment,
+from chainkit.errors import Retryable
+from orders.adapters.order_rows import (
+    event_values,
+    execute_unique,
+    order_from_rows,
+    order_values,
+    shipment_values,
+    to_utc,
 )
+from orders.adapters.tables import ALLOCATION, LINE, ORDER, ORDER_EVENT, SHIPMENT
+from orders.domain.order import Order, OrderStatus
 from orders.service_layer.ports import OrderFilter, PageKey
-
-
-def as_utc(dt: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if dt is None or dt.tzinfo is not None:
-        return dt
-    return dt.replace(tzinfo=UTC)
-
-
-def to_utc(dt: datetime) -> datetime:
-    """Query parameters in UTC: SQLite compares the stored text and ignores offsets."""
-    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-async def execute_unique(session: AsyncSession, stmt: Executable, what: str) -> None:
-    try:
-        await session.execute(stmt)
-    except IntegrityError as e:
-        raise AlreadyExists(f"{what} already exists") from e
-
-
-def _order_values(order: Order) -> dict[str, Any]:
-    a = order.shipping_address
-    p = order.payment
-    return {
-        "status": order.status.value,
-        "total": order.total,
-        "ship_name": a.name if a else None,
-        "ship_phone": a.phone if a else None,
-        "ship_region": a.region if a else None,
-        "ship_city": a.city if a else None,
-        "ship_line1": a.line1 if a else None,
-        "ship_lat": a.lat if a else None,
-        "ship_lon": a.lon if a else None,
-        "payment_method": p.method if p else None,
-        "payment_amount": p.amount if p else None,
-        "refunded_amount": order.refunded_amount,
-        "payment_due_at": order.payment_due_at,
-        "paid_at": order.paid_at,
-        "confirmed_at": order.confirmed_at,
-        "shipped_at": order.shipped_at,
-        "completed_at": order.completed_at,
-        "cancelled_at": order.cancelled_at,
-        "cancel_reason": order.cancel_reason,
-    }
-
-
-def _shipment_values(order_id: str, s: Shipment) -> dict[str, Any]:
-    return {
-        "shipment_id": s.shipment_id,
-        "order_id": order_id,
-        "location_id": s.location_id,
-        "carrier": s.carrier,
-        "waybill_no": s.waybill_no,
-        "delivered_at": s.delivered_at,
-    }
 
 
 class SqlOrderRepository:
@@ -98,7 +39,7 @@ class SqlOrderRepository:
         self._session = session
 
     async def add(self, order: Order) -> None:
-        values = _order_values(order) | {
+        values = order_values(order) | {
             "order_id": order.order_id,
             "order_no": order.order_no,
             "store_id": order.store_id,
@@ -118,18 +59,29 @@ class SqlOrderRepository:
             allocations = [{"order_id": order.order_id} | vars(a) for a in order.allocations]
             await self._session.execute(insert(ALLOCATION), allocations)
         if order.shipments:
-            shipments = [_shipment_values(order.order_id, s) for s in order.shipments]
+            shipments = [shipment_values(order.order_id, s) for s in order.shipments]
             await self._session.execute(insert(SHIPMENT), shipments)
+        await self._add_timeline(order, 0)
+
+    async def _add_timeline(self, order: Order, known: int) -> None:
+        """Append the steps not stored yet; the version check makes `known` exact."""
+        new = [event_values(order.order_id, i, e) for i, e in enumerate(order.timeline)][known:]
+        if new:
+            await self._session.execute(insert(ORDER_EVENT), new)
 
     async def save(self, order: Order) -> None:
         result = await self._session.execute(
             update(ORDER)
             .where(ORDER.c.order_id == order.order_id, ORDER.c.version == order.version)
-            .values(_order_values(order) | {"version": order.version + 1})
+            .values(order_values(order) | {"version": order.version + 1})
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Retryable(f"order {order.order_no} changed meanwhile; try again")
         order.version += 1
+        stored_steps = await self._session.execute(
+            select(func.count()).where(ORDER_EVENT.c.order_id == order.order_id)
+        )
+        await self._add_timeline(order, int(stored_steps.scalar_one()))
         known = set(
             (
                 await self._session.execute(
@@ -138,7 +90,7 @@ class SqlOrderRepository:
             ).scalars()
         )
         new = [
-            _shipment_values(order.order_id, s)
+            shipment_values(order.order_id, s)
             for s in order.shipments
             if s.shipment_id not in known
         ]
@@ -197,6 +149,21 @@ class SqlOrderRepository:
         )
         return list((await self._session.execute(stmt)).scalars())
 
+    async def release_pending(self, limit: int) -> list[str]:
+        stmt = (
+            select(ORDER.c.order_id)
+            .where(ORDER.c.release_pending)
+            .order_by(ORDER.c.cancelled_at)
+            .limit(limit)
+        )
+        return list((await self._session.execute(stmt)).scalars())
+
+    async def mark_released(self, order_id: str) -> None:
+        """Inventory confirmed the units are back: bookkeeping, not an order change."""
+        await self._session.execute(
+            update(ORDER).where(ORDER.c.order_id == order_id).values(release_pending=False)
+        )
+
     async def _hydrate(self, rows: Sequence[Row[Any]]) -> list[Order]:
         """Orders with their lines, allocations and shipments: one query per child table."""
         ids = [row.order_id for row in rows]
@@ -205,8 +172,15 @@ class SqlOrderRepository:
         lines = await self._children(LINE, ids, LINE.c.line_no)
         allocations = await self._children(ALLOCATION, ids, ALLOCATION.c.location_id)
         shipments = await self._children(SHIPMENT, ids, SHIPMENT.c.location_id)
+        steps = await self._children(ORDER_EVENT, ids, ORDER_EVENT.c.seq)
         return [
-            _order(row, lines[row.order_id], allocations[row.order_id], shipments[row.order_id])
+            order_from_rows(
+                row,
+                lines[row.order_id],
+                allocations[row.order_id],
+                shipments[row.order_id],
+                steps[row.order_id],
+            )
             for row in rows
         ]
 
@@ -243,62 +217,3 @@ def _conditions(where: OrderFilter) -> Iterable[ColumnElement[bool]]:
             ORDER.c.order_no.startswith(where.q, autoescape=True),
             name_match,
         )
-
-
-def _order(
-    row: Row[Any], lines: list[Row[Any]], allocations: list[Row[Any]], shipments: list[Row[Any]]
-) -> Order:
-    address = None
-    if row.ship_region is not None:
-        address = Address(
-            name=row.ship_name or "",
-            phone=row.ship_phone or "",
-            region=row.ship_region,
-            city=row.ship_city or "",
-            line1=row.ship_line1 or "",
-            lat=row.ship_lat,
-            lon=row.ship_lon,
-        )
-    payment = None
-    if row.payment_method is not None:
-        payment = Payment(row.payment_method, row.payment_amount or 0)
-    created_at = as_utc(row.created_at)
-    assert created_at is not None
-    return Order(
-        order_id=row.order_id,
-        order_no=row.order_no,
-        store_id=row.store_id,
-        customer_id=row.customer_id,
-        channel=Channel(row.channel),
-        status=OrderStatus(row.status),
-        lines=[
-            OrderLine(
-                sku=x.sku,
-                name=x.name,
-                category=x.category,
-                qty=x.qty,
-                unit_price=x.unit_price,
-                amount=x.amount,
-                weight_g=x.weight_g,
-            )
-            for x in lines
-        ],
-        created_at=created_at,
-        currency=row.currency,
-        shipping_address=address,
-        allocations=[Allocation(a.location_id, a.sku, a.qty, a.reason) for a in allocations],
-        payment_due_at=as_utc(row.payment_due_at),
-        paid_at=as_utc(row.paid_at),
-        confirmed_at=as_utc(row.confirmed_at),
-        shipped_at=as_utc(row.shipped_at),
-        completed_at=as_utc(row.completed_at),
-        cancelled_at=as_utc(row.cancelled_at),
-        cancel_reason=row.cancel_reason,
-        payment=payment,
-        refunded_amount=row.refunded_amount,
-        shipments=[
-            Shipment(s.shipment_id, s.location_id, s.carrier, s.waybill_no, as_utc(s.delivered_at))
-            for s in shipments
-        ],
-        version=row.version,
-    )

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orders.adapters.order_repository import execute_unique
+from orders.adapters.order_rows import execute_unique
 from orders.adapters.tables import COUNTER, IDEMPOTENCY, STORE
 from orders.domain.store import Store, StoreKind
 from orders.service_layer.ports import IdempotencyRecord

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, Index, LargeBinary, Table
+from sqlalchemy import BigInteger, Date, DateTime, Index, LargeBinary, Table, text
 from sqlmodel import Field, SQLModel
 
 TZ = DateTime(timezone=True)
@@ -32,10 +32,18 @@ class OrderRow(SQLModel, table=True):
         # "my orders", a store's orders, the status board: each a newest-first keyset scan.
         Index("ix_ord_order_customer_created", "customer_id", "created_at", "order_id"),
         Index("ix_ord_order_store_created", "store_id", "created_at", "order_id"),
+        Index("ix_ord_order_store_status_created", "store_id", "status", "created_at", "order_id"),
         Index("ix_ord_order_status_created", "status", "created_at"),
         Index("ix_ord_order_created", "created_at", "order_id"),
         # The payment-deadline sweep.
         Index("ix_ord_order_status_due", "status", "payment_due_at"),
+        # Cancelled orders whose units inventory has not confirmed released (tiny, partial).
+        Index(
+            "ix_ord_order_release_pending",
+            "cancelled_at",
+            sqlite_where=text("release_pending"),
+            postgresql_where=text("release_pending"),
+        ),
     )
 
     order_id: str = Field(primary_key=True, max_length=36)
@@ -64,6 +72,7 @@ class OrderRow(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=TZ)
     cancelled_at: datetime | None = Field(default=None, sa_type=TZ)
     cancel_reason: str = Field(default="", max_length=500)
+    release_pending: bool = False
     version: int = 0
 
 
@@ -121,6 +130,21 @@ class IdempotencyRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=TZ)
 
 
+class OrderEventRow(SQLModel, table=True):
+    """The timeline: one row per transition or review step of an order, in order."""
+
+    __tablename__ = "ord_order_event"
+
+    order_id: str = Field(primary_key=True, max_length=36, foreign_key="ord_order.order_id")
+    seq: int = Field(primary_key=True)
+    at: datetime = Field(sa_type=TZ)
+    action: str = Field(max_length=32)
+    from_status: str = Field(max_length=20)
+    to_status: str = Field(max_length=20)
+    actor: str = Field(max_length=200)
+    reason: str = Field(max_length=500)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
 
@@ -132,3 +156,4 @@ ALLOCATION = _table(AllocationRow)
 SHIPMENT = _table(ShipmentRow)
 COUNTER = _table(CounterRow)
 IDEMPOTENCY = _table(IdempotencyRow)
+ORDER_EVENT = _table(OrderEventRow)

@@ -12,6 +12,7 @@ from orders.adapters.repositories import (
     SqlIdempotencyRepository,
     SqlStoreRepository,
 )
+from orders.adapters.sales_repository import SqlSalesRepository
 
 
 class SqlOrdersUnitOfWork(SqlUnitOfWork):
@@ -19,12 +20,14 @@ class SqlOrdersUnitOfWork(SqlUnitOfWork):
     orders: SqlOrderRepository
     counters: SqlCounterRepository
     idempotency: SqlIdempotencyRepository
+    sales: SqlSalesRepository
 
     def _start(self) -> None:
         self.stores = SqlStoreRepository(self.session)
         self.orders = SqlOrderRepository(self.session)
         self.counters = SqlCounterRepository(self.session)
         self.idempotency = SqlIdempotencyRepository(self.session)
+        self.sales = SqlSalesRepository(self.session)
 
     async def commit(self) -> None:
         try:

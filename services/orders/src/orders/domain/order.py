@@ -11,11 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from chainkit.errors import Conflict, FieldError, InvalidArgument
+from chainkit.errors import Conflict, InvalidArgument
 from orders.domain.lines import CURRENCY, OrderLine
 from orders.domain.store import Store
-
-PAYMENT_METHODS = frozenset({"cash", "card", "wechat_pay", "alipay"})
+from orders.domain.timeline import DEADLINE_REASON, Action, TimelineEntry, iso
+from orders.domain.values import PAYMENT_METHODS as PAYMENT_METHODS
+from orders.domain.values import Address as Address
+from orders.domain.values import Allocation as Allocation
+from orders.domain.values import Package as Package
+from orders.domain.values import Payment as Payment
+from orders.domain.values import Shipment as Shipment
+from orders.domain.values import check_payment as check_payment
 
 
 class OrderStatus(StrEnum):
@@ -39,70 +45,8 @@ ALLOWED_FROM: dict[str, frozenset[OrderStatus]] = {
     "cancel": frozenset({S.PENDING_PAYMENT, S.PAID}),
     "ship": frozenset({S.PAID}),
     "receive": frozenset({S.SHIPPED}),
+    "correct the address of": frozenset({S.PENDING_PAYMENT, S.PAID}),
 }
-
-
-@dataclass(frozen=True)
-class Address:
-    name: str
-    phone: str
-    region: str
-    city: str
-    line1: str
-    lat: float | None = None
-    lon: float | None = None
-
-    def errors(self, prefix: str = "shipping_address") -> list[FieldError]:
-        required = {"name": self.name, "phone": self.phone, "region": self.region}
-        required |= {"city": self.city, "line1": self.line1}
-        return [FieldError(f"{prefix}.{k}", "is required") for k, v in required.items() if not v]
-
-
-@dataclass(frozen=True)
-class Payment:
-    method: str
-    amount: int
-
-
-@dataclass(frozen=True)
-class Allocation:
-    location_id: str
-    sku: str
-    qty: int
-    reason: str = ""
-
-
-@dataclass
-class Shipment:
-    shipment_id: str
-    location_id: str
-    carrier: str
-    waybill_no: str
-    delivered_at: datetime | None = None
-
-    @property
-    def delivered(self) -> bool:
-        return self.delivered_at is not None
-
-
-@dataclass(frozen=True)
-class Package:
-    """What leaves one source location: its lines and their weight."""
-
-    location_id: str
-    lines: tuple[tuple[str, int], ...]
-    weight_g: int
-
-
-def check_payment(payment: Payment, total: int, field_prefix: str = "payment") -> None:
-    errors = []
-    if payment.method not in PAYMENT_METHODS:
-        allowed = ", ".join(sorted(PAYMENT_METHODS))
-        errors.append(FieldError(f"{field_prefix}.method", f"must be one of {allowed}"))
-    if payment.amount != total:
-        errors.append(FieldError(f"{field_prefix}.amount", f"must equal the order total {total}"))
-    if errors:
-        raise InvalidArgument("invalid payment", errors)
 
 
 @dataclass
@@ -128,6 +72,9 @@ class Order:
     payment: Payment | None = None
     refunded_amount: int = 0
     shipments: list[Shipment] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    # Cancelled, and inventory has not yet confirmed the units are released/restocked.
+    release_pending: bool = False
     # Optimistic concurrency: bumped by every saved change.
     version: int = 0
 
@@ -147,8 +94,9 @@ class Order:
         shipping_address: Address,
         allocations: list[Allocation],
         now: datetime,
+        by: str = "",
     ) -> Order:
-        return cls(
+        order = cls(
             order_id=order_id,
             order_no=order_no,
             store_id=store.store_id,
@@ -161,6 +109,8 @@ class Order:
             allocations=allocations,
             payment_due_at=payment_deadline(store, now),
         )
+        order._log(Action.CREATED, "", now, by, "online order, stock reserved")
+        return order
 
     @classmethod
     def sell_at_till(
@@ -173,6 +123,7 @@ class Order:
         lines: list[OrderLine],
         payment: Payment,
         now: datetime,
+        by: str = "",
     ) -> Order:
         """A POS sale: paid and handed over at once, so it is born completed."""
         order = cls(
@@ -192,51 +143,99 @@ class Order:
         check_payment(payment, order.total)
         order.payment = payment
         order.paid_at = order.completed_at = now
+        order._log(Action.CREATED, "", now, by, f"sold at the till, paid by {payment.method}")
         return order
+
+    def _log(self, action: Action, before: str, now: datetime, by: str, reason: str) -> None:
+        entry = TimelineEntry(now, action, str(before), self.status.value, by, reason)
+        self.timeline.append(entry)
 
     def _require(self, action: str) -> None:
         if self.status not in ALLOWED_FROM[action]:
-            raise Conflict(f"cannot {action} order {self.order_no}: it is {self.status.value}")
+            why = ""
+            if self.status is S.CANCELLED and self.cancel_reason:
+                why = f" ({self.cancel_reason})"
+            raise Conflict(f"cannot {action} order {self.order_no}: it is {self.status.value}{why}")
 
     def check_can_pay(self, payment: Payment, now: datetime) -> None:
+        """Accepted iff received by the deadline and the order still awaits payment."""
+        due = self.payment_due_at
+        if due is not None and self.cancel_reason == DEADLINE_REASON:
+            raise Conflict(
+                f"cannot pay order {self.order_no}: it is {self.status.value} "
+                f"(payment deadline passed at {iso(due)})"
+            )
         self._require("pay")
-        if self.payment_due_at is not None and now > self.payment_due_at:
-            raise Conflict(f"the payment deadline of order {self.order_no} has passed")
+        if due is not None and now > due:
+            raise Conflict(f"payment deadline passed at {iso(due)} for order {self.order_no}")
         check_payment(payment, self.total)
 
-    def pay(self, payment: Payment, now: datetime, *, auto_confirm: bool = False) -> None:
+    def pay(
+        self, payment: Payment, now: datetime, *, by: str = "", auto_confirm: bool = False
+    ) -> None:
         self.check_can_pay(payment, now)
         self.status = S.PAID
         self.payment = payment
         self.paid_at = now
+        self._log(Action.PAID, S.PENDING_PAYMENT, now, by, f"{payment.method} {payment.amount}")
         if auto_confirm:
             self.confirmed_at = now
+            self._log(Action.CONFIRMED, S.PAID, now, by, "the store confirms automatically")
 
-    def confirm(self, now: datetime) -> None:
+    def confirm(self, now: datetime, *, by: str = "") -> None:
         self._require("confirm")
         if self.confirmed_at is not None:
             raise Conflict(f"order {self.order_no} is already confirmed")
         self.confirmed_at = now
+        self._log(Action.CONFIRMED, S.PAID, now, by, "reviewed")
 
-    def cancel(self, reason: str, now: datetime) -> bool:
-        """Cancel; returns whether money was taken and is now refunded."""
+    def correct_address(
+        self, address: Address, now: datetime, *, by: str = "", why: str = ""
+    ) -> None:
+        """Before it ships only: the carrier is chosen from the address at shipping time."""
+        self._require("correct the address of")
+        errors = address.errors()
+        if errors:
+            raise InvalidArgument("invalid shipping address", errors)
+        old = self.shipping_address
+        self.shipping_address = address
+        moved = f"{old.region}/{old.city} -> " if old else ""
+        reason = why or "address corrected"
+        self._log(
+            Action.ADDRESS_CORRECTED,
+            self.status,
+            now,
+            by,
+            f"{reason} ({moved}{address.region}/{address.city})",
+        )
+
+    def cancel(self, reason: str, now: datetime, *, by: str = "") -> bool:
+        """Cancel; returns whether money was taken and is now refunded. The units are to be
+        released by inventory afterwards (`release_pending` until that is confirmed)."""
         self._require("cancel")
-        refunded = self.status is S.PAID
+        before = self.status
+        refunded = before is S.PAID
         if refunded and self.payment is not None:
             self.refunded_amount = self.payment.amount
         self.status = S.CANCELLED
         self.cancelled_at = now
         self.cancel_reason = reason
+        self.release_pending = True
+        note = f"; refund {self.refunded_amount}" if refunded else ""
+        self._log(Action.CANCELLED, before, now, by, (reason or "cancelled") + note)
         return refunded
 
     def is_overdue(self, now: datetime) -> bool:
         due = self.payment_due_at
         return self.status is S.PENDING_PAYMENT and due is not None and now > due
 
-    def check_can_ship(self) -> None:
+    def check_can_ship(self, *, auto_confirm: bool = False) -> None:
+        """Paid and reviewed (confirmed) first, unless the store confirms automatically."""
         self._require("ship")
         if self.shipping_address is None:
             raise Conflict(f"order {self.order_no} has no shipping address")
+        if self.confirmed_at is None and not auto_confirm:
+            raise Conflict(f"order {self.order_no} must be confirmed before it ships")
 
     def packages(self) -> list[Package]:
         """One package per source location; weight = sum of unit weight * allocated qty."""
@@ -249,22 +248,26 @@ class Order:
             for loc, items in by_location.items()
         ]
 
-    def ship(self, shipments: list[Shipment], now: datetime) -> None:
+    def ship(
+        self, shipments: list[Shipment], now: datetime, *, by: str = "", auto_confirm: bool = False
+    ) -> None:
         """Shipped once every package has left: one shipment per source location."""
-        self.check_can_ship()
+        self.check_can_ship(auto_confirm=auto_confirm)
         missing = {p.location_id for p in self.packages()} - {s.location_id for s in shipments}
         if missing:
             raise Conflict(f"no shipment for location(s) {', '.join(sorted(missing))}")
         self.shipments = list(shipments)
         self.status = S.SHIPPED
         self.shipped_at = now
+        waybills = ", ".join(f"{s.carrier} {s.waybill_no}" for s in shipments)
+        self._log(Action.SHIPPED, S.PAID, now, by, f"{len(shipments)} shipment(s): {waybills}")
 
-    def receive(self, now: datetime) -> None:
+    def receive(self, now: datetime, *, by: str = "") -> None:
         """The customer confirms receipt: completed whatever the carriers say."""
         self._require("receive")
-        self._complete(now)
+        self._complete(now, by, "receipt confirmed")
 
-    def mark_delivered(self, shipment_id: str, now: datetime) -> bool:
+    def mark_delivered(self, shipment_id: str, now: datetime, *, by: str = "") -> bool:
         """A carrier delivered one shipment; returns True when that completes the order."""
         shipment = next((s for s in self.shipments if s.shipment_id == shipment_id), None)
         if shipment is None:
@@ -272,14 +275,19 @@ class Order:
         if shipment.delivered:
             return False
         shipment.delivered_at = now
+        done = sum(s.delivered for s in self.shipments)
+        note = f"{shipment.carrier} {shipment.waybill_no} delivered ({done}/{len(self.shipments)})"
+        self._log(Action.DELIVERED, self.status, now, by, note)
         if self.status is S.SHIPPED and all(s.delivered for s in self.shipments):
-            self._complete(now)
+            self._complete(now, by, "all shipments delivered")
             return True
         return False
 
-    def _complete(self, now: datetime) -> None:
+    def _complete(self, now: datetime, by: str, reason: str) -> None:
+        before = self.status
         self.status = S.COMPLETED
         self.completed_at = now
+        self._log(Action.COMPLETED, before, now, by, reason)
 
 
 def payment_deadline(store: Store, now: datetime) -> datetime:

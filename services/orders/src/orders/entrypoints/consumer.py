@@ -1,4 +1,5 @@
-"""The orders side of logistics events: durable "orders-logistics" on stream LOGISTICS."""
+"""Consumers: logistics events (durable "orders-logistics" on LOGISTICS) and our own
+orders events feeding the sales read models (durable "orders-analytics" on ORDERS)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit.consumer import EventConsumer
 from orders.adapters.uow import SqlOrdersUnitOfWork
+from orders.service_layer.analytics import (
+    ORDER_CANCELLED,
+    ORDER_PAID,
+    handle_order_cancelled,
+    handle_order_paid,
+)
 from orders.service_layer.delivery import SHIPMENT_DELIVERED, handle_shipment_delivered
 
 DURABLE = "orders-logistics"
@@ -25,6 +32,25 @@ def logistics_consumer(
         stream=STREAM,
         durable=DURABLE,
         handlers={SHIPMENT_DELIVERED: handle_shipment_delivered},
+        uow_factory=uow_factory,
+        sessions=sessions,
+    )
+
+
+ANALYTICS_DURABLE = "orders-analytics"
+ANALYTICS_STREAM = "ORDERS"
+
+
+def analytics_consumer(
+    js: JetStreamContext,
+    sessions: async_sessionmaker[AsyncSession],
+    uow_factory: Callable[[], SqlOrdersUnitOfWork],
+) -> EventConsumer[SqlOrdersUnitOfWork]:
+    return EventConsumer(
+        js,
+        stream=ANALYTICS_STREAM,
+        durable=ANALYTICS_DURABLE,
+        handlers={ORDER_PAID: handle_order_paid, ORDER_CANCELLED: handle_order_cancelled},
         uow_factory=uow_factory,
         sessions=sessions,
     )

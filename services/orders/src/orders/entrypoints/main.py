@@ -10,9 +10,9 @@ from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap_from_settings
 from orders.entrypoints.config import Settings, load_settings
-from orders.entrypoints.consumer import logistics_consumer
+from orders.entrypoints.consumer import analytics_consumer, logistics_consumer
 from orders.entrypoints.servicer import SERVICE_NAME, OrdersServicer, details_for
-from orders.service_layer.order_actions import expire_overdue
+from orders.service_layer.order_actions import expire_overdue, retry_releases
 
 # services/orders/migrations (this file is services/orders/src/orders/entrypoints/main.py)
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -21,11 +21,14 @@ log = logging.getLogger(__name__)
 
 
 async def expiry_loop(app: OrdersApp, interval_s: float) -> None:
-    """Cancel orders whose payment deadline passed, and free their units."""
+    """The durable payment-deadline timer: its state is the orders table itself (status,
+    payment_due_at, release_pending), so a restart simply resumes. Cancels overdue orders,
+    then retries releases inventory has not confirmed."""
     while True:
         try:
             while await expire_overdue(app.deps) > 0:
                 pass
+            await retry_releases(app.deps)
         except Exception:
             log.warning("payment-deadline sweep failed; retrying", exc_info=True)
         await asyncio.sleep(interval_s)
@@ -37,6 +40,10 @@ async def serve(settings: Settings) -> None:
     runtime.spawn(
         logistics_consumer(runtime.js, runtime.sessions, app.uow_factory).run(),
         "logistics-consumer",
+    )
+    runtime.spawn(
+        analytics_consumer(runtime.js, runtime.sessions, app.uow_factory).run(),
+        "analytics-consumer",
     )
     if settings.expiry_interval_s > 0:
         runtime.spawn(expiry_loop(app, settings.expiry_interval_s), "payment-expiry")

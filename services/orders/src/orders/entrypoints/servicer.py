@@ -14,8 +14,15 @@ from chainstore.orders.v1 import orders_pb2 as pb
 from chainstore.orders.v1 import orders_pb2_grpc
 from orders.domain.lines import StockShortfall
 from orders.entrypoints import translate as t
+from orders.service_layer import (
+    address,
+    analytics,
+    create_order,
+    order_actions,
+    queries,
+    stores,
+)
 from orders.service_layer import commands as c
-from orders.service_layer import create_order, order_actions, queries, stores
 from orders.service_layer.ports import Deps
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["OrdersService"].full_name
@@ -106,3 +113,32 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
             order_ref=req.order_ref, scope=t.scope(req.scope), idempotency_key=req.idempotency.key
         )
         return await order_actions.receive_order(self._deps, cmd)
+
+    async def UpdateShippingAddress(
+        self, req: pb.UpdateShippingAddressRequest, _ctx: object
+    ) -> pb.Order:
+        cmd = c.UpdateShippingAddress(
+            order_ref=req.order_ref,
+            shipping_address=t.address(req.shipping_address),
+            reason=req.reason,
+            scope=t.scope(req.scope),
+            idempotency_key=req.idempotency.key,
+        )
+        return await address.update_shipping_address(self._deps, cmd)
+
+    async def GetAnalyticsSummary(
+        self, req: pb.AnalyticsSummaryRequest, _ctx: object
+    ) -> pb.AnalyticsSummary:
+        return await analytics.summary(self._deps, t.scope(req.scope))
+
+    async def GetSales(self, req: pb.SalesRequest, _ctx: object) -> pb.SalesResponse:
+        return await analytics.sales(
+            self._deps, t.scope(req.scope), req.from_day, req.to_day, req.group_by
+        )
+
+    async def GetTopProducts(
+        self, req: pb.TopProductsRequest, _ctx: object
+    ) -> pb.TopProductsResponse:
+        return await analytics.top_products(
+            self._deps, t.scope(req.scope), req.from_day, req.to_day, req.region, req.limit
+        )

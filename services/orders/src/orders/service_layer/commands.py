@@ -72,6 +72,15 @@ class ReceiveOrder:
 
 
 @dataclass(frozen=True)
+class UpdateShippingAddress:
+    order_ref: str
+    shipping_address: Address
+    reason: str = ""
+    scope: Scope = field(default_factory=Scope)
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
 class ListOrders:
     scope: Scope = field(default_factory=Scope)
     status: str = ""
@@ -84,4 +93,12 @@ class ListOrders:
     cursor: str = ""
 
 
-MutatingCommand = CreateOrder | PayOrder | CancelOrder | ConfirmOrder | ShipOrder | ReceiveOrder
+MutatingCommand = (
+    CreateOrder
+    | PayOrder
+    | CancelOrder
+    | ConfirmOrder
+    | ShipOrder
+    | ReceiveOrder
+    | UpdateShippingAddress
+)

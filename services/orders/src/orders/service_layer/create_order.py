@@ -28,7 +28,7 @@ from orders.domain.order import Allocation, Channel, Order, check_payment, payme
 from orders.domain.store import Store
 from orders.service_layer.commands import CreateOrder
 from orders.service_layer.idempotency import Idempotency, idempotency_for, remember, replay
-from orders.service_layer.order_actions import COMPLETED, PAID
+from orders.service_layer.order_actions import COMPLETED, EXPIRY_GRACE, PAID
 from orders.service_layer.order_flow import Event, emit_all
 from orders.service_layer.ports import Deps
 from orders.service_layer.views import order_view
@@ -98,7 +98,8 @@ async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
             reservation_id=order_id,
             lines=cmd.lines,
             region=cmd.shipping_address.region,
-            expires_at=payment_deadline(store, now),
+            # Inventory's own expiry is a later safety net than our deadline sweep.
+            expires_at=payment_deadline(store, now) + EXPIRY_GRACE,
             home_location_id=store.location_id,
             strategy=store.allocation_strategy,
         )
@@ -164,6 +165,7 @@ async def _persist(
                 lines=lines,
                 payment=cmd.payment,
                 now=now,
+                by=cmd.scope.actor,
             )
             events = [CREATED, PAID, COMPLETED]
         else:
@@ -177,6 +179,7 @@ async def _persist(
                 shipping_address=cmd.shipping_address,
                 allocations=allocations,
                 now=now,
+                by=cmd.scope.actor,
             )
             events = [CREATED]
         await uow.orders.add(order)

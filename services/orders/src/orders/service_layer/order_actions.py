@@ -2,6 +2,18 @@
 
 Peers (inventory, logistics) are called between two short transactions, never inside one:
 their calls are idempotent by order id, so a retry after a failure is always safe.
+
+Payment against the deadline (one rule, settled by the database, not by timing):
+- a payment is accepted iff it is received by `payment_due_at` AND its transaction commits
+  before the order is claimed for cancellation;
+- cancelling claims first (a version-checked UPDATE to `cancelled`, `release_pending`) and
+  only then asks inventory to release: units a racing payment committed are restocked, and a
+  payment arriving at inventory after the release is refused there; a release that fails is
+  retried by the sweep until inventory confirms it;
+- the deadline sweep claims only orders overdue by `EXPIRY_GRACE`, so a payment received in
+  time loses only if it takes longer than that to settle; inventory's own reservation expiry
+  (deadline + grace) is a later safety net.
+So an order is never both paid and cancelled, and the loser is told why.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ from datetime import timedelta
 from chainkit.errors import Conflict, DomainError
 from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.order import Order
+from orders.domain.timeline import DEADLINE_REASON, SYSTEM_DEADLINE
 from orders.service_layer.commands import (
     CancelOrder,
     ConfirmOrder,
@@ -21,13 +34,11 @@ from orders.service_layer.commands import (
     ShipOrder,
 )
 from orders.service_layer.idempotency import Idempotency, idempotency_for
-from orders.service_layer.order_flow import Event, check_first, commit_change
+from orders.service_layer.order_flow import Event, check_first, commit_change, load_in_scope
 from orders.service_layer.ports import Deps
 
 log = logging.getLogger(__name__)
 
-# A payment that passed its deadline check may still be committing at inventory; the sweep
-# waits this long past the deadline so it never releases stock a payment just committed.
 EXPIRY_GRACE = timedelta(seconds=60)
 
 PAID = Event("orders.paid", lambda v: events_pb2.OrderPaid(order=v))
@@ -42,28 +53,41 @@ def cancelled(refunded: bool) -> Event:
     )
 
 
+async def _auto_confirm(deps: Deps, store_id: str) -> bool:
+    async with deps.uow() as uow:
+        store = await uow.stores.get(store_id)
+    return store.auto_confirm if store else False
+
+
 async def pay_order(deps: Deps, cmd: PayOrder) -> orders_pb2.Order:
     idem = idempotency_for("pay", cmd)
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
         return found
-    async with deps.uow() as uow:
-        store = await uow.stores.get(found.store_id)
-    auto_confirm = store.auto_confirm if store else False
-    # One clock reading for the check and the change: never commit stock, then refuse.
+    auto_confirm = await _auto_confirm(deps, found.store_id)
+    # One clock reading (when the payment was received) for the check and the change.
     now = deps.clock()
     found.check_can_pay(cmd.payment, now)
-    await deps.inventory.commit_reservation(found.order_id)
+    try:
+        await deps.inventory.commit_reservation(found.order_id)
+    except Conflict:
+        # Inventory refuses a released reservation: the order was claimed for cancellation
+        # meanwhile. Say so in the order's own words (e.g. the deadline that passed).
+        async with deps.uow() as uow:
+            current = await load_in_scope(uow, cmd.scope, found.order_id)
+        current.check_can_pay(cmd.payment, now)
+        raise
 
     def change(order: Order) -> list[Event]:
-        order.pay(cmd.payment, now, auto_confirm=auto_confirm)
+        order.pay(cmd.payment, now, by=cmd.scope.actor, auto_confirm=auto_confirm)
         return [PAID, CONFIRMED] if auto_confirm else [PAID]
 
     return await commit_change(deps, idem, cmd.scope, found.order_id, change)
 
 
 async def cancel_order(deps: Deps, cmd: CancelOrder) -> orders_pb2.Order:
-    return await _cancel(deps, idempotency_for("cancel", cmd), cmd.scope, cmd.order_ref, cmd.reason)
+    idem = idempotency_for("cancel", cmd)
+    return await _cancel(deps, idem, cmd.scope, cmd.order_ref, cmd.reason, by=cmd.scope.actor)
 
 
 async def _cancel(
@@ -73,31 +97,38 @@ async def _cancel(
     ref: str,
     reason: str,
     *,
+    by: str,
     only_if_overdue: bool = False,
 ) -> orders_pb2.Order:
-    def guard(order: Order) -> None:
-        # The expiry sweep must never cancel an order that was paid in the meantime.
-        if only_if_overdue and not order.is_overdue(deps.clock() - EXPIRY_GRACE):
-            raise Conflict(f"order {order.order_no} is no longer awaiting payment")
-
-    found = await check_first(deps, idem, scope, ref)
-    if not isinstance(found, Order):
-        return found
-    guard(found)
-    found.cancel(reason, deps.clock())  # a throwaway copy: refuses before inventory is asked
-    # Held units are freed, committed ones restocked (inventory decides which).
-    await deps.inventory.release_reservation(found.order_id, reason or "order cancelled")
+    """Claim (commit `cancelled`), then release the units at inventory."""
 
     def change(order: Order) -> list[Event]:
-        guard(order)
-        return [cancelled(order.cancel(reason, deps.clock()))]
+        # The sweep must never cancel an order that was paid in the meantime.
+        if only_if_overdue and not order.is_overdue(deps.clock() - EXPIRY_GRACE):
+            raise Conflict(f"order {order.order_no} is no longer awaiting payment")
+        return [cancelled(order.cancel(reason, deps.clock(), by=by))]
 
-    return await commit_change(deps, idem, scope, found.order_id, change)
+    view = await commit_change(deps, idem, scope, ref, change)
+    await release_units(deps, view.order_id, reason or "order cancelled")
+    return view
+
+
+async def release_units(deps: Deps, order_id: str, reason: str) -> bool:
+    """Held units freed, committed ones restocked (inventory decides); False to retry later."""
+    try:
+        await deps.inventory.release_reservation(order_id, reason)
+    except DomainError as e:
+        log.warning("releasing the units of order %s failed; will retry: %s", order_id, e)
+        return False
+    async with deps.uow() as uow:
+        await uow.orders.mark_released(order_id)
+        await uow.commit()
+    return True
 
 
 async def confirm_order(deps: Deps, cmd: ConfirmOrder) -> orders_pb2.Order:
     def change(order: Order) -> list[Event]:
-        order.confirm(deps.clock())
+        order.confirm(deps.clock(), by=cmd.scope.actor)
         return [CONFIRMED]
 
     return await commit_change(
@@ -110,7 +141,8 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
         return found
-    found.check_can_ship()
+    auto_confirm = await _auto_confirm(deps, found.store_id)
+    found.check_can_ship(auto_confirm=auto_confirm)
     assert found.shipping_address is not None  # check_can_ship refuses orders without one
     shipments = await deps.logistics.create_shipments(
         order_id=found.order_id,
@@ -121,7 +153,7 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
     )
 
     def change(order: Order) -> list[Event]:
-        order.ship(shipments, deps.clock())
+        order.ship(shipments, deps.clock(), by=cmd.scope.actor, auto_confirm=auto_confirm)
         return [SHIPPED]
 
     return await commit_change(deps, idem, cmd.scope, found.order_id, change)
@@ -129,7 +161,7 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
 
 async def receive_order(deps: Deps, cmd: ReceiveOrder) -> orders_pb2.Order:
     def change(order: Order) -> list[Event]:
-        order.receive(deps.clock())
+        order.receive(deps.clock(), by=cmd.scope.actor)
         return [COMPLETED]
 
     return await commit_change(
@@ -138,7 +170,8 @@ async def receive_order(deps: Deps, cmd: ReceiveOrder) -> orders_pb2.Order:
 
 
 async def expire_overdue(deps: Deps, limit: int = 100) -> int:
-    """Cancel orders whose payment deadline passed; returns how many were cancelled."""
+    """Cancel orders whose payment deadline passed; returns how many this call cancelled.
+    Safe with several replicas: each claim is a version-checked UPDATE, one wins."""
     async with deps.uow() as uow:
         overdue = await uow.orders.overdue(deps.clock() - EXPIRY_GRACE, limit)
     done = 0
@@ -146,11 +179,27 @@ async def expire_overdue(deps: Deps, limit: int = 100) -> int:
     for order_id in overdue:
         try:
             await _cancel(
-                deps, no_key, Scope(), order_id, "payment deadline passed", only_if_overdue=True
+                deps,
+                no_key,
+                Scope(),
+                order_id,
+                DEADLINE_REASON,
+                by=SYSTEM_DEADLINE,
+                only_if_overdue=True,
             )
             done += 1
         except Conflict:
-            pass  # paid or cancelled meanwhile
+            pass  # paid or cancelled meanwhile (perhaps by another replica)
         except DomainError as e:
             log.warning("could not expire order %s: %s", order_id, e)
+    return done
+
+
+async def retry_releases(deps: Deps, limit: int = 100) -> int:
+    """Releases that failed after a cancellation was claimed; returns how many succeeded."""
+    async with deps.uow() as uow:
+        pending = await uow.orders.release_pending(limit)
+    done = 0
+    for order_id in pending:
+        done += await release_units(deps, order_id, "order cancelled")
     return done

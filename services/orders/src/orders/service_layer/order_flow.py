@@ -19,6 +19,8 @@ from orders.service_layer.ports import Deps, UnitOfWork
 from orders.service_layer.views import order_view
 
 SOURCE = "orders"
+# A lost version race is re-run this many times in all before it surfaces as ABORTED.
+VERSION_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -69,21 +71,17 @@ async def commit_change(
     ref: str,
     change: Callable[[Order], list[Event]],
 ) -> orders_pb2.Order:
-    """Load, change, save, emit, remember, commit. When a concurrent call with the same key
-    won the race (duplicate key, version or state conflict), answer what it answered."""
+    """Load, change, save, emit, remember, commit. A version race is re-run on the fresh
+    order (the change re-checks its rules, so the loser gets the real reason). When a
+    concurrent call with the same key won the race, answer what it answered."""
     try:
-        async with deps.uow() as uow:
-            stored = await replay(uow, idem)
-            if stored is not None:
-                return stored
-            order = await load_in_scope(uow, scope, ref)
-            events = change(order)
-            await uow.orders.save(order)
-            emit_all(uow, order, events)
-            view = order_view(order)
-            await remember(uow, idem, view)
-            await uow.commit()
-            return view
+        for attempt in range(1, VERSION_RETRIES + 1):
+            try:
+                return await _change_once(deps, idem, scope, ref, change)
+            except Retryable:
+                if attempt == VERSION_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
     except (AlreadyExists, Retryable, Conflict):
         if idem.key:
             async with deps.uow() as uow:
@@ -91,6 +89,27 @@ async def commit_change(
             if stored is not None:
                 return stored
         raise
+
+
+async def _change_once(
+    deps: Deps,
+    idem: Idempotency,
+    scope: Scope,
+    ref: str,
+    change: Callable[[Order], list[Event]],
+) -> orders_pb2.Order:
+    async with deps.uow() as uow:
+        stored = await replay(uow, idem)
+        if stored is not None:
+            return stored
+        order = await load_in_scope(uow, scope, ref)
+        events = change(order)
+        await uow.orders.save(order)
+        emit_all(uow, order, events)
+        view = order_view(order)
+        await remember(uow, idem, view)
+        await uow.commit()
+        return view
 
 
 async def check_first(

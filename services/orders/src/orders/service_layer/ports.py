@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from chainkit.events import OutgoingEvent
 from orders.domain.lines import LineRequest, ProductInfo
 from orders.domain.order import Address, Allocation, Order, Package, Shipment
+from orders.domain.sales import LineDelta, Sale, StoreDelta
 from orders.domain.store import Store
 
 
@@ -103,6 +104,12 @@ class OrderRepository(Protocol):
 
     async def overdue(self, now: datetime, limit: int) -> list[str]: ...
 
+    async def release_pending(self, limit: int) -> list[str]:
+        """Cancelled orders whose units inventory has not confirmed released, oldest first."""
+        ...
+
+    async def mark_released(self, order_id: str) -> None: ...
+
 
 class CounterRepository(Protocol):
     async def next(self, store_id: str, day: date) -> int: ...
@@ -114,6 +121,48 @@ class IdempotencyRepository(Protocol):
     async def add(self, key: str, record: IdempotencyRecord) -> None:
         """Raises AlreadyExists when the key is taken."""
         ...
+
+
+@dataclass(frozen=True)
+class SalesRow:
+    key: str
+    orders: int
+    units: int
+    revenue: int
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    sku: str
+    name: str
+    category: str
+    units: int
+    revenue: int
+    orders: int
+
+
+class SalesRepository(Protocol):
+    async def apply(self, store: StoreDelta, lines: list[LineDelta]) -> None: ...
+
+    async def attribute(self, sale: Sale) -> None: ...
+
+    async def attribution(self, order_id: str) -> tuple[date, str, str, bool] | None:
+        """(day, store_id, region, refunded) where the paid order was counted."""
+        ...
+
+    async def mark_refunded(self, order_id: str) -> None: ...
+
+    async def sales(
+        self, first: date, last: date, group_by: str, store_id: str
+    ) -> list[SalesRow]: ...
+
+    async def top_products(
+        self, first: date, last: date, region: str, store_id: str, limit: int
+    ) -> list[ProductRow]: ...
+
+    async def day_totals(self, day: date, store_id: str) -> tuple[int, int]: ...
+
+    async def status_counts(self, store_id: str) -> dict[str, int]: ...
 
 
 class UnitOfWork(Protocol):
@@ -128,6 +177,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def sales(self) -> SalesRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

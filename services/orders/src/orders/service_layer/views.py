@@ -51,6 +51,23 @@ def store_view(store: Store) -> orders_pb2.Store:
     )
 
 
+STATUS_BY_VALUE = {s.value: p for s, p in STATUS_TO_PROTO.items()}
+
+
+def timeline_view(order: Order) -> list[orders_pb2.TimelineEntry]:
+    return [
+        orders_pb2.TimelineEntry(
+            at=timestamp(e.at),
+            status=STATUS_BY_VALUE.get(e.status, orders_pb2.ORDER_STATUS_UNSPECIFIED),
+            from_status=STATUS_BY_VALUE.get(e.from_status, orders_pb2.ORDER_STATUS_UNSPECIFIED),
+            actor=e.actor,
+            reason=e.reason,
+            action=e.action.value,
+        )
+        for e in order.timeline
+    ]
+
+
 def order_view(order: Order) -> orders_pb2.Order:
     address = order.shipping_address
     view = orders_pb2.Order(
@@ -98,6 +115,7 @@ def order_view(order: Order) -> orders_pb2.Order:
             )
             for s in order.shipments
         ],
+        timeline=timeline_view(order),
     )
     if address is not None:
         view.shipping_address.CopyFrom(

@@ -1,0 +1,66 @@
+"""Sales read models for head office, fed by orders.* events (see service_layer/analytics).
+
+Two grains, both per UTC day of payment, net of refunds:
+- `ord_sales_store_daily` (day, store, region): whole orders — for store/region/day views.
+- `ord_sales_daily` (day, store, region, category, sku): lines — for category/product views.
+  `orders` counts orders containing the SKU; `category_orders` counts each order once per
+  category (on its first line of that category), so summing it by category is exact.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Index, Table
+from sqlmodel import Field, SQLModel
+
+
+class SalesStoreDailyRow(SQLModel, table=True):
+    __tablename__ = "ord_sales_store_daily"
+
+    day: date = Field(primary_key=True, sa_type=Date)
+    store_id: str = Field(primary_key=True, max_length=64)
+    region: str = Field(primary_key=True, max_length=64)
+    orders: int = Field(default=0, sa_type=BigInteger)
+    units: int = Field(default=0, sa_type=BigInteger)
+    revenue: int = Field(default=0, sa_type=BigInteger)
+
+
+class SalesDailyRow(SQLModel, table=True):
+    __tablename__ = "ord_sales_daily"
+    __table_args__ = (
+        Index("ix_ord_sales_daily_store_day", "store_id", "day"),
+        Index("ix_ord_sales_daily_region_day", "region", "day"),
+    )
+
+    day: date = Field(primary_key=True, sa_type=Date)
+    store_id: str = Field(primary_key=True, max_length=64)
+    region: str = Field(primary_key=True, max_length=64)
+    category: str = Field(primary_key=True, max_length=100)
+    sku: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    orders: int = Field(default=0, sa_type=BigInteger)
+    category_orders: int = Field(default=0, sa_type=BigInteger)
+    units: int = Field(default=0, sa_type=BigInteger)
+    revenue: int = Field(default=0, sa_type=BigInteger)
+
+
+class SalesAttributionRow(SQLModel, table=True):
+    """Where a paid order was counted, so a refund is taken out of the same bucket."""
+
+    __tablename__ = "ord_sales_attribution"
+
+    order_id: str = Field(primary_key=True, max_length=36)
+    day: date = Field(sa_type=Date)
+    store_id: str = Field(max_length=64)
+    region: str = Field(max_length=64)
+    refunded: bool = False
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+SALES_STORE_DAILY = _table(SalesStoreDailyRow)
+SALES_DAILY = _table(SalesDailyRow)
+SALES_ATTRIBUTION = _table(SalesAttributionRow)

@@ -1,0 +1,130 @@
+"""The sales read models in SQL: additive upserts from events, grouped reads for head office."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orders.adapters.analytics_tables import SALES_ATTRIBUTION, SALES_DAILY, SALES_STORE_DAILY
+from orders.adapters.tables import ORDER
+from orders.domain.sales import LineDelta, Sale, StoreDelta
+from orders.service_layer.ports import ProductRow, SalesRow
+
+STORE_KEYS = {"store": SALES_STORE_DAILY.c.store_id, "region": SALES_STORE_DAILY.c.region}
+LINE_KEYS = {"category": SALES_DAILY.c.category, "product": SALES_DAILY.c.sku}
+
+
+class SqlSalesRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _add(self, table: Table, keys: list[str], values: list[dict[str, Any]]) -> None:
+        """INSERT … ON CONFLICT DO UPDATE adding the figures: no read-modify-write race."""
+        dialect = self._session.get_bind().dialect.name
+        insert_fn = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        for row in values:
+            stmt = insert_fn(table).values(row)
+            sums = {
+                name: table.c[name] + stmt.excluded[name]
+                for name in row
+                if name not in keys and name != "name"
+            }
+            if "name" in row:
+                sums["name"] = stmt.excluded["name"]
+            await self._session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=sums))
+
+    async def apply(self, store: StoreDelta, lines: list[LineDelta]) -> None:
+        await self._add(SALES_STORE_DAILY, ["day", "store_id", "region"], [vars(store)])
+        keys = ["day", "store_id", "region", "category", "sku"]
+        await self._add(SALES_DAILY, keys, [vars(x) for x in lines])
+
+    async def attribute(self, sale: Sale) -> None:
+        await self._session.execute(
+            insert(SALES_ATTRIBUTION).values(
+                order_id=sale.order_id, day=sale.day, store_id=sale.store_id, region=sale.region
+            )
+        )
+
+    async def attribution(self, order_id: str) -> tuple[date, str, str, bool] | None:
+        row = (
+            await self._session.execute(
+                select(SALES_ATTRIBUTION).where(SALES_ATTRIBUTION.c.order_id == order_id)
+            )
+        ).first()
+        return (row.day, row.store_id, row.region, row.refunded) if row else None
+
+    async def mark_refunded(self, order_id: str) -> None:
+        await self._session.execute(
+            update(SALES_ATTRIBUTION)
+            .where(SALES_ATTRIBUTION.c.order_id == order_id)
+            .values(refunded=True)
+        )
+
+    async def sales(self, first: date, last: date, group_by: str, store_id: str) -> list[SalesRow]:
+        if group_by in LINE_KEYS:
+            t, key = SALES_DAILY, LINE_KEYS[group_by]
+            orders = t.c.category_orders if group_by == "category" else t.c.orders
+        else:
+            t = SALES_STORE_DAILY
+            key = STORE_KEYS.get(group_by, t.c.day)
+            orders = t.c.orders
+        where = _window(t, first, last, store_id)
+        revenue = func.sum(t.c.revenue)
+        stmt = (
+            select(key, func.sum(orders), func.sum(t.c.units), revenue)
+            .where(*where)
+            .group_by(key)
+            .order_by(key if group_by == "day" else revenue.desc())
+        )
+        rows = (await self._session.execute(stmt)).all()
+        return [SalesRow(str(k), int(o), int(u), int(r)) for k, o, u, r in rows]
+
+    async def top_products(
+        self, first: date, last: date, region: str, store_id: str, limit: int
+    ) -> list[ProductRow]:
+        t = SALES_DAILY
+        where = _window(t, first, last, store_id)
+        if region:
+            where.append(t.c.region == region)
+        units, revenue = func.sum(t.c.units), func.sum(t.c.revenue)
+        stmt = (
+            select(
+                t.c.sku,
+                func.max(t.c.name),
+                func.max(t.c.category),
+                units,
+                revenue,
+                func.sum(t.c.orders),
+            )
+            .where(*where)
+            .group_by(t.c.sku)
+            .order_by(units.desc(), revenue.desc(), t.c.sku)
+            .limit(limit)
+        )
+        rows = (await self._session.execute(stmt)).all()
+        return [ProductRow(s, n, c, int(u), int(r), int(o)) for s, n, c, u, r, o in rows]
+
+    async def day_totals(self, day: date, store_id: str) -> tuple[int, int]:
+        t = SALES_STORE_DAILY
+        stmt = select(func.sum(t.c.orders), func.sum(t.c.revenue)).where(
+            *_window(t, day, day, store_id)
+        )
+        orders, revenue = (await self._session.execute(stmt)).one()
+        return int(orders or 0), int(revenue or 0)
+
+    async def status_counts(self, store_id: str) -> dict[str, int]:
+        stmt = select(ORDER.c.status, func.count()).group_by(ORDER.c.status)
+        if store_id:
+            stmt = stmt.where(ORDER.c.store_id == store_id)
+        return {status: int(n) for status, n in (await self._session.execute(stmt)).all()}
+
+
+def _window(t: Table, first: date, last: date, store_id: str) -> list[ColumnElement[bool]]:
+    where = [t.c.day >= first, t.c.day <= last]
+    if store_id:
+        where.append(t.c.store_id == store_id)
+    return where

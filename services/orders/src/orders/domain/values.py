@@ -1,0 +1,73 @@
+"""Value objects an order is made of: address, payment, allocations, shipments, packages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chainkit.errors import FieldError, InvalidArgument
+
+PAYMENT_METHODS = frozenset({"cash", "card", "wechat_pay", "alipay"})
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    phone: str
+    region: str
+    city: str
+    line1: str
+    lat: float | None = None
+    lon: float | None = None
+
+    def errors(self, prefix: str = "shipping_address") -> list[FieldError]:
+        required = {"name": self.name, "phone": self.phone, "region": self.region}
+        required |= {"city": self.city, "line1": self.line1}
+        return [FieldError(f"{prefix}.{k}", "is required") for k, v in required.items() if not v]
+
+
+@dataclass(frozen=True)
+class Payment:
+    method: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Allocation:
+    location_id: str
+    sku: str
+    qty: int
+    reason: str = ""
+
+
+@dataclass
+class Shipment:
+    shipment_id: str
+    location_id: str
+    carrier: str
+    waybill_no: str
+    delivered_at: datetime | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.delivered_at is not None
+
+
+@dataclass(frozen=True)
+class Package:
+    """What leaves one source location: its lines and their weight."""
+
+    location_id: str
+    lines: tuple[tuple[str, int], ...]
+    weight_g: int
+
+
+def check_payment(payment: Payment, total: int, field_prefix: str = "payment") -> None:
+    errors = []
+    if payment.method not in PAYMENT_METHODS:
+        allowed = ", ".join(sorted(PAYMENT_METHODS))
+        errors.append(FieldError(f"{field_prefix}.method", f"must be one of {allowed}"))
+    if payment.amount != total:
+        errors.append(FieldError(f"{field_prefix}.amount", f"must equal the order total {total}"))
+    if errors:
+        raise InvalidArgument("invalid payment", errors)

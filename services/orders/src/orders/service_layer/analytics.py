@@ -1,0 +1,137 @@
+"""Head-office analytics: orders.* events → daily sales read models, and the queries.
+
+Runs under chainkit's EventConsumer (durable "orders-analytics" on stream ORDERS): the
+event id is recorded in the inbox at commit, so a redelivered event never counts twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from chainkit import events
+from chainkit.errors import FieldError, InvalidArgument, PermissionDenied, Retryable
+from chainstore.common.v1.common_pb2 import EventEnvelope
+from chainstore.orders.v1 import events_pb2, orders_pb2
+from orders.domain.lines import CURRENCY
+from orders.domain.sales import GROUP_BY, MAX_TOP, Sale, SaleLine, day_range, deltas
+from orders.service_layer.commands import Scope
+from orders.service_layer.ports import Deps, UnitOfWork
+from orders.service_layer.views import STATUS_BY_VALUE
+
+ORDER_PAID = "orders.paid"
+ORDER_CANCELLED = "orders.cancelled"
+
+
+async def _sale(uow: UnitOfWork, order: orders_pb2.Order) -> Sale:
+    """Counted on the UTC day of payment, in the region shipped to (POS: the store's)."""
+    region = order.shipping_address.region if order.HasField("shipping_address") else ""
+    if not region:
+        store = await uow.stores.get(order.store_id)
+        region = store.region if store else ""
+    return Sale(
+        order_id=order.order_id,
+        day=order.paid_at.ToDatetime(tzinfo=UTC).date(),
+        store_id=order.store_id,
+        region=region,
+        lines=tuple(SaleLine(x.sku, x.name, x.category, x.qty, x.amount) for x in order.lines),
+    )
+
+
+async def handle_order_paid(uow: UnitOfWork, env: EventEnvelope) -> None:
+    order = events.unpack(env, events_pb2.OrderPaid).order
+    async with uow:
+        if await uow.sales.attribution(order.order_id) is None:
+            sale = await _sale(uow, order)
+            await uow.sales.attribute(sale)
+            await uow.sales.apply(*deltas(sale, +1))
+        await uow.commit()
+
+
+async def handle_order_cancelled(uow: UnitOfWork, env: EventEnvelope) -> None:
+    msg = events.unpack(env, events_pb2.OrderCancelled)
+    if not msg.refunded:
+        async with uow:
+            await uow.commit()  # nothing was sold; record the event as handled
+        return
+    order = msg.order
+    async with uow:
+        counted = await uow.sales.attribution(order.order_id)
+        if counted is None:
+            # The paid event has not been applied yet (redelivered out of order): later.
+            raise Retryable(f"order {order.order_id} refunded before its payment was counted")
+        day, store_id, region, refunded = counted
+        if not refunded:
+            sale = await _sale(uow, order)
+            sale = Sale(sale.order_id, day, store_id, region, sale.lines)
+            await uow.sales.apply(*deltas(sale, -1))
+            await uow.sales.mark_refunded(order.order_id)
+        await uow.commit()
+
+
+def _store_of(scope: Scope) -> str:
+    if scope.customer_id:
+        raise PermissionDenied("analytics are for stores and head office")
+    return scope.store_id
+
+
+async def summary(deps: Deps, scope: Scope) -> orders_pb2.AnalyticsSummary:
+    store_id = _store_of(scope)
+    today = deps.clock().astimezone(UTC).date()
+    async with deps.uow() as uow:
+        counts = await uow.sales.status_counts(store_id)
+        orders_today, revenue_today = await uow.sales.day_totals(today, store_id)
+    return orders_pb2.AnalyticsSummary(
+        orders_by_status=[
+            orders_pb2.StatusCount(status=proto, count=counts.get(value, 0))
+            for value, proto in STATUS_BY_VALUE.items()
+        ],
+        revenue_today=revenue_today,
+        orders_today=orders_today,
+        currency=CURRENCY,
+        day=today.isoformat(),
+    )
+
+
+async def sales(
+    deps: Deps, scope: Scope, from_day: str, to_day: str, group_by: str
+) -> orders_pb2.SalesResponse:
+    store_id = _store_of(scope)
+    if group_by not in GROUP_BY:
+        raise InvalidArgument(
+            "invalid grouping", [FieldError("group_by", f"must be one of {', '.join(GROUP_BY)}")]
+        )
+    days = day_range(from_day, to_day, deps.clock().astimezone(UTC).date())
+    async with deps.uow() as uow:
+        rows = await uow.sales.sales(days.first, days.last, group_by, store_id)
+    return orders_pb2.SalesResponse(
+        rows=[
+            orders_pb2.SalesRow(key=r.key, orders=r.orders, units=r.units, revenue=r.revenue)
+            for r in rows
+        ],
+        currency=CURRENCY,
+    )
+
+
+async def top_products(
+    deps: Deps, scope: Scope, from_day: str, to_day: str, region: str, limit: int
+) -> orders_pb2.TopProductsResponse:
+    store_id = _store_of(scope)
+    if not 0 <= limit <= MAX_TOP:
+        raise InvalidArgument("invalid limit", [FieldError("limit", f"between 1 and {MAX_TOP}")])
+    days = day_range(from_day, to_day, deps.clock().astimezone(UTC).date())
+    async with deps.uow() as uow:
+        rows = await uow.sales.top_products(days.first, days.last, region, store_id, limit or 10)
+    return orders_pb2.TopProductsResponse(
+        items=[
+            orders_pb2.ProductSales(
+                sku=r.sku,
+                name=r.name,
+                category=r.category,
+                units=r.units,
+                revenue=r.revenue,
+                orders=r.orders,
+            )
+            for r in rows
+        ],
+        currency=CURRENCY,
+    )
