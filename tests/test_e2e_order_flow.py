@@ -92,6 +92,10 @@ def test_online_order_is_reserved_paid_shipped_and_completed_by_the_carrier(
         sum(r["on_hand"] for r in after.values()) == sum(r["on_hand"] for r in before.values()) - 2
     )
 
+    unreviewed = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "steady"})
+    assert unreviewed.status_code == 409 and "confirmed" in unreviewed.json()["detail"]
+    confirmed = hq.post(f"/v1/orders/{order['order_id']}/confirm")
+    assert confirmed.status_code == 200, confirmed.text
     shipped = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "steady"})
     assert shipped.status_code == 200, shipped.text
     assert shipped.json()["status"] == "shipped"
@@ -100,6 +104,15 @@ def test_online_order_is_reserved_paid_shipped_and_completed_by_the_carrier(
 
     done = wait_for_status(alice, order["order_id"], "completed")
     assert done["completed_at"]
+    steps = [(e["action"], e["status"]) for e in done["timeline"]]
+    assert steps[:4] == [
+        ("created", "pending_payment"),
+        ("paid", "paid"),
+        ("confirmed", "paid"),
+        ("shipped", "shipped"),
+    ]
+    assert steps[-1] == ("completed", "completed") and ("delivered", "shipped") in steps
+    assert done["timeline"][2]["actor"] == "hq"
     public = httpx.get(f"{alice.base_url}/v1/tracking/{tracking[0]['waybill_no']}").json()
     assert public["status"] == "delivered"
     statuses = [e["status"] for e in public["events"]]
@@ -114,6 +127,7 @@ def test_pushing_carrier_delivers_through_the_signed_webhook(
     alice.post(
         f"/v1/orders/{order['order_id']}/pay", json={"method": "card", "amount": order["total"]}
     )
+    hq.post(f"/v1/orders/{order['order_id']}/confirm")
     shipped = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "swift"})
     assert shipped.status_code == 200, shipped.text
     wait_for_status(alice, order["order_id"], "completed")
@@ -155,7 +169,9 @@ def test_cancel_releases_the_reservation(hq: httpx.Client, alice: httpx.Client) 
     again = alice.post(
         f"/v1/orders/{order['order_id']}/pay", json={"method": "card", "amount": order["total"]}
     )
-    assert again.status_code == 409 and "cancelled" in again.json()["detail"]
+    assert again.status_code == 409 and "it is cancelled" in again.json()["detail"]
+    timeline = alice.get(f"/v1/orders/{order['order_id']}").json()["timeline"]
+    assert timeline[-1]["status"] == "cancelled" and timeline[-1]["reason"] == "changed mind"
 
 
 def test_pos_sale_completes_at_once_from_the_store_stock(

@@ -24,7 +24,7 @@ import pytest
 from fastapi import FastAPI
 from google.protobuf.message import Message
 
-from chainkit.errors import DomainError, NotFound, Unauthenticated
+from chainkit.errors import Conflict, DomainError, NotFound, Unauthenticated
 from chainkit.grpc_server import create_server
 from chainstore.common.v1 import common_pb2
 from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
@@ -142,6 +142,96 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer, Recorder):
             low_stock_threshold=2,
         )
         return inventory_pb2.ListStockLevelsResponse(items=[level])
+
+    # Stock operations (issue 3): enough behaviour to test the gateway's translation.
+    async def AdjustStock(self, request: Any, context: Any) -> Any:
+        await self.record("AdjustStock", request)
+        level = inventory_pb2.StockLevel(
+            sku=request.sku, location_id=request.location_id, on_hand=10 + request.delta
+        )
+        level.available = level.on_hand
+        return inventory_pb2.AdjustStockResponse(level=level)
+
+    def _transfer(self, request: Any, received: int = 0) -> Any:
+        lines = [
+            inventory_pb2.TransferLine(sku=x.sku, qty_shipped=x.qty, qty_received=received)
+            for x in request.lines
+        ]
+        return inventory_pb2.Transfer(
+            transfer_id=request.transfer_id,
+            from_location_id=request.from_location_id,
+            to_location_id=request.to_location_id,
+            state=inventory_pb2.TRANSFER_STATE_IN_TRANSIT,
+            lines=lines,
+            created_at=ts(NOW),
+        )
+
+    async def CreateTransfer(self, request: Any, context: Any) -> Any:
+        await self.record("CreateTransfer", request)
+        transfer = self._transfer(request)
+        self.transfers = {**getattr(self, "transfers", {}), request.transfer_id: transfer}
+        return transfer
+
+    async def GetTransfer(self, request: Any, context: Any) -> Any:
+        await self.record("GetTransfer", request)
+        transfers = getattr(self, "transfers", {})
+        if request.transfer_id not in transfers:
+            raise NotFound(f"no transfer {request.transfer_id!r}")
+        return transfers[request.transfer_id]
+
+    async def ReceiveTransfer(self, request: Any, context: Any) -> Any:
+        await self.record("ReceiveTransfer", request)
+        transfer = inventory_pb2.Transfer()
+        transfer.CopyFrom(self.transfers[request.transfer_id])
+        for line in transfer.lines:
+            line.qty_received = line.qty_shipped
+        transfer.state = inventory_pb2.TRANSFER_STATE_RECEIVED
+        return transfer
+
+    async def SetThreshold(self, request: Any, context: Any) -> Any:
+        await self.record("SetThreshold", request)
+        return inventory_pb2.StockLevel(
+            sku=request.sku,
+            location_id=request.location_id,
+            low_stock_threshold=request.low_stock_threshold,
+        )
+
+    async def ListLowStock(self, request: Any, context: Any) -> Any:
+        await self.record("ListLowStock", request)
+        level = inventory_pb2.StockLevel(
+            sku="SKU-1",
+            location_id=request.location_id or "WH-1",
+            on_hand=2,
+            available=2,
+            low_stock_threshold=5,
+            in_transit=4,
+            low_stock=True,
+        )
+        row = inventory_pb2.LowStockRow(
+            level=level,
+            suggestion=inventory_pb2.Replenishment(
+                from_location_id="WH-2", qty=8, reason="nearest with surplus: 12.0 km away"
+            ),
+        )
+        return inventory_pb2.ListLowStockResponse(items=[row])
+
+    async def ListMovements(self, request: Any, context: Any) -> Any:
+        await self.record("ListMovements", request)
+        items = [
+            inventory_pb2.Movement(
+                movement_id=n,
+                sku="SKU-1",
+                location_id=request.location_id or "WH-1",
+                kind="receipt",
+                reference="PO-1",
+                on_hand_delta=n,
+                actor="hq",
+                created_at=ts(NOW),
+            )
+            for n in (3, 2)
+        ]
+        page = common_pb2.PageInfo(next_cursor="" if request.page.cursor else "mv-next")
+        return inventory_pb2.ListMovementsResponse(items=items, page=page)
 
 
 NOW = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
@@ -315,6 +405,10 @@ def make_shipment(order_id: str = "o-1", store_id: str = "S1") -> logistics_pb2.
         ],
         last_update_at=ts(NOW),
         created_at=ts(NOW),
+        carrier_reason="cheapest meeting standard for east at 800 g (swift 800)",
+        service_level="standard",
+        price=800,
+        weight_g=800,
     )
 
 
@@ -331,6 +425,10 @@ class FakeLogistics(logistics_pb2_grpc.LogisticsServiceServicer, Recorder):
             regions=["east"],
             max_weight_g=30000,
             update_mode=logistics_pb2.UPDATE_MODE_PUSH,
+            weight_bands=[logistics_pb2.WeightBand(up_to_g=30000, price=1200)],
+            days_same_region=1,
+            days_other_region=2,
+            service_levels=["express", "standard", "economy"],
         )
         return logistics_pb2.ListCarriersResponse(items=[carrier])
 
@@ -350,6 +448,18 @@ class FakeLogistics(logistics_pb2_grpc.LogisticsServiceServicer, Recorder):
         if not hmac.compare_digest(self.sign(request.body), request.signature):
             raise Unauthenticated("bad signature")
         return logistics_pb2.IngestCarrierPushResponse(accepted=1, duplicates=0)
+
+    async def CancelShipment(self, request: Any, context: Any) -> Any:
+        await self.record("CancelShipment", request)
+        if request.shipment_id != "sh-1" or request.store_id not in ("", "S1"):
+            raise NotFound(f"no shipment {request.shipment_id!r}")
+        if request.reason == "too late":
+            raise Conflict("shipment is picked_up: it can only be cancelled before pickup")
+        shipment = make_shipment()
+        shipment.status = logistics_pb2.TRACKING_STATUS_INFO_RECEIVED
+        shipment.cancelled_at.CopyFrom(ts(NOW))
+        shipment.cancel_reason = request.reason
+        return shipment
 
 
 def _details(error: DomainError) -> Iterable[Message]:

@@ -78,7 +78,7 @@ async def test_unexpected_error_is_500_without_a_stack_trace(
 async def test_unknown_route_wrong_method_and_bad_json_are_problems(
     client: httpx.AsyncClient, tokens: Any
 ) -> None:
-    missing = await client.get("/v1/analytics/summary", headers=tokens.hq)
+    missing = await client.get("/v1/no-such-resource", headers=tokens.hq)
     method = await client.delete("/v1/orders", headers=tokens.hq)
     bad_json = await client.post(
         "/v1/orders",

@@ -80,6 +80,10 @@ async def test_carriers_need_a_token(client: httpx.AsyncClient, tokens: Any) -> 
                 "regions": ["east"],
                 "max_weight_g": 30000,
                 "update_mode": "push",
+                "weight_bands": [{"up_to_g": 30000, "price": 1200}],
+                "days_same_region": 1,
+                "days_other_region": 2,
+                "service_levels": ["express", "standard", "economy"],
             }
         ],
         "next_cursor": None,
@@ -121,3 +125,41 @@ async def test_oversized_webhook_body_is_413(client: httpx.AsyncClient, backends
 
     assert r.status_code == 413
     assert backends.logistics.count("IngestCarrierPush") == 0
+
+
+async def test_shipments_carry_the_carrier_choice_and_its_reason(
+    client: httpx.AsyncClient, tokens: Any
+) -> None:
+    r = await client.get("/v1/shipments", headers=tokens.hq)
+
+    item = r.json()["items"][0]
+    assert item["carrier_reason"].startswith("cheapest meeting standard")
+    assert (item["service_level"], item["price"], item["currency"]) == ("standard", 800, "CNY")
+    assert item["weight_g"] == 800 and item["cancelled_at"] is None
+    assert item["stalled_since"] is None
+
+
+async def test_cancel_shipment_for_hq_and_own_store_only(
+    client: httpx.AsyncClient, backends: Any, tokens: Any
+) -> None:
+    hq = await client.post(
+        "/v1/shipments/sh-1/cancel", json={"reason": "customer cancelled"}, headers=tokens.hq
+    )
+    hq_sent = backends.logistics.last("CancelShipment")
+    staff = await client.post("/v1/shipments/sh-1/cancel", headers=tokens.staff_s1)
+    staff_sent = backends.logistics.last("CancelShipment")
+    too_late = await client.post(
+        "/v1/shipments/sh-1/cancel", json={"reason": "too late"}, headers=tokens.hq
+    )
+    missing = await client.post("/v1/shipments/nope/cancel", headers=tokens.hq)
+    customer = await client.post("/v1/shipments/sh-1/cancel", headers=tokens.alice)
+
+    assert hq.status_code == 200, hq.text
+    assert hq.json()["cancelled_at"] == "2025-03-01T08:30:00Z"
+    assert hq.json()["cancel_reason"] == "customer cancelled"
+    assert (hq_sent.shipment_id, hq_sent.store_id) == ("sh-1", "")
+    assert staff.status_code == 200 and staff_sent.store_id == "S1"
+    assert too_late.status_code == 409
+    assert too_late.headers["content-type"] == "application/problem+json"
+    assert missing.status_code == 404
+    assert customer.status_code == 403

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import uvicorn
@@ -16,42 +16,75 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from chainkit.db import create_engine, session_factory
-from chainkit.errors import Unavailable
+from chainkit.errors import Conflict, Unavailable
 from chainkit.migrations import upgrade_async
 from chainkit.outbox import OutboxMessage
+from logistics.adapters.carriers.simulated import parse_lazy_updates
 from logistics.adapters.uow import LogisticsUnitOfWork
+from logistics.domain.carrier_push import parse_scans, verify_signature
 from logistics.domain.tracking import CarrierScan
 from logistics.service_layer.deps import Deps
+from logistics.service_layer.ports import CarrierAdapter, CarrierRateLimited
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 SECRET = b"test-carrier-secret"
 
 
 class FakeCarrierApi:
-    """Our CarrierApi port, in memory: waybills by reference, scans set by the test."""
+    """Every carrier's API in memory: waybills by reference, scans set by the test.
+
+    `adapters()` gives one CarrierAdapter per carrier code backed by this shared state;
+    pushes are verified and parsed with the same pure functions the real adapters use.
+    """
+
+    PREFIXES: ClassVar[dict[str, str]] = {"swift": "SW", "steady": "ST", "lazy": "LZ"}
 
     def __init__(self) -> None:
         self.waybills: dict[tuple[str, str], str] = {}
         self.scans: dict[str, list[CarrierScan]] = {}
         self.create_calls: list[tuple[str, str]] = []
         self.poll_calls: list[str] = []
+        self.cancelled: list[str] = []
+        self.picked_up: set[str] = set()  # waybills the carrier already holds
+        self.rate_limited: dict[str, float] = {}  # carrier → Retry-After seconds
         self.down = False
 
-    async def create_waybill(
-        self, carrier: str, *, reference: str, weight_g: int, region: str, city: str
-    ) -> str:
-        self.create_calls.append((carrier, reference))
-        if self.down:
-            raise Unavailable("carrier down")
-        prefix = "SW" if carrier == "swift" else "ST"
-        key = (carrier, reference)
-        return self.waybills.setdefault(key, f"{prefix}{len(self.waybills) + 1:012d}")
+    def adapters(self, secret: bytes) -> dict[str, CarrierAdapter]:
+        return {code: FakeCarrier(self, code, secret) for code in self.PREFIXES}
 
-    async def poll_tracking(self, carrier: str, waybill_no: str) -> list[CarrierScan]:
-        self.poll_calls.append(waybill_no)
-        if self.down:
+
+class FakeCarrier:
+    def __init__(self, api: FakeCarrierApi, code: str, secret: bytes) -> None:
+        self.api, self.code, self._secret = api, code, secret
+
+    async def create_waybill(
+        self, *, reference: str, weight_g: int, region: str, city: str, service_level: str
+    ) -> str:
+        self.api.create_calls.append((self.code, reference))
+        if self.api.down:
             raise Unavailable("carrier down")
-        return list(self.scans.get(waybill_no, []))
+        key = (self.code, reference)
+        number = f"{self.api.PREFIXES[self.code]}{len(self.api.waybills) + 1:012d}"
+        return self.api.waybills.setdefault(key, number)
+
+    async def cancel_waybill(self, waybill_no: str) -> None:
+        if self.api.down:
+            raise Unavailable("carrier down")
+        if waybill_no in self.api.picked_up:
+            raise Conflict("already picked up")
+        self.api.cancelled.append(waybill_no)
+
+    async def poll_tracking(self, waybill_no: str) -> list[CarrierScan]:
+        if self.code in self.api.rate_limited:
+            raise CarrierRateLimited("slow down", self.api.rate_limited[self.code])
+        self.api.poll_calls.append(waybill_no)
+        if self.api.down:
+            raise Unavailable("carrier down")
+        return list(self.api.scans.get(waybill_no, []))
+
+    def read_push(self, body: bytes, signature: str) -> list[CarrierScan]:
+        verify_signature(self._secret, body, signature)
+        return parse_lazy_updates(body) if self.code == "lazy" else parse_scans(body)
 
 
 class Clock:
@@ -89,10 +122,9 @@ def deps(
 ) -> Deps:
     return Deps(
         uow=lambda: LogisticsUnitOfWork(sessions),
-        carrier_api=carrier_api,
-        carrier_secret=SECRET,
+        adapters=carrier_api.adapters(SECRET),
         clock=clock,
-        stall_after=timedelta(hours=2),
+        poll_base=timedelta(minutes=10),
     )
 
 

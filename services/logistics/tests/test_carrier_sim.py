@@ -138,3 +138,90 @@ def test_python_m_carrier_sim_starts_and_stops() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+async def test_steady_rate_limits_with_retry_after_and_cancel_before_pickup(
+    serve_asgi: Any,
+) -> None:
+    port = free_port()
+    app = create_app(
+        SimSettings(port=port, pace_s=60, secret=SECRET, steady_rate_per_s=1, steady_burst=2)
+    )
+    async with serve_asgi(app, port), httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+        body = {"reference": "r", "weight_g": 900, "region": "east", "city": "Ningbo"}
+        waybill = (await c.post("/carriers/steady/shipments", json=body)).json()["waybill_no"]
+        answers = [await c.get(f"/carriers/steady/tracking/{waybill}") for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert int(answers[2].headers["Retry-After"]) >= 1
+        # swift is not rate-limited.
+        swift = (await c.post("/carriers/swift/shipments", json=body)).json()["waybill_no"]
+        swift_answers = [await c.get(f"/carriers/swift/tracking/{swift}") for _ in range(5)]
+        assert {a.status_code for a in swift_answers} == {200}
+        cancelled = await c.post(f"/carriers/steady/shipments/{waybill}/cancel")
+        again = await c.post(f"/carriers/steady/shipments/{waybill}/cancel")
+        assert (cancelled.status_code, again.status_code) == (200, 200)
+        unknown = await c.post("/carriers/steady/shipments/ST000000000000/cancel")
+        assert unknown.status_code == 404
+        parcel = app.state.book.by_waybill("swift", swift)
+        parcel.take_step(0.0, 60)  # picked up
+        refused = await c.post(f"/carriers/swift/shipments/{swift}/cancel")
+        assert refused.status_code == 409
+
+
+async def test_lazy_pushes_late_dropped_repeated_and_reordered_by_seed(
+    serve_asgi: Any, wait_until: Any
+) -> None:
+    hook_port, port = free_port(), free_port()
+    hook, calls = receiver(fail_first=0)
+    settings = SimSettings(
+        port=port,
+        pace_s=0.05,
+        secret=SECRET,
+        webhook_base=f"http://127.0.0.1:{hook_port}",
+        seed=3,
+        lazy_drop_p=0.3,
+        lazy_repeat_p=0.4,
+        lazy_delay_paces=4,
+    )
+    async with (
+        serve_asgi(hook, hook_port),
+        serve_asgi(create_app(settings), port),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c,
+    ):
+        waybills = [
+            (
+                await c.post(
+                    "/carriers/lazy/shipments",
+                    json={"reference": f"r{i}", "weight_g": 500, "region": "east"},
+                )
+            ).json()["waybill_no"]
+            for i in range(6)
+        ]
+
+        def updates() -> list[dict[str, Any]]:
+            return [u for body, _ in calls for u in json.loads(body)["updates"]]
+
+        async def all_delivered() -> bool:
+            done = {u["tracking_number"] for u in updates() if u["status"] == "HANDED_OVER"}
+            return done == set(waybills)
+
+        await wait_until(all_delivered, 15)
+        for body, signature in calls:
+            expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+            assert hmac.compare_digest(signature, expected)
+        ids = [u["id"] for u in updates()]
+        assert len(ids) > len(set(ids))  # some repeated
+        assert len(set(ids)) < 6 * 5  # some dropped (the final scan never is)
+        by_parcel = [
+            [u["timestamp"] for u in updates() if u["tracking_number"] == w] for w in waybills
+        ]
+        assert any(ts != sorted(ts) for ts in by_parcel)  # some out of order
+        # Polling lazy still gives the whole truth, in order.
+        full = (await c.get(f"/carriers/lazy/tracking/{waybills[0]}")).json()["events"]
+        assert [e["code"] for e in full] == [
+            "COLLECTED",
+            "MOVING",
+            "AT_DEPOT",
+            "WITH_DRIVER",
+            "HANDED_OVER",
+        ]

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chainkit.errors import Conflict, InvalidArgument, Unauthenticated
+from logistics.domain.carrier_choice import Parcel, choose_carrier
 from logistics.domain.carrier_push import parse_scans, sign, verify_signature
-from logistics.domain.carriers import DEFAULT_CARRIERS, Carrier, UpdateMode, choose_carrier
+from logistics.domain.carriers import DEFAULT_CARRIERS
 from logistics.domain.shipment import Shipment, shipment_id_for
 from logistics.domain.tracking import CARRIER_CODES, CarrierScan, TrackingStatus, normalise
 
@@ -20,16 +21,16 @@ def at(minutes: int) -> datetime:
 
 
 def new_shipment(carrier: str = "swift") -> Shipment:
-    chosen = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=1000, override=carrier)
+    parcel = Parcel("east", 1000)
+    chosen = choose_carrier(DEFAULT_CARRIERS, parcel, override=carrier)
     return Shipment.create(
         order_id="o-1",
         store_id="s-1",
         location_id="wh-1",
         choice=chosen,
+        parcel=parcel,
         waybill_no="SW000000000001",
-        region="east",
         city="Hangzhou",
-        weight_g=1000,
         now=T0,
     )
 
@@ -48,7 +49,7 @@ def test_each_carrier_speaks_its_own_codes() -> None:
 
 
 def test_every_status_is_reachable_from_each_carrier() -> None:
-    for carrier in ("swift", "steady"):
+    for carrier in ("swift", "steady", "lazy"):
         assert set(CARRIER_CODES[carrier].values()) == set(TrackingStatus)
 
 
@@ -92,13 +93,29 @@ def test_terminal_in_the_same_batch_wins_over_a_later_non_terminal() -> None:
     assert s.status is TrackingStatus.DELIVERED
 
 
-def test_stalled_only_while_under_way() -> None:
+def test_silent_too_long_only_while_under_way() -> None:
     s = new_shipment()
     s.record([scan("PKP", 1, "a")])
-    assert not s.is_stalled(at(60), timedelta(hours=2))
-    assert s.is_stalled(at(200), timedelta(hours=2))
+    assert not s.silent_for_too_long(at(60), timedelta(hours=2))
+    assert s.silent_for_too_long(at(200), timedelta(hours=2))
+    assert not s.silent_for_too_long(at(200), None)
     s.record([scan("DLV", 300, "d")])
-    assert not s.is_stalled(at(10_000), timedelta(hours=2))
+    assert not s.silent_for_too_long(at(10_000), timedelta(hours=2))
+    waiting = new_shipment()
+    waiting.cancel(at(5), "customer changed their mind")
+    assert not waiting.silent_for_too_long(at(10_000), timedelta(hours=2))
+
+
+def test_cancel_only_before_pickup_and_once() -> None:
+    s = new_shipment()
+    assert s.cancel(at(5), "wrong address") and s.cancelled_at == at(5)
+    assert not s.cancel(at(6), "again")  # a retry: no second cancellation
+    assert s.cancel_reason == "wrong address"
+    picked = new_shipment()
+    picked.record([scan("PKP", 1, "a")])
+    with pytest.raises(Conflict):
+        picked.cancel(at(5), "too late")
+    assert picked.cancelled_at is None
 
 
 def test_shipment_id_is_deterministic_per_order_and_location() -> None:
@@ -110,37 +127,6 @@ def test_shipment_id_is_deterministic_per_order_and_location() -> None:
 def test_estimated_delivery_is_created_plus_speed_days() -> None:
     assert new_shipment("swift").estimated_delivery_at == T0 + timedelta(days=1)
     assert new_shipment("steady").estimated_delivery_at == T0 + timedelta(days=3)
-
-
-def test_cheapest_serving_carrier_is_chosen_with_a_reason() -> None:
-    light = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=800)
-    assert light.carrier.code == "swift"
-    assert "cheapest" in light.reason and "steady" in light.reason
-    heavy = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=15_000)
-    assert heavy.carrier.code == "steady"
-    too_heavy_for_swift = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=30_000)
-    assert too_heavy_for_swift.carrier.code == "steady"
-
-
-def test_region_and_weight_limits() -> None:
-    local = Carrier("local", "Local", frozenset({"east"}), 5000, UpdateMode.POLL, 100, 0, 1)
-    carriers = [*DEFAULT_CARRIERS, local]
-    assert choose_carrier(carriers, region="east", weight_g=1000).carrier.code == "local"
-    assert choose_carrier(carriers, region="west", weight_g=1000).carrier.code == "swift"
-    with pytest.raises(Conflict):
-        choose_carrier([local], region="west", weight_g=1000)
-    with pytest.raises(Conflict):
-        choose_carrier([local], region="east", weight_g=6000)
-
-
-def test_staff_override_must_exist_and_serve() -> None:
-    choice = choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=800, override="steady")
-    assert choice.carrier.code == "steady" and "override" in choice.reason
-    with pytest.raises(InvalidArgument) as unknown:
-        choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=800, override="pigeon")
-    assert unknown.value.errors[0].field == "carrier"
-    with pytest.raises(InvalidArgument):
-        choose_carrier(DEFAULT_CARRIERS, region="east", weight_g=25_000, override="swift")
 
 
 def test_signature_verification() -> None:

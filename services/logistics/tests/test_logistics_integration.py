@@ -70,7 +70,7 @@ def create_request(order_id: str, location_id: str, carrier: str) -> Any:
     )
 
 
-async def test_steady_polled_and_swift_pushed_to_delivered(
+async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
     database_url: str, nats_server: NatsServer, serve_asgi: Any, wait_until: Any
 ) -> None:
     sim_port, hook_port = free_port(), free_port()
@@ -86,7 +86,19 @@ async def test_steady_polled_and_swift_pushed_to_delivered(
         }
     )
     sim = create_app(
-        SimSettings(pace_s=0.2, secret=SECRET, webhook_base=f"http://127.0.0.1:{hook_port}")
+        SimSettings(
+            pace_s=0.2,
+            secret=SECRET,
+            webhook_base=f"http://127.0.0.1:{hook_port}",
+            # steady answers 429 past 3 queries a second: the poller must back off.
+            steady_rate_per_s=3,
+            steady_burst=1,
+            # lazy drops, repeats and reorders a lot, reproducibly.
+            seed=7,
+            lazy_drop_p=0.3,
+            lazy_repeat_p=0.5,
+            lazy_delay_paces=3,
+        )
     )
     stub_box: list[logistics_pb2_grpc.LogisticsServiceStub] = []
     pushes: list[tuple[bytes, str]] = []
@@ -107,7 +119,7 @@ async def test_steady_polled_and_swift_pushed_to_delivered(
             serve_asgi(gateway_stand_in(stub_box, pushes), hook_port),
         ):
             carriers = await stub.ListCarriers(logistics_pb2.ListCarriersRequest(), timeout=5)
-            assert {c.code for c in carriers.items} == {"swift", "steady"}
+            assert {c.code for c in carriers.items} == {"swift", "steady", "lazy"}
 
             steady = (
                 await stub.CreateShipments(create_request("o-1", "wh-1", "steady"), timeout=10)
@@ -115,12 +127,26 @@ async def test_steady_polled_and_swift_pushed_to_delivered(
             swift = (
                 await stub.CreateShipments(create_request("o-2", "wh-1", "swift"), timeout=10)
             ).shipments[0]
+            lazy = (
+                await stub.CreateShipments(create_request("o-3", "wh-1", "lazy"), timeout=10)
+            ).shipments[0]
+            extra = [
+                (
+                    await stub.CreateShipments(
+                        create_request(f"o-s{i}", "wh-1", "steady"), timeout=10
+                    )
+                )
+                .shipments[0]
+                .waybill_no
+                for i in range(3)
+            ]
             assert steady.waybill_no.startswith("ST") and swift.waybill_no.startswith("SW")
+            assert lazy.waybill_no.startswith("LZ") and "staff override" in lazy.carrier_reason
             again = await stub.CreateShipments(create_request("o-1", "wh-1", "steady"), timeout=10)
             assert again.shipments[0].waybill_no == steady.waybill_no
 
             async def both_delivered() -> bool:
-                for waybill in (steady.waybill_no, swift.waybill_no):
+                for waybill in (steady.waybill_no, swift.waybill_no, lazy.waybill_no, *extra):
                     found = await stub.GetTracking(
                         logistics_pb2.GetTrackingRequest(waybill_no=waybill), timeout=5
                     )
@@ -128,7 +154,8 @@ async def test_steady_polled_and_swift_pushed_to_delivered(
                         return False
                 return True
 
-            await wait_until(both_delivered, 30)
+            await wait_until(both_delivered, 40)
+            assert sim.state.limits["steady"].refused > 0  # we were rate-limited, and coped
 
         for waybill in (steady.waybill_no, swift.waybill_no):
             found = await stub.GetTracking(
@@ -142,12 +169,35 @@ async def test_steady_polled_and_swift_pushed_to_delivered(
             ]
             assert found.store_id == "store-7"
 
-        # Every push was signed with the shared secret, and only swift pushed.
+        # lazy: whatever it dropped, repeated or reordered, the timeline is in time order,
+        # once per scan, ending delivered.
+        found = await stub.GetTracking(
+            logistics_pb2.GetTrackingRequest(waybill_no=lazy.waybill_no), timeout=5
+        )
+        times = [e.at.ToDatetime() for e in found.events]
+        assert times == sorted(times) and len(set(times)) == len(times)
+        assert found.status == DELIVERED and found.events[-1].status == DELIVERED
+        lazy_bodies = [json.loads(b) for b, _ in pushes if b"updates" in b]
+        pushed_ids = [u["id"] for doc in lazy_bodies for u in doc["updates"]]
+        assert len(pushed_ids) > len(set(pushed_ids))  # the seed makes it repeat some
+
+        # Cancelling a delivered parcel is refused.
+        with pytest.raises(grpc.aio.AioRpcError) as late:
+            await stub.CancelShipment(
+                logistics_pb2.CancelShipmentRequest(shipment_id=swift.shipment_id), timeout=5
+            )
+        assert late.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+        # Every push was signed with the shared secret; swift and lazy pushed, steady never.
         assert pushes
         for body, signature in pushes:
             expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
             assert hmac.compare_digest(signature, expected)
-            assert {e["waybill_no"] for e in json.loads(body)["events"]} == {swift.waybill_no}
+            doc = json.loads(body)
+            waybills = {e["waybill_no"] for e in doc.get("events", [])} | {
+                u["tracking_number"] for u in doc.get("updates", [])
+            }
+            assert waybills in ({swift.waybill_no}, {lazy.waybill_no})
 
         # A tampered push is refused.
         body, signature = pushes[0]
@@ -167,24 +217,26 @@ async def test_steady_polled_and_swift_pushed_to_delivered(
         )
         delivered: list[Any] = []
 
-        async def two_published() -> bool:
+        async def all_published() -> bool:
             with contextlib.suppress(nats.errors.TimeoutError):
                 delivered.extend(events.parse(m.data) for m in await sub.fetch(10, timeout=0.5))
-            return len(delivered) >= 2
+            return len(delivered) >= 6
 
-        await wait_until(two_published, 10)
+        await wait_until(all_published, 10)
         assert {
             events.unpack(e, events_pb2.ShipmentDelivered).shipment.waybill_no for e in delivered
-        } == {
-            steady.waybill_no,
-            swift.waybill_no,
-        }
-        assert len(delivered) == 2 and {e.store_id for e in delivered} == {"store-7"}
+        } == {steady.waybill_no, swift.waybill_no, lazy.waybill_no, *extra}
+        assert len(delivered) == 6 and {e.store_id for e in delivered} == {"store-7"}
 
         listed = await stub.ListShipments(
             logistics_pb2.ListShipmentsRequest(store_id="store-7", status="delivered"), timeout=5
         )
-        assert {s.waybill_no for s in listed.items} == {steady.waybill_no, swift.waybill_no}
+        assert {s.waybill_no for s in listed.items} == {
+            steady.waybill_no,
+            swift.waybill_no,
+            lazy.waybill_no,
+            *extra,
+        }
     finally:
         await nc.close()
         await channel.close()

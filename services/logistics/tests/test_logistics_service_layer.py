@@ -18,8 +18,8 @@ from chainstore.logistics.v1 import events_pb2
 from logistics.adapters.tables import TrackingEventRow
 from logistics.domain.carrier_push import sign
 from logistics.domain.shipment import Shipment
-from logistics.domain.tracking import CarrierScan, TrackingStatus
-from logistics.service_layer import queries, shipping, tracking
+from logistics.domain.tracking import TrackingStatus
+from logistics.service_layer import queries, shipping, stalls, tracking
 from logistics.service_layer.deps import Deps
 
 SECRET = b"test-carrier-secret"
@@ -238,32 +238,6 @@ async def test_push_for_unknown_waybill_or_carrier(
         await tracking.get_tracking(deps, "SW999999999999")
 
 
-async def test_poller_drives_poll_mode_parcels_and_stops_after_terminal(
-    deps: Deps, carrier_api: Any, count_outbox: Any
-) -> None:
-    [_light, heavy] = await shipping.create_shipments(deps, order())
-    carrier_api.scans[heavy.waybill_no] = [
-        CarrierScan(heavy.waybill_no, "20", T0 + timedelta(minutes=5)),
-        CarrierScan(heavy.waybill_no, "30", T0 + timedelta(minutes=50)),
-    ]
-    assert await tracking.poll_once(deps) == ""
-    assert carrier_api.poll_calls == [heavy.waybill_no]  # swift pushes; never polled
-    assert (await tracking.get_tracking(deps, heavy.waybill_no)).status is (
-        TrackingStatus.IN_TRANSIT
-    )
-    carrier_api.scans[heavy.waybill_no].append(
-        CarrierScan(heavy.waybill_no, "50", T0 + timedelta(minutes=90))
-    )
-    await tracking.poll_once(deps)  # steady has no event ids: (time, code) dedups
-    assert (await tracking.get_tracking(deps, heavy.waybill_no)).status is (
-        TrackingStatus.DELIVERED
-    )
-    assert await count_outbox("logistics.shipment_updated") == 3
-    assert await count_outbox("logistics.shipment_delivered") == 1
-    await tracking.poll_once(deps)
-    assert len(carrier_api.poll_calls) == 2
-
-
 async def test_list_shipments_filters_and_keyset_pages(deps: Deps, clock: Any) -> None:
     made: list[Shipment] = []
     for i in range(5):
@@ -274,28 +248,32 @@ async def test_list_shipments_filters_and_keyset_pages(deps: Deps, clock: Any) -
             order(order_id=f"o-{i}", store_id=store, packages=[shipping.PackageSpec("w", 500)]),
         )
     page = await queries.list_shipments(deps, queries.ListShipments(limit=2))
-    seen = [s.order_id for s, _ in page.items]
+    seen = [s.order_id for s in page.items]
     while page.next_cursor:
         page = await queries.list_shipments(
             deps, queries.ListShipments(limit=2, cursor=page.next_cursor)
         )
-        seen += [s.order_id for s, _ in page.items]
+        seen += [s.order_id for s in page.items]
     assert seen == ["o-4", "o-3", "o-2", "o-1", "o-0"]  # newest first, no gaps or repeats
 
     by_store = await queries.list_shipments(deps, queries.ListShipments(store_id="s-2"))
-    assert [s.order_id for s, _ in by_store.items] == ["o-3", "o-1"]
+    assert [s.order_id for s in by_store.items] == ["o-3", "o-1"]
     by_order = await queries.list_shipments(deps, queries.ListShipments(order_id="o-2"))
-    assert [s.order_id for s, _ in by_order.items] == ["o-2"]
+    assert [s.order_id for s in by_order.items] == ["o-2"]
 
     body = push_body(made[0].waybill_no, ("e1", "DLV", 10))
     await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
     delivered = await queries.list_shipments(deps, queries.ListShipments(status="delivered"))
-    assert [s.order_id for s, _ in delivered.items] == ["o-0"]
+    assert [s.order_id for s in delivered.items] == ["o-0"]
 
-    clock.advance(hours=3)  # stall_after is 2 h: the four still under way are stalled
+    clock.advance(hours=25)  # never picked up after 24 h: the four still waiting stall
+    assert (
+        await queries.list_shipments(deps, queries.ListShipments(stalled_only=True))
+    ).items == []
+    await stalls.sweep(deps)  # the flag is raised by the sweep, then listed
     stalled = await queries.list_shipments(deps, queries.ListShipments(stalled_only=True))
-    assert [s.order_id for s, _ in stalled.items] == ["o-4", "o-3", "o-2", "o-1"]
-    assert all(flag for _, flag in stalled.items)
+    assert [s.order_id for s in stalled.items] == ["o-4", "o-3", "o-2", "o-1"]
+    assert all(s.stalled and s.stalled_at == clock.now for s in stalled.items)
 
     with pytest.raises(InvalidArgument):
         await queries.list_shipments(deps, queries.ListShipments(status="lost"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -25,6 +26,27 @@ class NewParcel(BaseModel):
     weight_g: int = Field(gt=0, le=1_000_000)
     region: str = Field(min_length=1, max_length=100)
     city: str = Field(default="", max_length=100)
+    service_level: str = Field(default="standard", max_length=16)
+
+
+class TokenBucket:
+    """A carrier's rate limit on its API: `rate` requests a second, bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, float(burst)
+        self.tokens, self.stamp = float(burst), time.monotonic()
+        self.refused = 0
+
+    def take(self) -> float:
+        """0 if allowed, else the seconds until a token is free."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        self.refused += 1
+        return (1 - self.tokens) / self.rate
 
 
 class WaybillOut(BaseModel):
@@ -56,6 +78,12 @@ def create_app(settings: SimSettings) -> FastAPI:
 
     app = FastAPI(title="chainstore carrier simulator", lifespan=lifespan)
     app.state.book = book
+    limits = {
+        code: TokenBucket(settings.steady_rate_per_s, settings.steady_burst)
+        for code, profile in PROFILES.items()
+        if profile.rate_limited
+    }
+    app.state.limits = limits
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
@@ -71,16 +99,36 @@ def create_app(settings: SimSettings) -> FastAPI:
             weight_g=body.weight_g,
             region=body.region,
             city=body.city,
-            first_step_at=time.monotonic() + settings.pace_s,
+            first_step_at=time.monotonic() + settings.pace_s * profile.pace_factor,
         )
         if not created:
             response.status_code = status.HTTP_200_OK
         return WaybillOut(carrier=code, reference=parcel.reference, waybill_no=parcel.waybill_no)
 
+    @app.post("/carriers/{code}/shipments/{waybill_no}/cancel")
+    async def cancel(code: CarrierCode, waybill_no: str) -> dict[str, Any]:
+        """Do not collect: refused (409) once the parcel was picked up."""
+        _profile(code)
+        parcel = book.by_waybill(code, waybill_no)
+        if parcel is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown waybill {waybill_no!r}")
+        if parcel.scans and not parcel.cancelled:
+            raise HTTPException(status.HTTP_409_CONFLICT, "already picked up")
+        parcel.cancelled = True
+        return {"carrier": code, "waybill_no": waybill_no, "cancelled": True}
+
     @app.get("/carriers/{code}/tracking/{waybill_no}")
     async def tracking(code: CarrierCode, waybill_no: str) -> dict[str, Any]:
         """Every scan of a waybill so far, oldest first (how poll-mode carriers answer)."""
         profile = _profile(code)
+        limit = limits.get(code)
+        wait = limit.take() if limit is not None else 0.0
+        if wait:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                "slow down",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
         parcel = book.by_waybill(code, waybill_no)
         if parcel is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown waybill {waybill_no!r}")

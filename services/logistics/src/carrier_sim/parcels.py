@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -32,6 +33,17 @@ class Scan:
             doc = {"event_id": self.event_id, **doc}
         return doc
 
+    def as_lazy_update(self) -> dict[str, Any]:
+        """lazy's own wire shape: epoch seconds and other field names."""
+        return {
+            "id": self.event_id,
+            "tracking_number": self.waybill_no,
+            "status": self.code,
+            "timestamp": self.at.timestamp(),
+            "place": self.location,
+            "text": self.description,
+        }
+
 
 @dataclass
 class Parcel:
@@ -47,10 +59,35 @@ class Parcel:
     push_attempts: int = 0
     push_due_at: float = 0.0
     finished_at: float | None = None  # monotonic; walked to the end and all pushed
+    cancelled: bool = False
+    # Unreliable carriers: (push due at, scan), pushed one by one when due.
+    scheduled: list[tuple[float, Scan]] = field(default_factory=list)
 
     @property
     def walked(self) -> bool:
-        return len(self.scans) >= len(self.profile.steps)
+        return self.cancelled or len(self.scans) >= len(self.profile.steps)
+
+    @property
+    def pending_push(self) -> bool:
+        return bool(self.unpushed or self.scheduled)
+
+    def schedule_unreliably(
+        self,
+        scan: Scan,
+        now: float,
+        rng: random.Random,
+        *,
+        drop_p: float,
+        repeat_p: float,
+        max_delay_s: float,
+    ) -> None:
+        """Queue a push late, maybe twice, maybe never (never for the final scan)."""
+        final = len(self.scans) >= len(self.profile.steps)
+        if not final and rng.random() < drop_p:
+            return
+        copies = 2 if rng.random() < repeat_p else 1
+        for _ in range(copies):
+            self.scheduled.append((now + rng.uniform(0, max_delay_s), scan))
 
     def take_step(self, now: float, pace_s: float) -> Scan:
         step = self.profile.steps[len(self.scans)]
@@ -64,9 +101,9 @@ class Parcel:
             description=step.description,
         )
         self.scans.append(scan)
-        if self.profile.push:
+        if self.profile.push and not self.profile.unreliable:
             self.unpushed.append(scan)
-        self.next_step_at = now + pace_s
+        self.next_step_at = now + pace_s * self.profile.pace_factor
         return scan
 
 

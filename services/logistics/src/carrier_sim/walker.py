@@ -12,7 +12,9 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import time
+from typing import Any
 
 import httpx
 
@@ -38,6 +40,7 @@ class Walker:
         self._secret = settings.secret.encode()
         self._tick = max(0.02, min(settings.pace_s / 4, 0.5))
         self._gate = asyncio.Semaphore(PUSH_CONCURRENCY)
+        self._rng = random.Random(settings.seed)
 
     async def run(self) -> None:
         while True:
@@ -51,24 +54,42 @@ class Walker:
 
     async def tick(self, now: float) -> None:
         due: list[Parcel] = []
+        settings = self._settings
         for parcel in self._book.parcels():
             if not parcel.walked and now >= parcel.next_step_at:
-                scan = parcel.take_step(now, self._settings.pace_s)
+                scan = parcel.take_step(now, settings.pace_s)
                 log.info("scan %s %s %s", parcel.profile.code, parcel.waybill_no, scan.code)
-            if parcel.unpushed and now >= parcel.push_due_at:
+                if parcel.profile.unreliable:
+                    parcel.schedule_unreliably(
+                        scan,
+                        now,
+                        self._rng,
+                        drop_p=settings.lazy_drop_p,
+                        repeat_p=settings.lazy_repeat_p,
+                        max_delay_s=settings.lazy_delay_paces * settings.pace_s,
+                    )
+            if now >= parcel.push_due_at and (
+                parcel.unpushed or any(at <= now for at, _ in parcel.scheduled)
+            ):
                 due.append(parcel)
-            elif parcel.walked and not parcel.unpushed and parcel.finished_at is None:
+            elif parcel.walked and not parcel.pending_push and parcel.finished_at is None:
                 parcel.finished_at = now
         if due:
-            await asyncio.gather(*(self._push(p) for p in due))
-        self._book.forget_finished(now - self._settings.retain_s)
+            await asyncio.gather(*(self._push(p, now) for p in due))
+        self._book.forget_finished(now - settings.retain_s)
 
-    async def _push(self, parcel: Parcel) -> None:
-        batch = list(parcel.unpushed)
-        body = json.dumps(
-            {"events": [s.as_json(with_event_id=parcel.profile.gives_event_ids) for s in batch]},
-            separators=(",", ":"),
-        ).encode()
+    async def _push(self, parcel: Parcel, now: float) -> None:
+        if parcel.profile.unreliable:
+            # Due scans in the order their (random) delays put them: often not event order.
+            ready = sorted(
+                (item for item in parcel.scheduled if item[0] <= now), key=lambda i: i[0]
+            )
+            doc: dict[str, Any] = {"updates": [scan.as_lazy_update() for _, scan in ready]}
+        else:
+            batch = list(parcel.unpushed)
+            ids = parcel.profile.gives_event_ids
+            doc = {"events": [s.as_json(with_event_id=ids) for s in batch]}
+        body = json.dumps(doc, separators=(",", ":")).encode()
         url = f"{self._settings.webhook_base.rstrip('/')}/v1/carriers/{parcel.profile.code}/events"
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self._secret, body)}
         async with self._gate:
@@ -80,7 +101,11 @@ class Walker:
                 ok, reason = False, repr(e)
         if ok:
             # Scans taken while the push was in flight stay queued for the next one.
-            del parcel.unpushed[: len(batch)]
+            if parcel.profile.unreliable:
+                for item in ready:
+                    parcel.scheduled.remove(item)
+            else:
+                del parcel.unpushed[: len(batch)]
             parcel.push_attempts = 0
             return
         parcel.push_attempts += 1

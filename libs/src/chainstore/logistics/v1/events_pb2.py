@@ -23,21 +23,32 @@ _sym_db = _symbol_database.Default()
 
 
 from chainstore.logistics.v1 import logistics_pb2 as chainstore_dot_logistics_dot_v1_dot_logistics__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$chainstore/logistics/v1/events.proto\x12\x17\x63hainstore.logistics.v1\x1a\'chainstore/logistics/v1/logistics.proto\"F\n\x0fShipmentCreated\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\"}\n\x0fShipmentUpdated\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\x12\x35\n\x05\x65vent\x18\x02 \x01(\x0b\x32&.chainstore.logistics.v1.TrackingEvent\"H\n\x11ShipmentDelivered\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\"\x7f\n\x11ShipmentException\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\x12\x35\n\x05\x65vent\x18\x02 \x01(\x0b\x32&.chainstore.logistics.v1.TrackingEventb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$chainstore/logistics/v1/events.proto\x12\x17\x63hainstore.logistics.v1\x1a\'chainstore/logistics/v1/logistics.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"F\n\x0fShipmentCreated\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\"}\n\x0fShipmentUpdated\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\x12\x35\n\x05\x65vent\x18\x02 \x01(\x0b\x32&.chainstore.logistics.v1.TrackingEvent\"H\n\x11ShipmentDelivered\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\"\x7f\n\x11ShipmentException\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\x12\x35\n\x05\x65vent\x18\x02 \x01(\x0b\x32&.chainstore.logistics.v1.TrackingEvent\"H\n\x11ShipmentCancelled\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\"x\n\x0fShipmentStalled\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\x12\x30\n\x0csilent_since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"H\n\x11ShipmentUnstalled\x12\x33\n\x08shipment\x18\x01 \x01(\x0b\x32!.chainstore.logistics.v1.Shipment\"n\n\x0e\x43\x61rrierPushGap\x12\x0f\n\x07\x63\x61rrier\x18\x01 \x01(\t\x12\x30\n\x0csilent_since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11parcels_under_way\x18\x03 \x01(\x05\"%\n\x12\x43\x61rrierPushResumed\x12\x0f\n\x07\x63\x61rrier\x18\x01 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'chainstore.logistics.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SHIPMENTCREATED']._serialized_start=106
-  _globals['_SHIPMENTCREATED']._serialized_end=176
-  _globals['_SHIPMENTUPDATED']._serialized_start=178
-  _globals['_SHIPMENTUPDATED']._serialized_end=303
-  _globals['_SHIPMENTDELIVERED']._serialized_start=305
-  _globals['_SHIPMENTDELIVERED']._serialized_end=377
-  _globals['_SHIPMENTEXCEPTION']._serialized_start=379
-  _globals['_SHIPMENTEXCEPTION']._serialized_end=506
+  _globals['_SHIPMENTCREATED']._serialized_start=139
+  _globals['_SHIPMENTCREATED']._serialized_end=209
+  _globals['_SHIPMENTUPDATED']._serialized_start=211
+  _globals['_SHIPMENTUPDATED']._serialized_end=336
+  _globals['_SHIPMENTDELIVERED']._serialized_start=338
+  _globals['_SHIPMENTDELIVERED']._serialized_end=410
+  _globals['_SHIPMENTEXCEPTION']._serialized_start=412
+  _globals['_SHIPMENTEXCEPTION']._serialized_end=539
+  _globals['_SHIPMENTCANCELLED']._serialized_start=541
+  _globals['_SHIPMENTCANCELLED']._serialized_end=613
+  _globals['_SHIPMENTSTALLED']._serialized_start=615
+  _globals['_SHIPMENTSTALLED']._serialized_end=735
+  _globals['_SHIPMENTUNSTALLED']._serialized_start=737
+  _globals['_SHIPMENTUNSTALLED']._serialized_end=809
+  _globals['_CARRIERPUSHGAP']._serialized_start=811
+  _globals['_CARRIERPUSHGAP']._serialized_end=921
+  _globals['_CARRIERPUSHRESUMED']._serialized_start=923
+  _globals['_CARRIERPUSHRESUMED']._serialized_end=960
 # @@protoc_insertion_point(module_scope)

@@ -6,6 +6,7 @@ Facts published by logistics on subjects chainstore.logistics.<event>."""
 from chainstore.logistics.v1 import logistics_pb2 as _logistics_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -106,3 +107,122 @@ class ShipmentException(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ShipmentException: _TypeAlias = ShipmentException  # noqa: Y015
+
+@_typing.final
+class ShipmentCancelled(_message.Message):
+    """Cancelled before pickup; the carrier was told."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIPMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def shipment(self) -> _logistics_pb2.Shipment: ...
+    def __init__(
+        self,
+        *,
+        shipment: _logistics_pb2.Shipment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shipment", b"shipment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shipment", b"shipment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ShipmentCancelled: _TypeAlias = ShipmentCancelled  # noqa: Y015
+
+@_typing.final
+class ShipmentStalled(_message.Message):
+    """No scan for longer than the carrier's limit for the parcel's status (raised once)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIPMENT_FIELD_NUMBER: _builtins.int
+    SILENT_SINCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def shipment(self) -> _logistics_pb2.Shipment: ...
+    @_builtins.property
+    def silent_since(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        shipment: _logistics_pb2.Shipment | None = ...,
+        silent_since: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shipment", b"shipment", "silent_since", b"silent_since"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shipment", b"shipment", "silent_since", b"silent_since"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ShipmentStalled: _TypeAlias = ShipmentStalled  # noqa: Y015
+
+@_typing.final
+class ShipmentUnstalled(_message.Message):
+    """Scans resumed on a parcel flagged stalled (or it reached a terminal status)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIPMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def shipment(self) -> _logistics_pb2.Shipment: ...
+    def __init__(
+        self,
+        *,
+        shipment: _logistics_pb2.Shipment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shipment", b"shipment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shipment", b"shipment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ShipmentUnstalled: _TypeAlias = ShipmentUnstalled  # noqa: Y015
+
+@_typing.final
+class CarrierPushGap(_message.Message):
+    """A pushing carrier sent nothing for any of its parcels under way for too long (raised once)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CARRIER_FIELD_NUMBER: _builtins.int
+    SILENT_SINCE_FIELD_NUMBER: _builtins.int
+    PARCELS_UNDER_WAY_FIELD_NUMBER: _builtins.int
+    carrier: _builtins.str
+    parcels_under_way: _builtins.int
+    @_builtins.property
+    def silent_since(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        carrier: _builtins.str = ...,
+        silent_since: _timestamp_pb2.Timestamp | None = ...,
+        parcels_under_way: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["silent_since", b"silent_since"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "parcels_under_way", b"parcels_under_way", "silent_since", b"silent_since"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CarrierPushGap: _TypeAlias = CarrierPushGap  # noqa: Y015
+
+@_typing.final
+class CarrierPushResumed(_message.Message):
+    """The pushing carrier is talking again."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CARRIER_FIELD_NUMBER: _builtins.int
+    carrier: _builtins.str
+    def __init__(
+        self,
+        *,
+        carrier: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CarrierPushResumed: _TypeAlias = CarrierPushResumed  # noqa: Y015

@@ -79,12 +79,27 @@ class Carrier(_message.Message):
     REGIONS_FIELD_NUMBER: _builtins.int
     MAX_WEIGHT_G_FIELD_NUMBER: _builtins.int
     UPDATE_MODE_FIELD_NUMBER: _builtins.int
+    WEIGHT_BANDS_FIELD_NUMBER: _builtins.int
+    DAYS_SAME_REGION_FIELD_NUMBER: _builtins.int
+    DAYS_OTHER_REGION_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVELS_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     name: _builtins.str
     max_weight_g: _builtins.int
     update_mode: Global___UpdateMode.ValueType
+    days_same_region: _builtins.int
+    """Promised days door to door: within one region, and between regions."""
+    days_other_region: _builtins.int
     @_builtins.property
     def regions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def weight_bands(self) -> _containers.RepeatedCompositeFieldContainer[Global___WeightBand]:
+        """Price per weight band, lightest first; a parcel pays the first band it fits in."""
+
+    @_builtins.property
+    def service_levels(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The service levels it can meet on at least some routes (e.g. "express", "standard")."""
+
     def __init__(
         self,
         *,
@@ -93,14 +108,41 @@ class Carrier(_message.Message):
         regions: _abc.Iterable[_builtins.str] | None = ...,
         max_weight_g: _builtins.int = ...,
         update_mode: Global___UpdateMode.ValueType = ...,
+        weight_bands: _abc.Iterable[Global___WeightBand] | None = ...,
+        days_same_region: _builtins.int = ...,
+        days_other_region: _builtins.int = ...,
+        service_levels: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "max_weight_g", b"max_weight_g", "name", b"name", "regions", b"regions", "update_mode", b"update_mode"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "days_other_region", b"days_other_region", "days_same_region", b"days_same_region", "max_weight_g", b"max_weight_g", "name", b"name", "regions", b"regions", "service_levels", b"service_levels", "update_mode", b"update_mode", "weight_bands", b"weight_bands"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Carrier: _TypeAlias = Carrier  # noqa: Y015
+
+@_typing.final
+class WeightBand(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UP_TO_G_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    up_to_g: _builtins.int
+    price: _builtins.int
+    """Minor units (fen), CNY."""
+    def __init__(
+        self,
+        *,
+        up_to_g: _builtins.int = ...,
+        price: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["price", b"price", "up_to_g", b"up_to_g"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WeightBand: _TypeAlias = WeightBand  # noqa: Y015
 
 @_typing.final
 class ListCarriersRequest(_message.Message):
@@ -182,6 +224,13 @@ class Shipment(_message.Message):
     LAST_UPDATE_AT_FIELD_NUMBER: _builtins.int
     STALLED_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
+    CARRIER_REASON_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    WEIGHT_G_FIELD_NUMBER: _builtins.int
+    CANCELLED_AT_FIELD_NUMBER: _builtins.int
+    CANCEL_REASON_FIELD_NUMBER: _builtins.int
+    STALLED_SINCE_FIELD_NUMBER: _builtins.int
     shipment_id: _builtins.str
     order_id: _builtins.str
     store_id: _builtins.str
@@ -190,6 +239,13 @@ class Shipment(_message.Message):
     waybill_no: _builtins.str
     status: Global___TrackingStatus.ValueType
     stalled: _builtins.bool
+    carrier_reason: _builtins.str
+    """Why this carrier: rules (cheapest meeting the service level), store preference or staff."""
+    service_level: _builtins.str
+    price: _builtins.int
+    """What the carrier charges for this parcel, minor units (fen), CNY."""
+    weight_g: _builtins.int
+    cancel_reason: _builtins.str
     @_builtins.property
     def estimated_delivery_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -198,6 +254,14 @@ class Shipment(_message.Message):
     def last_update_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def cancelled_at(self) -> _timestamp_pb2.Timestamp:
+        """Set once the shipment was cancelled before pickup."""
+
+    @_builtins.property
+    def stalled_since(self) -> _timestamp_pb2.Timestamp:
+        """When the stalled flag was raised (unset while the parcel moves)."""
+
     def __init__(
         self,
         *,
@@ -213,10 +277,17 @@ class Shipment(_message.Message):
         last_update_at: _timestamp_pb2.Timestamp | None = ...,
         stalled: _builtins.bool = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
+        carrier_reason: _builtins.str = ...,
+        service_level: _builtins.str = ...,
+        price: _builtins.int = ...,
+        weight_g: _builtins.int = ...,
+        cancelled_at: _timestamp_pb2.Timestamp | None = ...,
+        cancel_reason: _builtins.str = ...,
+        stalled_since: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "estimated_delivery_at", b"estimated_delivery_at", "last_update_at", b"last_update_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cancelled_at", b"cancelled_at", "created_at", b"created_at", "estimated_delivery_at", b"estimated_delivery_at", "last_update_at", b"last_update_at", "stalled_since", b"stalled_since"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "created_at", b"created_at", "estimated_delivery_at", b"estimated_delivery_at", "events", b"events", "last_update_at", b"last_update_at", "location_id", b"location_id", "order_id", b"order_id", "shipment_id", b"shipment_id", "stalled", b"stalled", "status", b"status", "store_id", b"store_id", "waybill_no", b"waybill_no"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_reason", b"cancel_reason", "cancelled_at", b"cancelled_at", "carrier", b"carrier", "carrier_reason", b"carrier_reason", "created_at", b"created_at", "estimated_delivery_at", b"estimated_delivery_at", "events", b"events", "last_update_at", b"last_update_at", "location_id", b"location_id", "order_id", b"order_id", "price", b"price", "service_level", b"service_level", "shipment_id", b"shipment_id", "stalled", b"stalled", "stalled_since", b"stalled_since", "status", b"status", "store_id", b"store_id", "waybill_no", b"waybill_no", "weight_g", b"weight_g"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -229,8 +300,11 @@ class Package(_message.Message):
     LOCATION_ID_FIELD_NUMBER: _builtins.int
     LINES_FIELD_NUMBER: _builtins.int
     WEIGHT_G_FIELD_NUMBER: _builtins.int
+    ORIGIN_REGION_FIELD_NUMBER: _builtins.int
     location_id: _builtins.str
     weight_g: _builtins.int
+    origin_region: _builtins.str
+    """The source location's region when known: same-region routes are faster."""
     @_builtins.property
     def lines(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.SkuQty]: ...
     def __init__(
@@ -239,10 +313,11 @@ class Package(_message.Message):
         location_id: _builtins.str = ...,
         lines: _abc.Iterable[_common_pb2.SkuQty] | None = ...,
         weight_g: _builtins.int = ...,
+        origin_region: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["lines", b"lines", "location_id", b"location_id", "weight_g", b"weight_g"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lines", b"lines", "location_id", b"location_id", "origin_region", b"origin_region", "weight_g", b"weight_g"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -257,10 +332,18 @@ class CreateShipmentsRequest(_message.Message):
     DESTINATION_FIELD_NUMBER: _builtins.int
     PACKAGES_FIELD_NUMBER: _builtins.int
     CARRIER_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     store_id: _builtins.str
     carrier: _builtins.str
     """Staff override; empty lets the rules choose."""
+    service_level: _builtins.str
+    """"express" | "standard" | "economy"; empty = "standard"."""
+    preferred_carrier: _builtins.str
+    """The store's preferred carrier: chosen over a cheaper one when it serves the parcel
+    and meets the service level.
+    """
     @_builtins.property
     def destination(self) -> _common_pb2.Address: ...
     @_builtins.property
@@ -273,10 +356,12 @@ class CreateShipmentsRequest(_message.Message):
         destination: _common_pb2.Address | None = ...,
         packages: _abc.Iterable[Global___Package] | None = ...,
         carrier: _builtins.str = ...,
+        service_level: _builtins.str = ...,
+        preferred_carrier: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["destination", b"destination"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "destination", b"destination", "order_id", b"order_id", "packages", b"packages", "store_id", b"store_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "destination", b"destination", "order_id", b"order_id", "packages", b"packages", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "store_id", b"store_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -401,6 +486,32 @@ class IngestCarrierPushRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___IngestCarrierPushRequest: _TypeAlias = IngestCarrierPushRequest  # noqa: Y015
+
+@_typing.final
+class CancelShipmentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHIPMENT_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    shipment_id: _builtins.str
+    reason: _builtins.str
+    store_id: _builtins.str
+    """When set, a shipment of another store is NOT_FOUND (store staff scope)."""
+    def __init__(
+        self,
+        *,
+        shipment_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "shipment_id", b"shipment_id", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelShipmentRequest: _TypeAlias = CancelShipmentRequest  # noqa: Y015
 
 @_typing.final
 class IngestCarrierPushResponse(_message.Message):

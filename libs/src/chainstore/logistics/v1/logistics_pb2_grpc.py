@@ -59,6 +59,11 @@ class LogisticsServiceStub:
                 request_serializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.IngestCarrierPushRequest.SerializeToString,
                 response_deserializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.IngestCarrierPushResponse.FromString,
                 _registered_method=True)
+        self.CancelShipment = channel.unary_unary(
+                '/chainstore.logistics.v1.LogisticsService/CancelShipment',
+                request_serializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.CancelShipmentRequest.SerializeToString,
+                response_deserializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.Shipment.FromString,
+                _registered_method=True)
 
 
 class LogisticsServiceServicer:
@@ -97,6 +102,14 @@ class LogisticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CancelShipment(self, request, context):
+        """Cancel a shipment before the carrier picked it up (FAILED_PRECONDITION after pickup).
+        Idempotent: cancelling a cancelled shipment answers it again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LogisticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -124,6 +137,11 @@ def add_LogisticsServiceServicer_to_server(servicer, server):
                     servicer.IngestCarrierPush,
                     request_deserializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.IngestCarrierPushRequest.FromString,
                     response_serializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.IngestCarrierPushResponse.SerializeToString,
+            ),
+            'CancelShipment': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelShipment,
+                    request_deserializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.CancelShipmentRequest.FromString,
+                    response_serializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.Shipment.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -261,6 +279,33 @@ class LogisticsService:
             '/chainstore.logistics.v1.LogisticsService/IngestCarrierPush',
             chainstore_dot_logistics_dot_v1_dot_logistics__pb2.IngestCarrierPushRequest.SerializeToString,
             chainstore_dot_logistics_dot_v1_dot_logistics__pb2.IngestCarrierPushResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelShipment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.logistics.v1.LogisticsService/CancelShipment',
+            chainstore_dot_logistics_dot_v1_dot_logistics__pb2.CancelShipmentRequest.SerializeToString,
+            chainstore_dot_logistics_dot_v1_dot_logistics__pb2.Shipment.FromString,
             options,
             channel_credentials,
             insecure,

@@ -39,6 +39,10 @@ class LogisticsServiceStub:
     """The waybill look-up: no personal data."""
     IngestCarrierPush: _grpc.UnaryUnaryMultiCallable[_logistics_pb2.IngestCarrierPushRequest, _logistics_pb2.IngestCarrierPushResponse]
     """A carrier's webhook body, verified against its HMAC signature (UNAUTHENTICATED if bad)."""
+    CancelShipment: _grpc.UnaryUnaryMultiCallable[_logistics_pb2.CancelShipmentRequest, _logistics_pb2.Shipment]
+    """Cancel a shipment before the carrier picked it up (FAILED_PRECONDITION after pickup).
+    Idempotent: cancelling a cancelled shipment answers it again.
+    """
 
 @_typing.type_check_only
 class LogisticsServiceAsyncStub(LogisticsServiceStub):
@@ -51,6 +55,10 @@ class LogisticsServiceAsyncStub(LogisticsServiceStub):
     """The waybill look-up: no personal data."""
     IngestCarrierPush: _aio.UnaryUnaryMultiCallable[_logistics_pb2.IngestCarrierPushRequest, _logistics_pb2.IngestCarrierPushResponse]  # type: ignore[assignment]
     """A carrier's webhook body, verified against its HMAC signature (UNAUTHENTICATED if bad)."""
+    CancelShipment: _aio.UnaryUnaryMultiCallable[_logistics_pb2.CancelShipmentRequest, _logistics_pb2.Shipment]  # type: ignore[assignment]
+    """Cancel a shipment before the carrier picked it up (FAILED_PRECONDITION after pickup).
+    Idempotent: cancelling a cancelled shipment answers it again.
+    """
 
 class LogisticsServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -90,5 +98,15 @@ class LogisticsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_logistics_pb2.IngestCarrierPushResponse, _abc.Awaitable[_logistics_pb2.IngestCarrierPushResponse]]:
         """A carrier's webhook body, verified against its HMAC signature (UNAUTHENTICATED if bad)."""
+
+    @_abc_1.abstractmethod
+    def CancelShipment(
+        self,
+        request: _logistics_pb2.CancelShipmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_logistics_pb2.Shipment, _abc.Awaitable[_logistics_pb2.Shipment]]:
+        """Cancel a shipment before the carrier picked it up (FAILED_PRECONDITION after pickup).
+        Idempotent: cancelling a cancelled shipment answers it again.
+        """
 
 def add_LogisticsServiceServicer_to_server(servicer: LogisticsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

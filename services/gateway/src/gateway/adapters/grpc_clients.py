@@ -77,6 +77,56 @@ class InventoryClient:
         )
         return response
 
+    async def adjust_stock(
+        self, request: inventory_pb2.AdjustStockRequest
+    ) -> inventory_pb2.AdjustStockResponse:
+        response: inventory_pb2.AdjustStockResponse = await self._stub.AdjustStock(
+            request, timeout=self._t
+        )
+        return response
+
+    async def create_transfer(
+        self, request: inventory_pb2.CreateTransferRequest
+    ) -> inventory_pb2.Transfer:
+        response: inventory_pb2.Transfer = await self._stub.CreateTransfer(request, timeout=self._t)
+        return response
+
+    async def receive_transfer(
+        self, request: inventory_pb2.ReceiveTransferRequest
+    ) -> inventory_pb2.Transfer:
+        response: inventory_pb2.Transfer = await self._stub.ReceiveTransfer(
+            request, timeout=self._t
+        )
+        return response
+
+    async def get_transfer(self, transfer_id: str) -> inventory_pb2.Transfer:
+        response: inventory_pb2.Transfer = await self._stub.GetTransfer(
+            inventory_pb2.GetTransferRequest(transfer_id=transfer_id), timeout=self._t
+        )
+        return response
+
+    async def set_threshold(
+        self, request: inventory_pb2.SetThresholdRequest
+    ) -> inventory_pb2.StockLevel:
+        response: inventory_pb2.StockLevel = await self._stub.SetThreshold(request, timeout=self._t)
+        return response
+
+    async def list_low_stock(
+        self, request: inventory_pb2.ListLowStockRequest
+    ) -> inventory_pb2.ListLowStockResponse:
+        response: inventory_pb2.ListLowStockResponse = await self._stub.ListLowStock(
+            request, timeout=self._t
+        )
+        return response
+
+    async def list_movements(
+        self, request: inventory_pb2.ListMovementsRequest
+    ) -> inventory_pb2.ListMovementsResponse:
+        response: inventory_pb2.ListMovementsResponse = await self._stub.ListMovements(
+            request, timeout=self._t
+        )
+        return response
+
 
 class OrdersClient:
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
@@ -139,6 +189,34 @@ class OrdersClient:
         response: orders_pb2.Order = await self._stub.ReceiveOrder(request, timeout=self._t)
         return response
 
+    async def update_shipping_address(
+        self, request: orders_pb2.UpdateShippingAddressRequest
+    ) -> orders_pb2.Order:
+        response: orders_pb2.Order = await self._stub.UpdateShippingAddress(
+            request, timeout=self._t
+        )
+        return response
+
+    async def analytics_summary(
+        self, request: orders_pb2.AnalyticsSummaryRequest
+    ) -> orders_pb2.AnalyticsSummary:
+        response: orders_pb2.AnalyticsSummary = await self._stub.GetAnalyticsSummary(
+            request, timeout=self._t
+        )
+        return response
+
+    async def sales(self, request: orders_pb2.SalesRequest) -> orders_pb2.SalesResponse:
+        response: orders_pb2.SalesResponse = await self._stub.GetSales(request, timeout=self._t)
+        return response
+
+    async def top_products(
+        self, request: orders_pb2.TopProductsRequest
+    ) -> orders_pb2.TopProductsResponse:
+        response: orders_pb2.TopProductsResponse = await self._stub.GetTopProducts(
+            request, timeout=self._t
+        )
+        return response
+
 
 class LogisticsClient:
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:
@@ -171,6 +249,12 @@ class LogisticsClient:
         response: logistics_pb2.IngestCarrierPushResponse = await self._stub.IngestCarrierPush(
             request, timeout=self._t
         )
+        return response
+
+    async def cancel_shipment(
+        self, request: logistics_pb2.CancelShipmentRequest
+    ) -> logistics_pb2.Shipment:
+        response: logistics_pb2.Shipment = await self._stub.CancelShipment(request, timeout=self._t)
         return response
 
 

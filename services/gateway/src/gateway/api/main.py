@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gateway.api.routes import (
+    analytics,
     auth,
     carriers,
     health,
@@ -30,6 +31,7 @@ for module in (
     orders,
     carriers,
     shipments,
+    analytics,
     health,
 ):
     api_router.include_router(module.router)

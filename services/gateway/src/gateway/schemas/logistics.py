@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 UpdateMode = Literal["push", "poll"]
 TrackingStatus = Literal[
@@ -22,12 +22,21 @@ TrackingStatus = Literal[
 ]
 
 
+class WeightBandPublic(BaseModel):
+    up_to_g: int
+    price: int  # minor units (fen)
+
+
 class CarrierPublic(BaseModel):
     code: str
     name: str
     regions: list[str]
     max_weight_g: int
     update_mode: UpdateMode
+    weight_bands: list[WeightBandPublic] = []
+    days_same_region: int = 0
+    days_other_region: int = 0
+    service_levels: list[str] = []
 
 
 class TrackingEventPublic(BaseModel):
@@ -56,6 +65,7 @@ class WaybillTracking(ParcelTracking):
 class OrderShipmentTracking(ParcelTracking):
     shipment_id: str
     location_id: str
+    cancelled_at: datetime | None = None
 
 
 class OrderTracking(BaseModel):
@@ -66,6 +76,18 @@ class ShipmentPublic(OrderShipmentTracking):
     order_id: str
     store_id: str
     created_at: datetime | None
+    # Why this carrier (rules, store preference or staff override) and what it costs.
+    carrier_reason: str = ""
+    service_level: str = ""
+    price: int = 0
+    currency: str = "CNY"
+    weight_g: int = 0
+    cancel_reason: str = ""
+    stalled_since: datetime | None = None
+
+
+class CancelShipmentIn(BaseModel):
+    reason: str = Field(default="", max_length=200)
 
 
 class CarrierPushResult(BaseModel):

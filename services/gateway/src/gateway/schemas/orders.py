@@ -69,6 +69,23 @@ class ShipIn(BaseModel):
     carrier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
 
 
+class AddressChange(BaseModel):
+    """PATCH /v1/orders/{id}: correct the shipping address before the order ships."""
+
+    shipping_address: AddressIn
+    reason: Reason = ""
+
+
+class TimelineEntryPublic(BaseModel):
+    at: datetime | None
+    # The status after the step (unchanged by confirmed / address_corrected / delivered).
+    status: OrderStatus
+    from_status: OrderStatus | None
+    action: str
+    actor: str
+    reason: str
+
+
 class OrderLinePublic(BaseModel):
     sku: str
     name: str
@@ -131,3 +148,4 @@ class OrderPublic(BaseModel):
     cancel_reason: str | None
     payment: PaymentPublic | None
     shipments: list[OrderShipmentPublic]
+    timeline: list[TimelineEntryPublic] = []

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Select, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from chainkit.errors import Retryable
+from logistics.adapters.schedule import ScheduleQueries, shipment_of
 from logistics.adapters.tables import ShipmentRow, TrackingEventRow
 from logistics.domain.shipment import Shipment
-from logistics.domain.tracking import (
-    TERMINAL_STATUSES,
-    TrackingEvent,
-    TrackingStatus,
-    as_utc,
-)
+from logistics.domain.tracking import TrackingEvent, TrackingStatus, as_utc
 from logistics.service_layer.ports import ShipmentQuery
 
-_TERMINAL = [s.value for s in TERMINAL_STATUSES]
 
-
-class SqlShipmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+class SqlShipmentRepository(ScheduleQueries):
+    """Shipments, timelines, and (from ScheduleQueries) polls, stalls and push gaps."""
 
     async def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None:
         stmt = select(ShipmentRow).where(col(ShipmentRow.shipment_id) == shipment_id)
@@ -41,7 +33,7 @@ class SqlShipmentRepository:
             stmt = stmt.where(col(ShipmentRow.carrier) == carrier)
         return await self._one(stmt.limit(1), for_update)
 
-    async def add(self, shipment: Shipment) -> None:
+    async def add(self, shipment: Shipment, *, next_poll_at: datetime | None = None) -> None:
         self._session.add(
             ShipmentRow(
                 shipment_id=shipment.shipment_id,
@@ -58,16 +50,31 @@ class SqlShipmentRepository:
                 created_at=shipment.created_at,
                 estimated_delivery_at=shipment.estimated_delivery_at,
                 last_update_at=shipment.last_update_at,
+                service_level=shipment.service_level,
+                price=shipment.price,
+                origin_region=shipment.origin_region,
+                next_poll_at=next_poll_at,
             )
         )
 
-    async def save(self, shipment: Shipment, new_events: Sequence[TrackingEvent]) -> None:
-        received_at = datetime.now(UTC)
+    async def save(
+        self, shipment: Shipment, new_events: Sequence[TrackingEvent], *, received_at: datetime
+    ) -> None:
+        values: dict[str, object] = {
+            "status": shipment.status.value,
+            "last_update_at": shipment.last_update_at,
+            "stalled_at": shipment.stalled_at,
+        }
+        if new_events:
+            values["last_scan_at"] = received_at
+        if not shipment.under_way:
+            values["next_poll_at"] = None  # nothing more to ask the carrier
         try:
             await self._session.execute(
                 update(ShipmentRow)
+                .execution_options(synchronize_session=False)
                 .where(col(ShipmentRow.shipment_id) == shipment.shipment_id)
-                .values(status=shipment.status.value, last_update_at=shipment.last_update_at)
+                .values(**values)
             )
             if new_events:
                 await self._session.execute(
@@ -98,11 +105,8 @@ class SqlShipmentRepository:
             stmt = stmt.where(col(ShipmentRow.store_id) == query.store_id)
         if query.status is not None:
             stmt = stmt.where(col(ShipmentRow.status) == query.status.value)
-        if query.stalled_before is not None:
-            stmt = stmt.where(
-                col(ShipmentRow.status).not_in(_TERMINAL),
-                col(ShipmentRow.last_update_at) < as_utc(query.stalled_before),
-            )
+        if query.stalled_only:
+            stmt = stmt.where(col(ShipmentRow.stalled_at).is_not(None))
         if query.after is not None:
             at, after_id = as_utc(query.after[0]), query.after[1]
             stmt = stmt.where(or_(created < at, and_(created == at, sid < after_id)))
@@ -110,22 +114,23 @@ class SqlShipmentRepository:
         rows = (await self._session.execute(stmt)).scalars().all()
         return await self._with_events(rows)
 
-    async def under_way(
-        self, carriers: Sequence[str], *, after_id: str, limit: int
-    ) -> list[Shipment]:
-        sid = col(ShipmentRow.shipment_id)
-        stmt = (
-            select(ShipmentRow)
+    async def mark_cancelled(self, shipment: Shipment) -> bool:
+        result = await self._session.execute(
+            update(ShipmentRow)
+            .execution_options(synchronize_session=False)
             .where(
-                col(ShipmentRow.carrier).in_(list(carriers)),
-                col(ShipmentRow.status).not_in(_TERMINAL),
-                sid > after_id,
+                col(ShipmentRow.shipment_id) == shipment.shipment_id,
+                col(ShipmentRow.status) == TrackingStatus.INFO_RECEIVED.value,
+                col(ShipmentRow.cancelled_at).is_(None),
             )
-            .order_by(sid)
-            .limit(limit)
+            .values(
+                cancelled_at=shipment.cancelled_at,
+                cancel_reason=shipment.cancel_reason,
+                next_poll_at=None,
+                stalled_at=None,
+            )
         )
-        rows = (await self._session.execute(stmt)).scalars().all()
-        return [_shipment(row, []) for row in rows]
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     async def _one(self, stmt: Select[ShipmentRow], for_update: bool) -> Shipment | None:
         if for_update:  # serialises concurrent ingests of one parcel on PostgreSQL
@@ -156,24 +161,4 @@ class SqlShipmentRepository:
                     dedup_key=e.dedup_key,
                 )
             )
-        return [_shipment(r, events[r.shipment_id]) for r in rows]
-
-
-def _shipment(row: ShipmentRow, events: list[TrackingEvent]) -> Shipment:
-    return Shipment(
-        shipment_id=row.shipment_id,
-        order_id=row.order_id,
-        store_id=row.store_id,
-        location_id=row.location_id,
-        carrier=row.carrier,
-        waybill_no=row.waybill_no,
-        carrier_reason=row.carrier_reason,
-        region=row.region,
-        city=row.city,
-        weight_g=row.weight_g,
-        created_at=as_utc(row.created_at),
-        estimated_delivery_at=as_utc(row.estimated_delivery_at),
-        status=TrackingStatus(row.status),
-        last_update_at=as_utc(row.last_update_at) if row.last_update_at else None,
-        events=events,
-    )
+        return [shipment_of(r, events[r.shipment_id]) for r in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -23,6 +23,10 @@ class ShipmentRow(SQLModel, table=True):
         Index("ix_log_shipment_created", "created_at", "shipment_id"),
         # Status filter, the stalled list and the poller's "under way" scan.
         Index("ix_log_shipment_status_updated", "status", "last_update_at"),
+        # 0002: the poll schedule, the stalled list, the push-gap check.
+        Index("ix_log_shipment_next_poll", "next_poll_at"),
+        Index("ix_log_shipment_stalled", "stalled_at"),
+        Index("ix_log_shipment_carrier_scan", "carrier", "last_scan_at"),
     )
 
     shipment_id: str = Field(primary_key=True, max_length=36)
@@ -39,6 +43,15 @@ class ShipmentRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
     estimated_delivery_at: datetime = Field(sa_column=_utc_column())
     last_update_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # 0002
+    service_level: str = Field(default="standard", max_length=16)
+    price: int = Field(default=0, sa_type=BigInteger)
+    origin_region: str = Field(default="", max_length=100)
+    next_poll_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_scan_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    stalled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    cancelled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    cancel_reason: str = Field(default="", max_length=200)
 
 
 class TrackingEventRow(SQLModel, table=True):
@@ -59,3 +72,12 @@ class TrackingEventRow(SQLModel, table=True):
     location: str = Field(max_length=200)
     description: str = Field(max_length=500)
     received_at: datetime = Field(sa_column=_utc_column())
+
+
+class CarrierStateRow(SQLModel, table=True):
+    """Per-carrier alert state shared by every replica (one row per carrier, made on need)."""
+
+    __tablename__ = "log_carrier_state"
+
+    carrier: str = Field(primary_key=True, max_length=32)
+    push_gap_since: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

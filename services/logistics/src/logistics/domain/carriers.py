@@ -1,13 +1,13 @@
-"""Carriers, what they serve, and the rule that picks one for a package."""
+"""Carriers, what they serve and promise, and how long a parcel may sit silent with them."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
-from chainkit.errors import Conflict, FieldError, InvalidArgument
+from logistics.domain.tracking import TrackingStatus
 
 ANY_REGION = "*"
 
@@ -17,80 +17,132 @@ class UpdateMode(StrEnum):
     POLL = "poll"  # we ask the carrier
 
 
+class ServiceLevel(StrEnum):
+    """Promised speed a shipment must meet: at most this many days door to door."""
+
+    EXPRESS = "express"
+    STANDARD = "standard"
+    ECONOMY = "economy"
+
+    @property
+    def max_days(self) -> int:
+        return {"express": 1, "standard": 3, "economy": 10}[self.value]
+
+
+@dataclass(frozen=True)
+class WeightBand:
+    up_to_g: int
+    price: int  # minor units (fen) for any parcel up to this weight
+
+
+# Out for delivery (or a failed attempt): the last step is near, so we ask more often.
+NEAR_DELIVERY = (TrackingStatus.OUT_FOR_DELIVERY, TrackingStatus.FAILED_ATTEMPT)
+
+
+@dataclass(frozen=True)
+class PollCadence:
+    """How often we ask a poll-mode carrier about one parcel, in multiples of the
+    deployment's base poll interval (LOGISTICS_POLL_INTERVAL_S), so a demo with a fast
+    simulator and production with real carriers share the same rules."""
+
+    normal: float = 1.0
+    near_delivery: float = 0.25
+
+    def after(self, status: TrackingStatus, base: timedelta) -> timedelta:
+        return base * (self.near_delivery if status in NEAR_DELIVERY else self.normal)
+
+
+# A parcel silent for longer than this in a status is stalled (unless the carrier says else).
+DEFAULT_STALL_AFTER: Mapping[TrackingStatus, timedelta] = {
+    TrackingStatus.INFO_RECEIVED: timedelta(hours=24),  # never picked up
+    TrackingStatus.PICKED_UP: timedelta(hours=24),
+    TrackingStatus.IN_TRANSIT: timedelta(hours=48),
+    TrackingStatus.ARRIVED_AT_HUB: timedelta(hours=36),
+    TrackingStatus.OUT_FOR_DELIVERY: timedelta(hours=12),
+    TrackingStatus.FAILED_ATTEMPT: timedelta(hours=30),
+    TrackingStatus.EXCEPTION: timedelta(hours=24),
+}
+
+
 @dataclass(frozen=True)
 class Carrier:
     code: str
     name: str
     regions: frozenset[str]  # `*` = nationwide
-    max_weight_g: int
     update_mode: UpdateMode
-    base_cost: int  # minor units (fen) per parcel
-    cost_per_kg: int  # minor units per started kilogram
-    speed_days: int
+    bands: tuple[WeightBand, ...]  # lightest first; the last one's limit is the max weight
+    days_same_region: int
+    days_other_region: int
+    cadence: PollCadence = PollCadence()
+    stall_after: Mapping[TrackingStatus, timedelta] = field(
+        default_factory=lambda: dict(DEFAULT_STALL_AFTER)
+    )
+    # A pushing carrier that sends nothing for any parcel for this long is "gone quiet".
+    push_gap_after: timedelta = timedelta(hours=6)
+
+    @property
+    def max_weight_g(self) -> int:
+        return self.bands[-1].up_to_g
 
     def serves(self, region: str, weight_g: int) -> bool:
         in_region = ANY_REGION in self.regions or region in self.regions
         return in_region and 0 < weight_g <= self.max_weight_g
 
-    def cost(self, weight_g: int) -> int:
-        return self.base_cost + self.cost_per_kg * math.ceil(weight_g / 1000)
+    def price(self, weight_g: int) -> int:
+        """The first band the parcel fits in (callers check `serves` first)."""
+        return next(b.price for b in self.bands if weight_g <= b.up_to_g)
+
+    def days(self, origin_region: str, region: str) -> int:
+        """Promised days; an unknown origin is taken as another region (the safe promise)."""
+        same = bool(origin_region) and origin_region == region
+        return self.days_same_region if same else self.days_other_region
+
+    def meets(self, level: ServiceLevel, origin_region: str, region: str) -> bool:
+        return self.days(origin_region, region) <= level.max_days
+
+    def service_levels(self) -> list[ServiceLevel]:
+        return [lvl for lvl in ServiceLevel if self.days_same_region <= lvl.max_days]
+
+    def stall_limit(self, status: TrackingStatus, default: timedelta) -> timedelta | None:
+        """How long a parcel may go without a scan in this status; None once terminal."""
+        if status.is_terminal:
+            return None
+        return self.stall_after.get(status, default)
 
 
-# The demo chain's two carriers: swift is an express courier (cheap for light parcels,
-# pushes updates); steady is a freight line (cheap for heavy ones, must be polled).
+# The demo chain's carriers. swift: express courier, pushes signed updates. steady: freight
+# line for heavy parcels, must be polled (and rate-limits us). lazy: cheap regional economy
+# courier, pushes late, sometimes drops, repeats or reorders updates.
 DEFAULT_CARRIERS: tuple[Carrier, ...] = (
     Carrier(
         code="swift",
         name="Swift Express",
         regions=frozenset({ANY_REGION}),
-        max_weight_g=20_000,
         update_mode=UpdateMode.PUSH,
-        base_cost=600,
-        cost_per_kg=200,
-        speed_days=1,
+        bands=(WeightBand(1_000, 800), WeightBand(5_000, 1_200), WeightBand(20_000, 2_500)),
+        days_same_region=1,
+        days_other_region=1,
     ),
     Carrier(
         code="steady",
         name="Steady Freight",
         regions=frozenset({ANY_REGION}),
-        max_weight_g=100_000,
         update_mode=UpdateMode.POLL,
-        base_cost=1000,
-        cost_per_kg=50,
-        speed_days=3,
+        bands=(WeightBand(5_000, 1_000), WeightBand(30_000, 1_500), WeightBand(100_000, 3_000)),
+        days_same_region=2,
+        days_other_region=3,
+        cadence=PollCadence(normal=1.0, near_delivery=0.25),
+    ),
+    Carrier(
+        code="lazy",
+        name="Lazy Parcel",
+        regions=frozenset({"east", "south"}),
+        update_mode=UpdateMode.PUSH,
+        bands=(WeightBand(2_000, 500), WeightBand(10_000, 900)),
+        days_same_region=3,
+        days_other_region=5,
+        # Scans arrive late and some never do: give it more rope before calling it stalled.
+        stall_after={s: t * 2 for s, t in DEFAULT_STALL_AFTER.items()},
+        push_gap_after=timedelta(hours=12),
     ),
 )
-
-
-@dataclass(frozen=True)
-class CarrierChoice:
-    carrier: Carrier
-    reason: str
-
-
-def choose_carrier(
-    carriers: Sequence[Carrier], *, region: str, weight_g: int, override: str = ""
-) -> CarrierChoice:
-    """The staff's choice if given (it must serve the parcel), else the cheapest that does.
-
-    Ties go to the faster carrier, then to the code, so the choice is deterministic.
-    """
-    if override:
-        chosen = next((c for c in carriers if c.code == override), None)
-        if chosen is None:
-            raise InvalidArgument(
-                f"unknown carrier {override!r}", [FieldError("carrier", "unknown carrier")]
-            )
-        if not chosen.serves(region, weight_g):
-            message = f"{override} does not serve region {region!r} at {weight_g} g"
-            raise InvalidArgument(message, [FieldError("carrier", message)])
-        return CarrierChoice(chosen, f"staff override: {override}")
-    candidates = sorted(
-        (c for c in carriers if c.serves(region, weight_g)),
-        key=lambda c: (c.cost(weight_g), c.speed_days, c.code),
-    )
-    if not candidates:
-        raise Conflict(f"no carrier serves region {region!r} at {weight_g} g")
-    best = candidates[0]
-    priced = ", ".join(f"{c.code} {c.cost(weight_g)}" for c in candidates)
-    return CarrierChoice(best, f"cheapest serving {region} at {weight_g} g ({priced})")

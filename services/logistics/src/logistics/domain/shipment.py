@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from logistics.domain.carriers import CarrierChoice
+from chainkit.errors import Conflict
+from logistics.domain.carrier_choice import CarrierChoice, Parcel
 from logistics.domain.tracking import CarrierScan, TrackingEvent, TrackingStatus, as_utc
 
 # Fixed forever: shipment ids are derived from it, so a retried request finds its shipment.
@@ -37,6 +38,12 @@ class Shipment:
     status: TrackingStatus = TrackingStatus.INFO_RECEIVED
     last_update_at: datetime | None = None
     events: list[TrackingEvent] = field(default_factory=list)
+    service_level: str = "standard"
+    price: int = 0
+    origin_region: str = ""
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
+    stalled_at: datetime | None = None  # when the stalled flag was raised
 
     @classmethod
     def create(
@@ -46,10 +53,9 @@ class Shipment:
         store_id: str,
         location_id: str,
         choice: CarrierChoice,
+        parcel: Parcel,
         waybill_no: str,
-        region: str,
         city: str,
-        weight_g: int,
         now: datetime,
     ) -> Shipment:
         now = as_utc(now)
@@ -61,22 +67,46 @@ class Shipment:
             carrier=choice.carrier.code,
             waybill_no=waybill_no,
             carrier_reason=choice.reason,
-            region=region,
+            region=parcel.region,
             city=city,
-            weight_g=weight_g,
+            weight_g=parcel.weight_g,
             created_at=now,
-            estimated_delivery_at=now + timedelta(days=choice.carrier.speed_days),
+            # From the carrier's promise for this route (same region is faster).
+            estimated_delivery_at=now + timedelta(days=choice.days),
             last_update_at=now,
+            service_level=parcel.level.value,
+            price=choice.price,
+            origin_region=parcel.origin_region,
         )
 
     @property
     def is_terminal(self) -> bool:
         return self.status.is_terminal
 
-    def is_stalled(self, now: datetime, stall_after: timedelta) -> bool:
-        """No word from the carrier for too long on a parcel still under way."""
+    @property
+    def under_way(self) -> bool:
+        return not self.is_terminal and self.cancelled_at is None
+
+    @property
+    def stalled(self) -> bool:
+        return self.stalled_at is not None
+
+    def silent_for_too_long(self, now: datetime, limit: timedelta | None) -> bool:
+        """No word from the carrier for longer than `limit` on a parcel still under way."""
         last = self.last_update_at or self.created_at
-        return not self.is_terminal and as_utc(now) - as_utc(last) > stall_after
+        return limit is not None and self.under_way and as_utc(now) - as_utc(last) > limit
+
+    def cancel(self, now: datetime, reason: str) -> bool:
+        """Cancel before pickup; False when it already was (a retry). Conflict after pickup."""
+        if self.cancelled_at is not None:
+            return False
+        if self.status is not TrackingStatus.INFO_RECEIVED:
+            raise Conflict(
+                f"shipment is {self.status.value}: it can only be cancelled before pickup"
+            )
+        self.cancelled_at = as_utc(now)
+        self.cancel_reason = reason[:200]
+        return True
 
     def record(self, scans: Iterable[CarrierScan]) -> list[TrackingEvent]:
         """Add the scans we have not seen; return the new events, oldest first.

@@ -56,9 +56,23 @@ STEADY_CODES: dict[str, TrackingStatus] = {
     "80": TrackingStatus.RETURNED_TO_SENDER,
 }
 
+# lazy (push, its own JSON shape) uses words.
+LAZY_CODES: dict[str, TrackingStatus] = {
+    "ACCEPTED": TrackingStatus.INFO_RECEIVED,
+    "COLLECTED": TrackingStatus.PICKED_UP,
+    "MOVING": TrackingStatus.IN_TRANSIT,
+    "AT_DEPOT": TrackingStatus.ARRIVED_AT_HUB,
+    "WITH_DRIVER": TrackingStatus.OUT_FOR_DELIVERY,
+    "HANDED_OVER": TrackingStatus.DELIVERED,
+    "NO_ONE_HOME": TrackingStatus.FAILED_ATTEMPT,
+    "PROBLEM": TrackingStatus.EXCEPTION,
+    "BACK_TO_SENDER": TrackingStatus.RETURNED_TO_SENDER,
+}
+
 CARRIER_CODES: dict[str, dict[str, TrackingStatus]] = {
     "swift": SWIFT_CODES,
     "steady": STEADY_CODES,
+    "lazy": LAZY_CODES,
 }
 
 

@@ -6,7 +6,7 @@ unit tests build `Deps` directly with fakes of our own ports.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -14,12 +14,13 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainstore.logistics.v1 import logistics_pb2, logistics_pb2_grpc
-from logistics.adapters.carrier_client import HttpCarrierApi
+from logistics.adapters.carriers.http import CarrierHttp
+from logistics.adapters.carriers.simulated import build_adapters
 from logistics.adapters.uow import LogisticsUnitOfWork
 from logistics.entrypoints.config import Settings
 from logistics.entrypoints.servicer import LogisticsServicer
 from logistics.service_layer.deps import Deps
-from logistics.service_layer.ports import CarrierApi
+from logistics.service_layer.ports import CarrierAdapter
 
 SERVICE_NAME = logistics_pb2.DESCRIPTOR.services_by_name["LogisticsService"].full_name
 
@@ -28,7 +29,7 @@ SERVICE_NAME = logistics_pb2.DESCRIPTOR.services_by_name["LogisticsService"].ful
 class LogisticsApp:
     deps: Deps
     servicer: LogisticsServicer
-    _http: HttpCarrierApi | None = field(default=None, repr=False)
+    _http: CarrierHttp | None = field(default=None, repr=False)
 
     @property
     def service_names(self) -> list[str]:
@@ -47,20 +48,25 @@ def bootstrap(
     sessions: async_sessionmaker[AsyncSession],
     *,
     on_events_committed: Callable[[], None] | None = None,
-    carrier_api: CarrierApi | None = None,
+    adapters: Mapping[str, CarrierAdapter] | None = None,
 ) -> LogisticsApp:
     http = None
-    if carrier_api is None:
-        http = HttpCarrierApi(settings.carrier_sim_url, timeout_s=settings.carrier_timeout_s)
-        carrier_api = http
+    if adapters is None:
+        http, adapters = build_adapters(
+            settings.carrier_sim_url,
+            settings.carrier_secret.encode(),
+            timeout_s=settings.carrier_timeout_s,
+        )
 
     def uow() -> LogisticsUnitOfWork:
         return LogisticsUnitOfWork(sessions, on_events_committed)
 
     deps = Deps(
         uow=uow,
-        carrier_api=carrier_api,
-        carrier_secret=settings.carrier_secret.encode(),
-        stall_after=timedelta(seconds=settings.stall_after_s),
+        adapters=adapters,
+        stall_scale=settings.stall_scale,
+        poll_base=timedelta(seconds=settings.poll_interval_s),
+        # Long enough for a slow carrier call, short enough to retry soon after a crash.
+        poll_lease=timedelta(seconds=max(30.0, 4 * settings.carrier_timeout_s)),
     )
     return LogisticsApp(deps=deps, servicer=LogisticsServicer(deps), _http=http)

@@ -24,9 +24,13 @@ class Settings(ServiceSettings):
     )
     # Verifies carriers' webhook signatures; must equal the simulator's CARRIER_SIM_SECRET.
     carrier_secret: str = DEV_CARRIER_SECRET
-    poll_interval_s: float = 2.0
-    # A parcel under way with no scan for this long is listed as stalled.
-    stall_after_s: float = 48 * 3600.0
+    # The base poll interval: each carrier's cadence is a multiple of it (faster near
+    # delivery). Production with real carriers: minutes; the demo simulator: seconds.
+    poll_interval_s: float = Field(default=2.0, gt=0)
+    # Multiplies every carrier's stall limits (hours in real life; the demo shrinks them).
+    stall_scale: float = Field(default=1.0, gt=0)
+    # Seconds between two sweeps for stalled parcels and silent pushing carriers.
+    stall_sweep_interval_s: float = Field(default=60.0, gt=0)
     carrier_timeout_s: float = 5.0
 
     @model_validator(mode="after")

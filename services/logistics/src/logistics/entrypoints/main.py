@@ -10,7 +10,7 @@ from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
 from logistics.entrypoints.bootstrap import bootstrap
 from logistics.entrypoints.config import Settings
-from logistics.entrypoints.poller import run_poller
+from logistics.entrypoints.poller import run_poller, run_stall_sweeper
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -21,6 +21,7 @@ async def serve(settings: Settings) -> None:
     )
     app = bootstrap(settings, runtime.sessions, on_events_committed=runtime.relay.wake)
     runtime.spawn(run_poller(app.deps, settings.poll_interval_s), "carrier-poller")
+    runtime.spawn(run_stall_sweeper(app.deps, settings.stall_sweep_interval_s), "stall-sweeper")
     try:
         await runtime.serve(
             settings, [app.register], app.service_names, metrics_port=settings.metrics_port

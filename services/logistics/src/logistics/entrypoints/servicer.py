@@ -7,7 +7,7 @@ import grpc
 from chainstore.logistics.v1 import logistics_pb2 as pb
 from chainstore.logistics.v1 import logistics_pb2_grpc as pb_grpc
 from logistics.domain.shipment import Shipment
-from logistics.service_layer import queries, shipping, tracking
+from logistics.service_layer import cancelling, queries, shipping, tracking
 from logistics.service_layer.deps import Deps
 from logistics.service_layer.messages import carrier_pb, shipment_pb
 
@@ -32,10 +32,14 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
             region=request.destination.region,
             city=request.destination.city,
             packages=[
-                shipping.PackageSpec(location_id=p.location_id, weight_g=p.weight_g)
+                shipping.PackageSpec(
+                    location_id=p.location_id, weight_g=p.weight_g, origin_region=p.origin_region
+                )
                 for p in request.packages
             ],
             carrier=request.carrier,
+            service_level=request.service_level,
+            preferred_carrier=request.preferred_carrier,
         )
         shipments = await shipping.create_shipments(self._deps, command)
         return pb.CreateShipmentsResponse(shipments=[self._shipment(s) for s in shipments])
@@ -54,9 +58,7 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
                 cursor=request.page.cursor,
             ),
         )
-        response = pb.ListShipmentsResponse(
-            items=[shipment_pb(s, stalled=stalled) for s, stalled in page.items]
-        )
+        response = pb.ListShipmentsResponse(items=[shipment_pb(s) for s in page.items])
         response.page.next_cursor = page.next_cursor
         return response
 
@@ -73,6 +75,13 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
         )
         return pb.IngestCarrierPushResponse(accepted=result.accepted, duplicates=result.duplicates)
 
+    async def CancelShipment(
+        self, request: pb.CancelShipmentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Shipment:
+        command = cancelling.CancelShipment(
+            shipment_id=request.shipment_id, reason=request.reason, store_id=request.store_id
+        )
+        return shipment_pb(await cancelling.cancel_shipment(self._deps, command))
+
     def _shipment(self, shipment: Shipment) -> pb.Shipment:
-        stalled = shipment.is_stalled(self._deps.clock(), self._deps.stall_after)
-        return shipment_pb(shipment, stalled=stalled)
+        return shipment_pb(shipment)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chainkit.errors import FieldError, InvalidArgument
 from logistics.domain.carriers import DEFAULT_CARRIERS, Carrier
-from logistics.service_layer.ports import CarrierApi, UnitOfWork
+from logistics.domain.shipment import Shipment
+from logistics.service_layer.ports import CarrierAdapter, UnitOfWork
 
 SOURCE = "logistics"
+# Stall limit for a status a carrier does not list.
+DEFAULT_LIMIT = timedelta(hours=48)
 
 
 def utcnow() -> datetime:
@@ -20,15 +23,34 @@ def utcnow() -> datetime:
 @dataclass(frozen=True)
 class Deps:
     uow: Callable[[], UnitOfWork]
-    carrier_api: CarrierApi
-    carrier_secret: bytes
+    # One adapter per carrier code; every carrier in `carriers` needs one.
+    adapters: Mapping[str, CarrierAdapter]
     carriers: Sequence[Carrier] = DEFAULT_CARRIERS
     clock: Callable[[], datetime] = utcnow
-    # A parcel under way with no scan for this long is flagged stalled.
-    stall_after: timedelta = timedelta(hours=48)
+    # Multiplies every carrier's stall limits (a demo with a fast simulator shrinks them).
+    stall_scale: float = 1.0
+    # Carriers' poll cadences are multiples of this (LOGISTICS_POLL_INTERVAL_S).
+    poll_base: timedelta = timedelta(seconds=2)
+    # How long a claimed poll stays ours before another replica may take it.
+    poll_lease: timedelta = timedelta(seconds=30)
 
     def carrier(self, code: str) -> Carrier:
         found = next((c for c in self.carriers if c.code == code), None)
         if found is None:
             raise InvalidArgument(f"unknown carrier {code!r}", [FieldError("carrier", "unknown")])
         return found
+
+    def adapter(self, code: str) -> CarrierAdapter:
+        self.carrier(code)
+        found = self.adapters.get(code)
+        if found is None:
+            raise InvalidArgument(f"no adapter for carrier {code!r}", [FieldError("carrier", "")])
+        return found
+
+    def stall_limit(self, shipment: Shipment) -> timedelta | None:
+        """How long this parcel may stay silent in its current status (None: never stalls)."""
+        carrier = next((c for c in self.carriers if c.code == shipment.carrier), None)
+        if carrier is None:
+            return None
+        limit = carrier.stall_limit(shipment.status, DEFAULT_LIMIT)
+        return limit * self.stall_scale if limit is not None else None

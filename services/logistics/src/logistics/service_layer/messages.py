@@ -39,7 +39,7 @@ def event_pb(event: TrackingEvent) -> pb.TrackingEvent:
     )
 
 
-def shipment_pb(shipment: Shipment, *, stalled: bool = False) -> pb.Shipment:
+def shipment_pb(shipment: Shipment) -> pb.Shipment:
     msg = pb.Shipment(
         shipment_id=shipment.shipment_id,
         order_id=shipment.order_id,
@@ -50,11 +50,20 @@ def shipment_pb(shipment: Shipment, *, stalled: bool = False) -> pb.Shipment:
         status=status_pb(shipment.status),
         estimated_delivery_at=timestamp(shipment.estimated_delivery_at),
         events=[event_pb(e) for e in shipment.events],
-        stalled=stalled,
+        stalled=shipment.stalled,
         created_at=timestamp(shipment.created_at),
+        carrier_reason=shipment.carrier_reason,
+        service_level=shipment.service_level,
+        price=shipment.price,
+        weight_g=shipment.weight_g,
+        cancel_reason=shipment.cancel_reason,
     )
     if shipment.last_update_at is not None:
         msg.last_update_at.CopyFrom(timestamp(shipment.last_update_at))
+    if shipment.cancelled_at is not None:
+        msg.cancelled_at.CopyFrom(timestamp(shipment.cancelled_at))
+    if shipment.stalled_at is not None:
+        msg.stalled_since.CopyFrom(timestamp(shipment.stalled_at))
     return msg
 
 
@@ -65,4 +74,8 @@ def carrier_pb(carrier: Carrier) -> pb.Carrier:
         regions=sorted(carrier.regions),
         max_weight_g=carrier.max_weight_g,
         update_mode=_MODE_TO_PB[carrier.update_mode],
+        weight_bands=[pb.WeightBand(up_to_g=b.up_to_g, price=b.price) for b in carrier.bands],
+        days_same_region=carrier.days_same_region,
+        days_other_region=carrier.days_other_region,
+        service_levels=[level.value for level in carrier.service_levels()],
     )

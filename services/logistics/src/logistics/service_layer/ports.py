@@ -8,22 +8,49 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from chainkit.errors import Unavailable
 from chainkit.events import OutgoingEvent
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import CarrierScan, TrackingEvent, TrackingStatus
 
 
-class CarrierApi(Protocol):
-    """The carriers' own APIs (the simulator in the demo)."""
+class CarrierRateLimited(Unavailable):
+    """The carrier refused a call for asking too often; try again after `retry_after_s`."""
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class CarrierAdapter(Protocol):
+    """One carrier's API. A real carrier or aggregator is one new class implementing this.
+
+    Adapters speak the carrier's wire format and hand back `CarrierScan`s with the
+    carrier's raw codes; the domain maps those onto our taxonomy.
+    """
+
+    @property
+    def code(self) -> str: ...
 
     async def create_waybill(
-        self, carrier: str, *, reference: str, weight_g: int, region: str, city: str
+        self, *, reference: str, weight_g: int, region: str, city: str, service_level: str
     ) -> str:
         """A waybill number; the same one again for the same `reference`."""
         ...
 
-    async def poll_tracking(self, carrier: str, waybill_no: str) -> list[CarrierScan]:
-        """Every scan the carrier has for a waybill so far."""
+    async def cancel_waybill(self, waybill_no: str) -> None:
+        """Tell the carrier not to collect. Conflict if it already has the parcel."""
+        ...
+
+    async def poll_tracking(self, waybill_no: str) -> list[CarrierScan]:
+        """Every scan the carrier has for a waybill so far (poll-mode carriers).
+
+        Raises CarrierRateLimited when the carrier answers "too many requests".
+        """
+        ...
+
+    def read_push(self, body: bytes, signature: str) -> list[CarrierScan]:
+        """A webhook body: verify its signature first (Unauthenticated), then parse it."""
         ...
 
 
@@ -32,8 +59,7 @@ class ShipmentQuery:
     order_id: str = ""
     store_id: str = ""
     status: TrackingStatus | None = None
-    # Set to list only parcels under way whose last update is older than this.
-    stalled_before: datetime | None = None
+    stalled_only: bool = False
     limit: int = 20
     # Keyset position: strictly older than this (created_at, shipment_id).
     after: tuple[datetime, str] | None = None
@@ -48,23 +74,73 @@ class ShipmentRepository(Protocol):
         """Any carrier's waybill when `carrier` is empty (numbers carry a carrier prefix)."""
         ...
 
-    async def add(self, shipment: Shipment) -> None: ...
+    async def add(self, shipment: Shipment, *, next_poll_at: datetime | None = None) -> None:
+        """A new shipment; `next_poll_at` puts a poll-mode parcel on the schedule."""
+        ...
 
-    async def save(self, shipment: Shipment, new_events: Sequence[TrackingEvent]) -> None:
-        """Persist the shipment's status fields and append the new timeline events."""
+    async def save(
+        self, shipment: Shipment, new_events: Sequence[TrackingEvent], *, received_at: datetime
+    ) -> None:
+        """Persist status, timestamps and stalled flag; append the new timeline events.
+
+        A terminal shipment leaves the poll schedule (next_poll_at cleared).
+        """
+        ...
+
+    async def mark_cancelled(self, shipment: Shipment) -> bool:
+        """Store the cancellation if the shipment is still waiting for pickup; False if not."""
+        ...
+
+    async def claim_due_polls(
+        self, carriers: Sequence[str], *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Shipment]:
+        """Shipments under way whose next poll is due, claimed for this caller.
+
+        Each claim is a conditional update (next_poll_at <= now → lease_until), so
+        replicas polling at the same time never ask the carrier about one parcel twice.
+        """
+        ...
+
+    async def reschedule_poll(
+        self,
+        shipment_id: str,
+        *,
+        normal_at: datetime,
+        near_at: datetime,
+        near_statuses: Sequence[TrackingStatus],
+    ) -> None:
+        """Next poll at `near_at` if the status is one of `near_statuses`, else `normal_at`;
+        nothing for a shipment no longer under way."""
+        ...
+
+    async def postpone_polls(self, carrier: str, *, until: datetime) -> int:
+        """Push every due poll of a carrier to `until` (it rate-limited us)."""
+        ...
+
+    async def stall_candidates(
+        self, carrier: str, status: TrackingStatus, *, silent_before: datetime, limit: int
+    ) -> list[Shipment]:
+        """Not cancelled, not flagged, in this status with this carrier, last update older
+        than `silent_before`, oldest first (timelines not loaded)."""
+        ...
+
+    async def flag_stalled(
+        self, shipment: Shipment, *, now: datetime, silent_before: datetime
+    ) -> bool:
+        """Raise the flag if still unflagged, in the same status and silent: True once."""
+        ...
+
+    async def push_gap_facts(
+        self, carrier: str, *, created_before: datetime
+    ) -> tuple[int, datetime | None]:
+        """(parcels under way created before then, newest scan received for the carrier)."""
+        ...
+
+    async def set_push_gap(self, carrier: str, *, since: datetime | None) -> bool:
+        """Open (since set) or close (None) the carrier's push-gap alert; True if it changed."""
         ...
 
     async def search(self, query: ShipmentQuery) -> list[Shipment]: ...
-
-    async def under_way(
-        self, carriers: Sequence[str], *, after_id: str, limit: int
-    ) -> list[Shipment]:
-        """Non-terminal shipments of these carriers with ids above `after_id`, by id.
-
-        The caller walks the whole set page by page, so every parcel gets its turn.
-        Timelines are not loaded (the poller needs only the waybill).
-        """
-        ...
 
 
 class UnitOfWork(Protocol):

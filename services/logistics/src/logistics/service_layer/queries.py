@@ -29,18 +29,17 @@ class ListShipments:
 
 @dataclass(frozen=True)
 class ShipmentPage:
-    items: list[tuple[Shipment, bool]]  # (shipment, stalled)
+    items: list[Shipment]
     next_cursor: str
 
 
 async def list_shipments(deps: Deps, request: ListShipments) -> ShipmentPage:
-    now = deps.clock()
     limit = _limit(request.limit)
     query = ShipmentQuery(
         order_id=request.order_id,
         store_id=request.store_id,
         status=_status(request.status),
-        stalled_before=now - deps.stall_after if request.stalled_only else None,
+        stalled_only=request.stalled_only,
         limit=limit + 1,  # one more tells whether another page exists
         after=decode_cursor(request.cursor) if request.cursor else None,
     )
@@ -48,7 +47,7 @@ async def list_shipments(deps: Deps, request: ListShipments) -> ShipmentPage:
         found = await uow.shipments.search(query)
     page = found[:limit]
     next_cursor = encode_cursor(page[-1]) if len(found) > limit else ""
-    return ShipmentPage([(s, s.is_stalled(now, deps.stall_after)) for s in page], next_cursor)
+    return ShipmentPage(page, next_cursor)
 
 
 def encode_cursor(shipment: Shipment) -> str:

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chainkit.errors import FieldError, InvalidArgument, Retryable
-from chainkit.events import envelope
 from chainstore.logistics.v1 import events_pb2
-from logistics.domain.carriers import Carrier, CarrierChoice, choose_carrier
+from logistics.domain.carrier_choice import CarrierChoice, Parcel, choose_carrier, parse_level
+from logistics.domain.carriers import Carrier, UpdateMode
 from logistics.domain.shipment import Shipment, shipment_id_for
-from logistics.service_layer.deps import SOURCE, Deps
+from logistics.service_layer.deps import Deps
 from logistics.service_layer.messages import shipment_pb
+from logistics.service_layer.outgoing import emit_for_shipment
 
 
 @dataclass(frozen=True)
 class PackageSpec:
     location_id: str
-    weight_g: int
+    weight_g: int  # item master weight x quantity, summed by the caller (orders)
+    origin_region: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class CreateShipments:
     city: str
     packages: Sequence[PackageSpec]
     carrier: str = ""  # staff override; empty lets the rules choose
+    service_level: str = ""  # empty = standard
+    preferred_carrier: str = ""  # the store's preference
 
 
 def list_carriers(deps: Deps) -> list[Carrier]:
@@ -44,55 +47,67 @@ async def create_shipments(deps: Deps, cmd: CreateShipments) -> list[Shipment]:
     the call and our commit just gets the same waybill on the retry.
     """
     _validate(cmd)
-    choices = {
-        p.location_id: choose_carrier(
-            deps.carriers, region=cmd.region, weight_g=p.weight_g, override=cmd.carrier
-        )
-        for p in cmd.packages
+    level = parse_level(cmd.service_level)
+    parcels = {
+        p.location_id: Parcel(cmd.region, p.weight_g, p.origin_region, level) for p in cmd.packages
     }
-    return [await _create_one(deps, cmd, p, choices[p.location_id]) for p in cmd.packages]
+    choices = {
+        location: choose_carrier(
+            deps.carriers, parcel, override=cmd.carrier, preferred=cmd.preferred_carrier
+        )
+        for location, parcel in parcels.items()
+    }
+    return [
+        await _create_one(deps, cmd, p, parcels[p.location_id], choices[p.location_id])
+        for p in cmd.packages
+    ]
 
 
 async def _create_one(
-    deps: Deps, cmd: CreateShipments, package: PackageSpec, choice: CarrierChoice
+    deps: Deps, cmd: CreateShipments, package: PackageSpec, parcel: Parcel, choice: CarrierChoice
 ) -> Shipment:
     shipment_id = shipment_id_for(cmd.order_id, package.location_id)
     async with deps.uow() as uow:
         existing = await uow.shipments.get(shipment_id)
     if existing is not None:
         return existing
-    waybill_no = await deps.carrier_api.create_waybill(
-        choice.carrier.code,
+    waybill_no = await deps.adapter(choice.carrier.code).create_waybill(
         reference=shipment_id,
         weight_g=package.weight_g,
         region=cmd.region,
         city=cmd.city,
+        service_level=parcel.level.value,
     )
+    now = deps.clock()
     shipment = Shipment.create(
         order_id=cmd.order_id,
         store_id=cmd.store_id,
         location_id=package.location_id,
         choice=choice,
+        parcel=parcel,
         waybill_no=waybill_no,
-        region=cmd.region,
         city=cmd.city,
-        weight_g=package.weight_g,
-        now=deps.clock(),
+        now=now,
     )
+    polled = choice.carrier.update_mode is UpdateMode.POLL
     try:
         async with deps.uow() as uow:
             existing = await uow.shipments.get(shipment_id)
             if existing is not None:
                 return existing
-            await uow.shipments.add(shipment)
-            uow.emit(
-                envelope(
-                    "logistics.shipment_created",
-                    events_pb2.ShipmentCreated(shipment=shipment_pb(shipment)),
-                    source=SOURCE,
-                    store_id=shipment.store_id,
-                    event_id=str(uuid.uuid5(uuid.UUID(shipment_id), "created")),
-                )
+            # Poll-mode parcels join the poll schedule: first question after one cadence.
+            first_poll = (
+                now + choice.carrier.cadence.after(shipment.status, deps.poll_base)
+                if polled
+                else None
+            )
+            await uow.shipments.add(shipment, next_poll_at=first_poll)
+            emit_for_shipment(
+                uow,
+                shipment,
+                "logistics.shipment_created",
+                events_pb2.ShipmentCreated(shipment=shipment_pb(shipment)),
+                "created",
             )
             await uow.commit()
             return shipment

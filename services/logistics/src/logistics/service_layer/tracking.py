@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from google.protobuf.message import Message
 
-from chainkit.errors import DomainError, NotFound, Retryable
-from chainkit.events import envelope
+from chainkit.errors import NotFound, Retryable
 from chainstore.logistics.v1 import events_pb2
-from logistics.domain.carrier_push import parse_scans, verify_signature
-from logistics.domain.carriers import UpdateMode
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import CarrierScan, TrackingEvent, TrackingStatus
-from logistics.service_layer.deps import SOURCE, Deps
+from logistics.service_layer.deps import Deps
 from logistics.service_layer.messages import event_pb, shipment_pb
+from logistics.service_layer.outgoing import emit_for_shipment
 from logistics.service_layer.ports import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 # A lost race on the tracking-event unique key (PostgreSQL) is retried this many times.
 INGEST_ATTEMPTS = 3
-NOTEWORTHY = frozenset({TrackingStatus.EXCEPTION, TrackingStatus.FAILED_ATTEMPT})
+# Scans the store must hear about: `logistics.shipment_exception` (store_id on the envelope).
+NOTEWORTHY = frozenset(
+    {TrackingStatus.EXCEPTION, TrackingStatus.FAILED_ATTEMPT, TrackingStatus.RETURNED_TO_SENDER}
+)
 
 
 @dataclass(frozen=True)
@@ -36,10 +33,10 @@ class IngestResult:
 
 
 async def ingest_push(deps: Deps, carrier: str, body: bytes, signature: str) -> IngestResult:
-    """A webhook body: verified before anything is parsed or stored; safe to replay."""
-    verify_signature(deps.carrier_secret, body, signature)
-    deps.carrier(carrier)
-    return await ingest_scans(deps, carrier, parse_scans(body))
+    """A webhook body: verified (by the carrier's adapter) before anything is parsed or
+    stored; safe to replay."""
+    scans = deps.adapter(carrier).read_push(body, signature)
+    return await ingest_scans(deps, carrier, scans)
 
 
 async def ingest_scans(deps: Deps, carrier: str, scans: Sequence[CarrierScan]) -> IngestResult:
@@ -76,33 +73,40 @@ async def _ingest_one(
     was_delivered = shipment.status is TrackingStatus.DELIVERED
     new = shipment.record(scans)
     if new:
-        await uow.shipments.save(shipment, new)
-        _emit(deps, uow, shipment, new, was_delivered)
+        now = deps.clock()
+        unstalled = _resume(deps, shipment, now)
+        await uow.shipments.save(shipment, new, received_at=now)
+        _emit(uow, shipment, new, was_delivered, unstalled)
     return IngestResult(accepted=len(new), duplicates=len(scans) - len(new))
 
 
+def _resume(deps: Deps, shipment: Shipment, now: datetime) -> datetime | None:
+    """Clear the stalled flag if the parcel moves again (or is done); when it was raised."""
+    flagged = shipment.stalled_at
+    if flagged is None or shipment.silent_for_too_long(now, deps.stall_limit(shipment)):
+        return None
+    shipment.stalled_at = None
+    return flagged
+
+
 def _emit(
-    deps: Deps,
     uow: UnitOfWork,
     shipment: Shipment,
     new: list[TrackingEvent],
     was_delivered: bool,
+    unstalled: datetime | None,
 ) -> None:
-    snapshot = shipment_pb(shipment, stalled=shipment.is_stalled(deps.clock(), deps.stall_after))
-    base = uuid.UUID(shipment.shipment_id)
+    snapshot = shipment_pb(shipment)
 
     def emit(event_type: str, payload: Message, key: str) -> None:
-        # Deterministic event ids: the outbox's unique event_id refuses a second copy.
-        uow.emit(
-            envelope(
-                event_type,
-                payload,
-                source=SOURCE,
-                store_id=shipment.store_id,
-                event_id=str(uuid.uuid5(base, key)),
-            )
-        )
+        emit_for_shipment(uow, shipment, event_type, payload, key)
 
+    if unstalled is not None:
+        emit(
+            "logistics.shipment_unstalled",
+            events_pb2.ShipmentUnstalled(shipment=snapshot),
+            f"unstalled:{unstalled.isoformat()}",
+        )
     for event in new:
         emit(
             "logistics.shipment_updated",
@@ -133,29 +137,3 @@ async def get_tracking(deps: Deps, waybill_no: str) -> Shipment:
     if shipment is None:
         raise NotFound(f"waybill {waybill_no!r} not found")
     return shipment
-
-
-async def poll_once(
-    deps: Deps, *, after_id: str = "", batch: int = 200, concurrency: int = 8
-) -> str:
-    """Poll one page of parcels under way with poll-mode carriers; ingest what is new.
-
-    Returns the id to continue after next time ("" once the whole set was walked).
-    Terminal parcels are not selected, so polling a parcel stops once it is delivered.
-    """
-    codes = [c.code for c in deps.carriers if c.update_mode is UpdateMode.POLL]
-    async with deps.uow() as uow:
-        page = await uow.shipments.under_way(codes, after_id=after_id, limit=batch)
-    gate = asyncio.Semaphore(concurrency)
-
-    async def poll(shipment: Shipment) -> None:
-        async with gate:
-            try:
-                scans = await deps.carrier_api.poll_tracking(shipment.carrier, shipment.waybill_no)
-                if scans:
-                    await ingest_scans(deps, shipment.carrier, scans)
-            except DomainError as e:  # carrier down, lost race: next round retries
-                log.warning("polling %s failed: %s", shipment.waybill_no, e)
-
-    await asyncio.gather(*(poll(s) for s in page))
-    return page[-1].shipment_id if len(page) == batch else ""

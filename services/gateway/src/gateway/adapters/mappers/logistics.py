@@ -12,6 +12,7 @@ from gateway.schemas.logistics import (
     TrackingStatus,
     UpdateMode,
     WaybillTracking,
+    WeightBandPublic,
 )
 
 UPDATE_MODES: dict[logistics_pb2.UpdateMode.ValueType, UpdateMode] = {
@@ -39,6 +40,12 @@ def carrier_out(carrier: logistics_pb2.Carrier) -> CarrierPublic:
         regions=list(carrier.regions),
         max_weight_g=carrier.max_weight_g,
         update_mode=lookup(UPDATE_MODES, carrier.update_mode, "carrier update mode"),
+        weight_bands=[
+            WeightBandPublic(up_to_g=b.up_to_g, price=b.price) for b in carrier.weight_bands
+        ],
+        days_same_region=carrier.days_same_region,
+        days_other_region=carrier.days_other_region,
+        service_levels=list(carrier.service_levels),
     )
 
 
@@ -75,6 +82,7 @@ def order_shipment_out(shipment: logistics_pb2.Shipment) -> OrderShipmentTrackin
     return OrderShipmentTracking(
         shipment_id=shipment.shipment_id,
         location_id=shipment.location_id,
+        cancelled_at=time_of(shipment, "cancelled_at"),
         **waybill_out(shipment).model_dump(),
     )
 
@@ -84,5 +92,11 @@ def shipment_out(shipment: logistics_pb2.Shipment) -> ShipmentPublic:
         order_id=shipment.order_id,
         store_id=shipment.store_id,
         created_at=time_of(shipment, "created_at"),
+        carrier_reason=shipment.carrier_reason,
+        service_level=shipment.service_level,
+        price=shipment.price,
+        weight_g=shipment.weight_g,
+        cancel_reason=shipment.cancel_reason,
+        stalled_since=time_of(shipment, "stalled_since"),
         **order_shipment_out(shipment).model_dump(),
     )

@@ -19,6 +19,7 @@ from gateway.schemas.orders import (
     OrderShipmentPublic,
     OrderStatus,
     PaymentPublic,
+    TimelineEntryPublic,
 )
 
 CHANNELS: dict[orders_pb2.Channel.ValueType, Channel] = {
@@ -127,6 +128,20 @@ def _address_out(order: orders_pb2.Order) -> AddressPublic | None:
     )
 
 
+def _timeline_out(order: orders_pb2.Order) -> list[TimelineEntryPublic]:
+    return [
+        TimelineEntryPublic(
+            at=time_of(e, "at"),
+            status=lookup(STATUSES, e.status, "timeline status"),
+            from_status=STATUSES.get(e.from_status),
+            action=e.action,
+            actor=e.actor,
+            reason=e.reason,
+        )
+        for e in order.timeline
+    ]
+
+
 def order_out(order: orders_pb2.Order) -> OrderPublic:
     payment = (
         PaymentPublic(method=order.payment.method, amount=order.payment.amount)
@@ -177,4 +192,5 @@ def order_out(order: orders_pb2.Order) -> OrderPublic:
             )
             for s in order.shipments
         ],
+        timeline=_timeline_out(order),
     )

@@ -23,7 +23,15 @@ from gateway.api.deps import (
 from gateway.api.problems import documented
 from gateway.core.security import Principal
 from gateway.schemas.common import Page
-from gateway.schemas.orders import CancelIn, OrderCreate, OrderPublic, OrderStatus, PayIn, ShipIn
+from gateway.schemas.orders import (
+    AddressChange,
+    CancelIn,
+    OrderCreate,
+    OrderPublic,
+    OrderStatus,
+    PayIn,
+    ShipIn,
+)
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=documented(401, 503, 504))
 
@@ -105,6 +113,31 @@ async def list_orders(
 async def get_order(order_ref: OrderRef, user: CurrentUser, orders: OrdersDep) -> OrderPublic:
     request = orders_pb2.GetOrderRequest(scope=mapper.scope_of(user), order_ref=order_ref)
     return mapper.order_out(await orders.get_order(request))
+
+
+@router.patch("/{order_ref}", responses=MUTATION_PROBLEMS)
+async def update_order(
+    order_ref: OrderRef,
+    body: AddressChange,
+    user: CurrentUser,
+    orders: OrdersDep,
+    key: IdempotencyKey = None,
+) -> OrderPublic:
+    """Correct the shipping address before the order ships (409 once it has shipped);
+    the change is kept in the order's timeline."""
+    address = body.shipping_address
+    if (address.lat is None) != (address.lon is None):
+        raise InvalidArgument(
+            "invalid address", [FieldError("shipping_address.lat", "give lat and lon")]
+        )
+    request = orders_pb2.UpdateShippingAddressRequest(
+        scope=mapper.scope_of(user),
+        idempotency=mapper.idempotency(key),
+        order_ref=order_ref,
+        shipping_address=mapper.address(address),
+        reason=body.reason,
+    )
+    return mapper.order_out(await orders.update_shipping_address(request))
 
 
 @router.post("/{order_ref}/pay", responses=MUTATION_PROBLEMS)

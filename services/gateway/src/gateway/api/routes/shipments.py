@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from chainstore.logistics.v1 import logistics_pb2
 from gateway.adapters.mappers import logistics as mapper
@@ -10,7 +10,7 @@ from gateway.adapters.mappers.common import next_cursor, page_request
 from gateway.api.deps import CursorQuery, LimitQuery, LogisticsDep, StaffUser
 from gateway.api.problems import documented
 from gateway.schemas.common import Page
-from gateway.schemas.logistics import ShipmentPublic, TrackingStatus
+from gateway.schemas.logistics import CancelShipmentIn, ShipmentPublic, TrackingStatus
 
 router = APIRouter(
     prefix="/v1/shipments", tags=["logistics"], responses=documented(401, 403, 422, 503)
@@ -43,3 +43,23 @@ async def list_shipments(
     return Page(
         items=[mapper.shipment_out(s) for s in reply.items], next_cursor=next_cursor(reply.page)
     )
+
+
+@router.post("/{shipment_id}/cancel", responses=documented(404, 409))
+async def cancel_shipment(
+    shipment_id: Annotated[str, Path(min_length=1, max_length=64)],
+    user: StaffUser,
+    logistics: LogisticsDep,
+    body: CancelShipmentIn | None = None,
+) -> ShipmentPublic:
+    """Cancel before the carrier picks the parcel up (409 after); the carrier is told.
+    Naturally idempotent: cancelling a cancelled shipment answers it again. Store staff
+    may cancel only their own store's shipments (another store's is 404)."""
+    reply = await logistics.cancel_shipment(
+        logistics_pb2.CancelShipmentRequest(
+            shipment_id=shipment_id,
+            reason=body.reason if body else "",
+            store_id=(user.store_id or "") if user.role == "store" else "",
+        )
+    )
+    return mapper.shipment_out(reply)

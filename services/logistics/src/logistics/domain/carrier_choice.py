@@ -1,0 +1,92 @@
+"""The rule that picks a carrier for one parcel, and the reason it gives.
+
+1. Staff override: that carrier, if it serves the region and the weight (else refused).
+2. The store's preferred carrier, if it serves the parcel and meets the service level.
+3. Otherwise the cheapest carrier that serves the parcel and meets the service level;
+   ties go to the faster one, then to the code, so the choice is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chainkit.errors import Conflict, FieldError, InvalidArgument
+from logistics.domain.carriers import Carrier, ServiceLevel
+
+
+@dataclass(frozen=True)
+class Parcel:
+    region: str  # destination
+    weight_g: int
+    origin_region: str = ""  # the source location's region when known
+    level: ServiceLevel = ServiceLevel.STANDARD
+
+
+@dataclass(frozen=True)
+class CarrierChoice:
+    carrier: Carrier
+    reason: str
+    price: int
+    days: int
+
+
+def parse_level(value: str, field_name: str = "service_level") -> ServiceLevel:
+    if not value:
+        return ServiceLevel.STANDARD
+    try:
+        return ServiceLevel(value.strip().lower())
+    except ValueError as e:
+        allowed = ", ".join(level.value for level in ServiceLevel)
+        raise InvalidArgument(
+            f"unknown service level {value!r}", [FieldError(field_name, f"one of {allowed}")]
+        ) from e
+
+
+def choose_carrier(
+    carriers: Sequence[Carrier], parcel: Parcel, *, override: str = "", preferred: str = ""
+) -> CarrierChoice:
+    if override:
+        return _override(carriers, parcel, override)
+    where = f"{parcel.region} at {parcel.weight_g} g"
+    serving = [c for c in carriers if c.serves(parcel.region, parcel.weight_g)]
+    if not serving:
+        raise Conflict(f"no carrier serves {where}")
+    meeting = [c for c in serving if c.meets(parcel.level, parcel.origin_region, parcel.region)]
+    if not meeting:
+        raise Conflict(f"no carrier serving {where} meets the {parcel.level} service level")
+    ranked = sorted(meeting, key=lambda c: (c.price(parcel.weight_g), _days(c, parcel), c.code))
+    priced = ", ".join(f"{c.code} {c.price(parcel.weight_g)}" for c in ranked)
+    if preferred:
+        chosen = next((c for c in meeting if c.code == preferred), None)
+        if chosen is not None:
+            return _choice(chosen, parcel, f"store preference: {preferred} ({priced})")
+        why = f"store preference {preferred} cannot serve {where} at {parcel.level}; "
+    else:
+        why = ""
+    best = ranked[0]
+    return _choice(best, parcel, f"{why}cheapest meeting {parcel.level} for {where} ({priced})")
+
+
+def _override(carriers: Sequence[Carrier], parcel: Parcel, code: str) -> CarrierChoice:
+    chosen = next((c for c in carriers if c.code == code), None)
+    if chosen is None:
+        raise InvalidArgument(f"unknown carrier {code!r}", [FieldError("carrier", "unknown")])
+    if not chosen.serves(parcel.region, parcel.weight_g):
+        message = f"{code} does not serve region {parcel.region!r} at {parcel.weight_g} g"
+        raise InvalidArgument(message, [FieldError("carrier", message)])
+    reason = f"staff override: {code}"
+    if not chosen.meets(parcel.level, parcel.origin_region, parcel.region):
+        # Staff may knowingly ship slower; the record says so.
+        reason += f" (promises {_days(chosen, parcel)} days, slower than {parcel.level})"
+    return _choice(chosen, parcel, reason)
+
+
+def _days(carrier: Carrier, parcel: Parcel) -> int:
+    return carrier.days(parcel.origin_region, parcel.region)
+
+
+def _choice(carrier: Carrier, parcel: Parcel, reason: str) -> CarrierChoice:
+    return CarrierChoice(
+        carrier, reason[:300], carrier.price(parcel.weight_g), _days(carrier, parcel)
+    )

@@ -1,0 +1,57 @@
+"""Use case: cancel a shipment before the carrier picks it up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chainkit.errors import Conflict, FieldError, InvalidArgument, NotFound
+from chainstore.logistics.v1 import events_pb2
+from logistics.domain.shipment import Shipment
+from logistics.service_layer.deps import Deps
+from logistics.service_layer.messages import shipment_pb
+from logistics.service_layer.outgoing import emit_for_shipment
+
+
+@dataclass(frozen=True)
+class CancelShipment:
+    shipment_id: str
+    reason: str = ""
+    store_id: str = ""  # store staff scope: another store's shipment is NOT_FOUND
+
+
+async def cancel_shipment(deps: Deps, cmd: CancelShipment) -> Shipment:
+    """Refused (Conflict) once picked up. The carrier is told first, outside any
+    transaction: it knows best whether it already has the parcel (a pickup scan may not
+    have reached us yet) and refuses then. A retry after success answers the same."""
+    if not cmd.shipment_id:
+        raise InvalidArgument("shipment_id is required", [FieldError("shipment_id", "required")])
+    shipment = await _load(deps, cmd)
+    if shipment.cancelled_at is not None:
+        return shipment
+    shipment.cancel(deps.clock(), cmd.reason)  # Conflict after pickup, before asking anyone
+    await deps.adapter(shipment.carrier).cancel_waybill(shipment.waybill_no)
+    async with deps.uow() as uow:
+        if not await uow.shipments.mark_cancelled(shipment):
+            # A scan landed between our read and now: the parcel is no longer waiting.
+            current = await uow.shipments.get(shipment.shipment_id)
+            if current is not None and current.cancelled_at is not None:
+                return current
+            status = current.status.value if current else "gone"
+            raise Conflict(f"shipment is {status}: it can only be cancelled before pickup")
+        emit_for_shipment(
+            uow,
+            shipment,
+            "logistics.shipment_cancelled",
+            events_pb2.ShipmentCancelled(shipment=shipment_pb(shipment)),
+            "cancelled",
+        )
+        await uow.commit()
+    return shipment
+
+
+async def _load(deps: Deps, cmd: CancelShipment) -> Shipment:
+    async with deps.uow() as uow:
+        shipment = await uow.shipments.get(cmd.shipment_id)
+    if shipment is None or (cmd.store_id and shipment.store_id != cmd.store_id):
+        raise NotFound(f"shipment {cmd.shipment_id!r} not found")
+    return shipment

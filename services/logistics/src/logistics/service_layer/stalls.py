@@ -1,0 +1,108 @@
+"""Use case: the sweep that notices parcels which stopped moving and carriers gone quiet.
+
+A parcel silent for longer than its carrier allows in its current status is flagged
+stalled once (a conditional update: whichever replica sweeps first raises it, and the
+event goes out in the same transaction). Ingesting a fresh scan clears the flag
+(`tracking.ingest_scans`). A pushing carrier that sent nothing for any parcel for too
+long opens one push-gap alert; its next scan closes it on the following sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chainstore.logistics.v1 import events_pb2
+from logistics.domain.carriers import Carrier, UpdateMode
+from logistics.domain.shipment import Shipment
+from logistics.domain.tracking import TrackingStatus
+from logistics.service_layer.deps import DEFAULT_LIMIT, Deps
+from logistics.service_layer.messages import shipment_pb, timestamp
+from logistics.service_layer.outgoing import emit_for_carrier, emit_for_shipment
+from logistics.service_layer.ports import UnitOfWork
+
+
+@dataclass
+class SweepResult:
+    flagged: list[str] = field(default_factory=list)  # shipment ids
+    gaps_opened: list[str] = field(default_factory=list)  # carrier codes
+    gaps_closed: list[str] = field(default_factory=list)
+
+
+async def sweep(deps: Deps, *, batch: int = 500) -> SweepResult:
+    result = SweepResult()
+    await _flag_stalled(deps, result, batch)
+    for carrier in deps.carriers:
+        if carrier.update_mode is UpdateMode.PUSH:
+            await _check_push_gap(deps, carrier, result)
+    return result
+
+
+async def _flag_stalled(deps: Deps, result: SweepResult, batch: int) -> None:
+    """One query per (carrier, status) with its own limit: each reads only stalled rows."""
+    now = deps.clock()
+    async with deps.uow() as uow:
+        for carrier in deps.carriers:
+            for status in TrackingStatus:
+                limit = carrier.stall_limit(status, DEFAULT_LIMIT)
+                if limit is None:
+                    continue
+                silent_before = now - limit * deps.stall_scale
+                found = await uow.shipments.stall_candidates(
+                    carrier.code, status, silent_before=silent_before, limit=batch
+                )
+                for shipment in found:
+                    if await uow.shipments.flag_stalled(
+                        shipment, now=now, silent_before=silent_before
+                    ):
+                        _emit_stalled(uow, shipment, now)
+                        result.flagged.append(shipment.shipment_id)
+                    # else: another replica flagged it, or a scan just arrived
+        await uow.commit()
+
+
+def _emit_stalled(uow: UnitOfWork, shipment: Shipment, now: datetime) -> None:
+    shipment.stalled_at = now
+    silent_since = shipment.last_update_at or shipment.created_at
+    emit_for_shipment(
+        uow,
+        shipment,
+        "logistics.shipment_stalled",
+        events_pb2.ShipmentStalled(
+            shipment=shipment_pb(shipment), silent_since=timestamp(silent_since)
+        ),
+        f"stalled:{now.isoformat()}",
+    )
+
+
+async def _check_push_gap(deps: Deps, carrier: Carrier, result: SweepResult) -> None:
+    now = deps.clock()
+    gap = carrier.push_gap_after * deps.stall_scale
+    async with deps.uow() as uow:
+        waiting, last_scan = await uow.shipments.push_gap_facts(
+            carrier.code, created_before=now - gap
+        )
+        silent = waiting > 0 and (last_scan is None or last_scan < now - gap)
+        if silent and await uow.shipments.set_push_gap(carrier.code, since=now):
+            emit_for_carrier(
+                uow,
+                carrier.code,
+                "logistics.carrier_push_gap",
+                events_pb2.CarrierPushGap(
+                    carrier=carrier.code,
+                    silent_since=timestamp(last_scan or now - gap),
+                    parcels_under_way=waiting,
+                ),
+                f"gap:{now.isoformat()}",
+            )
+            result.gaps_opened.append(carrier.code)
+        elif not silent and await uow.shipments.set_push_gap(carrier.code, since=None):
+            emit_for_carrier(
+                uow,
+                carrier.code,
+                "logistics.carrier_push_resumed",
+                events_pb2.CarrierPushResumed(carrier=carrier.code),
+                f"resumed:{now.isoformat()}",
+            )
+            result.gaps_closed.append(carrier.code)
+        await uow.commit()

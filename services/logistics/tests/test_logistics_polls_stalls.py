@@ -1,0 +1,275 @@
+"""Poll cadence and rate-limit backoff, stalled flags and push gaps, cancellation, store
+effects and the lazy carrier's messy pushes: use cases over SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from chainkit import events
+from chainkit.errors import Conflict, NotFound
+from chainkit.outbox import OutboxMessage
+from logistics.adapters.tables import ShipmentRow
+from logistics.domain.carrier_push import sign
+from logistics.domain.shipment import Shipment
+from logistics.domain.tracking import CarrierScan, TrackingStatus
+from logistics.service_layer import cancelling, polling, shipping, stalls, tracking
+from logistics.service_layer.deps import Deps
+
+SECRET = b"test-carrier-secret"
+
+
+async def ship(deps: Deps, carrier: str, order_id: str = "o-1") -> Shipment:
+    [made] = await shipping.create_shipments(
+        deps,
+        shipping.CreateShipments(
+            order_id=order_id,
+            store_id="s-1",
+            region="east",
+            city="Hangzhou",
+            packages=[shipping.PackageSpec("wh-1", 800)],
+            carrier=carrier,
+        ),
+    )
+    return made
+
+
+def steady_scan(waybill: str, code: str, at: datetime) -> CarrierScan:
+    return CarrierScan(waybill, code, at, "hub", code)
+
+
+async def next_poll_at(sessions: async_sessionmaker[AsyncSession], sid: str) -> datetime | None:
+    async with sessions() as session:
+        row = (
+            await session.execute(select(ShipmentRow).where(col(ShipmentRow.shipment_id) == sid))
+        ).scalar_one()
+    at = row.next_poll_at
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+async def outbox(sessions: async_sessionmaker[AsyncSession], event_type: str) -> list[Any]:
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(OutboxMessage).where(
+                    col(OutboxMessage.subject) == f"chainstore.{event_type}"
+                )
+            )
+        ).scalars()
+        return [events.parse(r.data) for r in rows]
+
+
+async def test_poll_cadence_speeds_up_near_delivery_and_stops_after_terminal(
+    deps: Deps, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    parcel = await ship(deps, "steady")
+    swift = await ship(deps, "swift", "o-2")
+    assert await next_poll_at(sessions, swift.shipment_id) is None  # pushes: never polled
+    assert (await polling.poll_due(deps)).polled == 0  # not due before one cadence (10 min)
+    clock.advance(minutes=10)
+    carrier_api.scans[parcel.waybill_no] = [steady_scan(parcel.waybill_no, "20", clock.now)]
+    assert (await polling.poll_due(deps)).polled == 1
+    assert await next_poll_at(sessions, parcel.shipment_id) == clock.now + timedelta(minutes=10)
+
+    clock.advance(minutes=10)
+    carrier_api.scans[parcel.waybill_no].append(steady_scan(parcel.waybill_no, "40", clock.now))
+    await polling.poll_due(deps)
+    # Out for delivery: a quarter of the cadence.
+    assert await next_poll_at(sessions, parcel.shipment_id) == clock.now + timedelta(minutes=2.5)
+
+    clock.advance(minutes=3)
+    carrier_api.scans[parcel.waybill_no].append(steady_scan(parcel.waybill_no, "50", clock.now))
+    await polling.poll_due(deps)
+    assert (await tracking.get_tracking(deps, parcel.waybill_no)).status is (
+        TrackingStatus.DELIVERED
+    )
+    assert await next_poll_at(sessions, parcel.shipment_id) is None
+    clock.advance(hours=5)
+    assert (await polling.poll_due(deps)).polled == 0
+    assert carrier_api.poll_calls == [parcel.waybill_no] * 3
+
+
+async def test_replicas_polling_at_once_ask_about_each_parcel_once(
+    deps: Deps, carrier_api: Any, clock: Any
+) -> None:
+    made = [await ship(deps, "steady", f"o-{i}") for i in range(6)]
+    clock.advance(minutes=11)
+    rounds = await asyncio.gather(*(polling.poll_due(deps) for _ in range(3)))
+    assert sum(r.polled for r in rounds) == 6
+    assert sorted(carrier_api.poll_calls) == sorted(s.waybill_no for s in made)
+
+
+async def test_rate_limit_backs_off_until_retry_after_on_every_replica(
+    deps: Deps, carrier_api: Any, clock: Any
+) -> None:
+    for i in range(3):
+        await ship(deps, "steady", f"o-{i}")
+    clock.advance(minutes=11)
+    carrier_api.rate_limited["steady"] = 1800.0  # Retry-After: half an hour
+    backoff = polling.Backoff()
+    first = await polling.poll_due(deps, backoff)
+    assert first.rate_limited == {"steady"} and first.polled == 0
+    del carrier_api.rate_limited["steady"]  # the carrier would answer again...
+    clock.advance(minutes=15)
+    assert (await polling.poll_due(deps, backoff)).polled == 0  # ...but we wait: this replica
+    assert (await polling.poll_due(deps)).polled == 0  # and another one (next_poll_at moved)
+    clock.advance(minutes=16)
+    assert (await polling.poll_due(deps, backoff)).polled == 3
+    assert len(carrier_api.poll_calls) == 3
+
+
+async def test_stalled_is_flagged_once_and_cleared_when_scans_resume(
+    deps: Deps, clock: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    parcel = await ship(deps, "swift")
+    body = push_swift(parcel.waybill_no, "e1", "PKP", clock.now)
+    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    clock.advance(hours=23)
+    assert (await stalls.sweep(deps)).flagged == []  # picked up: 24 h allowed
+    clock.advance(hours=2)
+    assert (await stalls.sweep(deps)).flagged == [parcel.shipment_id]
+    clock.advance(hours=1)
+    assert (await stalls.sweep(deps)).flagged == []  # once
+    [stalled] = await outbox(sessions, "logistics.shipment_stalled")
+    assert stalled.store_id == "s-1"
+    assert (await tracking.get_tracking(deps, parcel.waybill_no)).stalled
+
+    moving = push_swift(parcel.waybill_no, "e2", "DEP", clock.now)
+    await tracking.ingest_push(deps, "swift", moving, sign(SECRET, moving))
+    assert not (await tracking.get_tracking(deps, parcel.waybill_no)).stalled
+    assert len(await outbox(sessions, "logistics.shipment_unstalled")) == 1
+    clock.advance(hours=49)  # silent again in transit (48 h): a second, separate flag
+    assert (await stalls.sweep(deps)).flagged == [parcel.shipment_id]
+    assert len(await outbox(sessions, "logistics.shipment_stalled")) == 2
+
+
+async def test_silent_pushing_carrier_raises_one_push_gap_alert(
+    deps: Deps, clock: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    a = await ship(deps, "swift", "o-1")
+    await ship(deps, "swift", "o-2")
+    clock.advance(hours=5)
+    assert (await stalls.sweep(deps)).gaps_opened == []
+    clock.advance(hours=2)  # swift's gap limit is 6 h and it sent nothing at all
+    assert (await stalls.sweep(deps)).gaps_opened == ["swift"]
+    assert (await stalls.sweep(deps)).gaps_opened == []  # one alert, not one per sweep
+    [gap] = await outbox(sessions, "logistics.carrier_push_gap")
+    assert gap.store_id == ""  # a carrier-wide fact for head office
+    body = push_swift(a.waybill_no, "e1", "PKP", clock.now)
+    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    assert (await stalls.sweep(deps)).gaps_closed == ["swift"]
+    assert len(await outbox(sessions, "logistics.carrier_push_resumed")) == 1
+
+
+async def test_cancel_before_pickup_tells_the_carrier_and_is_idempotent(
+    deps: Deps, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    parcel = await ship(deps, "steady")
+    with pytest.raises(NotFound):  # another store's staff
+        await cancelling.cancel_shipment(
+            deps, cancelling.CancelShipment(parcel.shipment_id, "x", store_id="s-2")
+        )
+    done = await cancelling.cancel_shipment(
+        deps, cancelling.CancelShipment(parcel.shipment_id, "customer cancelled", "s-1")
+    )
+    again = await cancelling.cancel_shipment(
+        deps, cancelling.CancelShipment(parcel.shipment_id, "retry")
+    )
+    assert done.cancelled_at == clock.now and again.cancel_reason == "customer cancelled"
+    assert carrier_api.cancelled == [parcel.waybill_no]
+    [event] = await outbox(sessions, "logistics.shipment_cancelled")
+    assert event.store_id == "s-1"
+    assert await next_poll_at(sessions, parcel.shipment_id) is None
+    clock.advance(days=3)
+    assert (await polling.poll_due(deps)).polled == 0
+    assert (await stalls.sweep(deps)).flagged == []
+
+
+async def test_cancel_after_pickup_is_refused_by_us_or_by_the_carrier(
+    deps: Deps, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    scanned = await ship(deps, "swift", "o-1")
+    body = push_swift(scanned.waybill_no, "e1", "PKP", clock.now)
+    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    with pytest.raises(Conflict):
+        await cancelling.cancel_shipment(deps, cancelling.CancelShipment(scanned.shipment_id))
+    # The carrier has it although its pickup scan has not reached us yet.
+    unscanned = await ship(deps, "swift", "o-2")
+    carrier_api.picked_up.add(unscanned.waybill_no)
+    with pytest.raises(Conflict):
+        await cancelling.cancel_shipment(deps, cancelling.CancelShipment(unscanned.shipment_id))
+    assert (await tracking.get_tracking(deps, unscanned.waybill_no)).cancelled_at is None
+    assert carrier_api.cancelled == []
+    assert await outbox(sessions, "logistics.shipment_cancelled") == []
+
+
+async def test_exception_and_return_to_sender_reach_the_store(
+    deps: Deps, clock: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    parcel = await ship(deps, "swift")
+    body = push_swift(parcel.waybill_no, "e1", "EXC", clock.now)
+    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    back = push_swift(parcel.waybill_no, "e2", "RTS", clock.now + timedelta(hours=1))
+    await tracking.ingest_push(deps, "swift", back, sign(SECRET, back))
+    found = await outbox(sessions, "logistics.shipment_exception")
+    assert len(found) == 2 and {e.store_id for e in found} == {"s-1"}
+    assert (await tracking.get_tracking(deps, parcel.waybill_no)).status is (
+        TrackingStatus.RETURNED_TO_SENDER
+    )
+
+
+async def test_lazy_pushes_dropped_repeated_and_reordered_end_delivered(
+    deps: Deps, clock: Any
+) -> None:
+    parcel = await ship(deps, "lazy")
+    t0 = clock.now
+    scans = {
+        "u1": ("COLLECTED", 1),
+        "u2": ("MOVING", 2),
+        "u3": ("AT_DEPOT", 3),
+        "u4": ("WITH_DRIVER", 4),
+        "u5": ("HANDED_OVER", 5),
+    }
+
+    def lazy(*ids: str) -> bytes:
+        updates = [
+            {
+                "id": i,
+                "tracking_number": parcel.waybill_no,
+                "status": scans[i][0],
+                "timestamp": (t0 + timedelta(hours=scans[i][1])).timestamp(),
+                "place": "east",
+                "text": scans[i][0].lower(),
+            }
+            for i in ids
+        ]
+        return json.dumps({"updates": updates}).encode()
+
+    # u2 dropped for good, u4 repeated, delivery before the earlier scans.
+    for body in (lazy("u5"), lazy("u3", "u1"), lazy("u4"), lazy("u4", "u1")):
+        await tracking.ingest_push(deps, "lazy", body, sign(SECRET, body))
+    found = await tracking.get_tracking(deps, parcel.waybill_no)
+    assert found.status is TrackingStatus.DELIVERED
+    assert [e.raw_code for e in found.events] == [
+        "COLLECTED",
+        "AT_DEPOT",
+        "WITH_DRIVER",
+        "HANDED_OVER",
+    ]
+    assert found.last_update_at == t0 + timedelta(hours=5)
+
+
+def push_swift(waybill: str, event_id: str, code: str, at: datetime) -> bytes:
+    doc = {
+        "events": [
+            {"event_id": event_id, "waybill_no": waybill, "code": code, "at": at.isoformat()}
+        ]
+    }
+    return json.dumps(doc).encode()
