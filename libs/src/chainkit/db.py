@@ -14,6 +14,19 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Connection execution option (opt-in, SQLite only): do not issue BEGIN IMMEDIATE when the
+# transaction begins, so the statements that follow are autocommit reads that take no write
+# lock; the caller issues `BEGIN IMMEDIATE` itself before its first write (see
+# services/inventory/src/inventory/adapters/uow.py, `reading`).
+SQLITE_DEFER_BEGIN = "chainkit_sqlite_defer_begin"
+
+# Engine/connection execution option set by `session_factory(engine, read_only=True)`: the
+# transaction only reads. SQLite starts it with a plain (deferred) BEGIN: a WAL snapshot that
+# takes no write lock, so readers neither queue behind writers nor behind each other.
+# PostgreSQL starts it READ ONLY. Writing in such a session is a bug (SQLite would have to
+# upgrade the lock mid-transaction, which can fail with SQLITE_BUSY at once).
+READ_ONLY = "chainkit_read_only"
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -50,10 +63,21 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        elif not options.get(SQLITE_DEFER_BEGIN):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def session_factory(
+    engine: AsyncEngine, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the unit of work; `read_only=True` for look-ups (see READ_ONLY)."""
+    if read_only:
+        # The same pool; only how each transaction begins differs.
+        option = READ_ONLY if engine.dialect.name == "sqlite" else "postgresql_readonly"
+        engine = engine.execution_options(**{option: True})
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,11 +1,16 @@
 """Inventory bench: Reserve through the real gRPC server (runtime, outbox relay, NATS) for
-one hot SKU and for 10,000 distinct SKUs, beside a bare baseline measured in the same run:
-a single-row conditional UPDATE (`reserved + 1 WHERE on_hand - reserved >= 1`), each in its
-own transaction, on the same database at the same concurrency.
+one hot SKU and for 10,000 distinct SKUs, beside two baselines measured in the same run at
+the same concurrency:
+
+- gRPC echo: the standard health `Check` on the same server (same interceptors, channel and
+  event loop as Reserve, no I/O) — design.md §7 holds Reserve to at least 0.6 x this;
+- conditional UPDATE: a single-row `reserved + 1 WHERE on_hand - reserved >= 1`, each in its
+  own transaction, on the same database, without gRPC.
 
 SQLite always; PostgreSQL too when CHAINSTORE_BENCH_PG_URL names a database or the local
 server (127.0.0.1:5432) is reachable. Medians of 3 runs. Environment:
-INVENTORY_BENCH_REQUESTS (default 1000 per run), INVENTORY_BENCH_CONCURRENCY (default 64).
+INVENTORY_BENCH_REQUESTS (default 1000 per run), INVENTORY_BENCH_CONCURRENCY (default 64),
+INVENTORY_BENCH_RUNS (default 3), INVENTORY_BENCH_DATABASES (default "sqlite,postgresql").
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import insert, text
 
-from chainkit.benchkit import Result, drive, median_of, report
+from chainkit.benchkit import Result, drive, median_of
 from chainkit.grpc_client import open_channel
 from chainkit.grpc_server import create_server
 from chainkit.runtime import ServiceRuntime
@@ -36,6 +42,9 @@ from inventory.entrypoints.errors import details_for
 
 REQUESTS = int(os.environ.get("INVENTORY_BENCH_REQUESTS", "1000"))
 CONCURRENCY = int(os.environ.get("INVENTORY_BENCH_CONCURRENCY", "64"))
+RUNS = int(os.environ.get("INVENTORY_BENCH_RUNS", "3"))
+DATABASES = os.environ.get("INVENTORY_BENCH_DATABASES", "sqlite,postgresql").lower().split(",")
+TARGET_X_ECHO = 0.6  # design.md §7: Reserve RPC at least 0.6 x a gRPC echo on the same box
 DISTINCT = 10_000
 PLENTY = 10**9
 Op = Callable[[int], Awaitable[object]]
@@ -97,7 +106,7 @@ async def seed(runtime: ServiceRuntime) -> None:
 
 
 @asynccontextmanager
-async def served(url: str, nats_url: str) -> AsyncIterator[tuple[ServiceRuntime, object]]:
+async def served(url: str, nats_url: str) -> AsyncIterator[tuple[ServiceRuntime, object, object]]:
     settings = Settings.model_validate({"NATS_URL": nats_url, "database_url": url})
     runtime = await ServiceRuntime.start(
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
@@ -108,19 +117,35 @@ async def served(url: str, nats_url: str) -> AsyncIterator[tuple[ServiceRuntime,
     )
     try:
         async with open_channel(f"127.0.0.1:{port}") as channel:
-            yield runtime, inventory_pb2_grpc.InventoryServiceStub(channel)
+            yield (
+                runtime,
+                inventory_pb2_grpc.InventoryServiceStub(channel),
+                health_pb2_grpc.HealthStub(channel),
+            )
     finally:
         await server.stop(0)
         await runtime.close()
 
 
 async def measure(name: str, op: Op) -> Result:
-    runs = [await drive(name, op, requests=REQUESTS, concurrency=CONCURRENCY) for _ in range(3)]
+    runs = [await drive(name, op, requests=REQUESTS, concurrency=CONCURRENCY) for _ in range(RUNS)]
     return median_of(runs)
 
 
+def report(title: str, echo: Result, update: Result, rows: list[Result]) -> None:
+    """One table, every figure as a ratio of both same-run baselines."""
+    print(f"\n## {title}")
+    print(f"{'measure':<44} {'ops/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x echo':>7} {'x UPDATE':>9}")
+    for r in [echo, update, *rows]:
+        print(
+            f"{r.name:<44} {r.rate:>8.0f} {r.percentile(50):>8.2f} {r.percentile(99):>8.2f} "
+            f"{r.rate / echo.rate:>7.2f} {r.rate / update.rate:>9.2f}"
+        )
+    print(f"target: Reserve RPC at least {TARGET_X_ECHO:.2f} x echo")
+
+
 async def bench(label: str, url: str, nats_url: str) -> None:
-    async with served(url, nats_url) as (runtime, stub):
+    async with served(url, nats_url) as (runtime, stub, health_stub):
         await seed(runtime)
         update = text(
             "UPDATE inv_stock_level SET reserved = reserved + 1 "
@@ -146,6 +171,11 @@ async def bench(label: str, url: str, nats_url: str) -> None:
 
             return op
 
+        async def echo_op(i: int) -> object:
+            check = health_pb2.HealthCheckRequest(service="")
+            return await health_stub.Check(check, timeout=30)  # type: ignore[attr-defined]
+
+        echo = await measure("baseline: gRPC echo (health Check)", echo_op)
         baseline = await measure(f"baseline: conditional UPDATE ({label})", baseline_op)
         hot = await measure("Reserve RPC, one hot SKU", reserve(lambda i: "HOT", "hot"))
         spread = await measure(
@@ -154,7 +184,8 @@ async def bench(label: str, url: str, nats_url: str) -> None:
         )
         report(
             f"inventory reservations on {label}, {CONCURRENCY} concurrent clients, "
-            f"{REQUESTS} per run, median of 3",
+            f"{REQUESTS} per run, median of {RUNS}",
+            echo,
             baseline,
             [hot, spread],
         )
@@ -165,7 +196,11 @@ async def main() -> None:
         nats = NatsServer(Path(tmp) / "jetstream")
         nats.start()
         try:
-            await bench("SQLite", f"sqlite+aiosqlite:///{Path(tmp) / 'inventory.db'}", nats.url)
+            if "sqlite" in DATABASES:
+                db = Path(tmp) / "inventory.db"
+                await bench("SQLite", f"sqlite+aiosqlite:///{db}", nats.url)
+            if "postgresql" not in DATABASES:
+                return
             async with AsyncExitStack() as stack:
                 url = os.environ.get("CHAINSTORE_BENCH_PG_URL")
                 if not url:

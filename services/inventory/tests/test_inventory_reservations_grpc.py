@@ -258,6 +258,20 @@ async def test_validation_errors_name_fields(inventory: Any) -> None:
         (
             inventory.stub.Reserve,
             pb.ReserveRequest(
+                reservation_id="R", lines=[{"sku": "TEA-1", "qty": 1}], home_location_id="NOWHERE"
+            ),
+            ["home_location_id"],
+        ),
+        (
+            inventory.stub.Reserve,
+            pb.ReserveRequest(
+                reservation_id="R", lines=[{"sku": "TEA-1", "qty": 1}, {"sku": "NOPE", "qty": 1}]
+            ),
+            ["lines[1].sku"],
+        ),
+        (
+            inventory.stub.Reserve,
+            pb.ReserveRequest(
                 reservation_id="R", lines=[{"sku": "TEA-1", "qty": 1}], strategy="cheapest"
             ),
             ["strategy"],
@@ -281,3 +295,23 @@ async def test_validation_errors_name_fields(inventory: Any) -> None:
         error = await failure(method(request, timeout=T))
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, request
         assert bad_fields(error) == expected, request
+
+
+async def test_reserve_reads_before_taking_the_sqlite_write_lock(inventory: Any) -> None:
+    """Reserve's reads and decisions (idempotency, SKUs, allocation) run before BEGIN
+    IMMEDIATE on SQLite: a request they refuse is answered while another writer holds the
+    database's one write lock, instead of queueing behind it."""
+    if inventory.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's single write lock; PostgreSQL locks rows")
+    await chain(inventory)
+    async with inventory.engine.connect() as writer:
+        await writer.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is held
+        request = pb.ReserveRequest(reservation_id="R-LOCKED", lines=[{"sku": "NOPE", "qty": 1}])
+        error = await failure(inventory.stub.Reserve(request, timeout=5))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        request = pb.ReserveRequest(reservation_id="R-MANY", lines=[{"sku": "CUP-1", "qty": 99}])
+        error = await failure(inventory.stub.Reserve(request, timeout=5))
+        assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+        await writer.rollback()
+    ok = await inventory.reserve("R-LOCKED", TEA_1=1)
+    assert [a.qty for a in ok.allocations] == [1]

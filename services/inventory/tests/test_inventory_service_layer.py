@@ -6,7 +6,8 @@ These pin down what is hard to provoke through a real database on demand: a lost
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from copy import deepcopy
 from types import TracebackType
 from typing import Self
@@ -21,6 +22,7 @@ from inventory.domain.model import Location, LocationKind, Movement, Product, Sa
 from inventory.domain.model import StockLevel as Level
 from inventory.domain.reservation import Reservation, ReservationState
 from inventory.service_layer import reservations, stock
+from inventory.service_layer.ports import Availability
 from inventory.service_layer.reservations import ReserveCommand
 
 
@@ -55,6 +57,10 @@ class FakeUow:
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.tx = {}
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        yield
 
     def emit(self, event: OutgoingEvent) -> None:
         self.tx["events"].append(event)
@@ -112,8 +118,14 @@ class FakeUow:
         )
         return True
 
-    async def try_reserve(self, sku: str, loc: str, qty: int) -> bool:
-        return self._change(sku, loc, self.tx["levels"][(sku, loc)].available >= qty, 0, qty)
+    async def availability(self, skus: Sequence[str], home: str) -> Availability:
+        known = set((await self.get_many(skus)).keys())
+        return Availability(known, await self.candidates(skus, home), home in self.tx["locations"])
+
+    async def try_reserve(self, sku: str, loc: str, qty: int) -> Level | None:
+        if self._change(sku, loc, self.tx["levels"][(sku, loc)].available >= qty, 0, qty):
+            return self.tx["levels"][(sku, loc)]  # type: ignore[no-any-return]
+        return None
 
     async def try_sell(self, sku: str, loc: str, qty: int) -> bool:
         return self._change(sku, loc, self.tx["levels"][(sku, loc)].available >= qty, -qty, 0)

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,16 @@ from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t,
 from inventory.domain.allocation import Allocation
 from inventory.domain.model import Sale, SkuQty
 from inventory.domain.reservation import Reservation, ReservationState
+
+_r = reservation_t.c
+_line = reservation_line_t.c
+# Built once: Reserve runs these on every call (see stock_repository).
+_GET = select(reservation_t).where(_r.reservation_id == bindparam("p_id"))
+_GET_LINES = (
+    select(reservation_line_t).where(_line.reservation_id == bindparam("p_id")).order_by(_line.id)
+)
+_ADD = insert(reservation_t)
+_ADD_LINES = insert(reservation_line_t)
 
 
 def aware(at: datetime | None) -> datetime | None:
@@ -27,19 +37,10 @@ class SqlReservationRepository:
         self._session = session
 
     async def get(self, reservation_id: str) -> Reservation | None:
-        r = reservation_t.c
-        row = (
-            await self._session.execute(
-                select(reservation_t).where(r.reservation_id == reservation_id)
-            )
-        ).first()
+        row = (await self._session.execute(_GET, {"p_id": reservation_id})).first()
         if row is None:
             return None
-        lines = await self._session.execute(
-            select(reservation_line_t)
-            .where(reservation_line_t.c.reservation_id == reservation_id)
-            .order_by(reservation_line_t.c.id)
-        )
+        lines = await self._session.execute(_GET_LINES, {"p_id": reservation_id})
         return Reservation(
             reservation_id=row.reservation_id,
             state=ReservationState(row.state),
@@ -55,24 +56,25 @@ class SqlReservationRepository:
         now = utcnow()
         try:
             await self._session.execute(
-                insert(reservation_t).values(
-                    reservation_id=reservation.reservation_id,
-                    state=reservation.state.value,
-                    region=region,
-                    home_location_id=home_location_id,
-                    strategy=strategy,
-                    expires_at=reservation.expires_at,
-                    release_reason="",
-                    restocked=False,
-                    created_at=now,
-                    updated_at=now,
-                )
+                _ADD,
+                {
+                    "reservation_id": reservation.reservation_id,
+                    "state": reservation.state.value,
+                    "region": region,
+                    "home_location_id": home_location_id,
+                    "strategy": strategy,
+                    "expires_at": reservation.expires_at,
+                    "release_reason": "",
+                    "restocked": False,
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
         except IntegrityError as e:
             # A concurrent call with the same id got there first; a retry returns its result.
             raise Retryable(f"reservation {reservation.reservation_id} is being created") from e
         await self._session.execute(
-            insert(reservation_line_t),
+            _ADD_LINES,
             [
                 {
                     "reservation_id": reservation.reservation_id,

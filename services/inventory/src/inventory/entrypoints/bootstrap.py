@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,8 +24,11 @@ def unit_of_work_factory(
     sessions: async_sessionmaker[AsyncSession],
     on_events_committed: Callable[[], None] | None = None,
 ) -> UnitOfWorkFactory:
+    # One queue per process for SQLite writers that read first (see InventoryUnitOfWork).
+    sqlite_writers = asyncio.Lock()
+
     def make() -> InventoryUnitOfWork:
-        return InventoryUnitOfWork(sessions, on_events_committed)
+        return InventoryUnitOfWork(sessions, on_events_committed, sqlite_writers)
 
     return make
 

@@ -32,7 +32,12 @@ async def suggestion_for(uow: UnitOfWork, level: StockLevel) -> Suggestion | Non
 
 
 async def publish_crossings(uow: UnitOfWork, pairs: Iterable[Pair]) -> None:
-    for level in await uow.stock.levels_for(sorted(set(pairs))):
+    await publish_crossings_of(uow, await uow.stock.levels_for(sorted(set(pairs))))
+
+
+async def publish_crossings_of(uow: UnitOfWork, levels: Iterable[StockLevel]) -> None:
+    """As publish_crossings, for levels this transaction has just read or written."""
+    for level in levels:
         change = crossing(level)
         if change is None:
             continue

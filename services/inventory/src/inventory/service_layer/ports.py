@@ -7,6 +7,8 @@ Stock changes are single atomic conditional statements settled by the database; 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -27,6 +29,16 @@ from inventory.domain.reservation import Reservation, ReservationState
 from inventory.domain.transfer import Transfer
 
 Pair = tuple[str, str]  # (sku, location_id)
+
+
+@dataclass
+class Availability:
+    """What Reserve reads before it allocates, in one query."""
+
+    known: set[str]  # the requested SKUs that exist
+    candidates: list[Candidate]  # their eligible stock (shared or at the home location)
+    # Whether the home location exists; None when no row said (no requested SKU exists).
+    home_found: bool | None = None
 
 
 class LocationRepository(Protocol):
@@ -59,10 +71,11 @@ class StockRepository(Protocol):
 
     async def levels_at(self, location_id: str, skus: Sequence[str]) -> dict[str, StockLevel]: ...
 
-    async def candidates(self, skus: Sequence[str], home_location_id: str) -> list[Candidate]:
-        """Stock of these SKUs at shared locations and at the home location."""
+    async def availability(self, skus: Sequence[str], home_location_id: str) -> Availability:
+        """The SKUs that exist, their candidates and whether the home location exists."""
 
-    async def try_reserve(self, sku: str, location_id: str, qty: int) -> bool: ...
+    async def try_reserve(self, sku: str, location_id: str, qty: int) -> StockLevel | None:
+        """reserved += qty if that many are available; the level after it (None: not)."""
 
     async def try_commit(self, sku: str, location_id: str, qty: int) -> bool: ...
 
@@ -175,6 +188,11 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+    def reading(self) -> AbstractAsyncContextManager[None]:
+        """Wraps a transaction's first statements when they only read: they may run before
+        the database's write lock is taken (SQLite), so each must be re-checked by the
+        writes that rely on it (conditional UPDATEs, unique keys), as Reserve's are."""
 
     def emit(self, event: OutgoingEvent) -> None: ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from inventory.domain.model import Location, SkuQty
 from inventory.domain.validation import Errors
@@ -13,8 +13,14 @@ async def check_skus(
     uow: UnitOfWork, errors: Errors, lines: Sequence[SkuQty], field: str = "lines"
 ) -> None:
     found = await uow.products.get_many([x.sku for x in lines])
+    report_unknown_skus(errors, lines, found.keys(), field)
+
+
+def report_unknown_skus(
+    errors: Errors, lines: Sequence[SkuQty], known: Collection[str], field: str = "lines"
+) -> None:
     for i, line in enumerate(lines):
-        if line.sku not in found:
+        if line.sku not in known:
             errors.add(f"{field}[{i}].sku", f"unknown SKU {line.sku!r}")
 
 
@@ -23,5 +29,9 @@ async def check_location(
 ) -> Location | None:
     location = await uow.locations.get(location_id)
     if location is None:
-        errors.add(field, f"unknown location {location_id!r}")
+        report_unknown_location(errors, location_id, field)
     return location
+
+
+def report_unknown_location(errors: Errors, location_id: str, field: str) -> None:
+    errors.add(field, f"unknown location {location_id!r}")

@@ -19,9 +19,13 @@ from inventory.domain.model import Movement, MovementKind, SkuQty, totals
 from inventory.domain.reservation import EXPIRED, ReleaseEffect, Reservation, ReservationState
 from inventory.domain.validation import Errors, check_lines
 from inventory.service_layer import messages
-from inventory.service_layer.alerts import publish_crossings
+from inventory.service_layer.alerts import publish_crossings, publish_crossings_of
 from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
-from inventory.service_layer.references import check_location, check_skus
+from inventory.service_layer.references import (
+    check_location,
+    report_unknown_location,
+    report_unknown_skus,
+)
 from inventory.service_layer.retry import LostRace, retrying
 
 
@@ -56,33 +60,43 @@ def _validate(cmd: ReserveCommand) -> str:
     return resolve_strategy(cmd.strategy)
 
 
+def _replayed(existing: Reservation, cmd: ReserveCommand) -> Reservation:
+    if existing.quantities() != totals(cmd.lines):
+        raise AlreadyExists(f"reservation {cmd.reservation_id!r} exists with other lines")
+    return existing
+
+
 async def reserve(uows: UnitOfWorkFactory, cmd: ReserveCommand) -> Reservation:
     strategy = _validate(cmd)
 
     async def attempt() -> Reservation:
         async with uows() as uow:
-            existing = await uow.reservations.get(cmd.reservation_id)
-            if existing is not None:
-                if existing.quantities() != totals(cmd.lines):
-                    raise AlreadyExists(
-                        f"reservation {cmd.reservation_id!r} exists with other lines"
-                    )
-                return existing
-            refs = Errors()
-            await check_skus(uow, refs, cmd.lines)
-            if cmd.home_location_id:
-                await check_location(uow, refs, cmd.home_location_id, "home_location_id")
-            refs.raise_if_any()
-            skus = [x.sku for x in cmd.lines]
-            candidates = await uow.stock.candidates(skus, cmd.home_location_id)
-            allocations = allocate(
-                cmd.lines,
-                candidates,
-                region=cmd.region,
-                home_location_id=cmd.home_location_id,
-                strategy=strategy,
-                destination=cmd.destination,
-            )
+            # Read and decide before the write transaction (on SQLite, before the write lock):
+            # the conditional UPDATEs re-check the stock and the primary key the id, so a
+            # concurrent change means a retry. Refusals (unknown SKU, too little stock)
+            # never take the lock.
+            async with uow.reading():
+                existing = await uow.reservations.get(cmd.reservation_id)
+                if existing is not None:
+                    return _replayed(existing, cmd)
+                seen = await uow.stock.availability(
+                    [x.sku for x in cmd.lines], cmd.home_location_id
+                )
+                refs = Errors()
+                report_unknown_skus(refs, cmd.lines, seen.known)
+                if cmd.home_location_id and seen.home_found is None:
+                    await check_location(uow, refs, cmd.home_location_id, "home_location_id")
+                elif cmd.home_location_id and not seen.home_found:
+                    report_unknown_location(refs, cmd.home_location_id, "home_location_id")
+                refs.raise_if_any()
+                allocations = allocate(
+                    cmd.lines,
+                    seen.candidates,
+                    region=cmd.region,
+                    home_location_id=cmd.home_location_id,
+                    strategy=strategy,
+                    destination=cmd.destination,
+                )
             reservation = Reservation(
                 reservation_id=cmd.reservation_id,
                 state=ReservationState.HELD,
@@ -95,9 +109,8 @@ async def reserve(uows: UnitOfWorkFactory, cmd: ReserveCommand) -> Reservation:
                 home_location_id=cmd.home_location_id,
                 strategy=strategy,
             )
-            for a in sorted(allocations, key=lambda a: (a.sku, a.location_id)):
-                if not await uow.stock.try_reserve(a.sku, a.location_id, a.qty):
-                    raise LostRace
+            # The ledger lines go first: on PostgreSQL a stock row stays locked from its
+            # UPDATE to COMMIT, so the UPDATEs come as late as they can.
             await uow.stock.record(
                 [
                     Movement(
@@ -106,7 +119,13 @@ async def reserve(uows: UnitOfWorkFactory, cmd: ReserveCommand) -> Reservation:
                     for a in allocations
                 ]
             )
-            await publish_crossings(uow, [(a.sku, a.location_id) for a in allocations])
+            levels = []
+            for a in sorted(allocations, key=lambda a: (a.sku, a.location_id)):
+                level = await uow.stock.try_reserve(a.sku, a.location_id, a.qty)
+                if level is None:
+                    raise LostRace
+                levels.append(level)
+            await publish_crossings_of(uow, levels)
             uow.emit(messages.stock_reserved(reservation))
             await uow.commit()
             return reservation
