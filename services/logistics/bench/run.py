@@ -76,7 +76,8 @@ def shipment_rows(start: int, stop: int) -> list[dict[str, Any]]:
             "status": "in_transit",
             "created_at": T0,
             "estimated_delivery_at": T0 + timedelta(days=1),
-            "last_update_at": T0,
+            # The newest seeded scan's time, as ingest would have left it.
+            "last_update_at": T0 + timedelta(minutes=EVENTS_PER_PARCEL - 1),
         }
         for i in range(start, stop)
     ]
@@ -129,7 +130,12 @@ async def main() -> None:
         settings = Settings.model_validate(
             {"database_url": url, "grpc_port": 0, "carrier_secret": SECRET.decode()}
         )
-        app = bootstrap(settings, session_factory(engine))
+        # Look-ups on read-only sessions (plain BEGIN on SQLite), as in main.py.
+        app = bootstrap(
+            settings,
+            session_factory(engine),
+            read_sessions=session_factory(engine, read_only=True),
+        )
         server, port, _ = await create_server([app.register], app.service_names)
         channel = open_channel(f"127.0.0.1:{port}")
         stub = logistics_pb2_grpc.LogisticsServiceStub(channel)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import pytest
 import uvicorn
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from chainkit.db import create_engine, session_factory
@@ -99,11 +99,16 @@ class Clock:
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await upgrade_async(database_url, MIGRATIONS)
     engine = create_engine(database_url)
-    yield session_factory(engine)
+    yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)
 
 
 @pytest.fixture
@@ -118,10 +123,15 @@ def clock() -> Clock:
 
 @pytest.fixture
 def deps(
-    sessions: async_sessionmaker[AsyncSession], carrier_api: FakeCarrierApi, clock: Clock
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    carrier_api: FakeCarrierApi,
+    clock: Clock,
 ) -> Deps:
+    readers = session_factory(engine, read_only=True)
     return Deps(
         uow=lambda: LogisticsUnitOfWork(sessions),
+        read_uow=lambda: LogisticsUnitOfWork(readers),
         adapters=carrier_api.adapters(SECRET),
         clock=clock,
         poll_base=timedelta(minutes=10),

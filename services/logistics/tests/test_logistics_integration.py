@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request, Response
 from carrier_sim.app import create_app
 from carrier_sim.config import SimSettings
 from chainkit import events, grpc_server
+from chainkit.db import session_factory
 from chainkit.grpc_client import open_channel
 from chainkit.runtime import ServiceRuntime
 from chainkit.testing import NatsServer, free_port
@@ -106,7 +107,12 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
     runtime = await ServiceRuntime.start(
         "logistics", settings, stream="LOGISTICS", migrations=MIGRATIONS
     )
-    app = bootstrap(settings, runtime.sessions, on_events_committed=runtime.relay.wake)
+    app = bootstrap(
+        settings,
+        runtime.sessions,
+        read_sessions=session_factory(runtime.engine, read_only=True),
+        on_events_committed=runtime.relay.wake,
+    )
     runtime.spawn(run_poller(app.deps, settings.poll_interval_s), "carrier-poller")
     server, port, _ = await grpc_server.create_server([app.register], app.service_names)
     channel = open_channel(f"127.0.0.1:{port}")

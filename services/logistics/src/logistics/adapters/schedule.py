@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import ColumnElement, Table, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -18,6 +19,7 @@ from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import TERMINAL_STATUSES, TrackingEvent, TrackingStatus, as_utc
 
 TERMINAL = [s.value for s in TERMINAL_STATUSES]
+SHIPMENT: Table = ShipmentRow.__table__  # type: ignore[attr-defined]
 
 
 def _rowcount(result: object) -> int:
@@ -32,28 +34,36 @@ class ScheduleQueries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def claim_due_polls(
-        self, carriers: Sequence[str], *, now: datetime, lease_until: datetime, limit: int
+    async def due_polls(
+        self, carriers: Sequence[str], *, now: datetime, limit: int
     ) -> list[Shipment]:
         due = col(ShipmentRow.next_poll_at)
         stmt = (
-            select(ShipmentRow)
+            select(SHIPMENT)
             .where(col(ShipmentRow.carrier).in_(list(carriers)), due <= now, *_under_way())
             .order_by(due)
             .limit(limit)
         )
-        rows = (await self._session.execute(stmt)).scalars().all()
-        claimed: list[Shipment] = []
-        for row in rows:
-            won = await self._session.execute(
-                update(ShipmentRow)
-                .execution_options(synchronize_session=False)
-                .where(col(ShipmentRow.shipment_id) == row.shipment_id, due <= now)
-                .values(next_poll_at=lease_until)
+        return [shipment_of(row, []) for row in await self._session.execute(stmt)]
+
+    async def claim_polls(
+        self, shipments: Sequence[Shipment], *, now: datetime, lease_until: datetime
+    ) -> list[Shipment]:
+        if not shipments:
+            return []
+        # One conditional UPDATE; RETURNING names the rows still due, i.e. the ones we won.
+        won = await self._session.execute(
+            update(SHIPMENT)
+            .where(
+                SHIPMENT.c.shipment_id.in_([s.shipment_id for s in shipments]),
+                SHIPMENT.c.next_poll_at <= now,
+                *_under_way(),
             )
-            if _rowcount(won) == 1:
-                claimed.append(shipment_of(row, []))
-        return claimed
+            .values(next_poll_at=lease_until)
+            .returning(SHIPMENT.c.shipment_id)
+        )
+        ids = set(won.scalars())
+        return [s for s in shipments if s.shipment_id in ids]
 
     async def reschedule_poll(
         self,
@@ -88,7 +98,7 @@ class ScheduleQueries:
         self, carrier: str, status: TrackingStatus, *, silent_before: datetime, limit: int
     ) -> list[Shipment]:
         stmt = (
-            select(ShipmentRow)
+            select(SHIPMENT)
             .where(
                 col(ShipmentRow.status) == status.value,
                 col(ShipmentRow.last_update_at) < silent_before,
@@ -99,8 +109,7 @@ class ScheduleQueries:
             .order_by(col(ShipmentRow.last_update_at))
             .limit(limit)
         )
-        rows = (await self._session.execute(stmt)).scalars().all()
-        return [shipment_of(row, []) for row in rows]
+        return [shipment_of(row, []) for row in await self._session.execute(stmt)]
 
     async def flag_stalled(
         self, shipment: Shipment, *, now: datetime, silent_before: datetime
@@ -152,7 +161,9 @@ class ScheduleQueries:
         return _rowcount(result) == 1
 
 
-def shipment_of(row: ShipmentRow, events: list[TrackingEvent]) -> Shipment:
+def shipment_of(row: Any, events: list[TrackingEvent]) -> Shipment:
+    """A shipment from a `log_shipment` row (an ORM object or a Core row alike)."""
+
     def utc(moment: datetime | None) -> datetime | None:
         return as_utc(moment) if moment is not None else None
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chainkit.errors import Conflict
+from logistics.domain import estimate
 from logistics.domain.carrier_choice import CarrierChoice, Parcel
 from logistics.domain.tracking import CarrierScan, TrackingEvent, TrackingStatus, as_utc
 
@@ -109,31 +110,62 @@ class Shipment:
         return True
 
     def record(self, scans: Iterable[CarrierScan]) -> list[TrackingEvent]:
-        """Add the scans we have not seen; return the new events, oldest first.
+        """Add the scans not on the (loaded) timeline; return the new events, oldest first.
 
         Duplicates (same carrier event id, else same time and raw code) are dropped; the
-        timeline stays ordered by event time however late a scan arrives; the status is
-        the newest event's, except that a terminal status (delivered, returned) is final.
+        timeline stays ordered by event time however late a scan arrives. See `settle`.
         """
-        seen = {e.dedup_key for e in self.events}
-        new: list[TrackingEvent] = []
+        known = {e.dedup_key for e in self.events}
+        new = [e for e in self.events_from(scans) if e.dedup_key not in known]
+        if new:
+            latest = self.events[-1] if self.events else None
+            for event in new:
+                # After equal times: a batch keeps the carrier's order for simultaneous scans.
+                bisect.insort_right(self.events, event, key=lambda e: e.at)
+            self.settle(new, latest)
+        return new
+
+    def events_from(self, scans: Iterable[CarrierScan]) -> list[TrackingEvent]:
+        """The scans as timeline events, duplicates within the batch dropped, oldest first
+        (a stable sort: simultaneous scans keep the carrier's order)."""
+        events: dict[str, TrackingEvent] = {}
         for scan in scans:
             event = TrackingEvent.from_scan(self.carrier, scan)
-            if event.dedup_key in seen:
-                continue
-            seen.add(event.dedup_key)
-            # After equal times, so a batch keeps the carrier's order for simultaneous scans.
-            bisect.insort_right(self.events, event, key=lambda e: e.at)
-            new.append(event)
-        if new:
-            self._settle_status()
-        return sorted(new, key=lambda e: e.at)
+            events.setdefault(event.dedup_key, event)
+        return sorted(events.values(), key=lambda e: e.at)
 
-    def _settle_status(self) -> None:
-        if self.is_terminal:
+    def needs_latest(self, new: list[TrackingEvent]) -> bool:
+        """Whether `settle` needs the newest stored event to decide the status.
+
+        Only for late scans: `last_update_at` is never older than the newest stored event,
+        so a new scan at or after it is the newest of all (or a terminal one decides).
+        """
+        if self.is_terminal or any(e.status.is_terminal for e in new):
+            return False
+        return self.last_update_at is None or new[-1].at < as_utc(self.last_update_at)
+
+    def settle(self, new: list[TrackingEvent], latest: TrackingEvent | None) -> None:
+        """Status, last update and estimated delivery after `new` events (oldest first,
+        none seen before) joined a timeline whose newest event was `latest` (None if it
+        was empty or, per `needs_latest`, is not needed).
+
+        The status is the newest event's, except that a terminal status (delivered,
+        returned) is final: neither a late earlier scan nor a later glitch reopens it.
+        """
+        if self.is_terminal or not new:
             return
-        terminal = next((e for e in self.events if e.status.is_terminal), None)
-        self.status = terminal.status if terminal else self.events[-1].status
-        newest = self.events[-1].at
-        if self.last_update_at is None or newest > as_utc(self.last_update_at):
-            self.last_update_at = newest
+        terminal = next((e for e in new if e.status.is_terminal), None)
+        newest = new[-1]
+        if terminal is not None:
+            decides: TrackingEvent | None = terminal
+        elif latest is None or newest.at >= latest.at:  # ties: the later arrival wins
+            decides = newest
+        else:
+            decides = None  # a late scan: the newest stored event still rules
+        if decides is not None:
+            self.status = decides.status
+            self.estimated_delivery_at = estimate.refine(
+                self.estimated_delivery_at, decides, self.region
+            )
+        if self.last_update_at is None or newest.at > as_utc(self.last_update_at):
+            self.last_update_at = newest.at

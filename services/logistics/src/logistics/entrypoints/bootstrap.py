@@ -47,9 +47,12 @@ def bootstrap(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     *,
+    read_sessions: async_sessionmaker[AsyncSession] | None = None,
     on_events_committed: Callable[[], None] | None = None,
     adapters: Mapping[str, CarrierAdapter] | None = None,
 ) -> LogisticsApp:
+    """`read_sessions` (chainkit.db.session_factory(engine, read_only=True)) serve the
+    look-ups; without them look-ups share the writers' sessions."""
     http = None
     if adapters is None:
         http, adapters = build_adapters(
@@ -61,8 +64,12 @@ def bootstrap(
     def uow() -> LogisticsUnitOfWork:
         return LogisticsUnitOfWork(sessions, on_events_committed)
 
+    def read_uow() -> LogisticsUnitOfWork:
+        return LogisticsUnitOfWork(read_sessions or sessions)
+
     deps = Deps(
         uow=uow,
+        read_uow=read_uow,
         adapters=adapters,
         stall_scale=settings.stall_scale,
         poll_base=timedelta(seconds=settings.poll_interval_s),

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from chainkit.db import session_factory
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
 from logistics.entrypoints.bootstrap import bootstrap
@@ -19,7 +20,12 @@ async def serve(settings: Settings) -> None:
     runtime = await ServiceRuntime.start(
         "logistics", settings, stream="LOGISTICS", migrations=MIGRATIONS
     )
-    app = bootstrap(settings, runtime.sessions, on_events_committed=runtime.relay.wake)
+    app = bootstrap(
+        settings,
+        runtime.sessions,
+        read_sessions=session_factory(runtime.engine, read_only=True),
+        on_events_committed=runtime.relay.wake,
+    )
     runtime.spawn(run_poller(app.deps, settings.poll_interval_s), "carrier-poller")
     runtime.spawn(run_stall_sweeper(app.deps, settings.stall_sweep_interval_s), "stall-sweeper")
     try:

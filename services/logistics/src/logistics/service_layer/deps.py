@@ -33,6 +33,12 @@ class Deps:
     poll_base: timedelta = timedelta(seconds=2)
     # How long a claimed poll stays ours before another replica may take it.
     poll_lease: timedelta = timedelta(seconds=30)
+    # Units of work for look-ups only: they take no write lock (chainkit.db READ_ONLY).
+    read_uow: Callable[[], UnitOfWork] | None = None
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work that only reads (the writing one when none was wired)."""
+        return self.read_uow() if self.read_uow is not None else self.uow()
 
     def carrier(self, code: str) -> Carrier:
         found = next((c for c in self.carriers if c.code == code), None)

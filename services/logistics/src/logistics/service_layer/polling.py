@@ -56,10 +56,13 @@ async def poll_due(
     result = PollRound()
     if not codes:
         return result
+    # Choosing takes no write lock; claiming is one conditional update.
+    async with deps.reader() as uow:
+        due = await uow.shipments.due_polls(codes, now=now, limit=batch)
+    if not due:
+        return result
     async with deps.uow() as uow:
-        claimed = await uow.shipments.claim_due_polls(
-            codes, now=now, lease_until=now + deps.poll_lease, limit=batch
-        )
+        claimed = await uow.shipments.claim_polls(due, now=now, lease_until=now + deps.poll_lease)
         await uow.commit()
     gate = asyncio.Semaphore(concurrency)
     skipped: list[Shipment] = []

@@ -69,35 +69,56 @@ class ShipmentRepository(Protocol):
     async def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None: ...
 
     async def get_by_waybill(
-        self, waybill_no: str, carrier: str = "", *, for_update: bool = False
+        self,
+        waybill_no: str,
+        carrier: str = "",
+        *,
+        for_update: bool = False,
+        timeline: bool = True,
     ) -> Shipment | None:
-        """Any carrier's waybill when `carrier` is empty (numbers carry a carrier prefix)."""
+        """Any carrier's waybill when `carrier` is empty (numbers carry a carrier prefix);
+        `timeline=False` leaves `events` empty (ingest does not need them)."""
         ...
 
     async def add(self, shipment: Shipment, *, next_poll_at: datetime | None = None) -> None:
         """A new shipment; `next_poll_at` puts a poll-mode parcel on the schedule."""
         ...
 
-    async def save(
-        self, shipment: Shipment, new_events: Sequence[TrackingEvent], *, received_at: datetime
-    ) -> None:
-        """Persist status, timestamps and stalled flag; append the new timeline events.
+    async def save(self, shipment: Shipment, *, scanned_at: datetime | None = None) -> None:
+        """Persist status, last update, estimated delivery and the stalled flag;
+        `scanned_at`: when we last heard a new scan. A terminal shipment leaves the poll
+        schedule (next_poll_at cleared)."""
+        ...
 
-        A terminal shipment leaves the poll schedule (next_poll_at cleared).
-        """
+    async def add_events(
+        self, shipment_id: str, events: Sequence[TrackingEvent], *, received_at: datetime
+    ) -> list[TrackingEvent]:
+        """Store the events not stored yet (by dedup key); return those, in input order."""
+        ...
+
+    async def latest_event(
+        self, shipment_id: str, *, excluding: Sequence[str] = ()
+    ) -> TrackingEvent | None:
+        """The newest stored event (by event time, then arrival), skipping these dedup keys."""
         ...
 
     async def mark_cancelled(self, shipment: Shipment) -> bool:
         """Store the cancellation if the shipment is still waiting for pickup; False if not."""
         ...
 
-    async def claim_due_polls(
-        self, carriers: Sequence[str], *, now: datetime, lease_until: datetime, limit: int
+    async def due_polls(
+        self, carriers: Sequence[str], *, now: datetime, limit: int
     ) -> list[Shipment]:
-        """Shipments under way whose next poll is due, claimed for this caller.
+        """Shipments under way whose next poll is due, soonest first (timelines not loaded)."""
+        ...
 
-        Each claim is a conditional update (next_poll_at <= now → lease_until), so
-        replicas polling at the same time never ask the carrier about one parcel twice.
+    async def claim_polls(
+        self, shipments: Sequence[Shipment], *, now: datetime, lease_until: datetime
+    ) -> list[Shipment]:
+        """Claim these due polls for this caller; those another replica took are left out.
+
+        A conditional update (next_poll_at <= now → lease_until), so replicas polling at
+        the same time never ask the carrier about one parcel twice.
         """
         ...
 

@@ -43,7 +43,7 @@ async def list_shipments(deps: Deps, request: ListShipments) -> ShipmentPage:
         limit=limit + 1,  # one more tells whether another page exists
         after=decode_cursor(request.cursor) if request.cursor else None,
     )
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         found = await uow.shipments.search(query)
     page = found[:limit]
     next_cursor = encode_cursor(page[-1]) if len(found) > limit else ""

@@ -67,7 +67,7 @@ async def _create_one(
     deps: Deps, cmd: CreateShipments, package: PackageSpec, parcel: Parcel, choice: CarrierChoice
 ) -> Shipment:
     shipment_id = shipment_id_for(cmd.order_id, package.location_id)
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         existing = await uow.shipments.get(shipment_id)
     if existing is not None:
         return existing
@@ -113,7 +113,7 @@ async def _create_one(
             return shipment
     except Retryable:
         # A concurrent request for the same package committed first: answer with its row.
-        async with deps.uow() as uow:
+        async with deps.reader() as uow:
             existing = await uow.shipments.get(shipment_id)
         if existing is None:
             raise

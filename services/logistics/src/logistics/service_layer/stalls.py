@@ -39,25 +39,32 @@ async def sweep(deps: Deps, *, batch: int = 500) -> SweepResult:
 
 
 async def _flag_stalled(deps: Deps, result: SweepResult, batch: int) -> None:
-    """One query per (carrier, status) with its own limit: each reads only stalled rows."""
+    """One query per (carrier, status) with its own limit: each reads only stalled rows.
+
+    The search takes no write lock (most sweeps find nothing); each flag is then a
+    conditional update that re-checks the facts, so a scan arriving in between wins.
+    """
     now = deps.clock()
-    async with deps.uow() as uow:
+    found: list[tuple[Shipment, datetime]] = []
+    async with deps.reader() as uow:
         for carrier in deps.carriers:
             for status in TrackingStatus:
                 limit = carrier.stall_limit(status, DEFAULT_LIMIT)
                 if limit is None:
                     continue
                 silent_before = now - limit * deps.stall_scale
-                found = await uow.shipments.stall_candidates(
+                candidates = await uow.shipments.stall_candidates(
                     carrier.code, status, silent_before=silent_before, limit=batch
                 )
-                for shipment in found:
-                    if await uow.shipments.flag_stalled(
-                        shipment, now=now, silent_before=silent_before
-                    ):
-                        _emit_stalled(uow, shipment, now)
-                        result.flagged.append(shipment.shipment_id)
-                    # else: another replica flagged it, or a scan just arrived
+                found.extend((shipment, silent_before) for shipment in candidates)
+    if not found:
+        return
+    async with deps.uow() as uow:
+        for shipment, silent_before in found:
+            if await uow.shipments.flag_stalled(shipment, now=now, silent_before=silent_before):
+                _emit_stalled(uow, shipment, now)
+                result.flagged.append(shipment.shipment_id)
+            # else: another replica flagged it, or a scan just arrived
         await uow.commit()
 
 

@@ -65,17 +65,31 @@ async def ingest_scans(deps: Deps, carrier: str, scans: Sequence[CarrierScan]) -
 async def _ingest_one(
     deps: Deps, uow: UnitOfWork, carrier: str, waybill_no: str, scans: list[CarrierScan]
 ) -> IngestResult:
-    shipment = await uow.shipments.get_by_waybill(waybill_no, carrier, for_update=True)
+    # The timeline is not loaded: the unique (shipment, dedup key) index drops known scans
+    # and the shipment row (status, last update) is all the status rule needs, except for
+    # a late scan (then the newest stored event too). The row lock serialises concurrent
+    # ingests of one parcel on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises all writers.
+    shipment = await uow.shipments.get_by_waybill(
+        waybill_no, carrier, for_update=True, timeline=False
+    )
     if shipment is None:
         # Most likely a push racing our own commit of a new shipment: refusing makes the
         # carrier retry (with backoff) instead of losing the scan. Nothing is stored.
         raise NotFound(f"unknown {carrier} waybill {waybill_no!r}")
-    was_delivered = shipment.status is TrackingStatus.DELIVERED
-    new = shipment.record(scans)
+    now = deps.clock()
+    new = await uow.shipments.add_events(
+        shipment.shipment_id, shipment.events_from(scans), received_at=now
+    )
     if new:
-        now = deps.clock()
+        was_delivered = shipment.status is TrackingStatus.DELIVERED
+        latest = None
+        if shipment.needs_latest(new):
+            latest = await uow.shipments.latest_event(
+                shipment.shipment_id, excluding=[e.dedup_key for e in new]
+            )
+        shipment.settle(new, latest)
         unstalled = _resume(deps, shipment, now)
-        await uow.shipments.save(shipment, new, received_at=now)
+        await uow.shipments.save(shipment, scanned_at=now)
         _emit(uow, shipment, new, was_delivered, unstalled)
     return IngestResult(accepted=len(new), duplicates=len(scans) - len(new))
 
@@ -96,7 +110,7 @@ def _emit(
     was_delivered: bool,
     unstalled: datetime | None,
 ) -> None:
-    snapshot = shipment_pb(shipment)
+    snapshot = shipment_pb(shipment)  # state without the timeline: `event` is the news
 
     def emit(event_type: str, payload: Message, key: str) -> None:
         emit_for_shipment(uow, shipment, event_type, payload, key)
@@ -132,7 +146,7 @@ def _add(a: IngestResult, b: IngestResult) -> IngestResult:
 
 
 async def get_tracking(deps: Deps, waybill_no: str) -> Shipment:
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         shipment = await uow.shipments.get_by_waybill(waybill_no.strip())
     if shipment is None:
         raise NotFound(f"waybill {waybill_no!r} not found")
