@@ -61,6 +61,7 @@ class FakeInventory:
     reservations: dict[str, list[Allocation]] = field(default_factory=dict)
     states: dict[str, str] = field(default_factory=dict)
     sales: dict[str, list[LineRequest]] = field(default_factory=dict)
+    destinations: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
 
     async def batch_get_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]:
@@ -79,8 +80,10 @@ class FakeInventory:
         expires_at: datetime,
         home_location_id: str,
         strategy: str,
+        destination: tuple[float, float] | None = None,
     ) -> list[Allocation]:
         self.calls["reserve"] += 1
+        self.destinations[reservation_id] = destination
         if reservation_id in self.reservations:
             return self.reservations[reservation_id]
         picks = []

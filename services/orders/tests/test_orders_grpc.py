@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chainkit import grpc_server
 from chainkit.errors import Conflict, DomainError, NotFound
 from chainkit.grpc_client import open_channel, status_detail
-from chainstore.common.v1.common_pb2 import Address, BadRequest, Money, PageRequest, SkuQty
+from chainstore.common.v1.common_pb2 import (
+    Address,
+    BadRequest,
+    GeoPoint,
+    Money,
+    PageRequest,
+    SkuQty,
+)
 from chainstore.inventory.v1 import inventory_pb2 as inv
 from chainstore.inventory.v1 import inventory_pb2_grpc as inv_grpc
 from chainstore.logistics.v1 import logistics_pb2 as lg
@@ -42,6 +49,7 @@ class FakeInventoryServicer(inv_grpc.InventoryServiceServicer):
     def __init__(self) -> None:
         self.on_hand = 5
         self.reservations: dict[str, inv.Reservation] = {}
+        self.reserve_requests: list[inv.ReserveRequest] = []
 
     async def BatchGetProducts(self, req: inv.BatchGetProductsRequest, _ctx: Any) -> Any:
         unknown = [s for s in req.skus if s not in CATALOG]
@@ -50,6 +58,7 @@ class FakeInventoryServicer(inv_grpc.InventoryServiceServicer):
         return inv.BatchGetProductsResponse(items=[CATALOG[s] for s in req.skus])
 
     async def Reserve(self, req: inv.ReserveRequest, _ctx: Any) -> Any:
+        self.reserve_requests.append(req)
         if req.reservation_id in self.reservations:
             return self.reservations[req.reservation_id]
         wanted = sum(line.qty for line in req.lines)
@@ -80,7 +89,11 @@ def inventory_details(error: DomainError) -> Any:
 
 
 class FakeLogisticsServicer(lg_grpc.LogisticsServiceServicer):
+    def __init__(self) -> None:
+        self.requests: list[lg.CreateShipmentsRequest] = []
+
     async def CreateShipments(self, req: lg.CreateShipmentsRequest, _ctx: Any) -> Any:
+        self.requests.append(req)
         return lg.CreateShipmentsResponse(
             shipments=[
                 lg.Shipment(
@@ -99,7 +112,14 @@ class FakeLogisticsServicer(lg_grpc.LogisticsServiceServicer):
 @pytest.fixture
 async def stub(
     sessions: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[tuple[orders_pb2_grpc.OrdersServiceStub, grpc.aio.Server]]:
+) -> AsyncIterator[
+    tuple[
+        orders_pb2_grpc.OrdersServiceStub,
+        grpc.aio.Server,
+        FakeInventoryServicer,
+        FakeLogisticsServicer,
+    ]
+]:
     # Only the RPCs orders calls are implemented; the rest answer UNIMPLEMENTED.
     inventory = FakeInventoryServicer()  # type: ignore[abstract]
     logistics = FakeLogisticsServicer()  # type: ignore[abstract]
@@ -121,14 +141,21 @@ async def stub(
         [OrdersServicer(app.deps).register], [SERVICE_NAME], details_for=details_for
     )
     channel = open_channel(f"127.0.0.1:{port}")
-    yield orders_pb2_grpc.OrdersServiceStub(channel), inv_server
+    yield orders_pb2_grpc.OrdersServiceStub(channel), inv_server, inventory, logistics
     await channel.close()
     await app.close()
     for s in (server, inv_server, lg_server):
         await s.stop(None)
 
 
-ADDRESS = Address(name="Li", phone="138", region="east", city="Shanghai", line1="1 Rd")
+ADDRESS = Address(
+    name="Li",
+    phone="138",
+    region="east",
+    city="Shanghai",
+    line1="1 Rd",
+    point=GeoPoint(lat=31.23, lon=121.47),
+)
 ME = pb.Scope(customer_id="c1", actor="user:c1")
 
 
@@ -145,7 +172,7 @@ def order_request(qty: int, key: str = "") -> pb.CreateOrderRequest:
 
 
 async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
-    orders, inventory_server = stub
+    orders, inventory_server, inventory, logistics = stub
     store = pb.Store(
         store_id="s1",
         name="Square",
@@ -168,6 +195,10 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
     order = await orders.CreateOrder(order_request(2, key="k1"), timeout=5)
     assert order.status == pb.ORDER_STATUS_PENDING_PAYMENT
     assert order.payment_due_at.seconds - order.created_at.seconds == 600
+    # The parcel's coordinates reach inventory, for its "nearest" allocation strategy.
+    reserve = inventory.reserve_requests[-1]
+    assert reserve.HasField("destination")
+    assert (reserve.destination.lat, reserve.destination.lon) == (31.23, 121.47)
     assert await orders.CreateOrder(order_request(2, key="k1")) == order
 
     with pytest.raises(grpc.aio.AioRpcError) as refused:
@@ -198,6 +229,10 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
     shipped = await orders.ShipOrder(pb.ShipOrderRequest(order_ref=order.order_id))
     assert shipped.status == pb.ORDER_STATUS_SHIPPED
     assert [(s.location_id, s.waybill_no) for s in shipped.shipments] == [("wh-a", "SW-500")]
+    sent = logistics.requests[-1]
+    assert sent.destination.point.lat == 31.23
+    # A warehouse's region is not in inventory's allocation: logistics gets none for it.
+    assert [(p.location_id, p.origin_region) for p in sent.packages] == [("wh-a", "")]
 
     got = await orders.GetOrder(pb.GetOrderRequest(scope=ME, order_ref=order.order_no))
     assert got.order_id == order.order_id and got.status == pb.ORDER_STATUS_SHIPPED

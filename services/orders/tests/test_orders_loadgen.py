@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from chainkit.db import create_engine, session_factory
+from orders.adapters.analytics_tables import SALES_DAILY
 from orders.adapters.tables import ORDER
 from orders.entrypoints.bootstrap import bootstrap
 from orders.loadgen import load
@@ -39,8 +41,76 @@ async def test_loaded_orders_are_listable_and_the_rollups_match_the_orders(
         assert statuses >= {"paid", "shipped", "completed", "cancelled"}  # + pending if recent
         sales = await analytics.sales(deps, c.Scope(), "2025-11-01", "2026-11-27", "store")
         assert {r.key: r.revenue for r in sales.rows} == expected
+        # The loader builds the secondary indexes after the rows: every one must be back.
+        async with engine.connect() as conn:
+            indexes = await conn.run_sync(
+                lambda sync: {i["name"] for i in inspect(sync).get_indexes("ord_order")}
+            )
+        assert indexes >= {
+            "ix_ord_order_customer_created",
+            "ix_ord_order_store_created",
+            "ix_ord_order_store_status_created",
+            "ix_ord_order_status_created",
+            "ix_ord_order_created",
+            "ix_ord_order_status_due",
+            "ix_ord_order_release_pending",
+        }
         page, cursor = await list_orders(deps, c.ListOrders(status="shipped", limit=5))
         assert len(page) == 5 and cursor and all(o.timeline for o in page)
         assert [e.action for e in page[0].timeline][-1] == "shipped"
+    finally:
+        await engine.dispose()
+
+
+async def test_chain_wide_figures_from_months_and_edge_days_equal_the_daily_rows(
+    database_url: str,
+) -> None:
+    """Long chain-wide windows read whole months from ord_sales_monthly and only the partial
+    months' days from ord_sales_daily: every split must equal summing the daily rows."""
+    await load(database_url, 3000, stores=20, skus=50)
+    engine = create_engine(database_url)
+    try:
+        sessions = session_factory(engine)
+        app = bootstrap(sessions, inventory=Any, logistics=Any)  # type: ignore[arg-type]
+        t = SALES_DAILY
+        windows = [
+            ("2025-11-28", "2026-11-27"),  # partial months at both ends
+            ("2026-02-01", "2026-04-30"),  # whole months only
+            ("2026-02-10", "2026-02-20"),  # inside one month
+            ("2026-01-31", "2026-03-01"),  # one whole month and a day either side
+        ]
+        for first, last in windows:
+            in_window = [t.c.day >= date.fromisoformat(first), t.c.day <= date.fromisoformat(last)]
+            async with sessions() as s:
+                rows = (
+                    await s.execute(
+                        select(t.c.sku, func.sum(t.c.units), func.sum(t.c.revenue))
+                        .where(*in_window)
+                        .group_by(t.c.sku)
+                    )
+                ).all()
+                categories = (
+                    await s.execute(
+                        select(t.c.category, func.sum(t.c.category_orders), func.sum(t.c.revenue))
+                        .where(*in_window)
+                        .group_by(t.c.category)
+                    )
+                ).all()
+                east_revenue = (
+                    await s.execute(
+                        select(func.sum(t.c.revenue)).where(*in_window, t.c.region == "east")
+                    )
+                ).scalar_one()
+            expected = {sku: (int(u), int(r)) for sku, u, r in rows}
+            got = await analytics.sales(app.deps, c.Scope(), first, last, "product")
+            assert {r.key: (r.units, r.revenue) for r in got.rows} == expected, (first, last)
+            top = await analytics.top_products(app.deps, c.Scope(), first, last, "", 100)
+            assert {p.sku: (p.units, p.revenue) for p in top.items} == expected
+            east = await analytics.top_products(app.deps, c.Scope(), first, last, "east", 100)
+            assert sum(p.revenue for p in east.items) == east_revenue
+            by_category = await analytics.sales(app.deps, c.Scope(), first, last, "category")
+            assert {r.key: (r.orders, r.revenue) for r in by_category.rows} == {
+                category: (int(o), int(r)) for category, o, r in categories
+            }
     finally:
         await engine.dispose()

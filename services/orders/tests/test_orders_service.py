@@ -191,6 +191,27 @@ async def test_pay_confirm_ship_and_receive(
     ]
 
 
+async def test_reserve_gets_the_parcels_point_and_shipping_names_the_stores_region(
+    app: OrdersApp, inventory: Any, logistics: Any
+) -> None:
+    """Inventory's "nearest" strategy needs the destination's coordinates; logistics routes
+    faster within a region, and orders knows the region of one origin: the store's own."""
+    located = Address("Li Lei", "138", "east", "Shanghai", "1 Rd", lat=31.23, lon=121.47)
+    inventory.stock[("wh-a", "TEA-1")] = 0  # TEA from the store's own location st-1
+    order = await create_order(
+        app.deps, online(("TEA-1", 1), ("PEN-1", 1), shipping_address=located)
+    )
+    assert inventory.destinations[order.order_id] == (31.23, 121.47)
+    plain = await create_order(app.deps, online(("PEN-1", 1)))
+    assert inventory.destinations[plain.order_id] is None  # no point: region first
+
+    await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", order.total)))
+    await confirm_order(app.deps, c.ConfirmOrder(order.order_id))
+    await ship_order(app.deps, c.ShipOrder(order.order_id))
+    origins = {p.location_id: p.origin_region for p in logistics.packages}
+    assert origins == {"st-1": "east", "wh-b": ""}
+
+
 async def test_cancel_releases_and_refunds_a_paid_order(
     app: OrdersApp, inventory: Any, probe: Any
 ) -> None:

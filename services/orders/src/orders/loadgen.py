@@ -2,8 +2,9 @@
 
 Many stores in several regions, a year of dates, skewed (Zipf) product popularity, a mix of
 online and till orders in every status, each with its lines, allocations and timeline, and
-the sales read models exactly as the analytics consumer would have built them. Written with
-Core bulk inserts (PostgreSQL: COPY through asyncpg). Deterministic for a given seed.
+the sales read models exactly as the analytics consumer would have built them. Written by
+`orders.bulkload` (SQLite: executemany without journal; PostgreSQL: COPY), indexes built
+after the rows. Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -15,30 +16,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from chainkit.db import create_engine
 from chainkit.migrations import upgrade_async
-from orders.adapters.analytics_tables import SALES_ATTRIBUTION, SALES_DAILY, SALES_STORE_DAILY
+from orders.adapters.analytics_tables import (
+    SALES_ATTRIBUTION,
+    SALES_DAILY,
+    SALES_MONTHLY,
+    SALES_STORE_DAILY,
+)
 from orders.adapters.tables import ALLOCATION, LINE, ORDER, ORDER_EVENT, STORE
+from orders.bulkload import writer_for
 from orders.datagen import CHUNK, Rollups, World, generate
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-async def _write(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        raw = await conn.get_raw_connection()
-        columns = list(rows[0])
-        records = [tuple(r[c] for c in columns) for r in rows]
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            table.name, records=records, columns=columns
-        )
-    else:
-        await conn.execute(insert(table), rows)
+TABLES = [ORDER, LINE, ALLOCATION, ORDER_EVENT, SALES_ATTRIBUTION]
+ROLLUPS = [STORE, SALES_STORE_DAILY, SALES_DAILY, SALES_MONTHLY]
 
 
 async def load(
@@ -51,64 +45,64 @@ async def load(
     world = World.make(seed, stores, skus, max(orders // 5, 100), now)
     rollups = Rollups()
     engine = create_engine(database_url)
+    writer = writer_for(engine)
     try:
-        async with engine.begin() as conn:
-            await _write(
-                conn,
-                STORE,
-                [
-                    {
-                        "store_id": s,
-                        "name": f"Store {s}",
-                        "region": r,
-                        "city": "City",
-                        "kind": "direct",
-                        "location_id": f"LOC-{s}",
-                        "payment_timeout_s": 1800,
-                        "auto_confirm": False,
-                        "share_stock_online": True,
-                        "allocation_strategy": "region_priority",
-                    }
-                    for s, r in world.stores
-                ],
-            )
-        for batch in generate(world, orders, rollups):
-            async with engine.begin() as conn:
-                await _write(conn, ORDER, batch.orders)
-                await _write(conn, LINE, batch.lines)
-                await _write(conn, ALLOCATION, batch.allocations)
-                await _write(conn, ORDER_EVENT, batch.events)
-                await _write(conn, SALES_ATTRIBUTION, batch.attributions)
-        async with engine.begin() as conn:
-            await _write(
-                conn,
-                SALES_STORE_DAILY,
-                [
-                    {"day": d, "store_id": s, "region": r, "orders": o, "units": u, "revenue": v}
-                    for (d, s, r), (o, u, v) in rollups.store.items()
-                ],
-            )
-            line_rows = [
-                {
-                    "day": d,
-                    "store_id": s,
-                    "region": r,
-                    "category": c,
-                    "sku": k,
-                    "name": n,
-                    "orders": o,
-                    "category_orders": co,
-                    "units": u,
-                    "revenue": v,
-                }
-                for (d, s, r, c, k), (n, o, co, u, v) in rollups.lines.items()
-            ]
-            for i in range(0, len(line_rows), CHUNK):
-                await _write(conn, SALES_DAILY, line_rows[i : i + CHUNK])
-            await conn.exec_driver_sql("ANALYZE")  # fresh statistics for the planner
+        await writer.start(TABLES + ROLLUPS)
+        # The next batch is generated (in a thread) while the database takes this one.
+        batches = generate(world, orders, rollups)
+        pending: asyncio.Task[None] | None = None
+        while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+            if pending is not None:
+                await pending
+            parts = [batch.orders, batch.lines, batch.allocations, batch.events]
+            parts.append(batch.attributions)
+            pending = asyncio.create_task(writer.write(list(zip(TABLES, parts, strict=True))))
+        if pending is not None:
+            await pending
+        for table, rows in zip(ROLLUPS, _rollup_rows(world, rollups), strict=True):
+            for i in range(0, len(rows), CHUNK):
+                await writer.write([(table, rows[i : i + CHUNK])])
+        await writer.finish()
     finally:
         await engine.dispose()
     return {"seconds": time.perf_counter() - started, "orders": orders}
+
+
+def _rollup_rows(world: World, rollups: Rollups) -> list[list[dict[str, Any]]]:
+    """Stores, and the read models exactly as the analytics consumer would have built them."""
+    stores = [
+        {
+            "store_id": s,
+            "name": f"Store {s}",
+            "region": r,
+            "city": "City",
+            "kind": "direct",
+            "location_id": f"LOC-{s}",
+            "payment_timeout_s": 1800,
+            "auto_confirm": False,
+            "share_stock_online": True,
+            "allocation_strategy": "region_priority",
+        }
+        for s, r in world.stores
+    ]
+    store_daily = [
+        {"day": d, "store_id": s, "region": r, "orders": o, "units": u, "revenue": v}
+        for (d, s, r), (o, u, v) in rollups.store.items()
+    ]
+    daily = []
+    monthly: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for (d, s, r, c, k), (n, o, co, u, v) in rollups.lines.items():
+        figures = {"orders": o, "category_orders": co, "units": u, "revenue": v}
+        daily.append({"day": d, "store_id": s, "region": r, "category": c, "sku": k, "name": n})
+        daily[-1] |= figures
+        month = monthly.setdefault(
+            (d.replace(day=1), r, c, k),
+            {"month": d.replace(day=1), "region": r, "category": c, "sku": k, "name": n}
+            | dict.fromkeys(figures, 0),
+        )
+        for name, value in figures.items():
+            month[name] += value
+    return [stores, store_daily, daily, list(monthly.values())]
 
 
 def main() -> None:

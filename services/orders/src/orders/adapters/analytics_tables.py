@@ -1,10 +1,12 @@
 """Sales read models for head office, fed by orders.* events (see service_layer/analytics).
 
-Two grains, both per UTC day of payment, net of refunds:
+Grains, all by UTC date of payment and net of refunds:
 - `ord_sales_store_daily` (day, store, region): whole orders — for store/region/day views.
 - `ord_sales_daily` (day, store, region, category, sku): lines — for category/product views.
   `orders` counts orders containing the SKU; `category_orders` counts each order once per
   category (on its first line of that category), so summing it by category is exact.
+- `ord_sales_monthly` (month, region, category, sku): the same lines chain-wide per month,
+  so a year of chain-wide category/product figures reads ~12 months, not ~365 days of every store.
 """
 
 from __future__ import annotations
@@ -45,6 +47,23 @@ class SalesDailyRow(SQLModel, table=True):
     revenue: int = Field(default=0, sa_type=BigInteger)
 
 
+class SalesMonthlyRow(SQLModel, table=True):
+    """`ord_sales_daily` without the store, by first day of the month: chain-wide figures
+    over long windows read months here and only the partial months' days from daily."""
+
+    __tablename__ = "ord_sales_monthly"
+
+    month: date = Field(primary_key=True, sa_type=Date)
+    region: str = Field(primary_key=True, max_length=64)
+    category: str = Field(primary_key=True, max_length=100)
+    sku: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    orders: int = Field(default=0, sa_type=BigInteger)
+    category_orders: int = Field(default=0, sa_type=BigInteger)
+    units: int = Field(default=0, sa_type=BigInteger)
+    revenue: int = Field(default=0, sa_type=BigInteger)
+
+
 class SalesAttributionRow(SQLModel, table=True):
     """Where a paid order was counted, so a refund is taken out of the same bucket."""
 
@@ -63,4 +82,5 @@ def _table(model: type[SQLModel]) -> Table:
 
 SALES_STORE_DAILY = _table(SalesStoreDailyRow)
 SALES_DAILY = _table(SalesDailyRow)
+SALES_MONTHLY = _table(SalesMonthlyRow)
 SALES_ATTRIBUTION = _table(SalesAttributionRow)

@@ -62,6 +62,7 @@ class GrpcInventory:
         expires_at: datetime,
         home_location_id: str,
         strategy: str,
+        destination: tuple[float, float] | None = None,
     ) -> list[Allocation]:
         expires = Timestamp()
         expires.FromDatetime(expires_at)
@@ -73,6 +74,8 @@ class GrpcInventory:
             home_location_id=home_location_id,
             strategy=strategy,
         )
+        if destination is not None:
+            request.destination.lat, request.destination.lon = destination
         try:
             reply = await self._stub.Reserve(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as e:

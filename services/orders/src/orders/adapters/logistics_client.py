@@ -54,6 +54,7 @@ class GrpcLogistics:
                     location_id=p.location_id,
                     lines=[SkuQty(sku=sku, qty=qty) for sku, qty in p.lines],
                     weight_g=p.weight_g,
+                    origin_region=p.origin_region,
                 )
                 for p in packages
             ],

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Row,
-    and_,
     exists,
     func,
     insert,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -119,14 +119,11 @@ class SqlOrderRepository:
     async def find(self, where: OrderFilter, after: PageKey | None, limit: int) -> list[Order]:
         conditions = list(_conditions(where))
         if after is not None:
+            # A row-value comparison is one index range on both databases; the equivalent
+            # `a < x OR (a = x AND b < y)` left PostgreSQL filtering every newer row.
             conditions.append(
-                or_(
-                    ORDER.c.created_at < to_utc(after.created_at),
-                    and_(
-                        ORDER.c.created_at == to_utc(after.created_at),
-                        ORDER.c.order_id < after.order_id,
-                    ),
-                )
+                tuple_(ORDER.c.created_at, ORDER.c.order_id)
+                < tuple_(to_utc(after.created_at), after.order_id)
             )
         stmt = (
             select(ORDER)

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    Table,
+    func,
+    insert,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orders.adapters.analytics_tables import SALES_ATTRIBUTION, SALES_DAILY, SALES_STORE_DAILY
+from orders.adapters.analytics_tables import (
+    SALES_ATTRIBUTION,
+    SALES_DAILY,
+    SALES_MONTHLY,
+    SALES_STORE_DAILY,
+)
 from orders.adapters.tables import ORDER
 from orders.domain.sales import LineDelta, Sale, StoreDelta
 from orders.service_layer.ports import ProductRow, SalesRow
 
 STORE_KEYS = {"store": SALES_STORE_DAILY.c.store_id, "region": SALES_STORE_DAILY.c.region}
-LINE_KEYS = {"category": SALES_DAILY.c.category, "product": SALES_DAILY.c.sku}
+LINE_KEYS = {"category": "category", "product": "sku"}
+LINE_FIGURES = ("category", "sku", "name", "orders", "category_orders", "units", "revenue")
 
 
 class SqlSalesRepository:
@@ -41,6 +57,12 @@ class SqlSalesRepository:
         await self._add(SALES_STORE_DAILY, ["day", "store_id", "region"], [vars(store)])
         keys = ["day", "store_id", "region", "category", "sku"]
         await self._add(SALES_DAILY, keys, [vars(x) for x in lines])
+        monthly = [
+            {"month": x.day.replace(day=1)}
+            | {k: v for k, v in vars(x).items() if k not in ("day", "store_id")}
+            for x in lines
+        ]
+        await self._add(SALES_MONTHLY, ["month", "region", "category", "sku"], monthly)
 
     async def attribute(self, sale: Sale) -> None:
         await self._session.execute(
@@ -66,13 +88,15 @@ class SqlSalesRepository:
 
     async def sales(self, first: date, last: date, group_by: str, store_id: str) -> list[SalesRow]:
         if group_by in LINE_KEYS:
-            t, key = SALES_DAILY, LINE_KEYS[group_by]
+            t: Any = _lines(first, last, store_id, "")
+            key = t.c[LINE_KEYS[group_by]]
             orders = t.c.category_orders if group_by == "category" else t.c.orders
+            where: list[ColumnElement[bool]] = []
         else:
             t = SALES_STORE_DAILY
             key = STORE_KEYS.get(group_by, t.c.day)
             orders = t.c.orders
-        where = _window(t, first, last, store_id)
+            where = _window(t, first, last, store_id)
         revenue = func.sum(t.c.revenue)
         stmt = (
             select(key, func.sum(orders), func.sum(t.c.units), revenue)
@@ -86,10 +110,7 @@ class SqlSalesRepository:
     async def top_products(
         self, first: date, last: date, region: str, store_id: str, limit: int
     ) -> list[ProductRow]:
-        t = SALES_DAILY
-        where = _window(t, first, last, store_id)
-        if region:
-            where.append(t.c.region == region)
+        t = _lines(first, last, store_id, region)
         units, revenue = func.sum(t.c.units), func.sum(t.c.revenue)
         stmt = (
             select(
@@ -100,7 +121,6 @@ class SqlSalesRepository:
                 revenue,
                 func.sum(t.c.orders),
             )
-            .where(*where)
             .group_by(t.c.sku)
             .order_by(units.desc(), revenue.desc(), t.c.sku)
             .limit(limit)
@@ -128,3 +148,34 @@ def _window(t: Table, first: date, last: date, store_id: str) -> list[ColumnElem
     if store_id:
         where.append(t.c.store_id == store_id)
     return where
+
+
+def _lines(first: date, last: date, store_id: str, region: str) -> Subquery:
+    """Line figures for [first, last]: a store's from its daily rows; chain-wide, the whole
+    months inside the window from the monthly rows and only the days around them daily."""
+
+    def daily(a: date, b: date) -> Select[Any]:
+        where = _window(SALES_DAILY, a, b, store_id)
+        if region:
+            where.append(SALES_DAILY.c.region == region)
+        return select(*(SALES_DAILY.c[c] for c in LINE_FIGURES)).where(*where)
+
+    # Whole months inside the window: [months_from, months_to), both first days of a month.
+    months_from = first if first.day == 1 else _next_month(first)
+    months_to = (last + timedelta(days=1)).replace(day=1)
+    if store_id or months_from >= months_to:
+        return daily(first, last).subquery("lines")
+    m = SALES_MONTHLY
+    in_months = [m.c.month >= months_from, m.c.month < months_to]
+    if region:
+        in_months.append(m.c.region == region)
+    parts = [select(*(m.c[c] for c in LINE_FIGURES)).where(*in_months)]
+    if first < months_from:
+        parts.append(daily(first, months_from - timedelta(days=1)))
+    if months_to <= last:
+        parts.append(daily(months_to, last))
+    return union_all(*parts).subquery("lines")
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)

@@ -1,5 +1,5 @@
 """The orders database. Repositories query these tables with Core statements (no ORM
-objects on the hot path); migrations/versions/0001_initial.py creates the same schema."""
+objects on the hot path); migrations/versions/ create the same schema."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class OrderRow(SQLModel, table=True):
         Index("ix_ord_order_customer_created", "customer_id", "created_at", "order_id"),
         Index("ix_ord_order_store_created", "store_id", "created_at", "order_id"),
         Index("ix_ord_order_store_status_created", "store_id", "status", "created_at", "order_id"),
-        Index("ix_ord_order_status_created", "status", "created_at"),
+        Index("ix_ord_order_status_created", "status", "created_at", "order_id"),
         Index("ix_ord_order_created", "created_at", "order_id"),
         # The payment-deadline sweep.
         Index("ix_ord_order_status_due", "status", "payment_due_at"),

@@ -60,6 +60,7 @@ class Package:
     location_id: str
     lines: tuple[tuple[str, int], ...]
     weight_g: int
+    origin_region: str = ""  # where it leaves from, when orders knows (logistics routes by it)
 
 
 def check_payment(payment: Payment, total: int, field_prefix: str = "payment") -> None:

@@ -93,15 +93,21 @@ async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
         )
         allocations: list[Allocation] = []
     else:
-        assert cmd.shipping_address is not None
+        address = cmd.shipping_address
+        assert address is not None
         allocations = await deps.inventory.reserve(
             reservation_id=order_id,
             lines=cmd.lines,
-            region=cmd.shipping_address.region,
+            region=address.region,
             # Inventory's own expiry is a later safety net than our deadline sweep.
             expires_at=payment_deadline(store, now) + EXPIRY_GRACE,
             home_location_id=store.location_id,
             strategy=store.allocation_strategy,
+            destination=(
+                (address.lat, address.lon)
+                if address.lat is not None and address.lon is not None
+                else None
+            ),
         )
     try:
         return await _persist(deps, idem, cmd, store, order_id, lines, allocations, now)

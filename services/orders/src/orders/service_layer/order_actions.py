@@ -19,11 +19,13 @@ So an order is never both paid and cancelled, and the loser is told why.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from chainkit.errors import Conflict, DomainError
 from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.order import Order
+from orders.domain.store import Store
 from orders.domain.timeline import DEADLINE_REASON, SYSTEM_DEADLINE
 from orders.service_layer.commands import (
     CancelOrder,
@@ -53,9 +55,13 @@ def cancelled(refunded: bool) -> Event:
     )
 
 
-async def _auto_confirm(deps: Deps, store_id: str) -> bool:
+async def _store(deps: Deps, store_id: str) -> Store | None:
     async with deps.uow() as uow:
-        store = await uow.stores.get(store_id)
+        return await uow.stores.get(store_id)
+
+
+async def _auto_confirm(deps: Deps, store_id: str) -> bool:
+    store = await _store(deps, store_id)
     return store.auto_confirm if store else False
 
 
@@ -141,14 +147,23 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
         return found
-    auto_confirm = await _auto_confirm(deps, found.store_id)
+    store = await _store(deps, found.store_id)
+    auto_confirm = store.auto_confirm if store else False
     found.check_can_ship(auto_confirm=auto_confirm)
     assert found.shipping_address is not None  # check_can_ship refuses orders without one
+    # Orders knows one origin's region: the store's own location. A warehouse's region is
+    # not in inventory's allocation answer, so those packages leave it to logistics.
+    packages = [
+        replace(p, origin_region=store.region)
+        if store and p.location_id == store.location_id
+        else p
+        for p in found.packages()
+    ]
     shipments = await deps.logistics.create_shipments(
         order_id=found.order_id,
         store_id=found.store_id,
         destination=found.shipping_address,
-        packages=found.packages(),
+        packages=packages,
         carrier=cmd.carrier,
     )
 

@@ -30,7 +30,10 @@ class InventoryPort(Protocol):
         expires_at: datetime,
         home_location_id: str,
         strategy: str,
-    ) -> list[Allocation]: ...
+        destination: tuple[float, float] | None = None,
+    ) -> list[Allocation]:
+        """`destination` (lat, lon) of the parcel lets the "nearest" strategy measure."""
+        ...
 
     async def commit_reservation(self, reservation_id: str) -> None: ...
 
