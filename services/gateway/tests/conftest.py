@@ -304,6 +304,8 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
             else store.kind == orders_pb2.STORE_KIND_DIRECT
         )
         store.allocation_strategy = request.allocation_strategy or "region_priority"
+        store.preferred_carrier = request.preferred_carrier
+        store.service_level = request.service_level or "standard"
         self.stores[store.store_id] = store
         return store
 
@@ -322,8 +324,9 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
         store = self.stores[request.store_id]
         if request.HasField("auto_confirm"):
             store.auto_confirm = request.auto_confirm
-        if request.HasField("name"):
-            store.name = request.name
+        for name in ("name", "preferred_carrier", "service_level"):
+            if request.HasField(name):
+                setattr(store, name, getattr(request, name))
         return store
 
     async def CreateOrder(self, request: Any, context: Any) -> Any:

@@ -35,14 +35,47 @@ async def test_hq_creates_and_updates_stores(
         "auto_confirm": False,
         "share_stock_online": False,
         "allocation_strategy": "region_priority",
+        "preferred_carrier": "",
+        "service_level": "standard",
     }
     request = backends.orders.last("CreateStore")
     assert request.store.kind == orders_pb2.STORE_KIND_FRANCHISE
     assert request.HasField("payment_timeout_s") and not request.HasField("share_stock_online")
+    assert not request.HasField("preferred_carrier") and not request.HasField("service_level")
     assert patched.json()["auto_confirm"] is True
     update = backends.orders.last("UpdateStore")
     assert update.HasField("auto_confirm") and not update.HasField("name")
     assert [s["store_id"] for s in listed.json()["items"]] == ["S1"]
+
+
+async def test_store_carrier_preference_and_service_level_round_trip(
+    client: httpx.AsyncClient, backends: Any, tokens: Any
+) -> None:
+    shipping = {"preferred_carrier": "steady", "service_level": "express"}
+    created = await client.post("/v1/stores", json={**STORE, **shipping}, headers=tokens.hq)
+    sent = backends.orders.last("CreateStore")
+    got = await client.get("/v1/stores/S1", headers=tokens.staff_s1)
+    cleared = await client.patch(
+        "/v1/stores/S1",
+        json={"preferred_carrier": " ", "service_level": "economy"},
+        headers=tokens.hq,
+    )
+    update = backends.orders.last("UpdateStore")
+    bad = await client.patch(
+        "/v1/stores/S1", json={"service_level": "overnight"}, headers=tokens.hq
+    )
+
+    assert created.status_code == 201, created.text
+    assert (sent.preferred_carrier, sent.service_level) == ("steady", "express")
+    assert {k: got.json()[k] for k in shipping} == shipping
+    # An empty preference is sent (not left out): it clears the store's preference.
+    assert update.HasField("preferred_carrier") and update.preferred_carrier == ""
+    assert not update.HasField("name")
+    assert cleared.json()["preferred_carrier"] == ""
+    assert cleared.json()["service_level"] == "economy"
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["service_level"]
+    assert backends.orders.count("UpdateStore") == 1
 
 
 async def test_master_data_writes_are_hq_only(

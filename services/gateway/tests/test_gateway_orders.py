@@ -190,6 +190,32 @@ async def test_customers_may_not_confirm_or_ship(
     assert backends.orders.count("ConfirmOrder") == 0
 
 
+async def test_ship_forwards_the_service_level_staff_ask_for(
+    client: httpx.AsyncClient, backends: Any, tokens: Any
+) -> None:
+    paid = orders_pb2.ORDER_STATUS_PAID
+    first = backends.orders.seed("S1", "C-ALICE", status=paid)
+    second = backends.orders.seed("S1", "C-ALICE", status=paid)
+
+    bad = await client.post(
+        f"/v1/orders/{first.order_id}/ship", json={"service_level": "rocket"}, headers=tokens.hq
+    )
+    express = await client.post(
+        f"/v1/orders/{first.order_id}/ship", json={"service_level": "express"}, headers=tokens.hq
+    )
+    sent = backends.orders.last("ShipOrder")
+    plain = await client.post(f"/v1/orders/{second.order_id}/ship", headers=tokens.hq)
+
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["service_level"]
+    assert express.status_code == 200, express.text
+    assert (sent.service_level, sent.carrier) == ("express", "")
+    assert plain.status_code == 200
+    # Nothing asked: orders applies the store's level and preferred carrier.
+    assert backends.orders.last("ShipOrder").service_level == ""
+    assert backends.orders.count("ShipOrder") == 2
+
+
 async def test_list_orders_forwards_filters_and_pages(
     client: httpx.AsyncClient, backends: Any, tokens: Any
 ) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from chainkit.db import create_engine, session_factory
-from chainkit.errors import Conflict, NotFound
+from chainkit.errors import Conflict, FieldError, InvalidArgument, NotFound
 from chainkit.migrations import upgrade_async
 from chainkit.outbox import OutboxMessage
 from orders.domain.lines import LineRequest, ProductInfo, StockShortfall
@@ -133,10 +133,23 @@ class FakeInventory:
         self.sales[sale_id] = list(lines)
 
 
+@dataclass(frozen=True)
+class ShipmentRequest:
+    """What orders asked logistics for (the choice itself is logistics' business)."""
+
+    order_id: str
+    carrier: str
+    service_level: str
+    preferred_carrier: str
+
+
 @dataclass
 class FakeLogistics:
     created: dict[tuple[str, str], Shipment] = field(default_factory=dict)
     packages: list[Package] = field(default_factory=list)
+    requests: list[ShipmentRequest] = field(default_factory=list)
+    # Overrides it refuses, the way logistics refuses a carrier that cannot serve the parcel.
+    refuse: frozenset[str] = frozenset()
 
     async def create_shipments(
         self,
@@ -146,7 +159,14 @@ class FakeLogistics:
         destination: Address,
         packages: Sequence[Package],
         carrier: str,
+        service_level: str = "",
+        preferred_carrier: str = "",
     ) -> list[Shipment]:
+        self.requests.append(ShipmentRequest(order_id, carrier, service_level, preferred_carrier))
+        if carrier in self.refuse:
+            message = f"{carrier} does not serve region {destination.region!r}"
+            raise InvalidArgument(message, [FieldError("carrier", message)])
+        carrier = carrier or preferred_carrier
         out = []
         for p in packages:
             key = (order_id, p.location_id)

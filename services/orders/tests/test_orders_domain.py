@@ -224,3 +224,18 @@ def test_store_defaults_depend_on_kind_and_settings_are_validated() -> None:
     with pytest.raises(InvalidArgument):
         Store.create(store_id="", name="x", region="r", city="c", kind="mall", location_id="")
     assert direct.updated(StoreSettings(auto_confirm=True)).auto_confirm is True
+
+
+def test_store_shipping_settings_default_and_are_validated() -> None:
+    direct = store()
+    assert (direct.preferred_carrier, direct.service_level) == ("", "standard")
+    chosen = store(preferred_carrier="steady", service_level="express")
+    assert (chosen.preferred_carrier, chosen.service_level) == ("steady", "express")
+    assert chosen.updated(StoreSettings(preferred_carrier="")).preferred_carrier == ""
+    with pytest.raises(InvalidArgument) as bad:
+        direct.updated(StoreSettings(preferred_carrier="Steady Co!", service_level="overnight"))
+    assert {e.field for e in bad.value.errors} == {"preferred_carrier", "service_level"}
+    assert "express, standard, economy" in bad.value.errors[1].message
+    with pytest.raises(InvalidArgument) as empty_level:
+        store(service_level="")
+    assert [e.field for e in empty_level.value.errors] == ["service_level"]

@@ -183,8 +183,17 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
     )
     created = await orders.CreateStore(pb.CreateStoreRequest(store=store), timeout=5)
     assert (created.share_stock_online, created.payment_timeout_s) == (False, 1800)
-    updated = await orders.UpdateStore(pb.UpdateStoreRequest(store_id="s1", payment_timeout_s=600))
+    assert (created.preferred_carrier, created.service_level) == ("", "standard")
+    updated = await orders.UpdateStore(
+        pb.UpdateStoreRequest(
+            store_id="s1",
+            payment_timeout_s=600,
+            preferred_carrier="steady",
+            service_level="express",
+        )
+    )
     assert updated.payment_timeout_s == 600
+    assert (updated.preferred_carrier, updated.service_level) == ("steady", "express")
     assert [s.store_id for s in (await orders.ListStores(pb.ListStoresRequest())).items] == ["s1"]
     with pytest.raises(grpc.aio.AioRpcError) as bad:
         await orders.UpdateStore(pb.UpdateStoreRequest(store_id="s1", allocation_strategy="x"))
@@ -226,11 +235,15 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
     assert unconfirmed.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "must be confirmed" in (unconfirmed.value.details() or "")
     await orders.ConfirmOrder(pb.ConfirmOrderRequest(order_ref=order.order_id))
-    shipped = await orders.ShipOrder(pb.ShipOrderRequest(order_ref=order.order_id))
+    shipped = await orders.ShipOrder(
+        pb.ShipOrderRequest(order_ref=order.order_id, service_level="economy")
+    )
     assert shipped.status == pb.ORDER_STATUS_SHIPPED
     assert [(s.location_id, s.waybill_no) for s in shipped.shipments] == [("wh-a", "SW-500")]
     sent = logistics.requests[-1]
     assert sent.destination.point.lat == 31.23
+    # The level staff asked for, the store's preference, no override: logistics chooses.
+    assert (sent.service_level, sent.preferred_carrier, sent.carrier) == ("economy", "steady", "")
     # A warehouse's region is not in inventory's allocation: logistics gets none for it.
     assert [(p.location_id, p.origin_region) for p in sent.packages] == [("wh-a", "")]
 

@@ -142,6 +142,8 @@ class Store(_message.Message):
     AUTO_CONFIRM_FIELD_NUMBER: _builtins.int
     SHARE_STOCK_ONLINE_FIELD_NUMBER: _builtins.int
     ALLOCATION_STRATEGY_FIELD_NUMBER: _builtins.int
+    PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
     store_id: _builtins.str
     name: _builtins.str
     region: _builtins.str
@@ -152,6 +154,12 @@ class Store(_message.Message):
     auto_confirm: _builtins.bool
     share_stock_online: _builtins.bool
     allocation_strategy: _builtins.str
+    preferred_carrier: _builtins.str
+    """The carrier the store prefers when it serves the parcel and meets the service level;
+    empty = none (the cheapest carrier meeting the level wins).
+    """
+    service_level: _builtins.str
+    """The default service level of its shipments: "express" | "standard" | "economy"."""
     def __init__(
         self,
         *,
@@ -165,10 +173,12 @@ class Store(_message.Message):
         auto_confirm: _builtins.bool = ...,
         share_stock_online: _builtins.bool = ...,
         allocation_strategy: _builtins.str = ...,
+        preferred_carrier: _builtins.str = ...,
+        service_level: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "kind", b"kind", "location_id", b"location_id", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "region", b"region", "share_stock_online", b"share_stock_online", "store_id", b"store_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "kind", b"kind", "location_id", b"location_id", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -183,10 +193,14 @@ class CreateStoreRequest(_message.Message):
     AUTO_CONFIRM_FIELD_NUMBER: _builtins.int
     SHARE_STOCK_ONLINE_FIELD_NUMBER: _builtins.int
     ALLOCATION_STRATEGY_FIELD_NUMBER: _builtins.int
+    PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
     payment_timeout_s: _builtins.int
     auto_confirm: _builtins.bool
     share_stock_online: _builtins.bool
     allocation_strategy: _builtins.str
+    preferred_carrier: _builtins.str
+    service_level: _builtins.str
     @_builtins.property
     def store(self) -> Global___Store: ...
     def __init__(
@@ -197,10 +211,12 @@ class CreateStoreRequest(_message.Message):
         auto_confirm: _builtins.bool | None = ...,
         share_stock_online: _builtins.bool | None = ...,
         allocation_strategy: _builtins.str | None = ...,
+        preferred_carrier: _builtins.str | None = ...,
+        service_level: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_payment_timeout_s", b"_payment_timeout_s", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "payment_timeout_s", b"payment_timeout_s", "share_stock_online", b"share_stock_online", "store", b"store"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store", b"store"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_payment_timeout_s", b"_payment_timeout_s", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "payment_timeout_s", b"payment_timeout_s", "share_stock_online", b"share_stock_online", "store", b"store"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store", b"store"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__allocation_strategy: _TypeAlias = _typing.Literal["allocation_strategy"]  # noqa: Y015
     _WhichOneofArgType__allocation_strategy: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy"]  # noqa: Y015
@@ -208,6 +224,10 @@ class CreateStoreRequest(_message.Message):
     _WhichOneofArgType__auto_confirm: _TypeAlias = _typing.Literal["_auto_confirm", b"_auto_confirm"]  # noqa: Y015
     _WhichOneofReturnType__payment_timeout_s: _TypeAlias = _typing.Literal["payment_timeout_s"]  # noqa: Y015
     _WhichOneofArgType__payment_timeout_s: _TypeAlias = _typing.Literal["_payment_timeout_s", b"_payment_timeout_s"]  # noqa: Y015
+    _WhichOneofReturnType__preferred_carrier: _TypeAlias = _typing.Literal["preferred_carrier"]  # noqa: Y015
+    _WhichOneofArgType__preferred_carrier: _TypeAlias = _typing.Literal["_preferred_carrier", b"_preferred_carrier"]  # noqa: Y015
+    _WhichOneofReturnType__service_level: _TypeAlias = _typing.Literal["service_level"]  # noqa: Y015
+    _WhichOneofArgType__service_level: _TypeAlias = _typing.Literal["_service_level", b"_service_level"]  # noqa: Y015
     _WhichOneofReturnType__share_stock_online: _TypeAlias = _typing.Literal["share_stock_online"]  # noqa: Y015
     _WhichOneofArgType__share_stock_online: _TypeAlias = _typing.Literal["_share_stock_online", b"_share_stock_online"]  # noqa: Y015
     @_typing.overload
@@ -216,6 +236,10 @@ class CreateStoreRequest(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__auto_confirm) -> _WhichOneofReturnType__auto_confirm | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__payment_timeout_s) -> _WhichOneofReturnType__payment_timeout_s | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__preferred_carrier) -> _WhichOneofReturnType__preferred_carrier | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__service_level) -> _WhichOneofReturnType__service_level | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__share_stock_online) -> _WhichOneofReturnType__share_stock_online | None: ...
 
@@ -287,6 +311,8 @@ class UpdateStoreRequest(_message.Message):
     AUTO_CONFIRM_FIELD_NUMBER: _builtins.int
     SHARE_STOCK_ONLINE_FIELD_NUMBER: _builtins.int
     ALLOCATION_STRATEGY_FIELD_NUMBER: _builtins.int
+    PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
     store_id: _builtins.str
     name: _builtins.str
     region: _builtins.str
@@ -295,6 +321,9 @@ class UpdateStoreRequest(_message.Message):
     auto_confirm: _builtins.bool
     share_stock_online: _builtins.bool
     allocation_strategy: _builtins.str
+    preferred_carrier: _builtins.str
+    """Empty clears the preference."""
+    service_level: _builtins.str
     def __init__(
         self,
         *,
@@ -306,10 +335,12 @@ class UpdateStoreRequest(_message.Message):
         auto_confirm: _builtins.bool | None = ...,
         share_stock_online: _builtins.bool | None = ...,
         allocation_strategy: _builtins.str | None = ...,
+        preferred_carrier: _builtins.str | None = ...,
+        service_level: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_region", b"_region", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "region", b"region", "share_stock_online", b"share_stock_online"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_region", b"_region", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "region", b"region", "share_stock_online", b"share_stock_online", "store_id", b"store_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__allocation_strategy: _TypeAlias = _typing.Literal["allocation_strategy"]  # noqa: Y015
     _WhichOneofArgType__allocation_strategy: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy"]  # noqa: Y015
@@ -321,8 +352,12 @@ class UpdateStoreRequest(_message.Message):
     _WhichOneofArgType__name: _TypeAlias = _typing.Literal["_name", b"_name"]  # noqa: Y015
     _WhichOneofReturnType__payment_timeout_s: _TypeAlias = _typing.Literal["payment_timeout_s"]  # noqa: Y015
     _WhichOneofArgType__payment_timeout_s: _TypeAlias = _typing.Literal["_payment_timeout_s", b"_payment_timeout_s"]  # noqa: Y015
+    _WhichOneofReturnType__preferred_carrier: _TypeAlias = _typing.Literal["preferred_carrier"]  # noqa: Y015
+    _WhichOneofArgType__preferred_carrier: _TypeAlias = _typing.Literal["_preferred_carrier", b"_preferred_carrier"]  # noqa: Y015
     _WhichOneofReturnType__region: _TypeAlias = _typing.Literal["region"]  # noqa: Y015
     _WhichOneofArgType__region: _TypeAlias = _typing.Literal["_region", b"_region"]  # noqa: Y015
+    _WhichOneofReturnType__service_level: _TypeAlias = _typing.Literal["service_level"]  # noqa: Y015
+    _WhichOneofArgType__service_level: _TypeAlias = _typing.Literal["_service_level", b"_service_level"]  # noqa: Y015
     _WhichOneofReturnType__share_stock_online: _TypeAlias = _typing.Literal["share_stock_online"]  # noqa: Y015
     _WhichOneofArgType__share_stock_online: _TypeAlias = _typing.Literal["_share_stock_online", b"_share_stock_online"]  # noqa: Y015
     @_typing.overload
@@ -336,7 +371,11 @@ class UpdateStoreRequest(_message.Message):
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__payment_timeout_s) -> _WhichOneofReturnType__payment_timeout_s | None: ...
     @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__preferred_carrier) -> _WhichOneofReturnType__preferred_carrier | None: ...
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__region) -> _WhichOneofReturnType__region | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__service_level) -> _WhichOneofReturnType__service_level | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__share_stock_online) -> _WhichOneofReturnType__share_stock_online | None: ...
 
@@ -839,8 +878,12 @@ class ShipOrderRequest(_message.Message):
     IDEMPOTENCY_FIELD_NUMBER: _builtins.int
     ORDER_REF_FIELD_NUMBER: _builtins.int
     CARRIER_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
     order_ref: _builtins.str
     carrier: _builtins.str
+    """Staff override; empty lets the rules (and the store's preference) choose."""
+    service_level: _builtins.str
+    """"express" | "standard" | "economy"; empty = the store's service level."""
     @_builtins.property
     def scope(self) -> Global___Scope: ...
     @_builtins.property
@@ -852,10 +895,11 @@ class ShipOrderRequest(_message.Message):
         idempotency: Global___Idempotency | None = ...,
         order_ref: _builtins.str = ...,
         carrier: _builtins.str = ...,
+        service_level: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["idempotency", b"idempotency", "scope", b"scope"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "idempotency", b"idempotency", "order_ref", b"order_ref", "scope", b"scope"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "idempotency", b"idempotency", "order_ref", b"order_ref", "scope", b"scope", "service_level", b"service_level"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

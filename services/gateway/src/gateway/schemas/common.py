@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -21,6 +21,10 @@ Qty = Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
 Amount = Annotated[int, Field(strict=True, ge=0, le=10**12, description="minor units (fen)")]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
+# A carrier's code ("swift"); which carriers exist is logistics' call, checked there.
+CarrierCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+# The promised speed a shipment must meet.
+ServiceLevel = Literal["express", "standard", "economy"]
 
 
 class Page(BaseModel, Generic[T]):

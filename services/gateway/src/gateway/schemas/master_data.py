@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from chainkit.errors import FieldError, InvalidArgument
-from gateway.schemas.common import Amount, Id, Lat, Lon, Text
+from gateway.schemas.common import Amount, CarrierCode, Id, Lat, Lon, ServiceLevel, Text
 
 StoreKind = Literal["direct", "franchise"]
 AllocationStrategy = Literal["region_priority", "nearest", "fewest_shipments"]
@@ -21,6 +21,9 @@ class StoreSettings(BaseModel):
     auto_confirm: bool | None = None
     share_stock_online: bool | None = None
     allocation_strategy: AllocationStrategy | None = None
+    # Shipped with this carrier when it serves the parcel and meets the level; "" = none.
+    preferred_carrier: CarrierCode | None = None
+    service_level: ServiceLevel | None = None
 
 
 class StoreCreate(StoreSettings):
@@ -49,6 +52,8 @@ class StorePublic(BaseModel):
     auto_confirm: bool
     share_stock_online: bool
     allocation_strategy: str
+    preferred_carrier: str = ""
+    service_level: str = "standard"
 
 
 class LocationCreate(BaseModel):

@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from chainkit.errors import FieldError, InvalidArgument
-from gateway.schemas.common import Amount, Id, Lat, Lon, SkuQtyIn, Text
+from gateway.schemas.common import (
+    Amount,
+    CarrierCode,
+    Id,
+    Lat,
+    Lon,
+    ServiceLevel,
+    SkuQtyIn,
+    Text,
+)
 
 Channel = Literal["online", "pos"]
 OrderStatus = Literal["pending_payment", "paid", "shipped", "completed", "cancelled"]
@@ -66,7 +75,10 @@ class CancelIn(BaseModel):
 
 
 class ShipIn(BaseModel):
-    carrier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
+    # Staff override; empty lets the rules and the store's preferred carrier choose.
+    carrier: CarrierCode = ""
+    # Unset: the store's service level.
+    service_level: ServiceLevel | None = None
 
 
 class AddressChange(BaseModel):

@@ -44,6 +44,8 @@ class GrpcLogistics:
         destination: Address,
         packages: Sequence[Package],
         carrier: str,
+        service_level: str = "",
+        preferred_carrier: str = "",
     ) -> list[Shipment]:
         request = pb.CreateShipmentsRequest(
             order_id=order_id,
@@ -59,6 +61,8 @@ class GrpcLogistics:
                 for p in packages
             ],
             carrier=carrier,
+            service_level=service_level,
+            preferred_carrier=preferred_carrier,
         )
         try:
             reply = await self._stub.CreateShipments(request, timeout=self._timeout)

@@ -24,6 +24,8 @@ class StoreRow(SQLModel, table=True):
     auto_confirm: bool
     share_stock_online: bool
     allocation_strategy: str = Field(max_length=32)
+    preferred_carrier: str = Field(default="", max_length=32)
+    service_level: str = Field(default="standard", max_length=16)
 
 
 class OrderRow(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -12,6 +13,12 @@ DEFAULT_PAYMENT_TIMEOUT_S = 1800
 # A day: a payment window longer than that is a typo, not a policy.
 MAX_PAYMENT_TIMEOUT_S = 86_400
 MIN_PAYMENT_TIMEOUT_S = 60
+# The promised speeds logistics knows; a shipment without one asks for "standard".
+SERVICE_LEVELS = ("express", "standard", "economy")
+DEFAULT_SERVICE_LEVEL = "standard"
+# A carrier code as logistics spells them ("swift", "steady"); empty = no preference. Which
+# carriers exist is logistics' business: an unknown preference there falls back to the rules.
+CARRIER_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 
 class StoreKind(StrEnum):
@@ -30,6 +37,8 @@ class StoreSettings:
     auto_confirm: bool | None = None
     share_stock_online: bool | None = None
     allocation_strategy: str | None = None
+    preferred_carrier: str | None = None
+    service_level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,8 @@ class Store:
     auto_confirm: bool = False
     share_stock_online: bool = True
     allocation_strategy: str = "region_priority"
+    preferred_carrier: str = ""
+    service_level: str = DEFAULT_SERVICE_LEVEL
 
     @classmethod
     def create(
@@ -97,10 +108,23 @@ class Store:
                     f"must be one of {', '.join(sorted(ALLOCATION_STRATEGIES))}",
                 )
             )
+        errors += shipping_errors(s.preferred_carrier, s.service_level)
         if errors:
             raise InvalidArgument("invalid store settings", errors)
         changes = {k: v for k, v in vars(s).items() if v is not None}
         return replace(self, **changes)
+
+
+def shipping_errors(carrier: str | None, level: str | None) -> list[FieldError]:
+    """A carrier code (empty allowed) and a service level, when given."""
+    errors = []
+    if carrier and not CARRIER_CODE.fullmatch(carrier):
+        errors.append(
+            FieldError("preferred_carrier", "a carrier code: lowercase letters, digits, - or _")
+        )
+    if level is not None and level not in SERVICE_LEVELS:
+        errors.append(FieldError("service_level", f"must be one of {', '.join(SERVICE_LEVELS)}"))
+    return errors
 
 
 def _required(**values: str) -> list[FieldError]:

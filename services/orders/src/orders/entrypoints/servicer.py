@@ -103,6 +103,7 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         cmd = c.ShipOrder(
             order_ref=req.order_ref,
             carrier=req.carrier,
+            service_level=req.service_level,
             scope=t.scope(req.scope),
             idempotency_key=req.idempotency.key,
         )

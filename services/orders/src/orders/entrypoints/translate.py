@@ -78,6 +78,8 @@ def create_store_settings(req: pb.CreateStoreRequest) -> StoreSettings:
         auto_confirm=req.auto_confirm if has("auto_confirm") else None,
         share_stock_online=req.share_stock_online if has("share_stock_online") else None,
         allocation_strategy=req.allocation_strategy if has("allocation_strategy") else None,
+        preferred_carrier=req.preferred_carrier if has("preferred_carrier") else None,
+        service_level=req.service_level if has("service_level") else None,
     )
 
 
@@ -91,4 +93,6 @@ def update_store_settings(req: pb.UpdateStoreRequest) -> StoreSettings:
         auto_confirm=req.auto_confirm if has("auto_confirm") else None,
         share_stock_online=req.share_stock_online if has("share_stock_online") else None,
         allocation_strategy=req.allocation_strategy if has("allocation_strategy") else None,
+        preferred_carrier=req.preferred_carrier if has("preferred_carrier") else None,
+        service_level=req.service_level if has("service_level") else None,
     )

@@ -59,7 +59,8 @@ class ConfirmOrder:
 @dataclass(frozen=True)
 class ShipOrder:
     order_ref: str
-    carrier: str = ""
+    carrier: str = ""  # staff override; empty lets the rules and the store's preference choose
+    service_level: str = ""  # empty = the store's
     scope: Scope = field(default_factory=Scope)
     idempotency_key: str = ""
 

@@ -22,10 +22,10 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 
-from chainkit.errors import Conflict, DomainError
+from chainkit.errors import Conflict, DomainError, InvalidArgument
 from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.order import Order
-from orders.domain.store import Store
+from orders.domain.store import Store, shipping_errors
 from orders.domain.timeline import DEADLINE_REASON, SYSTEM_DEADLINE
 from orders.service_layer.commands import (
     CancelOrder,
@@ -147,6 +147,9 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
         return found
+    errors = shipping_errors(None, cmd.service_level or None)
+    if errors:
+        raise InvalidArgument("invalid shipping request", errors)
     store = await _store(deps, found.store_id)
     auto_confirm = store.auto_confirm if store else False
     found.check_can_ship(auto_confirm=auto_confirm)
@@ -164,7 +167,11 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
         store_id=found.store_id,
         destination=found.shipping_address,
         packages=packages,
+        # Staff may override the carrier or ask for another level; else the store's settings.
+        # Logistics records which rule chose and why on each shipment.
         carrier=cmd.carrier,
+        service_level=cmd.service_level or (store.service_level if store else ""),
+        preferred_carrier=store.preferred_carrier if store else "",
     )
 
     def change(order: Order) -> list[Event]:

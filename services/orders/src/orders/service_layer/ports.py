@@ -53,7 +53,13 @@ class LogisticsPort(Protocol):
         destination: Address,
         packages: Sequence[Package],
         carrier: str,
-    ) -> list[Shipment]: ...
+        service_level: str = "",
+        preferred_carrier: str = "",
+    ) -> list[Shipment]:
+        """`carrier` is a staff override (refused as InvalidArgument when it cannot serve the
+        parcel); otherwise the store's `preferred_carrier` wins when it serves the parcel and
+        meets `service_level`, else the cheapest carrier that does."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ def store_view(store: Store) -> orders_pb2.Store:
         auto_confirm=store.auto_confirm,
         share_stock_online=store.share_stock_online,
         allocation_strategy=store.allocation_strategy,
+        preferred_carrier=store.preferred_carrier,
+        service_level=store.service_level,
     )
 
 

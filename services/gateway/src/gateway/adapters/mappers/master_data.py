@@ -41,6 +41,9 @@ def store_out(store: orders_pb2.Store) -> StorePublic:
         auto_confirm=store.auto_confirm,
         share_stock_online=store.share_stock_online,
         allocation_strategy=store.allocation_strategy,
+        preferred_carrier=store.preferred_carrier,
+        # Stores answered by an older orders service have no level: theirs was standard.
+        service_level=store.service_level or "standard",
     )
 
 
@@ -74,7 +77,14 @@ def _copy_settings(
     request: orders_pb2.CreateStoreRequest | orders_pb2.UpdateStoreRequest,
 ) -> None:
     """Only what the client gave: unset optional fields keep the service's defaults."""
-    for name in ("payment_timeout_s", "auto_confirm", "share_stock_online", "allocation_strategy"):
+    for name in (
+        "payment_timeout_s",
+        "auto_confirm",
+        "share_stock_online",
+        "allocation_strategy",
+        "preferred_carrier",
+        "service_level",
+    ):
         value = getattr(body, name)
         if value is not None:
             setattr(request, name, value)

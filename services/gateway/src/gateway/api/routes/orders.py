@@ -197,6 +197,7 @@ async def ship_order(
         idempotency=mapper.idempotency(key),
         order_ref=order_ref,
         carrier=body.carrier if body else "",
+        service_level=(body.service_level or "") if body else "",
     )
     return mapper.order_out(await orders.ship_order(request))
 
