@@ -139,6 +139,11 @@ class InventoryServiceStub:
                 request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileRequest.SerializeToString,
                 response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileResponse.FromString,
                 _registered_method=True)
+        self.ListReservations = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/ListReservations',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListReservationsRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListReservationsResponse.FromString,
+                _registered_method=True)
 
 
 class InventoryServiceServicer:
@@ -285,6 +290,14 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListReservations(self, request, context):
+        """Reservations in one state (held when unspecified), keyset-paginated by reservation_id.
+        Lets the owner of orders find holds without a live order (orders.reconcile_reservations).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InventoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -392,6 +405,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.Reconcile,
                     request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileRequest.FromString,
                     response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileResponse.SerializeToString,
+            ),
+            'ListReservations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReservations,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListReservationsRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListReservationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -961,6 +979,33 @@ class InventoryService:
             '/chainstore.inventory.v1.InventoryService/Reconcile',
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileRequest.SerializeToString,
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReconcileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReservations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/ListReservations',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListReservationsRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListReservationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

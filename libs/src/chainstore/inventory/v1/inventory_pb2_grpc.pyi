@@ -70,6 +70,10 @@ class InventoryServiceStub:
     """The ledger, newest first, keyset-paginated."""
     Reconcile: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReconcileRequest, _inventory_pb2.ReconcileResponse]
     """Checks every stock invariant; with repair, writes compensating movements."""
+    ListReservations: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListReservationsRequest, _inventory_pb2.ListReservationsResponse]
+    """Reservations in one state (held when unspecified), keyset-paginated by reservation_id.
+    Lets the owner of orders find holds without a live order (orders.reconcile_reservations).
+    """
 
 @_typing.type_check_only
 class InventoryServiceAsyncStub(InventoryServiceStub):
@@ -113,6 +117,10 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     """The ledger, newest first, keyset-paginated."""
     Reconcile: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReconcileRequest, _inventory_pb2.ReconcileResponse]  # type: ignore[assignment]
     """Checks every stock invariant; with repair, writes compensating movements."""
+    ListReservations: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListReservationsRequest, _inventory_pb2.ListReservationsResponse]  # type: ignore[assignment]
+    """Reservations in one state (held when unspecified), keyset-paginated by reservation_id.
+    Lets the owner of orders find holds without a live order (orders.reconcile_reservations).
+    """
 
 class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -279,5 +287,15 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.ReconcileResponse, _abc.Awaitable[_inventory_pb2.ReconcileResponse]]:
         """Checks every stock invariant; with repair, writes compensating movements."""
+
+    @_abc_1.abstractmethod
+    def ListReservations(
+        self,
+        request: _inventory_pb2.ListReservationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.ListReservationsResponse, _abc.Awaitable[_inventory_pb2.ListReservationsResponse]]:
+        """Reservations in one state (held when unspecified), keyset-paginated by reservation_id.
+        Lets the owner of orders find holds without a live order (orders.reconcile_reservations).
+        """
 
 def add_InventoryServiceServicer_to_server(servicer: InventoryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -113,6 +113,40 @@ class SqlReservationRepository:
         )
         return list(result.scalars())
 
+    async def page(
+        self, state: ReservationState, *, created_before: datetime | None, after_id: str, limit: int
+    ) -> list[Reservation]:
+        # Keyset on the primary key: flat cost however deep the page; lines in one more query.
+        query = (
+            select(reservation_t)
+            .where(_r.state == state.value, _r.reservation_id > after_id)
+            .order_by(_r.reservation_id)
+            .limit(limit)
+        )
+        if created_before is not None:
+            query = query.where(_r.created_at < created_before)
+        rows = (await self._session.execute(query)).all()
+        if not rows:
+            return []
+        ids = [row.reservation_id for row in rows]
+        found: dict[str, list[Allocation]] = {rid: [] for rid in ids}
+        lines = await self._session.execute(
+            select(reservation_line_t).where(_line.reservation_id.in_(ids)).order_by(_line.id)
+        )
+        for x in lines:
+            found[x.reservation_id].append(Allocation(x.location_id, x.sku, x.qty, x.reason))
+        return [
+            Reservation(
+                reservation_id=row.reservation_id,
+                state=ReservationState(row.state),
+                allocations=tuple(found[row.reservation_id]),
+                expires_at=aware(row.expires_at),
+                release_reason=row.release_reason,
+                restocked=bool(row.restocked),
+            )
+            for row in rows
+        ]
+
 
 class SqlSaleRepository:
     def __init__(self, session: AsyncSession) -> None:

@@ -16,33 +16,35 @@ from chainkit.errors import FieldError, InvalidArgument
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from inventory.domain.model import CURRENCY, ProductPatch
+from inventory.domain.reservation import ReservationState
 from inventory.entrypoints import translate as tr
 from inventory.entrypoints.stock_ops import StockOperations
-from inventory.service_layer import catalog, reservations, stock
+from inventory.service_layer import catalog, reservation_queries, reservations, stock
 from inventory.service_layer.ports import UnitOfWorkFactory
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
 
 
-# Cursors are opaque to clients: the last SKU of a page, tagged and base64url-encoded.
+# Cursors are opaque to clients: the last key of a page, tagged and base64url-encoded.
 _CURSOR_TAG = "sku:"
+_RESERVATION_TAG = "res:"
 
 
-def _encode_cursor(sku: str) -> str:
-    return base64.urlsafe_b64encode((_CURSOR_TAG + sku).encode()).decode() if sku else ""
+def _encode_cursor(key: str, tag: str = _CURSOR_TAG) -> str:
+    return base64.urlsafe_b64encode((tag + key).encode()).decode() if key else ""
 
 
-def _decode_cursor(cursor: str) -> str:
+def _decode_cursor(cursor: str, tag: str = _CURSOR_TAG) -> str:
     if not cursor:
         return ""
     try:
         raw = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raw = ""
-    if not raw.startswith(_CURSOR_TAG):
+    if not raw.startswith(tag):
         message = "is not a cursor this service issued"
         raise InvalidArgument(f"page.cursor: {message}", [FieldError("page.cursor", message)])
-    return raw.removeprefix(_CURSOR_TAG)
+    return raw.removeprefix(tag)
 
 
 class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
@@ -164,3 +166,25 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
             lines=tr.lines_from_pb(request.lines),
         )
         return tr.sale_to_pb(sale)
+
+    async def ListReservations(
+        self, request: pb.ListReservationsRequest, context: Ctx
+    ) -> pb.ListReservationsResponse:
+        state = tr.reservation_state(request.state)
+        if state is None and request.state != pb.RESERVATION_STATE_UNSPECIFIED:
+            message = "is not a reservation state"
+            raise InvalidArgument(f"state: {message}", [FieldError("state", message)])
+        items, last = await reservation_queries.list_reservations(
+            self._uows,
+            state=state or ReservationState.HELD,
+            created_before=(
+                tr.timestamp_to_datetime(request.created_before)
+                if request.HasField("created_before")
+                else None
+            ),
+            after_id=_decode_cursor(request.page.cursor, _RESERVATION_TAG),
+            limit=request.page.limit,
+        )
+        response = pb.ListReservationsResponse(items=[tr.reservation_to_pb(x) for x in items])
+        response.page.next_cursor = _encode_cursor(last, _RESERVATION_TAG)
+        return response

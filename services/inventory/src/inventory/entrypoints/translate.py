@@ -29,6 +29,14 @@ _STATE_TO_PB = {
 }
 
 
+_STATE_FROM_PB: dict[int, ReservationState] = {int(v): k for k, v in _STATE_TO_PB.items()}
+
+
+def reservation_state(value: int) -> ReservationState | None:
+    """None for RESERVATION_STATE_UNSPECIFIED (or a value this build does not know)."""
+    return _STATE_FROM_PB.get(value)
+
+
 def location_kind(value: int) -> LocationKind | None:
     return _KIND_FROM_PB.get(value)
 

@@ -130,6 +130,12 @@ class ReservationRepository(Protocol):
     async def held_expired(self, now: datetime, limit: int) -> list[str]:
         """Ids of held reservations whose deadline has passed, oldest deadline first."""
 
+    async def page(
+        self, state: ReservationState, *, created_before: datetime | None, after_id: str, limit: int
+    ) -> list[Reservation]:
+        """Reservations in `state` with ids after `after_id`, ascending, with their lines;
+        only those created before `created_before` when it is given."""
+
 
 class TransferRepository(Protocol):
     async def get(self, transfer_id: str) -> Transfer | None: ...

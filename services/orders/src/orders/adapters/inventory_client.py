@@ -109,3 +109,17 @@ class GrpcInventory:
             await self._stub.SellAtLocation(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as e:
             raise translate("inventory", e) from e
+
+    async def held_reservations(
+        self, *, created_before: datetime, cursor: str, limit: int
+    ) -> tuple[list[str], str]:
+        """Ids of one page of held reservations created before the instant, and the cursor
+        of the next page ("" after the last)."""
+        request = pb.ListReservationsRequest(state=pb.RESERVATION_STATE_HELD)
+        request.page.limit, request.page.cursor = limit, cursor
+        request.created_before.FromDatetime(created_before)
+        try:
+            reply = await self._stub.ListReservations(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as e:
+            raise translate("inventory", e) from e
+        return [r.reservation_id for r in reply.items], reply.page.next_cursor
