@@ -10,10 +10,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
-from chainkit.events import OutgoingEvent
+from chainkit.ports import TransactionPort
 from inventory.domain.allocation import Candidate
 from inventory.domain.ledger import LevelAudit
 from inventory.domain.model import (
@@ -163,7 +162,7 @@ class SaleRepository(Protocol):
         """Raises Retryable when the same sale id is being recorded concurrently."""
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(TransactionPort, Protocol):
     # Read-only properties so an implementation may hold more specific repository types.
     @property
     def locations(self) -> LocationRepository: ...
@@ -186,23 +185,10 @@ class UnitOfWork(Protocol):
     @property
     def commands(self) -> CommandLog: ...
 
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
     def reading(self) -> AbstractAsyncContextManager[None]:
         """Wraps a transaction's first statements when they only read: they may run before
         the database's write lock is taken (SQLite), so each must be re-checked by the
         writes that rely on it (conditional UPDATEs, unique keys), as Reserve's are."""
-
-    def emit(self, event: OutgoingEvent) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

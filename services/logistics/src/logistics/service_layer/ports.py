@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from chainkit.errors import Unavailable
-from chainkit.events import OutgoingEvent
+from chainkit.ports import TransactionPort
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import CarrierScan, TrackingEvent, TrackingStatus
 
@@ -164,21 +163,6 @@ class ShipmentRepository(Protocol):
     async def search(self, query: ShipmentQuery) -> list[Shipment]: ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(TransactionPort, Protocol):
     @property
     def shipments(self) -> ShipmentRepository: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def emit(self, event: OutgoingEvent) -> None: ...
-
-    async def commit(self) -> None:
-        """Commit; a lost race on a unique key raises chainkit.errors.Retryable."""
-        ...

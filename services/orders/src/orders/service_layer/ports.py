@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
-from chainkit.events import OutgoingEvent
+from chainkit.ports import TransactionPort
 from orders.domain.lines import LineRequest, ProductInfo
 from orders.domain.order import Address, Allocation, Order, Package, Shipment
 from orders.domain.sales import LineDelta, Sale, StoreDelta
@@ -174,7 +173,7 @@ class SalesRepository(Protocol):
     async def status_counts(self, store_id: str) -> dict[str, int]: ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(TransactionPort, Protocol):
     @property
     def stores(self) -> StoreRepository: ...
 
@@ -189,19 +188,6 @@ class UnitOfWork(Protocol):
 
     @property
     def sales(self) -> SalesRepository: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def emit(self, event: OutgoingEvent) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 def utcnow() -> datetime:
