@@ -72,12 +72,21 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return engine
 
 
+def read_only_options(session: AsyncSession) -> dict[str, bool]:
+    """Execution options that make a session's next transaction read-only (see READ_ONLY):
+    pass them to `session.connection(execution_options=...)` before its first statement."""
+    return _read_only(session.get_bind().dialect.name)
+
+
+def _read_only(dialect: str) -> dict[str, bool]:
+    return {READ_ONLY if dialect == "sqlite" else "postgresql_readonly": True}
+
+
 def session_factory(
     engine: AsyncEngine, *, read_only: bool = False
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions for the unit of work; `read_only=True` for look-ups (see READ_ONLY)."""
     if read_only:
         # The same pool; only how each transaction begins differs.
-        option = READ_ONLY if engine.dialect.name == "sqlite" else "postgresql_readonly"
-        engine = engine.execution_options(**{option: True})
+        engine = engine.execution_options(**_read_only(engine.dialect.name))
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -14,10 +14,11 @@ import logging
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel
 
+from chainkit.db import read_only_options
 from chainkit.events import OutgoingEvent
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,21 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, index=True)
 
 
+_outbox: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_o = _outbox.c
+_UNSENT = (
+    select(_o.id, _o.event_id, _o.subject, _o.data)
+    .where(_o.sent_at.is_(None))
+    .order_by(_o.id)
+    .limit(bindparam("p_limit"))
+)
+_MARK_SENT = (
+    update(_outbox)
+    .where(_o.id.in_(bindparam("p_ids", expanding=True)))
+    .values(sent_at=bindparam("p_now"))
+)
+
+
 def add_to_outbox(session: AsyncSession, event: OutgoingEvent) -> None:
     session.add(OutboxMessage(event_id=event.event_id, subject=event.subject, data=event.data))
 
@@ -50,11 +66,13 @@ class OutboxRelay:
         *,
         poll_interval: float = 0.5,
         batch: int = 200,
+        ack_timeout: float = 5.0,
     ) -> None:
         self._sessions = sessions
         self._js = js
         self._poll = poll_interval
         self._batch = batch
+        self._ack_timeout = ack_timeout
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -82,27 +100,28 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows, oldest first; returns how many were sent."""
         async with self._sessions() as session:
-            result = await session.execute(
-                select(OutboxMessage)
-                .where(col(OutboxMessage.sent_at).is_(None))
-                .order_by(col(OutboxMessage.id))
-                .limit(self._batch)
-            )
-            rows = result.scalars().all()
+            # A snapshot read: on SQLite it takes no write lock, so it never waits for (nor
+            # holds up) the commands writing new events.
+            await session.connection(execution_options=read_only_options(session))
+            rows = (await session.execute(_UNSENT, {"p_limit": self._batch})).all()
         if not rows:
             return 0
+        # Pipelined: every message is on the wire, in order, before we wait for the acks.
+        # The first ack that fails stops the batch; the rows from there on are published
+        # again later, and the duplicate window drops the copies that did land.
+        acks = [
+            await self._js.publish_async(r.subject, r.data, headers={"Nats-Msg-Id": r.event_id})
+            for r in rows
+        ]
         sent_ids: list[int] = []
         try:
-            for row in rows:
-                await self._js.publish(row.subject, row.data, headers={"Nats-Msg-Id": row.event_id})
-                assert row.id is not None
+            for row, ack in zip(rows, acks, strict=True):
+                await asyncio.wait_for(ack, self._ack_timeout)
                 sent_ids.append(row.id)
         finally:
+            for ack in acks[len(sent_ids) :]:
+                ack.cancel()
             if sent_ids:
                 async with self._sessions() as session, session.begin():
-                    await session.execute(
-                        update(OutboxMessage)
-                        .where(col(OutboxMessage.id).in_(sent_ids))
-                        .values(sent_at=utcnow())
-                    )
+                    await session.execute(_MARK_SENT, {"p_ids": sent_ids, "p_now": utcnow()})
         return len(sent_ids)

@@ -20,7 +20,7 @@ from chainkit.migrations import upgrade
 from inventory.domain.ledger import LevelAudit, drifts, repair
 from inventory.domain.model import Product, SkuQty
 from inventory.entrypoints.bootstrap import MIGRATIONS, unit_of_work_factory
-from inventory.service_layer import catalog, reservations, stock, transfers
+from inventory.service_layer import catalog, reservations, reserving, stock, transfers
 from inventory.service_layer.expiry import release_expired
 from inventory.service_layer.ports import UnitOfWorkFactory
 
@@ -77,8 +77,8 @@ async def apply(uows: UnitOfWorkFactory, sku: str, steps: list[tuple[str, object
                 )
                 physical += n
             elif op == "reserve":
-                await reservations.reserve(
-                    uows, reservations.ReserveCommand(rid, [SkuQty(sku, n)], expires_at=soon)
+                await reserving.reserve(
+                    uows, reserving.ReserveCommand(rid, [SkuQty(sku, n)], expires_at=soon)
                 )
             elif op == "commit":
                 await reservations.commit_reservation(uows, rid)  # counted via the ledger

@@ -6,24 +6,24 @@ These pin down what is hard to provoke through a real database on demand: a lost
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from copy import deepcopy
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import pytest
 
-from chainkit.errors import AlreadyExists, Retryable
+from chainkit.errors import AlreadyExists, InvalidArgument, Retryable
 from chainkit.events import OutgoingEvent
 from inventory.domain.allocation import Candidate
 from inventory.domain.errors import InsufficientStock
 from inventory.domain.model import Location, LocationKind, Movement, Product, Sale, SkuQty
 from inventory.domain.model import StockLevel as Level
 from inventory.domain.reservation import Reservation, ReservationState
-from inventory.service_layer import reservations, stock
-from inventory.service_layer.ports import Availability
-from inventory.service_layer.reservations import ReserveCommand
+from inventory.service_layer import reserving, stock
+from inventory.service_layer.ports import Availability, NewReservation, ReadPhase
+from inventory.service_layer.reserving import ReserveCommand
 
 
 class Store:
@@ -59,8 +59,8 @@ class FakeUow:
         self.tx = {}
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[None]:
-        yield
+    async def reading(self) -> AsyncIterator[ReadPhase]:
+        yield ReadPhase()
 
     def emit(self, event: OutgoingEvent) -> None:
         self.tx["events"].append(event)
@@ -77,15 +77,17 @@ class FakeUow:
                 return self.tx[name][key]
         return None
 
-    async def get_many(self, skus: Sequence[str]) -> dict[str, Product]:
-        return {s: self.tx["products"][s] for s in skus if s in self.tx["products"]}
+    async def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        return {
+            k: self.tx[n][k] for n in ("reservations", "products") for k in keys if k in self.tx[n]
+        }
 
     async def levels_at(self, location_id: str, skus: Sequence[str]) -> dict[str, Level]:
         return {
             s: lv for (s, loc), lv in self.tx["levels"].items() if loc == location_id and s in skus
         }
 
-    async def candidates(self, skus: Sequence[str], home: str) -> list[Candidate]:
+    async def candidates(self, skus: Sequence[str]) -> list[Candidate]:
         out = []
         for (sku, loc_id), lv in self.tx["levels"].items():
             loc = self.tx["locations"][loc_id]
@@ -95,11 +97,12 @@ class FakeUow:
                 )
         return out
 
-    async def add(self, item: Reservation | Sale, **_: str) -> None:
-        if isinstance(item, Reservation):
-            self.tx["reservations"][item.reservation_id] = item
-        else:
-            self.tx["sales"][item.sale_id] = item
+    async def add(self, sale: Sale) -> None:
+        self.tx["sales"][sale.sale_id] = sale
+
+    async def add_all(self, new: Sequence[NewReservation]) -> None:
+        for x in new:
+            self.tx["reservations"][x.reservation.reservation_id] = x.reservation
 
     def _change(self, sku: str, loc: str, ok: bool, on_hand: int, reserved: int) -> bool:
         if (sku, loc) in self.store.steal:
@@ -118,14 +121,17 @@ class FakeUow:
         )
         return True
 
-    async def availability(self, skus: Sequence[str], home: str) -> Availability:
+    async def availability(self, skus: Sequence[str], homes: Sequence[str]) -> Availability:
         known = set((await self.get_many(skus)).keys())
-        return Availability(known, await self.candidates(skus, home), home in self.tx["locations"])
+        return Availability(
+            known, await self.candidates(skus), set(homes) & set(self.tx["locations"])
+        )
 
-    async def try_reserve(self, sku: str, loc: str, qty: int) -> Level | None:
-        if self._change(sku, loc, self.tx["levels"][(sku, loc)].available >= qty, 0, qty):
-            return self.tx["levels"][(sku, loc)]  # type: ignore[no-any-return]
-        return None
+    async def try_reserve_all(self, units: Mapping[tuple[str, str], int]) -> list[Level] | None:
+        for (sku, loc), qty in sorted(units.items()):
+            if not self._change(sku, loc, self.tx["levels"][(sku, loc)].available >= qty, 0, qty):
+                return None
+        return [self.tx["levels"][p] for p in sorted(units)]
 
     async def try_sell(self, sku: str, loc: str, qty: int) -> bool:
         return self._change(sku, loc, self.tx["levels"][(sku, loc)].available >= qty, -qty, 0)
@@ -155,7 +161,7 @@ def held(s: Store) -> dict[str, int]:
 
 async def test_lost_race_rolls_back_and_the_retry_reallocates(store: Store) -> None:
     store.steal = [("TEA", "A")]  # someone takes A's units between our read and update
-    r = await reservations.reserve(
+    r = await reserving.reserve(
         lambda: FakeUow(store), ReserveCommand("R1", [SkuQty("TEA", 3)], "east")
     )
     assert [(a.location_id, a.qty) for a in r.allocations] == [("B", 3)]
@@ -167,25 +173,25 @@ async def test_lost_race_rolls_back_and_the_retry_reallocates(store: Store) -> N
 async def test_retries_are_bounded(store: Store) -> None:
     store.block = [("TEA", "A")] * 50
     with pytest.raises(Retryable):
-        await reservations.reserve(lambda: FakeUow(store), ReserveCommand("R1", [SkuQty("TEA", 1)]))
+        await reserving.reserve(lambda: FakeUow(store), ReserveCommand("R1", [SkuQty("TEA", 1)]))
     assert held(store) == {"A": 0, "B": 0}
     assert store.reservations == {}
 
 
 async def test_insufficient_after_recompute_holds_nothing(store: Store) -> None:
     with pytest.raises(InsufficientStock) as caught:
-        await reservations.reserve(lambda: FakeUow(store), ReserveCommand("R1", [SkuQty("TEA", 8)]))
+        await reserving.reserve(lambda: FakeUow(store), ReserveCommand("R1", [SkuQty("TEA", 8)]))
     assert caught.value.available == {"TEA": 7}
     assert held(store) == {"A": 0, "B": 0} and store.events == []
 
 
 async def test_reserve_replay_and_conflicting_reuse(store: Store) -> None:
     uows = lambda: FakeUow(store)  # noqa: E731
-    first = await reservations.reserve(uows, ReserveCommand("R1", [SkuQty("TEA", 1)]))
-    assert await reservations.reserve(uows, ReserveCommand("R1", [SkuQty("TEA", 1)])) == first
+    first = await reserving.reserve(uows, ReserveCommand("R1", [SkuQty("TEA", 1)]))
+    assert await reserving.reserve(uows, ReserveCommand("R1", [SkuQty("TEA", 1)])) == first
     assert first.state is ReservationState.HELD and len(store.events) == 1
     with pytest.raises(AlreadyExists):
-        await reservations.reserve(uows, ReserveCommand("R1", [SkuQty("TEA", 2)]))
+        await reserving.reserve(uows, ReserveCommand("R1", [SkuQty("TEA", 2)]))
 
 
 async def test_sale_replay_returns_the_original_and_sells_once(store: Store) -> None:
@@ -197,3 +203,62 @@ async def test_sale_replay_returns_the_original_and_sells_once(store: Store) -> 
     assert store.levels[("TEA", "B")].on_hand == 3
     with pytest.raises(AlreadyExists):
         await stock.sell_at_location(uows, sale_id="S1", location_id="A", lines=lines)
+
+
+# Batches (reserve_many): what the Reserve RPC runs for calls that arrive together.
+
+
+def reserved_by(outcome: object) -> list[tuple[str, int]]:
+    assert isinstance(outcome, Reservation), outcome
+    return [(a.location_id, a.qty) for a in outcome.allocations]
+
+
+async def test_a_batch_allocates_each_in_turn_against_what_the_earlier_ones_took(
+    store: Store,
+) -> None:
+    cmds = [
+        ReserveCommand(f"R{n}", [SkuQty("TEA", q)], "east") for n, q in [(1, 6), (2, 1), (3, 1)]
+    ]
+    first, second, third = await reserving.reserve_many(lambda: FakeUow(store), cmds)
+    assert reserved_by(first) == [("A", 2), ("B", 4)]
+    assert reserved_by(second) == [("B", 1)]
+    assert isinstance(third, InsufficientStock) and third.available == {"TEA": 0}
+    assert held(store) == {"A": 2, "B": 5}
+    assert sorted(store.reservations) == ["R1", "R2"] and len(store.events) == 2
+
+
+async def test_refusals_in_a_batch_leave_the_others_whole(store: Store) -> None:
+    cmds = [
+        ReserveCommand("R1", [SkuQty("TEA", 0)]),  # invalid quantity
+        ReserveCommand("R2", [SkuQty("NOPE", 1)]),  # unknown SKU
+        ReserveCommand("R3", [SkuQty("TEA", 1)], home_location_id="GONE"),  # unknown home
+        ReserveCommand("R4", [SkuQty("TEA", 1)]),
+    ]
+    bad_qty, unknown, no_home, ok = await reserving.reserve_many(lambda: FakeUow(store), cmds)
+    assert isinstance(bad_qty, InvalidArgument)
+    assert isinstance(unknown, InvalidArgument) and "unknown SKU 'NOPE'" in str(unknown)
+    assert isinstance(no_home, InvalidArgument) and "unknown location 'GONE'" in str(no_home)
+    assert reserved_by(ok) == [("A", 1)]
+    assert list(store.reservations) == ["R4"] and held(store) == {"A": 1, "B": 0}
+
+
+async def test_an_id_repeated_in_one_batch_is_reserved_once_and_replayed(store: Store) -> None:
+    cmds = [
+        ReserveCommand("R1", [SkuQty("TEA", 1)]),
+        ReserveCommand("R1", [SkuQty("TEA", 1)]),
+        ReserveCommand("R1", [SkuQty("TEA", 2)]),
+    ]
+    first, again, other = await reserving.reserve_many(lambda: FakeUow(store), cmds)
+    assert first == again
+    assert isinstance(other, AlreadyExists)
+    assert held(store) == {"A": 1, "B": 0} and len(store.events) == 1
+
+
+async def test_a_batch_that_keeps_losing_races_goes_on_one_at_a_time(store: Store) -> None:
+    # Two lost races take the batch's two attempts; each reservation then runs alone.
+    store.block = [("TEA", "A")] * reserving.BATCH_ATTEMPTS
+    cmds = [ReserveCommand(f"R{n}", [SkuQty("TEA", 1)]) for n in range(3)]
+    outcomes = await reserving.reserve_many(lambda: FakeUow(store), cmds)
+    assert [reserved_by(x) for x in outcomes] == [[("A", 1)]] * 2 + [[("B", 1)]]
+    assert held(store) == {"A": 2, "B": 1}
+    assert len(store.ledger) == 3 and len(store.events) == 3  # no trace of the lost attempts

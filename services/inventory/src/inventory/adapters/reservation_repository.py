@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -15,13 +16,17 @@ from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t,
 from inventory.domain.allocation import Allocation
 from inventory.domain.model import Sale, SkuQty
 from inventory.domain.reservation import Reservation, ReservationState
+from inventory.service_layer.ports import NewReservation
 
 _r = reservation_t.c
 _line = reservation_line_t.c
 # Built once: Reserve runs these on every call (see stock_repository).
 _GET = select(reservation_t).where(_r.reservation_id == bindparam("p_id"))
-_GET_LINES = (
-    select(reservation_line_t).where(_line.reservation_id == bindparam("p_id")).order_by(_line.id)
+_GET_MANY = select(reservation_t).where(_r.reservation_id.in_(bindparam("p_ids", expanding=True)))
+_LINES_OF = (
+    select(reservation_line_t)
+    .where(_line.reservation_id.in_(bindparam("p_ids", expanding=True)))
+    .order_by(_line.id)
 )
 _ADD = insert(reservation_t)
 _ADD_LINES = insert(reservation_line_t)
@@ -40,50 +45,51 @@ class SqlReservationRepository:
         row = (await self._session.execute(_GET, {"p_id": reservation_id})).first()
         if row is None:
             return None
-        lines = await self._session.execute(_GET_LINES, {"p_id": reservation_id})
-        return Reservation(
-            reservation_id=row.reservation_id,
-            state=ReservationState(row.state),
-            allocations=tuple(Allocation(x.location_id, x.sku, x.qty, x.reason) for x in lines),
-            expires_at=aware(row.expires_at),
-            release_reason=row.release_reason,
-            restocked=bool(row.restocked),
-        )
+        [found] = await self._with_lines([row])
+        return found
 
-    async def add(
-        self, reservation: Reservation, *, region: str, home_location_id: str, strategy: str
-    ) -> None:
+    async def get_many(self, reservation_ids: Sequence[str]) -> dict[str, Reservation]:
+        rows = (await self._session.execute(_GET_MANY, {"p_ids": list(reservation_ids)})).all()
+        return {r.reservation_id: r for r in await self._with_lines(rows)}
+
+    async def add_all(self, new: Sequence[NewReservation]) -> None:
+        if not new:
+            return
         now = utcnow()
         try:
             await self._session.execute(
                 _ADD,
-                {
-                    "reservation_id": reservation.reservation_id,
-                    "state": reservation.state.value,
-                    "region": region,
-                    "home_location_id": home_location_id,
-                    "strategy": strategy,
-                    "expires_at": reservation.expires_at,
-                    "release_reason": "",
-                    "restocked": False,
-                    "created_at": now,
-                    "updated_at": now,
-                },
+                [
+                    {
+                        "reservation_id": x.reservation.reservation_id,
+                        "state": x.reservation.state.value,
+                        "region": x.region,
+                        "home_location_id": x.home_location_id,
+                        "strategy": x.strategy,
+                        "expires_at": x.reservation.expires_at,
+                        "release_reason": "",
+                        "restocked": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for x in new
+                ],
             )
         except IntegrityError as e:
             # A concurrent call with the same id got there first; a retry returns its result.
-            raise Retryable(f"reservation {reservation.reservation_id} is being created") from e
+            raise Retryable("a reservation in this batch is being created concurrently") from e
         await self._session.execute(
             _ADD_LINES,
             [
                 {
-                    "reservation_id": reservation.reservation_id,
+                    "reservation_id": x.reservation.reservation_id,
                     "location_id": a.location_id,
                     "sku": a.sku,
                     "qty": a.qty,
                     "reason": a.reason,
                 }
-                for a in reservation.allocations
+                for x in new
+                for a in x.reservation.allocations
             ],
         )
 
@@ -125,14 +131,14 @@ class SqlReservationRepository:
         )
         if created_before is not None:
             query = query.where(_r.created_at < created_before)
-        rows = (await self._session.execute(query)).all()
+        return await self._with_lines((await self._session.execute(query)).all())
+
+    async def _with_lines(self, rows: Sequence[Any]) -> list[Reservation]:
+        """Reservations from their rows, with every allocation in one more query."""
         if not rows:
             return []
-        ids = [row.reservation_id for row in rows]
-        found: dict[str, list[Allocation]] = {rid: [] for rid in ids}
-        lines = await self._session.execute(
-            select(reservation_line_t).where(_line.reservation_id.in_(ids)).order_by(_line.id)
-        )
+        found: dict[str, list[Allocation]] = {row.reservation_id: [] for row in rows}
+        lines = await self._session.execute(_LINES_OF, {"p_ids": list(found)})
         for x in lines:
             found[x.reservation_id].append(Allocation(x.location_id, x.sku, x.qty, x.reason))
         return [

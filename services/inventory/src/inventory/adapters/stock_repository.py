@@ -10,10 +10,8 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     and_,
-    bindparam,
     func,
     insert,
-    literal,
     or_,
     select,
     true,
@@ -22,93 +20,28 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import BindParameter
 
 from inventory.adapters.ledger_queries import LedgerQueries
+from inventory.adapters.reserve_queries import ReserveQueries, level_of
 from inventory.adapters.tables import (
     location_t,
     movement_t,
-    product_t,
     stock_t,
     transfer_line_t,
     transfer_t,
     utcnow,
 )
-from inventory.domain.allocation import Candidate
 from inventory.domain.model import Movement, SkuQty, StockLevel
 from inventory.domain.transfer import TransferState
-from inventory.service_layer.ports import Availability, Pair
+from inventory.service_layer.ports import Pair
 
 _c = stock_t.c
 _loc = location_t.c
 
-# Reserve's statements, built once: building statements and their cache keys on every call
-# was a large share of Reserve's CPU (py-spy on services/inventory/bench).
-_HOME: BindParameter[str] = bindparam("p_home")
-_HOME_LOC = location_t.alias("home_loc")
-# Every requested SKU that exists, each with its available stock and, where that location is
-# eligible (shared, or the home location), the location's facts; and whether the home
-# location exists: Reserve's reads in one round trip. Flat LEFT JOINs, not a nested join,
-# which SQLite would materialise whole on every call.
-_AVAILABILITY = (
-    select(
-        product_t.c.sku,
-        _c.location_id,
-        _loc.location_id.label("eligible_location_id"),
-        _loc.region,
-        _loc.priority,
-        _loc.share_online,
-        _loc.lat,
-        _loc.lon,
-        (_c.on_hand - _c.reserved).label("available"),
-        select(literal(1))
-        .where(_HOME_LOC.c.location_id == _HOME)
-        .scalar_subquery()
-        .label("home_found"),
-    )
-    .select_from(
-        product_t.outerjoin(
-            stock_t, and_(_c.sku == product_t.c.sku, _c.on_hand - _c.reserved > 0)
-        ).outerjoin(
-            location_t,
-            and_(
-                _loc.location_id == _c.location_id,
-                or_(_loc.share_online.is_(True), _loc.location_id == _HOME),
-            ),
-        )
-    )
-    .where(product_t.c.sku.in_(bindparam("p_skus", expanding=True)))
-)
-# The conditional UPDATE hands back the row it changed (no row: fewer units than asked),
-# so the low-stock check needs no read of its own.
-_RESERVE_UNITS = (
-    update(stock_t)
-    .where(
-        _c.sku == bindparam("p_sku"),
-        _c.location_id == bindparam("p_location_id"),
-        _c.on_hand - _c.reserved >= bindparam("p_qty"),
-    )
-    .values(reserved=_c.reserved + bindparam("p_qty"), updated_at=bindparam("p_now"))
-    .returning(
-        _c.sku, _c.location_id, _c.on_hand, _c.reserved, _c.low_stock_threshold, _c.low_stock
-    )
-)
 _RECORD = insert(movement_t)
 
 
-def _level(row: Any, in_transit: int = 0) -> StockLevel:
-    return StockLevel(
-        sku=row.sku,
-        location_id=row.location_id,
-        on_hand=row.on_hand,
-        reserved=row.reserved,
-        low_stock_threshold=row.low_stock_threshold,
-        low_stock=bool(row.low_stock),
-        in_transit=in_transit,
-    )
-
-
-class SqlStockRepository(LedgerQueries):
+class SqlStockRepository(LedgerQueries, ReserveQueries):
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
         self._dialect = dialect
@@ -162,14 +95,14 @@ class SqlStockRepository(LedgerQueries):
         if location_id:
             query = query.where(_c.location_id == location_id)
         rows = await self._session.execute(query)
-        return [_level(row, int(row.in_transit)) for row in rows]
+        return [level_of(row, int(row.in_transit)) for row in rows]
 
     async def levels_for(self, pairs: Sequence[Pair]) -> list[StockLevel]:
         if not pairs:
             return []
         keys = [and_(_c.sku == sku, _c.location_id == loc) for sku, loc in pairs]
         rows = await self._session.execute(select(stock_t).where(or_(*keys)))
-        return [_level(row) for row in rows]
+        return [level_of(row) for row in rows]
 
     async def low_levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]:
         query = (
@@ -181,7 +114,7 @@ class SqlStockRepository(LedgerQueries):
             query = query.where(_c.sku == sku)
         if location_id:
             query = query.where(_c.location_id == location_id)
-        return [_level(row) for row in await self._session.execute(query)]
+        return [level_of(row) for row in await self._session.execute(query)]
 
     async def set_threshold(self, sku: str, location_id: str, threshold: int) -> None:
         now = utcnow()
@@ -210,30 +143,7 @@ class SqlStockRepository(LedgerQueries):
         result = await self._session.execute(
             select(stock_t).where(_c.location_id == location_id, _c.sku.in_(list(skus)))
         )
-        return {row.sku: _level(row) for row in result}
-
-    async def availability(self, skus: Sequence[str], home_location_id: str) -> Availability:
-        rows = await self._session.execute(
-            _AVAILABILITY, {"p_skus": list(set(skus)), "p_home": home_location_id}
-        )
-        seen = Availability(known=set(), candidates=[])
-        for row in rows:
-            seen.known.add(row.sku)
-            seen.home_found = row.home_found is not None
-            if row.eligible_location_id is not None:
-                seen.candidates.append(
-                    Candidate(
-                        location_id=row.location_id,
-                        sku=row.sku,
-                        region=row.region,
-                        priority=row.priority,
-                        available=row.available,
-                        share_online=bool(row.share_online),
-                        lat=row.lat,
-                        lon=row.lon,
-                    )
-                )
-        return seen
+        return {row.sku: level_of(row) for row in result}
 
     async def _guarded(
         self, sku: str, location_id: str, guard: ColumnElement[bool], **values: Any
@@ -244,11 +154,6 @@ class SqlStockRepository(LedgerQueries):
             .values(updated_at=utcnow(), **values)
         )
         return cast(CursorResult[Any], result).rowcount == 1
-
-    async def try_reserve(self, sku: str, location_id: str, qty: int) -> StockLevel | None:
-        params = {"p_sku": sku, "p_location_id": location_id, "p_qty": qty, "p_now": utcnow()}
-        row = (await self._session.execute(_RESERVE_UNITS, params)).first()
-        return _level(row) if row is not None else None
 
     async def try_commit(self, sku: str, location_id: str, qty: int) -> bool:
         return await self._guarded(

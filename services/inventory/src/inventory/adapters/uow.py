@@ -18,6 +18,7 @@ from inventory.adapters.catalog_repository import SqlLocationRepository, SqlProd
 from inventory.adapters.reservation_repository import SqlReservationRepository, SqlSaleRepository
 from inventory.adapters.stock_repository import SqlStockRepository
 from inventory.adapters.transfer_repository import SqlCommandLog, SqlTransferRepository
+from inventory.service_layer.ports import ReadPhase
 
 _OUTBOX = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
 
@@ -57,18 +58,21 @@ class InventoryUnitOfWork(SqlUnitOfWork):
         self.commands = SqlCommandLog(self.session, dialect)
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[None]:
+    async def reading(self) -> AsyncIterator[ReadPhase]:
         """The transaction's first statements, when they only read (see ports.UnitOfWork).
 
         SQLite has one write lock and BEGIN IMMEDIATE takes it up front, so every statement
         in a transaction is paid for by every writer queued behind it: these reads run as
         autocommit statements instead, and the write transaction begins when they are done.
         """
+        phase = ReadPhase()
         if self._dialect != "sqlite":
-            yield
+            yield phase
             return
         conn = await self.session.connection(execution_options={SQLITE_DEFER_BEGIN: True})
-        yield
+        yield phase
+        if not phase.writes_follow:
+            return
         # Our writers queue here, first come first served, rather than in SQLite's busy
         # handler, which polls with sleeps of up to 100 ms and leaves the lock idle between
         # holders (p99 > 1 s at 64 clients). Not a correctness lock: BEGIN IMMEDIATE and the

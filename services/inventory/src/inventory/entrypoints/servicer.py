@@ -19,7 +19,13 @@ from inventory.domain.model import CURRENCY, ProductPatch
 from inventory.domain.reservation import ReservationState
 from inventory.entrypoints import translate as tr
 from inventory.entrypoints.stock_ops import StockOperations
-from inventory.service_layer import catalog, reservation_queries, reservations, stock
+from inventory.service_layer import (
+    catalog,
+    reservation_queries,
+    reservations,
+    reserving,
+    stock,
+)
 from inventory.service_layer.ports import UnitOfWorkFactory
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
@@ -50,6 +56,7 @@ def _decode_cursor(cursor: str, tag: str = _CURSOR_TAG) -> str:
 class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
     def __init__(self, uows: UnitOfWorkFactory) -> None:
         self._uows = uows
+        self._reserve = reserving.Reserver(uows)
 
     async def CreateLocation(self, request: pb.CreateLocationRequest, context: Ctx) -> pb.Location:
         loc = request.location
@@ -127,7 +134,7 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
         return pb.ListStockLevelsResponse(items=[tr.level_to_pb(x) for x in items])
 
     async def Reserve(self, request: pb.ReserveRequest, context: Ctx) -> pb.Reservation:
-        cmd = reservations.ReserveCommand(
+        cmd = reserving.ReserveCommand(
             reservation_id=request.reservation_id,
             lines=tr.lines_from_pb(request.lines),
             region=request.region,
@@ -142,7 +149,7 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
                 tr.point_from_pb(request.destination) if request.HasField("destination") else None
             ),
         )
-        return tr.reservation_to_pb(await reservations.reserve(self._uows, cmd))
+        return tr.reservation_to_pb(await self._reserve(cmd))
 
     async def CommitReservation(
         self, request: pb.CommitReservationRequest, context: Ctx

@@ -6,7 +6,7 @@ Stock changes are single atomic conditional statements settled by the database; 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,12 +32,30 @@ Pair = tuple[str, str]  # (sku, location_id)
 
 @dataclass
 class Availability:
-    """What Reserve reads before it allocates, in one query."""
+    """What a batch of reservations reads before it allocates."""
 
     known: set[str]  # the requested SKUs that exist
-    candidates: list[Candidate]  # their eligible stock (shared or at the home location)
-    # Whether the home location exists; None when no row said (no requested SKU exists).
-    home_found: bool | None = None
+    # Their stock with units available, at every location (allocation decides eligibility).
+    candidates: list[Candidate]
+    homes: set[str]  # the requested home locations that exist
+
+
+@dataclass
+class ReadPhase:
+    """Yielded by UnitOfWork.reading(): clear `writes_follow` when the reads found nothing
+    to write, and the transaction ends without ever taking the write lock."""
+
+    writes_follow: bool = True
+
+
+@dataclass(frozen=True)
+class NewReservation:
+    """A reservation to store, with the request facts kept beside it."""
+
+    reservation: Reservation
+    region: str
+    home_location_id: str
+    strategy: str
 
 
 class LocationRepository(Protocol):
@@ -70,11 +88,14 @@ class StockRepository(Protocol):
 
     async def levels_at(self, location_id: str, skus: Sequence[str]) -> dict[str, StockLevel]: ...
 
-    async def availability(self, skus: Sequence[str], home_location_id: str) -> Availability:
-        """The SKUs that exist, their candidates and whether the home location exists."""
+    async def availability(
+        self, skus: Sequence[str], home_location_ids: Sequence[str]
+    ) -> Availability:
+        """The SKUs that exist, their stock and which home locations exist."""
 
-    async def try_reserve(self, sku: str, location_id: str, qty: int) -> StockLevel | None:
-        """reserved += qty if that many are available; the level after it (None: not)."""
+    async def try_reserve_all(self, units: Mapping[Pair, int]) -> list[StockLevel] | None:
+        """reserved += qty at every level, each only if that many are available there; the
+        levels after it, or None when any fell short (the caller must roll back)."""
 
     async def try_commit(self, sku: str, location_id: str, qty: int) -> bool: ...
 
@@ -116,10 +137,10 @@ class StockRepository(Protocol):
 class ReservationRepository(Protocol):
     async def get(self, reservation_id: str) -> Reservation | None: ...
 
-    async def add(
-        self, reservation: Reservation, *, region: str, home_location_id: str, strategy: str
-    ) -> None:
-        """Raises Retryable when the same id is being created concurrently."""
+    async def get_many(self, reservation_ids: Sequence[str]) -> dict[str, Reservation]: ...
+
+    async def add_all(self, new: Sequence[NewReservation]) -> None:
+        """Raises Retryable when one of the ids is being created concurrently."""
 
     async def transition(
         self, reservation_id: str, expected: ReservationState, new: Reservation
@@ -185,7 +206,7 @@ class UnitOfWork(TransactionPort, Protocol):
     @property
     def commands(self) -> CommandLog: ...
 
-    def reading(self) -> AbstractAsyncContextManager[None]:
+    def reading(self) -> AbstractAsyncContextManager[ReadPhase]:
         """Wraps a transaction's first statements when they only read: they may run before
         the database's write lock is taken (SQLite), so each must be re-checked by the
         writes that rely on it (conditional UPDATEs, unique keys), as Reserve's are."""

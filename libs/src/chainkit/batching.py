@@ -1,0 +1,72 @@
+"""Group commit: concurrent calls of one command share a transaction.
+
+A hot command (Reserve) pays a transaction's fixed costs on every call: BEGIN, COMMIT and
+its fsync, the write lock on SQLite, a round trip per statement. `Batcher` queues the calls
+that arrive while a batch is running and hands them all to the next one, so those costs
+are paid once per batch. It adds no wait of its own: a lone call starts a batch at once,
+and under load a batch holds whatever queued during the previous one (up to `max_batch`).
+
+The batch function decides each item's outcome (a result or the exception to raise) and
+must keep items independent: one item's refusal never undoes another's effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+BatchFn = Callable[[Sequence[T]], Awaitable[Sequence[R | BaseException]]]
+
+
+class Batcher(Generic[T, R]):
+    def __init__(self, run: BatchFn[T, R], *, max_batch: int = 128) -> None:
+        self._run = run
+        self._max = max_batch
+        self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._worker: asyncio.Task[None] | None = None  # one batch at a time
+
+    async def submit(self, item: T) -> R:
+        """Run `item` in the next batch; its result, or its exception raised here."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, future))
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._drain())
+        # A caller that gives up (cancelled, deadline) cancels only its own future: before
+        # its batch starts the item is dropped, after that the batch finishes regardless.
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                taken, self._queue = self._queue[: self._max], self._queue[self._max :]
+                await self._settle(taken)
+        finally:
+            # No await between finding the queue empty and this: a call submitted from here
+            # on starts a worker of its own instead of waiting for one that has finished.
+            self._worker = None
+
+    async def _settle(self, taken: list[tuple[T, asyncio.Future[R]]]) -> None:
+        taken = [(item, future) for item, future in taken if not future.done()]
+        if not taken:
+            return
+        try:
+            outcomes = await self._run([item for item, _ in taken])
+            if len(outcomes) != len(taken):
+                raise RuntimeError(f"batch answered {len(outcomes)} of {len(taken)} items")
+        except asyncio.CancelledError:  # shutting down: nobody is left waiting forever
+            for _, future in taken:
+                future.cancel()
+            raise
+        except Exception as e:  # the batch as a whole failed: every item learns why
+            outcomes = [e] * len(taken)
+        for (_, future), outcome in zip(taken, outcomes, strict=True):
+            if future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)

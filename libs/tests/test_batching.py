@@ -1,0 +1,91 @@
+"""Group commit: calls that arrive while a batch runs share the next one; outcomes stay
+per item; a caller that gives up early is dropped; a failing batch fails only its items."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from chainkit.batching import Batcher
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def run(self, items: Sequence[int]) -> list[int | BaseException]:
+        self.batches.append(list(items))
+        await self.gate.wait()
+        return [ValueError(f"odd {x}") if x % 2 else x * 10 for x in items]
+
+
+async def test_calls_queued_behind_a_running_batch_share_the_next_one() -> None:
+    rec = Recorder()
+    rec.gate.clear()
+    batcher: Batcher[int, int] = Batcher(rec.run)
+    first = asyncio.create_task(batcher.submit(0))
+    await asyncio.sleep(0)  # the first batch starts alone and waits on the gate
+    rest = [asyncio.create_task(batcher.submit(x)) for x in (2, 4, 6)]
+    await asyncio.sleep(0)
+    rec.gate.set()
+    assert await first == 0
+    assert [await t for t in rest] == [20, 40, 60]
+    assert rec.batches == [[0], [2, 4, 6]]
+
+
+async def test_each_item_gets_its_own_outcome() -> None:
+    batcher: Batcher[int, int] = Batcher(Recorder().run)
+    results = await asyncio.gather(*(batcher.submit(x) for x in range(4)), return_exceptions=True)
+    assert results[0] == 0 and results[2] == 20
+    assert isinstance(results[1], ValueError) and str(results[1]) == "odd 1"
+    assert isinstance(results[3], ValueError)
+
+
+async def test_max_batch_splits_a_long_queue() -> None:
+    rec = Recorder()
+    batcher: Batcher[int, int] = Batcher(rec.run, max_batch=2)
+    await asyncio.gather(*(batcher.submit(x) for x in (0, 2, 4, 6, 8)))
+    assert [len(b) for b in rec.batches] == [2, 2, 1]
+
+
+async def test_a_caller_that_gave_up_before_its_batch_is_left_out() -> None:
+    rec = Recorder()
+    rec.gate.clear()
+    batcher: Batcher[int, int] = Batcher(rec.run)
+    running = asyncio.create_task(batcher.submit(0))
+    await asyncio.sleep(0)
+    abandoned = asyncio.create_task(batcher.submit(2))
+    kept = asyncio.create_task(batcher.submit(4))
+    await asyncio.sleep(0)
+    abandoned.cancel()
+    rec.gate.set()
+    assert await running == 0 and await kept == 40
+    assert rec.batches == [[0], [4]]
+
+
+async def test_a_batch_that_fails_whole_fails_its_items_and_the_next_batch_runs() -> None:
+    calls = 0
+
+    async def flaky(items: Sequence[int]) -> list[int | BaseException]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database went away")
+        return list(items)
+
+    batcher: Batcher[int, int] = Batcher(flaky)
+    with pytest.raises(RuntimeError, match="went away"):
+        await batcher.submit(1)
+    assert await batcher.submit(2) == 2
+
+
+async def test_a_batch_answering_the_wrong_number_of_items_is_an_error() -> None:
+    async def short(items: Sequence[int]) -> list[int | BaseException]:
+        return []
+
+    with pytest.raises(RuntimeError, match="answered 0 of 1"):
+        await Batcher(short).submit(1)
