@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from chainkit import sqlite_driver
+
 # Connection execution option (opt-in, SQLite only): do not issue BEGIN IMMEDIATE when the
 # transaction begins, so the statements that follow are autocommit reads that take no write
 # lock; the caller issues `BEGIN IMMEDIATE` itself before its first write (see
@@ -50,6 +52,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        sqlite_driver.install(dbapi_conn)  # one thread hand-off per statement
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_conn.cursor()
         for pragma in (
