@@ -11,6 +11,7 @@ from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.bulk import insert_rows
 from chainkit.errors import Retryable
 from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t, utcnow
 from inventory.domain.allocation import Allocation
@@ -28,8 +29,6 @@ _LINES_OF = (
     .where(_line.reservation_id.in_(bindparam("p_ids", expanding=True)))
     .order_by(_line.id)
 )
-_ADD = insert(reservation_t)
-_ADD_LINES = insert(reservation_line_t)
 
 
 def aware(at: datetime | None) -> datetime | None:
@@ -57,8 +56,9 @@ class SqlReservationRepository:
             return
         now = utcnow()
         try:
-            await self._session.execute(
-                _ADD,
+            await insert_rows(
+                self._session,
+                reservation_t,
                 [
                     {
                         "reservation_id": x.reservation.reservation_id,
@@ -78,8 +78,9 @@ class SqlReservationRepository:
         except IntegrityError as e:
             # A concurrent call with the same id got there first; a retry returns its result.
             raise Retryable("a reservation in this batch is being created concurrently") from e
-        await self._session.execute(
-            _ADD_LINES,
+        await insert_rows(
+            self._session,
+            reservation_line_t,
             [
                 {
                     "reservation_id": x.reservation.reservation_id,

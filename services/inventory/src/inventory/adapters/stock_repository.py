@@ -11,7 +11,6 @@ from sqlalchemy import (
     CursorResult,
     and_,
     func,
-    insert,
     or_,
     select,
     true,
@@ -21,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.bulk import insert_rows
 from inventory.adapters.ledger_queries import LedgerQueries
 from inventory.adapters.reserve_queries import ReserveQueries, level_of
 from inventory.adapters.tables import (
@@ -37,8 +37,6 @@ from inventory.service_layer.ports import Pair
 
 _c = stock_t.c
 _loc = location_t.c
-
-_RECORD = insert(movement_t)
 
 
 class SqlStockRepository(LedgerQueries, ReserveQueries):
@@ -186,8 +184,9 @@ class SqlStockRepository(LedgerQueries, ReserveQueries):
         if not movements:
             return
         now = utcnow()
-        await self._session.execute(
-            _RECORD,
+        await insert_rows(
+            self._session,
+            movement_t,
             [
                 {
                     "sku": m.sku,

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
 
-from sqlalchemy import insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chainkit.bulk import insert_rows
 from chainkit.db import SQLITE_DEFER_BEGIN
 from chainkit.events import OutgoingEvent
 from chainkit.outbox import OutboxMessage, utcnow
@@ -20,7 +21,7 @@ from inventory.adapters.stock_repository import SqlStockRepository
 from inventory.adapters.transfer_repository import SqlCommandLog, SqlTransferRepository
 from inventory.service_layer.ports import ReadPhase
 
-_OUTBOX = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 class InventoryUnitOfWork(SqlUnitOfWork):
@@ -102,7 +103,8 @@ class InventoryUnitOfWork(SqlUnitOfWork):
     async def commit(self) -> None:
         events, now = self._events, utcnow()
         if events:
-            await self.session.execute(
+            await insert_rows(
+                self.session,
                 _OUTBOX,
                 [
                     {
