@@ -8,9 +8,11 @@ the same concurrency:
   own transaction, on the same database, without gRPC.
 
 SQLite always; PostgreSQL too when CHAINSTORE_BENCH_PG_URL names a database or the local
-server (127.0.0.1:5432) is reachable. Medians of 3 runs. Environment:
-INVENTORY_BENCH_REQUESTS (default 1000 per run), INVENTORY_BENCH_CONCURRENCY (default 64),
-INVENTORY_BENCH_RUNS (default 3), INVENTORY_BENCH_DATABASES (default "sqlite,postgresql").
+server (127.0.0.1:5432) is reachable. The four measures run in rounds (echo, UPDATE, hot,
+spread, then again), so a slow spell of this shared machine weighs on baselines and Reserve
+alike; each figure is the median over the rounds. Environment: INVENTORY_BENCH_REQUESTS
+(default 2000 per run), INVENTORY_BENCH_CONCURRENCY (default 64), INVENTORY_BENCH_RUNS
+(rounds, default 5), INVENTORY_BENCH_DATABASES (default "sqlite,postgresql").
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ from inventory.entrypoints import bootstrap
 from inventory.entrypoints.config import Settings
 from inventory.entrypoints.errors import details_for
 
-REQUESTS = int(os.environ.get("INVENTORY_BENCH_REQUESTS", "1000"))
+REQUESTS = int(os.environ.get("INVENTORY_BENCH_REQUESTS", "2000"))
 CONCURRENCY = int(os.environ.get("INVENTORY_BENCH_CONCURRENCY", "64"))
-RUNS = int(os.environ.get("INVENTORY_BENCH_RUNS", "3"))
+RUNS = int(os.environ.get("INVENTORY_BENCH_RUNS", "5"))
 DATABASES = os.environ.get("INVENTORY_BENCH_DATABASES", "sqlite,postgresql").lower().split(",")
 TARGET_X_ECHO = 0.6  # design.md §7: Reserve RPC at least 0.6 x a gRPC echo on the same box
 DISTINCT = 10_000
@@ -128,9 +130,13 @@ async def served(url: str, nats_url: str) -> AsyncIterator[tuple[ServiceRuntime,
         await runtime.close()
 
 
-async def measure(name: str, op: Op) -> Result:
-    runs = [await drive(name, op, requests=REQUESTS, concurrency=CONCURRENCY) for _ in range(RUNS)]
-    return median_of(runs)
+async def measure_in_rounds(ops: list[tuple[str, Op]]) -> list[Result]:
+    """Every op once per round, rounds repeated; the median run of each op."""
+    runs: list[list[Result]] = [[] for _ in ops]
+    for _ in range(RUNS):
+        for (name, op), results in zip(ops, runs, strict=True):
+            results.append(await drive(name, op, requests=REQUESTS, concurrency=CONCURRENCY))
+    return [median_of(results) for results in runs]
 
 
 def report(title: str, echo: Result, update: Result, rows: list[Result]) -> None:
@@ -177,16 +183,20 @@ async def bench(label: str, url: str, nats_url: str) -> None:
             check = health_pb2.HealthCheckRequest(service="")
             return await health_stub.Check(check, timeout=30)  # type: ignore[attr-defined]
 
-        echo = await measure("baseline: gRPC echo (health Check)", echo_op)
-        baseline = await measure(f"baseline: conditional UPDATE ({label})", baseline_op)
-        hot = await measure("Reserve RPC, one hot SKU", reserve(lambda i: "HOT", "hot"))
-        spread = await measure(
-            f"Reserve RPC, {DISTINCT:,} distinct SKUs",
-            reserve(lambda i: f"SKU-{(i * 7919) % DISTINCT:05d}", "many"),
+        echo, baseline, hot, spread = await measure_in_rounds(
+            [
+                ("baseline: gRPC echo (health Check)", echo_op),
+                (f"baseline: conditional UPDATE ({label})", baseline_op),
+                ("Reserve RPC, one hot SKU", reserve(lambda i: "HOT", "hot")),
+                (
+                    f"Reserve RPC, {DISTINCT:,} distinct SKUs",
+                    reserve(lambda i: f"SKU-{(i * 7919) % DISTINCT:05d}", "many"),
+                ),
+            ]
         )
         report(
             f"inventory reservations on {label}, {CONCURRENCY} concurrent clients, "
-            f"{REQUESTS} per run, median of {RUNS}",
+            f"{REQUESTS} per run, median of {RUNS} rounds",
             echo,
             baseline,
             [hot, spread],
