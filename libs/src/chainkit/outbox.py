@@ -67,12 +67,16 @@ class OutboxRelay:
         poll_interval: float = 0.5,
         batch: int = 200,
         ack_timeout: float = 5.0,
+        sqlite_writers: asyncio.Lock | None = None,
     ) -> None:
         self._sessions = sessions
         self._js = js
         self._poll = poll_interval
         self._batch = batch
         self._ack_timeout = ack_timeout
+        # The process's queue for SQLite's write lock (see ServiceRuntime): marking rows
+        # sent waits its turn there instead of in SQLite's sleeping busy handler.
+        self._writers = sqlite_writers
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -122,6 +126,10 @@ class OutboxRelay:
             for ack in acks[len(sent_ids) :]:
                 ack.cancel()
             if sent_ids:
-                async with self._sessions() as session, session.begin():
+                async with (
+                    self._writers or contextlib.nullcontext(),
+                    self._sessions() as session,
+                    session.begin(),
+                ):
                     await session.execute(_MARK_SENT, {"p_ids": sent_ids, "p_now": utcnow()})
         return len(sent_ids)

@@ -100,7 +100,9 @@ async def inventory(
     runtime = await ServiceRuntime.start(
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
-    uows = bootstrap.unit_of_work_factory(runtime.sessions, runtime.relay.wake)
+    uows = bootstrap.unit_of_work_factory(
+        runtime.sessions, runtime.relay.wake, runtime.sqlite_writers
+    )
     server, port, _health = await create_server(
         bootstrap.registrations(uows), [bootstrap.SERVICE_NAME], port=0, details_for=details_for
     )

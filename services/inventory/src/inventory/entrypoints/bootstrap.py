@@ -23,9 +23,11 @@ MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 def unit_of_work_factory(
     sessions: async_sessionmaker[AsyncSession],
     on_events_committed: Callable[[], None] | None = None,
+    sqlite_writers: asyncio.Lock | None = None,
 ) -> UnitOfWorkFactory:
-    # One queue per process for SQLite writers that read first (see InventoryUnitOfWork).
-    sqlite_writers = asyncio.Lock()
+    # One queue per process for SQLite writers (see InventoryUnitOfWork): the runtime's,
+    # shared with the outbox relay, or one of our own.
+    sqlite_writers = sqlite_writers or asyncio.Lock()
 
     def make() -> InventoryUnitOfWork:
         return InventoryUnitOfWork(sessions, on_events_committed, sqlite_writers)

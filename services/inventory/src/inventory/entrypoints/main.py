@@ -18,7 +18,9 @@ async def main(settings: Settings | None = None) -> None:
     runtime = await ServiceRuntime.start(
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
-    uows = bootstrap.unit_of_work_factory(runtime.sessions, runtime.relay.wake)
+    uows = bootstrap.unit_of_work_factory(
+        runtime.sessions, runtime.relay.wake, runtime.sqlite_writers
+    )
     runtime.spawn(
         sweep_expired_forever(uows, settings.expiry_sweep_interval_s), "reservation-expiry"
     )
