@@ -13,13 +13,14 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 
-from nats.js import JetStreamContext
+from nats.aio.client import Client
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
 from chainkit.db import read_only_options
 from chainkit.events import OutgoingEvent
+from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class OutboxRelay:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        js: JetStreamContext,
+        nc: Client,
         *,
         poll_interval: float = 0.5,
         batch: int = 200,
@@ -70,10 +71,9 @@ class OutboxRelay:
         sqlite_writers: asyncio.Lock | None = None,
     ) -> None:
         self._sessions = sessions
-        self._js = js
+        self._publisher = PipelinedPublisher(nc, ack_timeout)
         self._poll = poll_interval
         self._batch = batch
-        self._ack_timeout = ack_timeout
         # The process's queue for SQLite's write lock (see ServiceRuntime): marking rows
         # sent waits its turn there instead of in SQLite's sleeping busy handler.
         self._writers = sqlite_writers
@@ -113,23 +113,17 @@ class OutboxRelay:
         # Pipelined: every message is on the wire, in order, before we wait for the acks.
         # The first ack that fails stops the batch; the rows from there on are published
         # again later, and the duplicate window drops the copies that did land.
-        acks = [
-            await self._js.publish_async(r.subject, r.data, headers={"Nats-Msg-Id": r.event_id})
-            for r in rows
-        ]
-        sent_ids: list[int] = []
-        try:
-            for row, ack in zip(rows, acks, strict=True):
-                await asyncio.wait_for(ack, self._ack_timeout)
-                sent_ids.append(row.id)
-        finally:
-            for ack in acks[len(sent_ids) :]:
-                ack.cancel()
-            if sent_ids:
-                async with (
-                    self._writers or contextlib.nullcontext(),
-                    self._sessions() as session,
-                    session.begin(),
-                ):
-                    await session.execute(_MARK_SENT, {"p_ids": sent_ids, "p_now": utcnow()})
+        published = await self._publisher.publish(
+            [Outgoing(r.subject, r.data, r.event_id) for r in rows]
+        )
+        sent_ids = [r.id for r in rows[: published.stored]]
+        if sent_ids:
+            async with (
+                self._writers or contextlib.nullcontext(),
+                self._sessions() as session,
+                session.begin(),
+            ):
+                await session.execute(_MARK_SENT, {"p_ids": sent_ids, "p_now": utcnow()})
+        if published.error is not None:
+            raise published.error
         return len(sent_ids)

@@ -68,7 +68,7 @@ class ServiceRuntime:
         sqlite_writers = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         relay = OutboxRelay(
             session_factory(engine),
-            js,
+            nc,
             poll_interval=settings.outbox_poll_s,
             sqlite_writers=sqlite_writers,
         )
