@@ -6,6 +6,7 @@ These pin down what is hard to provoke through a real database on demand: a lost
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from copy import deepcopy
@@ -262,3 +263,19 @@ async def test_a_batch_that_keeps_losing_races_goes_on_one_at_a_time(store: Stor
     assert [reserved_by(x) for x in outcomes] == [[("A", 1)]] * 2 + [[("B", 1)]]
     assert held(store) == {"A": 2, "B": 1}
     assert len(store.ledger) == 3 and len(store.events) == 3  # no trace of the lost attempts
+
+
+async def test_concurrent_reserve_calls_share_transactions(store: Store) -> None:
+    opened = 0
+
+    def uows() -> FakeUow:
+        nonlocal opened
+        opened += 1
+        return FakeUow(store)
+
+    reserve = reserving.Reserver(uows)
+    cmds = [ReserveCommand(f"R{n}", [SkuQty("TEA", 1)]) for n in range(7)]
+    done = await asyncio.gather(*(reserve(cmd) for cmd in cmds))
+    assert [r.reservation_id for r in done] == [f"R{n}" for n in range(7)]
+    assert opened == 1  # all seven queued before the first batch began: one transaction
+    assert held(store) == {"A": 2, "B": 5} and len(store.events) == 7
