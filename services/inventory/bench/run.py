@@ -33,7 +33,7 @@ from sqlalchemy import insert, text
 from chainkit.benchkit import Result, drive, median_of
 from chainkit.grpc_client import open_channel
 from chainkit.grpc_server import create_server
-from chainkit.runtime import ServiceRuntime, freeze_startup_objects
+from chainkit.runtime import ServiceRuntime, tune_gc_for_serving
 from chainkit.testing import NatsServer, new_pg_database
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
@@ -156,7 +156,7 @@ def report(title: str, echo: Result, update: Result, rows: list[Result]) -> None
 async def bench(label: str, url: str, nats_url: str) -> None:
     async with served(url, nats_url) as (runtime, stub, health_stub):
         await seed(runtime)
-        freeze_startup_objects()  # as ServiceRuntime.serve does in production
+        tune_gc_for_serving()  # as ServiceRuntime.serve does in production
         update = text(
             "UPDATE inv_stock_level SET reserved = reserved + 1 "
             "WHERE sku = 'BASE' AND location_id = 'WH-0' AND on_hand - reserved >= 1"
