@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -92,3 +93,16 @@ async def test_rows_must_name_insertable_columns(engine: AsyncEngine) -> None:
     async with session_factory(engine)() as session, session.begin():
         with pytest.raises(Exception, match="nope"):
             await insert_rows(session, probe, [{**row("a"), "nope": 1}])
+
+
+async def test_values_that_cannot_be_memoised_are_converted_each_time(engine: AsyncEngine) -> None:
+    documents = Table(
+        "bulk_docs", MetaData(), Column("id", Integer, primary_key=True), Column("doc", JSON)
+    )
+    async with engine.begin() as conn:
+        await conn.run_sync(documents.metadata.create_all)
+    async with session_factory(engine)() as session, session.begin():
+        await insert_rows(session, documents, [{"doc": {"a": 1}}, {"doc": {"a": 2}}])
+    async with engine.connect() as conn:
+        docs = (await conn.execute(select(documents.c.doc).order_by(documents.c.id))).scalars()
+        assert list(docs) == [{"a": 1}, {"a": 2}]

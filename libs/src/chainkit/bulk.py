@@ -59,9 +59,12 @@ async def insert_rows(
     memo: dict[Any, Any] = {}
 
     def convert(p: Callable[[Any], Any], value: Any) -> Any:
-        if value not in memo:
-            memo[value] = p(value)
-        return memo[value]
+        try:
+            if value not in memo:
+                memo[value] = p(value)
+            return memo[value]
+        except TypeError:  # unhashable (a JSON document, say): convert it every time
+            return p(value)
 
     params = [
         tuple(row[k] if p is None else convert(p, row[k]) for k, p in plan.columns) for row in rows

@@ -24,7 +24,6 @@ from chainkit.bulk import insert_rows
 from inventory.adapters.ledger_queries import LedgerQueries
 from inventory.adapters.reserve_queries import ReserveQueries, level_of
 from inventory.adapters.tables import (
-    location_t,
     movement_t,
     stock_t,
     transfer_line_t,
@@ -36,7 +35,6 @@ from inventory.domain.transfer import TransferState
 from inventory.service_layer.ports import Pair
 
 _c = stock_t.c
-_loc = location_t.c
 
 
 class SqlStockRepository(LedgerQueries, ReserveQueries):
