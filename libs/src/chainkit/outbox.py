@@ -14,13 +14,14 @@ import logging
 from datetime import UTC, datetime
 
 from nats.aio.client import Client
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
 from chainkit.db import read_only_options
 from chainkit.events import OutgoingEvent
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
+from chainkit.raw_sql import RawQuery
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +42,17 @@ class OutboxMessage(SQLModel, table=True):
 
 
 _outbox: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
-_o = _outbox.c
-_UNSENT = (
-    select(_o.id, _o.event_id, _o.subject, _o.data)
-    .where(_o.sent_at.is_(None))
-    .order_by(_o.id)
-    .limit(bindparam("p_limit"))
+# Straight to the driver (see raw_sql): the relay runs these after every busy commit.
+_UNSENT = RawQuery(
+    sqlite="SELECT id, event_id, subject, data FROM outbox WHERE sent_at IS NULL "
+    "ORDER BY id LIMIT ?",
+    postgresql="SELECT id, event_id, subject, data FROM outbox WHERE sent_at IS NULL "
+    "ORDER BY id LIMIT $1",
 )
-_MARK_SENT = (
-    update(_outbox)
-    .where(_o.id.in_(bindparam("p_ids", expanding=True)))
-    .values(sent_at=bindparam("p_now"))
+_MARK_SENT = RawQuery(
+    sqlite="UPDATE outbox SET sent_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+    postgresql="UPDATE outbox SET sent_at = $1 WHERE id = ANY($2::bigint[])",
+    types=[_outbox.c.sent_at.type],
 )
 
 
@@ -107,23 +108,23 @@ class OutboxRelay:
             # A snapshot read: on SQLite it takes no write lock, so it never waits for (nor
             # holds up) the commands writing new events.
             await session.connection(execution_options=read_only_options(session))
-            rows = (await session.execute(_UNSENT, {"p_limit": self._batch})).all()
+            rows = await _UNSENT.fetch(session, self._batch)
         if not rows:
             return 0
         # Pipelined: every message is on the wire, in order, before we wait for the acks.
         # The first ack that fails stops the batch; the rows from there on are published
         # again later, and the duplicate window drops the copies that did land.
         published = await self._publisher.publish(
-            [Outgoing(r.subject, r.data, r.event_id) for r in rows]
+            [Outgoing(subject, data, event_id) for _, event_id, subject, data in rows]
         )
-        sent_ids = [r.id for r in rows[: published.stored]]
+        sent_ids = [row[0] for row in rows[: published.stored]]
         if sent_ids:
             async with (
                 self._writers or contextlib.nullcontext(),
                 self._sessions() as session,
                 session.begin(),
             ):
-                await session.execute(_MARK_SENT, {"p_ids": sent_ids, "p_now": utcnow()})
+                await _MARK_SENT.fetch(session, utcnow(), sent_ids)
         if published.error is not None:
             raise published.error
         return len(sent_ids)

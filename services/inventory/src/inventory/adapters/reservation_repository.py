@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chainkit.bulk import insert_rows
 from chainkit.errors import Retryable
+from chainkit.raw_sql import RawQuery
 from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t, utcnow
 from inventory.domain.allocation import Allocation
 from inventory.domain.model import Sale, SkuQty
@@ -24,6 +25,11 @@ _line = reservation_line_t.c
 # Built once: Reserve runs these on every call (see stock_repository).
 _GET = select(reservation_t).where(_r.reservation_id == bindparam("p_id"))
 _GET_MANY = select(reservation_t).where(_r.reservation_id.in_(bindparam("p_ids", expanding=True)))
+_EXISTING = RawQuery(
+    sqlite="SELECT reservation_id FROM inv_reservation WHERE reservation_id IN "
+    "(SELECT value FROM json_each(?))",
+    postgresql="SELECT reservation_id FROM inv_reservation WHERE reservation_id = ANY($1::text[])",
+)
 _LINES_OF = (
     select(reservation_line_t)
     .where(_line.reservation_id.in_(bindparam("p_ids", expanding=True)))
@@ -48,7 +54,12 @@ class SqlReservationRepository:
         return found
 
     async def get_many(self, reservation_ids: Sequence[str]) -> dict[str, Reservation]:
-        rows = (await self._session.execute(_GET_MANY, {"p_ids": list(reservation_ids)})).all()
+        # Nearly always none exists (ids are new): ask which do, straight to the driver,
+        # and load only those.
+        found = [row[0] for row in await _EXISTING.fetch(self._session, list(reservation_ids))]
+        if not found:
+            return {}
+        rows = (await self._session.execute(_GET_MANY, {"p_ids": found})).all()
         return {r.reservation_id: r for r in await self._with_lines(rows)}
 
     async def add_all(self, new: Sequence[NewReservation]) -> None:
