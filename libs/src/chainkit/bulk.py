@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -66,9 +67,18 @@ async def insert_rows(
         except TypeError:  # unhashable (a JSON document, say): convert it every time
             return p(value)
 
-    params = [
-        tuple(row[k] if p is None else convert(p, row[k]) for k, p in plan.columns) for row in rows
-    ]
+    values = itemgetter(*(k for k, _ in plan.columns))  # one C call per row
+    converted = [(i, p) for i, (_, p) in enumerate(plan.columns) if p is not None]
+    params: list[Any] = []
+    for row in rows:
+        got = values(row)
+        if converted:
+            got = list(got) if isinstance(got, tuple) else [got]
+            for i, p in converted:
+                got[i] = convert(p, got[i])
+        elif not isinstance(got, tuple):
+            got = (got,)
+        params.append(got)
     raw = await conn.get_raw_connection()
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -34,6 +34,16 @@ class OutgoingEvent:
     data: bytes
 
 
+def new_event_id() -> str:
+    """A random (version 4) UUID in its usual text form: str(uuid.uuid4()) costs four
+    times as much, and Reserve writes one per reservation."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def envelope(
     event_type: str,
     payload: Message,
@@ -49,7 +59,7 @@ def envelope(
     packed = any_pb2.Any()
     packed.Pack(payload)
     env = EventEnvelope(
-        event_id=event_id or str(uuid.uuid4()),
+        event_id=event_id or new_event_id(),
         type=event_type,
         occurred_at=occurred_at,
         source=source,

@@ -60,12 +60,12 @@ def allocate(
     """Allocate every line or raise InsufficientStock (nothing partial is returned)."""
     planner = PLANNERS[resolve_strategy(strategy)]
     requested = totals(lines)
-    eligible = [
-        c
-        for c in candidates
-        if c.sku in requested and c.available > 0 and is_eligible(c, home_location_id)
-    ]
-    available = available_per_sku(requested, eligible, home_location_id)
+    eligible: list[Candidate] = []
+    available = dict.fromkeys(requested, 0)
+    for c in candidates:
+        if c.sku in requested and c.available > 0 and is_eligible(c, home_location_id):
+            eligible.append(c)
+            available[c.sku] += c.available
     if any(available[sku] < qty for sku, qty in requested.items()):
         raise InsufficientStock(available, requested)
     ranked = planner(Request(requested, region, home_location_id, destination), eligible)

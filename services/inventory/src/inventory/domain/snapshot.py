@@ -8,7 +8,6 @@ one at a time. The database still has the last word (a conditional UPDATE per le
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import replace
 
 from inventory.domain.candidates import Allocation, Candidate
 
@@ -30,7 +29,17 @@ class StockSnapshot:
                 if c.location_id == a.location_id:
                     if a.qty > c.available:
                         raise ValueError(f"{a.sku}@{a.location_id}: took more than was seen")
-                    row[i] = replace(c, available=c.available - a.qty)
+                    # Positional: dataclasses.replace introspects the fields on every call.
+                    row[i] = Candidate(
+                        c.location_id,
+                        c.sku,
+                        c.region,
+                        c.priority,
+                        c.available - a.qty,
+                        c.share_online,
+                        c.lat,
+                        c.lon,
+                    )
                     break
             else:
                 raise ValueError(f"{a.sku}@{a.location_id}: not in the snapshot")
