@@ -1,0 +1,77 @@
+"""CPU per reservation of Reserve's batch path, without gRPC: a profiling aid, not part
+of `make bench`. Runs `reserve_many` on batches of INVENTORY_BATCH_SIZE (default 31, what
+the 64-client bench gives) against the bench's seeded SQLite database, with the outbox
+relay publishing to a real NATS, and prints the process CPU time per reservation (all
+threads), the median of INVENTORY_BATCH_REPEATS runs. Attach `py-spy record --gil -p` to
+see where it goes.
+
+    .venv/bin/python services/inventory/bench/batch_cpu.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from run import seed, served  # the bench's own server and data
+
+from chainkit.runtime import tune_gc_for_serving
+from chainkit.testing import NatsServer
+from inventory.domain.model import SkuQty
+from inventory.entrypoints import bootstrap
+from inventory.service_layer.reserving import ReserveCommand, reserve_many
+
+BATCH = int(os.environ.get("INVENTORY_BATCH_SIZE", "31"))
+BATCHES = int(os.environ.get("INVENTORY_BATCH_COUNT", "100"))
+REPEATS = int(os.environ.get("INVENTORY_BATCH_REPEATS", "5"))
+
+
+async def measure(url: str, nats_url: str) -> list[float]:
+    async with served(url, nats_url) as (runtime, _, _):
+        await seed(runtime)
+        tune_gc_for_serving()
+        uows = bootstrap.unit_of_work_factory(
+            runtime.sessions, runtime.relay.wake, runtime.sqlite_writers
+        )
+        serial = itertools.count()
+
+        def batch() -> list[ReserveCommand]:
+            return [
+                ReserveCommand(f"cpu-{next(serial)}", [SkuQty("HOT", 1)], region="east")
+                for _ in range(BATCH)
+            ]
+
+        for _ in range(20):  # warm up: caches, compiled statements, the relay's inbox
+            await reserve_many(uows, batch())
+        per_reservation = []
+        for _ in range(REPEATS):
+            started = time.process_time()
+            for _ in range(BATCHES):
+                await reserve_many(uows, batch())
+            spent = time.process_time() - started
+            per_reservation.append(spent / (BATCHES * BATCH) * 1e6)
+        return per_reservation
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        nats = NatsServer(Path(tmp) / "jetstream")
+        nats.start()
+        try:
+            runs = await measure(f"sqlite+aiosqlite:///{Path(tmp) / 'inv.db'}", nats.url)
+        finally:
+            nats.stop()
+    shown = ", ".join(f"{r:.0f}" for r in sorted(runs))
+    print(
+        f"batches of {BATCH}: {statistics.median(runs):.0f} us CPU per reservation "
+        f"(median of {REPEATS}: {shown})"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
