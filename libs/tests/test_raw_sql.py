@@ -28,6 +28,7 @@ NAMED = RawQuery(
     sqlite="SELECT id, name FROM raw_probe WHERE name IN (SELECT value FROM json_each(?)) "
     "ORDER BY id",
     postgresql="SELECT id, name FROM raw_probe WHERE name = ANY($1::text[]) ORDER BY id",
+    standalone_read=True,
 )
 STAMP = RawQuery(
     sqlite="UPDATE raw_probe SET at = ? WHERE id IN (SELECT value FROM json_each(?)) RETURNING id",
@@ -68,10 +69,20 @@ async def test_parameters_are_stored_as_sqlalchemy_stores_them(engine: AsyncEngi
     assert parsed["a"].replace(tzinfo=UTC) == AT and parsed["c"] is None
 
 
-async def test_it_runs_in_the_sessions_transaction(engine: AsyncEngine) -> None:
+async def test_it_runs_in_the_sessions_transaction_even_first(engine: AsyncEngine) -> None:
     async with session_factory(engine)() as session, session.begin():
-        # PostgreSQL's transaction begins at SQLAlchemy's first statement (see raw_sql).
-        await session.execute(select(probe.c.id).limit(1))
+        await STAMP.fetch(session, AT, [1])  # before any statement of SQLAlchemy's
+        await session.execute(probe.update().where(probe.c.id == 2).values(at=AT))
+        await session.rollback()
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(probe.c.at).where(probe.c.at.is_not(None)))).all() == []
+
+
+async def test_a_standalone_read_leaves_the_transaction_to_the_writes(
+    engine: AsyncEngine,
+) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        assert len(await NAMED.fetch(session, ["a"])) == 1
         await STAMP.fetch(session, AT, [1])
         await session.rollback()
     async with engine.connect() as conn:

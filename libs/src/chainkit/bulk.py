@@ -2,11 +2,12 @@
 
 SQLAlchemy's executemany builds a parameter dict and runs every type processor for each
 row, then goes through the execution machinery once more per statement: on Reserve's
-batches that was most of the database layer's CPU. On SQLite the rows go straight to
-aiosqlite's executemany instead (one hand-off), each value converted by its column's own
-bind processor (memoised per value: a batch's rows share their timestamps), so what is
-stored is exactly what SQLAlchemy would store, and errors come out as SQLAlchemy's
-exceptions. On PostgreSQL SQLAlchemy's executemany is kept (asyncpg batches it already).
+batches that was most of the database layer's CPU. Here the rows go straight to the
+driver's executemany (aiosqlite: one thread hand-off; asyncpg: one pipelined round trip),
+on the session's connection and in its transaction, with the statement SQLAlchemy compiles
+for that database and each value converted by its column's own bind processor (memoised
+per value: a batch's rows share their timestamps). So what is stored is exactly what
+SQLAlchemy would store, and errors come out as SQLAlchemy's exceptions.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from chainkit.raw_sql import DRIVER_ERRORS, as_sqlalchemy_error, driver_of
 
 Processor = Callable[[Any], Any] | None
 
@@ -37,7 +39,8 @@ def _plan(table: Table, keys: tuple[str, ...], dialect: Dialect) -> _Plan:
     """The statement for these columns (compiled once), refusing a key that is not one."""
     found = _plans.get((dialect.name, table.name, keys))
     if found is None:
-        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        # inline: no RETURNING of the new keys, which an executemany would throw away
+        compiled = insert(table).inline().compile(dialect=dialect, column_keys=list(keys))
         order = list(compiled.positiontup or [])
         if sorted(order) != sorted(keys):
             raise ValueError(f"{table.name}: cannot insert exactly the columns {keys}")
@@ -52,11 +55,8 @@ async def insert_rows(
     """INSERT every row (all with the same keys) in the session's transaction."""
     if not rows:
         return
-    conn = await session.connection()
-    plan = _plan(table, tuple(rows[0]), conn.dialect)
-    if conn.dialect.name != "sqlite":
-        await conn.execute(insert(table), list(rows))
-        return
+    dialect, driver = await driver_of(session)
+    plan = _plan(table, tuple(rows[0]), dialect)
     memo: dict[Any, Any] = {}
 
     def convert(p: Callable[[Any], Any], value: Any) -> Any:
@@ -79,9 +79,7 @@ async def insert_rows(
         elif not isinstance(got, tuple):
             got = (got,)
         params.append(got)
-    raw = await conn.get_raw_connection()
-    dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        await raw.driver_connection.executemany(plan.sql, params)  # type: ignore[union-attr]
-    except dbapi_error as e:
-        raise DBAPIError.instance(plan.sql, params, e, dbapi_error) from e
+        await driver.executemany(plan.sql, params)  # aiosqlite's and asyncpg's alike
+    except DRIVER_ERRORS as e:
+        raise as_sqlalchemy_error(e, plan.sql, params) from e

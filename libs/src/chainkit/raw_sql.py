@@ -10,9 +10,11 @@ or stored is what SQLAlchemy would use), and the rows come back as the driver's 
   `json_each(?)`), an array on PostgreSQL (`= ANY($n)`), so the SQL text never changes.
 - Driver errors come out as SQLAlchemy's exceptions (`IntegrityError` for a broken
   constraint, on both databases; other `DBAPIError`s).
-- On PostgreSQL SQLAlchemy begins its transaction at the first statement it runs: a raw
-  statement that comes before any runs on its own. Use raw statements first only where
-  that is fine (a read, a single self-contained write).
+- On PostgreSQL SQLAlchemy begins its transaction lazily, at its first statement. A raw
+  statement first begins it the same way (SQLAlchemy's own BEGIN, so commit and rollback
+  work as usual), except a `standalone_read`: a plain read that may run on its own, as
+  an autocommit statement, saving the BEGIN and COMMIT round trips. On SQLite the session
+  has begun its transaction when it handed over the connection.
 """
 
 from __future__ import annotations
@@ -33,9 +35,15 @@ Row = Sequence[Any]
 
 class RawQuery:
     def __init__(
-        self, *, sqlite: str, postgresql: str, types: Sequence[TypeEngine[Any] | None] = ()
+        self,
+        *,
+        sqlite: str,
+        postgresql: str,
+        types: Sequence[TypeEngine[Any] | None] = (),
+        standalone_read: bool = False,
     ) -> None:
         self._sql = {"sqlite": sqlite, "postgresql": postgresql}
+        self._standalone_read = standalone_read
         self._types = list(types)  # per parameter, in order; None or missing: as given
         self._processors: dict[str, list[Any]] = {}
 
@@ -57,30 +65,46 @@ class RawQuery:
 
     async def fetch(self, session: AsyncSession, *params: Any) -> list[Row]:
         """Every row the statement returns (none for a statement without RETURNING)."""
-        dialect, driver = await _driver(session)
+        dialect, driver = await driver_of(session, begin=not self._standalone_read)
         sql = self._sql[dialect.name]
         values = self._convert(dialect, params)
         try:
             if dialect.name == "sqlite":
                 return list(await driver.execute_fetchall(sql, values))
             return list(await driver.fetch(sql, *values))
-        except asyncpg.IntegrityConstraintViolationError as e:
-            raise IntegrityError(sql, values, e) from e
-        except (sqlite3.Error, asyncpg.PostgresError) as e:
-            raise DBAPIError.instance(sql, values, e, type(e)) from e
+        except DRIVER_ERRORS as e:
+            raise as_sqlalchemy_error(e, sql, values) from e
+
+
+# What the drivers raise for a statement that fails.
+DRIVER_ERRORS = (sqlite3.Error, asyncpg.PostgresError)
+
+
+def as_sqlalchemy_error(error: Exception, sql: str, params: Any) -> DBAPIError:
+    """The exception SQLAlchemy would have raised: IntegrityError for a broken constraint
+    on either database (SQLAlchemy maps asyncpg's by class name, which does not match)."""
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        return IntegrityError(sql, params, error)
+    return DBAPIError.instance(sql, params, error, type(error))
 
 
 _DRIVER = "chainkit_raw_driver"
 
 
-async def _driver(session: AsyncSession) -> tuple[Dialect, Any]:
-    """The session's dialect and driver connection, looked up once per transaction (asking
-    the session for its connection is itself a greenlet hop and most of a statement's cost)."""
+async def driver_of(session: AsyncSession, *, begin: bool = True) -> tuple[Dialect, Any]:
+    """The session's dialect and driver connection (aiosqlite's or asyncpg's), looked up
+    once per transaction: asking the session for its connection is a greenlet hop each time.
+    With `begin`, PostgreSQL's transaction is begun first if SQLAlchemy has not yet."""
     transaction = session.sync_session.get_transaction()
     cached = session.info.get(_DRIVER)
-    if transaction is not None and cached is not None and cached[0] is transaction:
-        return cached[1], cached[2]
-    conn = await session.connection()
-    driver = (await conn.get_raw_connection()).driver_connection
-    session.info[_DRIVER] = (session.sync_session.get_transaction(), conn.dialect, driver)
-    return conn.dialect, driver
+    if transaction is None or cached is None or cached[0] is not transaction:
+        conn = await session.connection()
+        adapted = await conn.get_raw_connection()
+        cached = (session.sync_session.get_transaction(), conn.dialect, adapted)
+        session.info[_DRIVER] = cached
+    _, dialect, adapted = cached
+    asyncpg_adapter: Any = adapted.dbapi_connection
+    if begin and dialect.name == "postgresql" and asyncpg_adapter._transaction is None:
+        # What SQLAlchemy's asyncpg adapter does before its own first statement.
+        await asyncpg_adapter._start_transaction()
+    return dialect, adapted.driver_connection

@@ -29,6 +29,7 @@ _EXISTING = RawQuery(
     sqlite="SELECT reservation_id FROM inv_reservation WHERE reservation_id IN "
     "(SELECT value FROM json_each(?))",
     postgresql="SELECT reservation_id FROM inv_reservation WHERE reservation_id = ANY($1::text[])",
+    standalone_read=True,
 )
 _LINES_OF = (
     select(reservation_line_t)

@@ -35,11 +35,13 @@ _AVAILABILITY_SQL = """
 _AVAILABILITY = RawQuery(
     sqlite=_AVAILABILITY_SQL.format(skus="IN (SELECT value FROM json_each(?))"),
     postgresql=_AVAILABILITY_SQL.format(skus="= ANY($1::text[])"),
+    standalone_read=True,
 )
 _HOMES = RawQuery(
     sqlite="SELECT location_id FROM inv_location WHERE location_id IN "
     "(SELECT value FROM json_each(?))",
     postgresql="SELECT location_id FROM inv_location WHERE location_id = ANY($1::text[])",
+    standalone_read=True,
 )
 
 _LEVEL_COLUMNS = ("sku", "location_id", "on_hand", "reserved", "low_stock_threshold", "low_stock")

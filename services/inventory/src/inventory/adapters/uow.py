@@ -14,6 +14,7 @@ from chainkit.bulk import insert_rows
 from chainkit.db import SQLITE_DEFER_BEGIN
 from chainkit.events import OutgoingEvent
 from chainkit.outbox import OutboxMessage, utcnow
+from chainkit.raw_sql import RawQuery
 from chainkit.uow import SqlUnitOfWork
 from inventory.adapters.catalog_repository import SqlLocationRepository, SqlProductRepository
 from inventory.adapters.reservation_repository import SqlReservationRepository, SqlSaleRepository
@@ -22,6 +23,7 @@ from inventory.adapters.transfer_repository import SqlCommandLog, SqlTransferRep
 from inventory.service_layer.ports import ReadPhase
 
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_BEGIN_IMMEDIATE = RawQuery(sqlite="BEGIN IMMEDIATE", postgresql="")  # SQLite only
 
 
 class InventoryUnitOfWork(SqlUnitOfWork):
@@ -70,7 +72,7 @@ class InventoryUnitOfWork(SqlUnitOfWork):
         if self._dialect != "sqlite":
             yield phase
             return
-        conn = await self.session.connection(execution_options={SQLITE_DEFER_BEGIN: True})
+        await self.session.connection(execution_options={SQLITE_DEFER_BEGIN: True})
         yield phase
         if not phase.writes_follow:
             return
@@ -81,7 +83,7 @@ class InventoryUnitOfWork(SqlUnitOfWork):
         if self._sqlite_writers is not None:
             await self._sqlite_writers.acquire()
             self._queued_writer = True
-        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        await _BEGIN_IMMEDIATE.fetch(self.session)
 
     async def __aexit__(
         self,
