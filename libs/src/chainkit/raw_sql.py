@@ -26,7 +26,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
@@ -80,7 +80,7 @@ class RawQuery:
 DRIVER_ERRORS = (sqlite3.Error, asyncpg.PostgresError)
 
 
-def as_sqlalchemy_error(error: Exception, sql: str, params: Any) -> DBAPIError:
+def as_sqlalchemy_error(error: Exception, sql: str, params: Any) -> StatementError:
     """The exception SQLAlchemy would have raised: IntegrityError for a broken constraint
     on either database (SQLAlchemy maps asyncpg's by class name, which does not match)."""
     if isinstance(error, asyncpg.IntegrityConstraintViolationError):
