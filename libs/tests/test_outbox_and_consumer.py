@@ -49,7 +49,7 @@ async def test_relay_publishes_committed_events_once_and_never_rolled_back_ones(
     await ensure_stream(js, "ORDERS")
     kept = await _emit(sessions, commit=True)
     await _emit(sessions, commit=False)
-    relay = OutboxRelay(sessions, nc)
+    relay = OutboxRelay(sessions.kw["bind"], nc)
     assert await relay.publish_pending() == 1
     assert await relay.publish_pending() == 0
     # A relay that crashed after publishing but before marking sent publishes again:
@@ -73,7 +73,7 @@ async def test_relay_keeps_events_while_nats_is_down(
     await ensure_stream(js, "ORDERS")
     nats_server.stop()
     await _emit(sessions, commit=True)
-    relay = OutboxRelay(sessions, nc)
+    relay = OutboxRelay(sessions.kw["bind"], nc)
     with pytest.raises(Exception):  # noqa: B017, PT011 - any transport error will do
         await relay.publish_pending()
     async with sessions() as s:

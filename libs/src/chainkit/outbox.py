@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 
 from nats.aio.client import Client
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import Field, SQLModel
 
-from chainkit.db import read_only_options
 from chainkit.events import OutgoingEvent
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
 from chainkit.raw_sql import RawQuery
@@ -48,7 +47,6 @@ _UNSENT = RawQuery(
     "ORDER BY id LIMIT ?",
     postgresql="SELECT id, event_id, subject, data FROM outbox WHERE sent_at IS NULL "
     "ORDER BY id LIMIT $1",
-    standalone_read=True,
 )
 _MARK_SENT = RawQuery(
     sqlite="UPDATE outbox SET sent_at = ? WHERE id IN (SELECT value FROM json_each(?))",
@@ -64,7 +62,7 @@ def add_to_outbox(session: AsyncSession, event: OutgoingEvent) -> None:
 class OutboxRelay:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         nc: Client,
         *,
         poll_interval: float = 0.5,
@@ -72,7 +70,7 @@ class OutboxRelay:
         ack_timeout: float = 5.0,
         sqlite_writers: asyncio.Lock | None = None,
     ) -> None:
-        self._sessions = sessions
+        self._engine = engine
         self._publisher = PipelinedPublisher(nc, ack_timeout)
         self._poll = poll_interval
         self._batch = batch
@@ -105,27 +103,25 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows, oldest first; returns how many were sent."""
-        async with self._sessions() as session:
-            # A snapshot read: on SQLite it takes no write lock, so it never waits for (nor
-            # holds up) the commands writing new events.
-            await session.connection(execution_options=read_only_options(session))
-            rows = await _UNSENT.fetch(session, self._batch)
-        if not rows:
-            return 0
-        # Pipelined: every message is on the wire, in order, before we wait for the acks.
-        # The first ack that fails stops the batch; the rows from there on are published
-        # again later, and the duplicate window drops the copies that did land.
-        published = await self._publisher.publish(
-            [Outgoing(subject, data, event_id) for _, event_id, subject, data in rows]
-        )
-        sent_ids = [row[0] for row in rows[: published.stored]]
-        if sent_ids:
-            async with (
-                self._writers or contextlib.nullcontext(),
-                self._sessions() as session,
-                session.begin(),
-            ):
-                await _MARK_SENT.fetch(session, utcnow(), sent_ids)
+        # One pooled connection for the cycle and no transaction: the read is one
+        # statement (a snapshot of its own, no SQLite write lock), and so is marking rows
+        # sent. Sessions, BEGIN and COMMIT were most of a cycle's cost.
+        async with self._engine.connect() as conn:
+            dialect = conn.dialect
+            driver = (await conn.get_raw_connection()).driver_connection
+            rows = await _UNSENT.run(dialect, driver, self._batch)
+            if not rows:
+                return 0
+            # Pipelined: every message is on the wire, in order, before we wait for the
+            # acks. The first ack that fails stops the batch; the rows from there on are
+            # published again later, and the duplicate window drops copies that did land.
+            published = await self._publisher.publish(
+                [Outgoing(subject, data, event_id) for _, event_id, subject, data in rows]
+            )
+            sent_ids = [row[0] for row in rows[: published.stored]]
+            if sent_ids:
+                async with self._writers or contextlib.nullcontext():
+                    await _MARK_SENT.run(dialect, driver, utcnow(), sent_ids)
         if published.error is not None:
             raise published.error
         return len(sent_ids)

@@ -66,6 +66,10 @@ class RawQuery:
     async def fetch(self, session: AsyncSession, *params: Any) -> list[Row]:
         """Every row the statement returns (none for a statement without RETURNING)."""
         dialect, driver = await driver_of(session, begin=not self._standalone_read)
+        return await self.run(dialect, driver, *params)
+
+    async def run(self, dialect: Dialect, driver: Any, *params: Any) -> list[Row]:
+        """On a driver connection itself (outside a transaction: each statement commits)."""
         sql = self._sql[dialect.name]
         values = self._convert(dialect, params)
         try:

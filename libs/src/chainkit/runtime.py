@@ -76,7 +76,7 @@ class ServiceRuntime:
         # first served, rather than in its busy handler (sleeps of up to 100 ms).
         sqlite_writers = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         relay = OutboxRelay(
-            session_factory(engine),
+            engine,
             nc,
             poll_interval=settings.outbox_poll_s,
             sqlite_writers=sqlite_writers,
