@@ -52,8 +52,10 @@ def envelope(
     store_id: str = "",
     causation_id: str = "",
     event_id: str | None = None,
+    correlation_id: str = "",
 ) -> OutgoingEvent:
-    """Wrap a payload for publishing; the correlation id is the one in force."""
+    """Wrap a payload for publishing; the correlation id is the one in force unless given
+    (work done for several requests at once, as a Reserve batch, names each its own)."""
     now = time.time_ns()  # Timestamp.GetCurrentTime goes through datetime: slower
     occurred_at = timestamp_pb2.Timestamp(seconds=now // 1_000_000_000, nanos=now % 1_000_000_000)
     packed = any_pb2.Any()
@@ -63,7 +65,7 @@ def envelope(
         type=event_type,
         occurred_at=occurred_at,
         source=source,
-        correlation_id=current_correlation_id(),
+        correlation_id=correlation_id or current_correlation_id(),
         causation_id=causation_id,
         store_id=store_id,
         payload=packed,

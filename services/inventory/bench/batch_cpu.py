@@ -1,6 +1,7 @@
 """CPU per reservation of Reserve's batch path, without gRPC: a profiling aid, not part
 of `make bench`. Runs `reserve_many` on batches of INVENTORY_BATCH_SIZE (default 31, what
-the 64-client bench gives) against the bench's seeded SQLite database, with the outbox
+the 64-client bench gives; INVENTORY_BATCH_SKUS=spread for 10,000 distinct SKUs instead
+of one hot one) against the bench's seeded SQLite database, with the outbox
 relay publishing to a real NATS, and prints the process CPU time per reservation (all
 threads), the median of INVENTORY_BATCH_REPEATS runs. Attach `py-spy record --gil -p` to
 see where it goes.
@@ -27,6 +28,7 @@ from inventory.entrypoints import bootstrap
 from inventory.service_layer.reserving import ReserveCommand, reserve_many
 
 BATCH = int(os.environ.get("INVENTORY_BATCH_SIZE", "31"))
+SPREAD = os.environ.get("INVENTORY_BATCH_SKUS", "hot") == "spread"  # or 10,000 distinct
 BATCHES = int(os.environ.get("INVENTORY_BATCH_COUNT", "100"))
 REPEATS = int(os.environ.get("INVENTORY_BATCH_REPEATS", "5"))
 
@@ -40,10 +42,13 @@ async def measure(url: str, nats_url: str) -> list[float]:
         )
         serial = itertools.count()
 
+        def sku_for(n: int) -> str:
+            return f"SKU-{(n * 7919) % 10_000:05d}" if SPREAD else "HOT"
+
         def batch() -> list[ReserveCommand]:
             return [
-                ReserveCommand(f"cpu-{next(serial)}", [SkuQty("HOT", 1)], region="east")
-                for _ in range(BATCH)
+                ReserveCommand(f"cpu-{n}", [SkuQty(sku_for(n), 1)], region="east")
+                for n in itertools.islice(serial, BATCH)
             ]
 
         for _ in range(20):  # warm up: caches, compiled statements, the relay's inbox
@@ -67,8 +72,9 @@ async def main() -> None:
         finally:
             nats.stop()
     shown = ", ".join(f"{r:.0f}" for r in sorted(runs))
+    skus = "10,000 SKUs" if SPREAD else "one hot SKU"
     print(
-        f"batches of {BATCH}: {statistics.median(runs):.0f} us CPU per reservation "
+        f"batches of {BATCH} ({skus}): {statistics.median(runs):.0f} us CPU per reservation "
         f"(median of {REPEATS}: {shown})"
     )
 

@@ -15,8 +15,11 @@ from typing import Any, Self
 
 import pytest
 
+from chainkit import events
 from chainkit.errors import AlreadyExists, InvalidArgument, Retryable
 from chainkit.events import OutgoingEvent
+from chainkit.logging import correlation_id
+from chainstore.inventory.v1.events_pb2 import StockReserved
 from inventory.domain.allocation import Candidate
 from inventory.domain.errors import InsufficientStock
 from inventory.domain.model import Location, LocationKind, Movement, Product, Sale, SkuQty
@@ -279,3 +282,22 @@ async def test_concurrent_reserve_calls_share_transactions(store: Store) -> None
     assert [r.reservation_id for r in done] == [f"R{n}" for n in range(7)]
     assert opened == 1  # all seven queued before the first batch began: one transaction
     assert held(store) == {"A": 2, "B": 5} and len(store.events) == 7
+
+
+async def test_each_reservation_in_a_batch_carries_its_own_callers_correlation_id(
+    store: Store,
+) -> None:
+    # The batch runs in a task started by the first caller: its correlation id must not
+    # become everyone's.
+    reserve = reserving.Reserver(lambda: FakeUow(store))
+
+    async def call_as(cid: str, rid: str) -> Reservation:
+        correlation_id.set(cid)
+        return await reserve(ReserveCommand(rid, [SkuQty("TEA", 1)]))
+
+    await asyncio.gather(*(call_as(f"cid-{n}", f"R{n}") for n in range(4)))
+    seen = {}
+    for event in store.events:
+        env = events.parse(event.data)
+        seen[events.unpack(env, StockReserved).reservation_id] = env.correlation_id
+    assert seen == {f"R{n}": f"cid-{n}" for n in range(4)}

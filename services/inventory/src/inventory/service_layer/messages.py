@@ -18,8 +18,8 @@ from inventory.domain.transfer import Transfer, TransferState
 SOURCE = "inventory"
 
 
-def _event(name: str, payload: Message) -> OutgoingEvent:
-    return envelope(f"inventory.{name}", payload, source=SOURCE)
+def _event(name: str, payload: Message, correlation_id: str = "") -> OutgoingEvent:
+    return envelope(f"inventory.{name}", payload, source=SOURCE, correlation_id=correlation_id)
 
 
 def _lines(lines: Iterable[SkuQty]) -> list[SkuQtyPb]:
@@ -40,12 +40,13 @@ def stock_received(location_id: str, lines: Iterable[SkuQty], reference: str) ->
     )
 
 
-def stock_reserved(r: Reservation) -> OutgoingEvent:
+def stock_reserved(r: Reservation, correlation_id: str = "") -> OutgoingEvent:
     return _event(
         "stock_reserved",
         events_pb2.StockReserved(
             reservation_id=r.reservation_id, allocations=_allocations(r.allocations)
         ),
+        correlation_id,
     )
 
 

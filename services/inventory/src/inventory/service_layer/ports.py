@@ -56,6 +56,7 @@ class NewReservation:
     region: str
     home_location_id: str
     strategy: str
+    correlation_id: str = ""  # of the request, for its event (a batch serves many)
 
 
 class LocationRepository(Protocol):

@@ -15,11 +15,12 @@ other reason is also split, so one bad reservation never fails its neighbours.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chainkit.batching import Batcher
 from chainkit.errors import AlreadyExists, DomainError, Retryable
+from chainkit.logging import current_correlation_id
 from inventory.domain.allocation import allocate, resolve_strategy
 from inventory.domain.geo import Point
 from inventory.domain.model import Movement, MovementKind, SkuQty, totals
@@ -53,6 +54,8 @@ class ReserveCommand:
     # The hold's deadline: past it the expiry sweep releases it and commits are refused.
     expires_at: datetime | None = None
     destination: Point | None = None
+    # The caller's: a batch runs in one task for many callers, each event names its own.
+    correlation_id: str = ""
 
 
 def _validate(cmd: ReserveCommand) -> str:
@@ -86,6 +89,8 @@ class Reserver:
         )
 
     async def __call__(self, cmd: ReserveCommand) -> Reservation:
+        if not cmd.correlation_id:
+            cmd = replace(cmd, correlation_id=current_correlation_id())
         return await self._batcher.submit(cmd)
 
 
@@ -174,7 +179,9 @@ def _decide_all(
             outcomes[i] = e
             continue
         outcomes[i] = decided
-        new.append(NewReservation(decided, cmd.region, cmd.home_location_id, strategy))
+        new.append(
+            NewReservation(decided, cmd.region, cmd.home_location_id, strategy, cmd.correlation_id)
+        )
     return outcomes, new
 
 
@@ -228,5 +235,5 @@ async def _store(uow: UnitOfWork, new: list[NewReservation]) -> None:
         raise LostRace
     await publish_crossings_of(uow, levels)
     for x in new:
-        uow.emit(messages.stock_reserved(x.reservation))
+        uow.emit(messages.stock_reserved(x.reservation, x.correlation_id))
     await uow.commit()
