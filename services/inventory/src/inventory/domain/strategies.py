@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import NamedTuple
 
 from inventory.domain.candidates import Candidate
 from inventory.domain.geo import Point, haversine_km
@@ -34,8 +35,7 @@ class Request:
 Explain = Callable[[Candidate, Request], str]
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):  # not a frozen dataclass: one per candidate per reservation
     candidate: Candidate
     request: Request
     # Written out only for the stock an allocation takes: most ranked stock is never used,
