@@ -2,7 +2,8 @@
 of `make bench`. Runs `reserve_many` on batches of INVENTORY_BATCH_SIZE (default 31, what
 the 64-client bench gives; INVENTORY_BATCH_SKUS=spread for 10,000 distinct SKUs instead
 of one hot one) against the bench's seeded SQLite database, with the outbox
-relay publishing to a real NATS, and prints the process CPU time per reservation (all
+relay publishing to a real NATS (INVENTORY_BATCH_DATABASE=postgresql: a fresh database on
+the local PostgreSQL), and prints the process CPU time per reservation (all
 threads), the median of INVENTORY_BATCH_REPEATS runs. Attach `py-spy record --gil -p` to
 see where it goes.
 
@@ -22,15 +23,19 @@ from pathlib import Path
 from run import seed, served  # the bench's own server and data
 
 from chainkit.runtime import tune_gc_for_serving
-from chainkit.testing import NatsServer
+from chainkit.testing import NatsServer, new_pg_database
 from inventory.domain.model import SkuQty
 from inventory.entrypoints import bootstrap
 from inventory.service_layer.reserving import ReserveCommand, reserve_many
 
 BATCH = int(os.environ.get("INVENTORY_BATCH_SIZE", "31"))
+POSTGRES = os.environ.get("INVENTORY_BATCH_DATABASE", "sqlite") == "postgresql"
 SPREAD = os.environ.get("INVENTORY_BATCH_SKUS", "hot") == "spread"  # or 10,000 distinct
 BATCHES = int(os.environ.get("INVENTORY_BATCH_COUNT", "100"))
 REPEATS = int(os.environ.get("INVENTORY_BATCH_REPEATS", "5"))
+
+
+walls: list[float] = []  # ms per batch, start to commit
 
 
 async def measure(url: str, nats_url: str) -> list[float]:
@@ -55,11 +60,12 @@ async def measure(url: str, nats_url: str) -> list[float]:
             await reserve_many(uows, batch())
         per_reservation = []
         for _ in range(REPEATS):
-            started = time.process_time()
+            started, wall = time.process_time(), time.perf_counter()
             for _ in range(BATCHES):
                 await reserve_many(uows, batch())
             spent = time.process_time() - started
             per_reservation.append(spent / (BATCHES * BATCH) * 1e6)
+            walls.append((time.perf_counter() - wall) / BATCHES * 1e3)
         return per_reservation
 
 
@@ -68,14 +74,19 @@ async def main() -> None:
         nats = NatsServer(Path(tmp) / "jetstream")
         nats.start()
         try:
-            runs = await measure(f"sqlite+aiosqlite:///{Path(tmp) / 'inv.db'}", nats.url)
+            if POSTGRES:
+                async with new_pg_database("inv_batch_cpu") as url:
+                    runs = await measure(url, nats.url)
+            else:
+                runs = await measure(f"sqlite+aiosqlite:///{Path(tmp) / 'inv.db'}", nats.url)
         finally:
             nats.stop()
     shown = ", ".join(f"{r:.0f}" for r in sorted(runs))
     skus = "10,000 SKUs" if SPREAD else "one hot SKU"
     print(
-        f"batches of {BATCH} ({skus}): {statistics.median(runs):.0f} us CPU per reservation "
-        f"(median of {REPEATS}: {shown})"
+        f"{'PostgreSQL' if POSTGRES else 'SQLite'}, batches of {BATCH} ({skus}): "
+        f"{statistics.median(runs):.0f} us CPU per reservation (median of {REPEATS}: {shown}); "
+        f"{statistics.median(walls):.1f} ms per batch"
     )
 
 
