@@ -50,7 +50,8 @@ _UNSENT = RawQuery(
 )
 _MARK_SENT = RawQuery(
     sqlite="UPDATE outbox SET sent_at = ? WHERE id IN (SELECT value FROM json_each(?))",
-    postgresql="UPDATE outbox SET sent_at = $1 WHERE id = ANY($2::bigint[])",
+    postgresql="UPDATE outbox SET sent_at = $1 FROM unnest($2::bigint[]) AS q(id) "
+    "WHERE outbox.id = q.id",  # unnest: key probes, never a scan (see reserve_queries)
     types=[_outbox.c.sent_at.type],
 )
 

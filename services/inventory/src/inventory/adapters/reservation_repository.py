@@ -28,7 +28,9 @@ _GET_MANY = select(reservation_t).where(_r.reservation_id.in_(bindparam("p_ids",
 _EXISTING = RawQuery(
     sqlite="SELECT reservation_id FROM inv_reservation WHERE reservation_id IN "
     "(SELECT value FROM json_each(?))",
-    postgresql="SELECT reservation_id FROM inv_reservation WHERE reservation_id = ANY($1::text[])",
+    # unnest drives the look-up: a key probe per id (see reserve_queries).
+    postgresql="SELECT r.reservation_id FROM unnest($1::text[]) AS q(id) "
+    "JOIN inv_reservation AS r ON r.reservation_id = q.id",
     standalone_read=True,
 )
 _LINES_OF = (
