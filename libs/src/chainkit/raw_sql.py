@@ -7,7 +7,9 @@ database, its parameters go through the columns' own bind processors (so what is
 or stored is what SQLAlchemy would use), and the rows come back as the driver's tuples.
 
 - A `list` parameter is a set of values to match: a JSON array on SQLite (read it with
-  `json_each(?)`), an array on PostgreSQL (`= ANY($n)`), so the SQL text never changes.
+  `json_each(?)`), an array on PostgreSQL (`unnest($n)` to drive a join by key, which
+  keeps the plan on the index whatever the statistics say; or `= ANY($n)`), so the SQL
+  text never changes with the list's length.
 - Driver errors come out as SQLAlchemy's exceptions (`IntegrityError` for a broken
   constraint, on both databases; other `DBAPIError`s).
 - On PostgreSQL SQLAlchemy begins its transaction lazily, at its first statement. A raw
@@ -69,7 +71,8 @@ class RawQuery:
         return await self.run(dialect, driver, *params)
 
     async def run(self, dialect: Dialect, driver: Any, *params: Any) -> list[Row]:
-        """On a driver connection itself (outside a transaction: each statement commits)."""
+        """On a driver connection as it is: inside whatever transaction it has open, or
+        on its own (autocommit) when it has none, as the outbox relay uses it."""
         sql = self._sql[dialect.name]
         values = self._convert(dialect, params)
         try:
