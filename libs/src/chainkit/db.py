@@ -75,12 +75,6 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return engine
 
 
-def read_only_options(session: AsyncSession) -> dict[str, bool]:
-    """Execution options that make a session's next transaction read-only (see READ_ONLY):
-    pass them to `session.connection(execution_options=...)` before its first statement."""
-    return _read_only(session.get_bind().dialect.name)
-
-
 def _read_only(dialect: str) -> dict[str, bool]:
     return {READ_ONLY if dialect == "sqlite" else "postgresql_readonly": True}
 
