@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if not is_sqlite(url):
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
         event.listen(engine.sync_engine, "checkout", _ping_postgresql)
+        event.listen(engine.sync_engine, "checkin", _note_checkin)
         return engine
     database = make_url(url).database
     if database and database != ":memory:":
@@ -77,11 +79,26 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return engine
 
 
+# A pooled connection back from use this recently is handed out unchecked: under load every
+# Reserve batch and relay cycle checks one out, and the check is a round trip. If the server
+# did go away within that second, the statement fails as a disconnect, SQLAlchemy discards
+# the whole pool, and the command fails cleanly (nothing half-written) for its caller to retry.
+FRESH_S = 1.0
+_CHECKED_IN = "chainkit_checked_in"
+
+
+def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+
 def _ping_postgresql(_dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-    """Check a pooled connection is alive before handing it out (after a server restart or
-    a dropped socket), in one round trip. `pool_pre_ping` costs three on asyncpg (BEGIN, an
-    empty query, ROLLBACK: for pgbouncer's transaction mode, which we do not use), and every
-    Reserve batch and outbox relay cycle checks a connection out."""
+    """Check a pooled connection that sat idle is alive before handing it out (after a
+    server restart or a dropped socket), in one round trip: `pool_pre_ping` costs three on
+    asyncpg (BEGIN, an empty query, ROLLBACK, for pgbouncer's transaction mode, which we do
+    not use)."""
+    if time.monotonic() - record.info.get(_CHECKED_IN, float("-inf")) < FRESH_S:
+        return
     try:
         await_(record.driver_connection.execute("SELECT 1"))
     except Exception as e:  # any failure: the pool drops it and connects afresh

@@ -65,15 +65,33 @@ _UNITS = {
 _MATCH = "s.sku = u.sku AND s.location_id = u.location_id"
 
 
+# PostgreSQL locks the rows first, in key order (the `locked` CTE: FOR UPDATE under an ORDER
+# BY locks each row as the sort hands it out): two batches, or a batch and a single-row
+# command, then never wait for each other in a cycle. Folded into the UPDATE, it costs no
+# round trip of its own. A row another transaction changed meanwhile is re-checked at its
+# newest version (READ COMMITTED). SQLite has one writer: no need.
+_LOCKED = """
+    WITH locked AS (
+        SELECT s.sku, s.location_id FROM inv_stock_level AS s
+        JOIN unnest($2::text[], $3::text[]) AS k(sku, location_id)
+          ON s.sku = k.sku AND s.location_id = k.location_id
+        ORDER BY s.sku, s.location_id FOR UPDATE OF s)
+"""
+
+
 def _take_units(dialect: str) -> str:
     # SQLite's RETURNING names the target's columns bare (an alias is refused there);
     # PostgreSQL needs the alias, as u has columns of the same names.
-    prefix = "s." if dialect == "postgresql" else ""
-    returning = ", ".join(prefix + c for c in _LEVEL_COLUMNS)
-    now = "?1" if dialect == "sqlite" else "$1"
+    postgresql = dialect == "postgresql"
+    returning = ", ".join(("s." if postgresql else "") + c for c in _LEVEL_COLUMNS)
+    now = "$1" if postgresql else "?1"
+    units = _UNITS[dialect]
+    if postgresql:
+        units = f"locked AS l JOIN {units} ON l.sku = u.sku AND l.location_id = u.location_id"
     return (
+        f"{_LOCKED if postgresql else ''}"
         f"UPDATE inv_stock_level AS s SET reserved = s.reserved + u.qty, updated_at = {now} "
-        f"FROM {_UNITS[dialect]} WHERE {_MATCH} AND s.on_hand - s.reserved >= u.qty "
+        f"FROM {units} WHERE {_MATCH} AND s.on_hand - s.reserved >= u.qty "
         f"RETURNING {returning}"
     )
 
@@ -82,13 +100,6 @@ _TAKE_UNITS = RawQuery(
     sqlite=_take_units("sqlite"),
     postgresql=_take_units("postgresql"),
     types=[stock_t.c.updated_at.type],
-)
-# PostgreSQL locks the rows first, in key order: two batches (or a batch and a single-row
-# command) then never wait for each other in a cycle. SQLite has one writer: no need.
-_LOCK_IN_ORDER = RawQuery(
-    sqlite="",
-    postgresql="SELECT 1 FROM inv_stock_level AS s JOIN unnest($1::text[], $2::text[]) "
-    "AS u(sku, location_id) ON " + _MATCH + " ORDER BY s.sku, s.location_id FOR UPDATE OF s",
 )
 
 
@@ -152,7 +163,6 @@ class ReserveQueries:
         if self._dialect == "postgresql":
             skus = [s for (s, _), _ in rows_in]
             locations = [loc for (_, loc), _ in rows_in]
-            await _LOCK_IN_ORDER.fetch(self._session, skus, locations)
             params: tuple[Any, ...] = (skus, locations, [q for _, q in rows_in])
         else:
             params = ([[s, loc, q] for (s, loc), q in rows_in],)
