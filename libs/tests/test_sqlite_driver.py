@@ -97,3 +97,31 @@ async def test_errors_are_sqlalchemy_errors_and_the_transaction_rolls_back(
         await add_b_then_a_again()
     async with engine.connect() as conn:
         assert (await conn.execute(select(item.c.name))).scalars().all() == ["a"]
+
+
+async def test_a_connection_back_from_a_commit_is_not_rolled_back_again(
+    engine: AsyncEngine, hand_offs: list[str]
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(item).values(name="kept"))
+    hand_offs.clear()
+    async with engine.connect() as conn:  # autocommit reads, as the outbox relay does
+        raw = await conn.get_raw_connection()
+        assert await raw.driver_connection.execute_fetchall("SELECT name FROM item") == [("kept",)]
+    assert "rollback" not in hand_offs
+
+
+async def test_a_connection_back_with_a_transaction_open_is_rolled_back(
+    engine: AsyncEngine, hand_offs: list[str]
+) -> None:
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        await driver.execute("BEGIN IMMEDIATE")  # behind SQLAlchemy's back, as raw SQL does
+        await driver.execute("INSERT INTO item (name) VALUES ('dropped')")
+    assert "rollback" in hand_offs
+    # The write lock is free again (a held one would make this wait out the busy timeout)
+    # and the row was never committed.
+    async with engine.begin() as conn:
+        await conn.execute(insert(item).values(name="next"))
+        names = (await conn.execute(select(item.c.name))).scalars().all()
+    assert names == ["next"]

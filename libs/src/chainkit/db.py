@@ -52,7 +52,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    # Reset on return only when a transaction is open (sqlite_driver.rollback_if_open):
+    # SQLAlchemy's own reset rolls back every time, a thread hand-off for nothing after a
+    # commit or autocommit statements.
+    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
+    event.listen(engine.sync_engine, "reset", sqlite_driver.rollback_if_open)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
 )
+from sqlalchemy.pool import PoolResetState
 from sqlalchemy.util.concurrency import await_
 
 _Outcome = tuple[Any, list[Any], int, int | None]
@@ -112,6 +113,17 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneHopCursor
+
+
+def rollback_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """The pool's reset when a connection comes back: ROLLBACK only if a transaction is
+    still open (asked of sqlite3 directly, no hand-off). Not when the pool is closing the
+    connection anyway, nor outside the event loop (garbage collection), where SQLAlchemy
+    does no I/O either."""
+    if state.terminate_only or not state.asyncio_safe:
+        return
+    if dbapi_connection._connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def install(dbapi_connection: Any) -> None:
