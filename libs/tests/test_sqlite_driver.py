@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chainkit.db import create_engine
+from chainkit.raw_sql import RawQuery
 from chainkit.sqlite_driver import OneHopConnection
 
 metadata = MetaData()
@@ -125,3 +126,21 @@ async def test_a_connection_back_with_a_transaction_open_is_rolled_back(
         await conn.execute(insert(item).values(name="next"))
         names = (await conn.execute(select(item.c.name))).scalars().all()
     assert names == ["next"]
+
+
+async def test_a_standalone_read_runs_on_the_loop_thread(
+    engine: AsyncEngine, hand_offs: list[str]
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(item), [{"name": "a"}, {"name": "b"}])
+    query = RawQuery(
+        sqlite="SELECT name FROM item WHERE name IN (SELECT value FROM json_each(?)) ORDER BY name",
+        postgresql="",
+        standalone_read=True,
+    )
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        hand_offs.clear()
+        rows = await query.run(conn.dialect, driver, ["a", "b", "z"])
+        assert hand_offs == []  # no trip through aiosqlite's thread
+    assert [tuple(r) for r in rows] == [("a",), ("b",)]

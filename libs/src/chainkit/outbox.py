@@ -47,6 +47,7 @@ _UNSENT = RawQuery(
     "ORDER BY id LIMIT ?",
     postgresql="SELECT id, event_id, subject, data FROM outbox WHERE sent_at IS NULL "
     "ORDER BY id LIMIT $1",
+    standalone_read=True,
 )
 _MARK_SENT = RawQuery(
     sqlite="UPDATE outbox SET sent_at = ? WHERE id IN (SELECT value FROM json_each(?))",

@@ -16,7 +16,8 @@ or stored is what SQLAlchemy would use), and the rows come back as the driver's 
   statement first begins it the same way (SQLAlchemy's own BEGIN, so commit and rollback
   work as usual), except a `standalone_read`: a plain read that may run on its own, as
   an autocommit statement, saving the BEGIN and COMMIT round trips. On SQLite the session
-  has begun its transaction when it handed over the connection.
+  has begun its transaction when it handed over the connection, and a `standalone_read`
+  runs on the event loop's thread (chainkit.sqlite_driver.read_here).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
+
+from chainkit.sqlite_driver import read_here
 
 Row = Sequence[Any]
 
@@ -77,6 +80,8 @@ class RawQuery:
         values = self._convert(dialect, params)
         try:
             if dialect.name == "sqlite":
+                if self._standalone_read:
+                    return read_here(driver, sql, values)
                 return list(await driver.execute_fetchall(sql, values))
             return list(await driver.fetch(sql, *values))
         except DRIVER_ERRORS as e:

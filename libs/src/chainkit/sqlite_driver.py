@@ -115,6 +115,23 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = OneHopCursor
 
 
+def read_here(connection: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+    """A short read run on the calling (event loop) thread, not aiosqlite's.
+
+    On aiosqlite's thread, sqlite3 takes the GIL back for every row it steps through, and
+    a busy event loop holds the GIL for up to the switch interval (5 ms) each time: the
+    Reserve bench's availability read (~100 rows, 0.2 ms of work) took 3-10 ms there, with
+    the loop idle in between waiting for it. For reads only: in WAL mode a read takes no
+    lock and waits for none, so it cannot stall the loop behind another writer. Callers
+    keep them small (a batch's keys), and use a connection no other task is using, as
+    every pooled connection is."""
+    cursor = connection._conn.execute(sql, params)  # aiosqlite.Connection's sqlite3 one
+    try:
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def rollback_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
     """The pool's reset when a connection comes back: ROLLBACK only if a transaction is
     still open (asked of sqlite3 directly, no hand-off). Not when the pool is closing the
