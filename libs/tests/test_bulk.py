@@ -25,8 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chainkit.bulk import insert_rows
+from chainkit.bulk import insert_rows, unnest_insert
 from chainkit.db import create_engine, session_factory
+from chainkit.raw_sql import fetch_postgresql
 
 metadata = MetaData()
 probe = Table(
@@ -106,3 +107,41 @@ async def test_values_that_cannot_be_memoised_are_converted_each_time(engine: As
     async with engine.connect() as conn:
         docs = (await conn.execute(select(documents.c.doc).order_by(documents.c.id))).scalars()
         assert list(docs) == [{"a": 1}, {"a": 2}]
+
+
+async def test_unnest_insert_stores_what_insert_rows_stores_in_one_statement(
+    engine: AsyncEngine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("unnest_insert is PostgreSQL's")
+    async with session_factory(engine)() as session, session.begin():
+        await insert_rows(session, probe, [row("ref-a", 5), row("ref-c", at=None)])
+        first, first_arrays = unnest_insert(probe, [row("a", 5)], engine.dialect)
+        rest, rest_arrays = unnest_insert(
+            probe, [row("b", -2, False), row("c", at=None)], engine.dialect, 1 + len(first_arrays)
+        )
+        # Two tables' worth of rows (here one table twice) in one statement, via WITH.
+        await fetch_postgresql(session, f"WITH x AS ({first}) {rest}", *first_arrays, *rest_arrays)
+    async with engine.connect() as conn:
+        stored = {
+            r[0]: tuple(r[1:])
+            for r in await conn.execute(text("SELECT name, units, flag, at FROM bulk_probe"))
+        }
+    assert stored["a"] == stored["ref-a"] and stored["c"] == stored["ref-c"]
+    assert stored["b"][:2] == (-2, False)
+
+
+async def test_unnest_insert_refuses_a_key_that_is_not_a_column(engine: AsyncEngine) -> None:
+    with pytest.raises(ValueError, match="no columns"):
+        unnest_insert(probe, [{"name": "a", "colour": "red"}], engine.dialect)
+
+
+async def test_a_broken_constraint_in_a_composed_statement_is_an_integrity_error(
+    engine: AsyncEngine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("fetch_postgresql is PostgreSQL's")
+    sql, arrays = unnest_insert(probe, [row("twice"), row("twice")], engine.dialect)
+    with pytest.raises(IntegrityError):
+        async with session_factory(engine)() as session, session.begin():
+            await fetch_postgresql(session, sql, *arrays)

@@ -8,6 +8,10 @@ on the session's connection and in its transaction, with the statement SQLAlchem
 for that database and each value converted by its column's own bind processor (memoised
 per value: a batch's rows share their timestamps). So what is stored is exactly what
 SQLAlchemy would store, and errors come out as SQLAlchemy's exceptions.
+
+On PostgreSQL, `unnest_insert` writes the same rows as one INSERT over column arrays, a
+statement that can sit in a WITH clause: a caller folds several tables' rows (and the
+UPDATE they go with) into one round trip.
 """
 
 from __future__ import annotations
@@ -49,14 +53,8 @@ def _plan(table: Table, keys: tuple[str, ...], dialect: Dialect) -> _Plan:
     return found
 
 
-async def insert_rows(
-    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """INSERT every row (all with the same keys) in the session's transaction."""
-    if not rows:
-        return
-    dialect, driver = await driver_of(session)
-    plan = _plan(table, tuple(rows[0]), dialect)
+def _converter() -> Callable[[Callable[[Any], Any], Any], Any]:
+    """Bind-processor calls memoised per value (a batch's rows share their timestamps)."""
     memo: dict[Any, Any] = {}
 
     def convert(p: Callable[[Any], Any], value: Any) -> Any:
@@ -67,6 +65,48 @@ async def insert_rows(
         except TypeError:  # unhashable (a JSON document, say): convert it every time
             return p(value)
 
+    return convert
+
+
+_unnest_plans: dict[tuple[str, tuple[str, ...], int], _Plan] = {}
+
+
+def unnest_insert(
+    table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect, first: int = 1
+) -> tuple[str, list[list[Any]]]:
+    """PostgreSQL: `INSERT INTO table (...) SELECT * FROM unnest($first::type[], ...)` for
+    these rows (all with the same keys, at least one), and its parameters, one array per
+    column, each value through its column's bind processor."""
+    keys = tuple(rows[0])
+    plan = _unnest_plans.get((table.name, keys, first))
+    if plan is None:
+        unknown = [k for k in keys if k not in table.c]
+        if unknown:
+            raise ValueError(f"{table.name}: no columns {unknown}")
+        casts = ", ".join(
+            f"${first + i}::{table.c[k].type.compile(dialect=dialect)}[]"
+            for i, k in enumerate(keys)
+        )
+        sql = f"INSERT INTO {table.name} ({', '.join(keys)}) SELECT * FROM unnest({casts})"
+        columns = [(k, table.c[k].type._cached_bind_processor(dialect)) for k in keys]
+        plan = _unnest_plans[(table.name, keys, first)] = _Plan(sql, columns)
+    convert = _converter()
+    arrays = []
+    for k, p in plan.columns:
+        values = [row[k] for row in rows]
+        arrays.append(values if p is None else [convert(p, v) for v in values])
+    return plan.sql, arrays
+
+
+async def insert_rows(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """INSERT every row (all with the same keys) in the session's transaction."""
+    if not rows:
+        return
+    dialect, driver = await driver_of(session)
+    plan = _plan(table, tuple(rows[0]), dialect)
+    convert = _converter()
     values = itemgetter(*(k for k, _ in plan.columns))  # one C call per row
     converted = [(i, p) for i, (_, p) in enumerate(plan.columns) if p is not None]
     params: list[Any] = []

@@ -88,6 +88,16 @@ class RawQuery:
             raise as_sqlalchemy_error(e, sql, values) from e
 
 
+async def fetch_postgresql(session: AsyncSession, sql: str, *params: Any) -> list[Row]:
+    """A statement composed at run time (chainkit.bulk.unnest_insert pieces in a WITH, say)
+    on PostgreSQL, in the session's transaction, its errors as SQLAlchemy's."""
+    _, driver = await driver_of(session)
+    try:
+        return list(await driver.fetch(sql, *params))
+    except DRIVER_ERRORS as e:
+        raise as_sqlalchemy_error(e, sql, params) from e
+
+
 # What the drivers raise for a statement that fails.
 DRIVER_ERRORS = (sqlite3.Error, asyncpg.PostgresError)
 

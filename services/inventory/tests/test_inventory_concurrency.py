@@ -6,10 +6,16 @@ import asyncio
 from typing import Any
 
 import grpc
+import pytest
 from sqlalchemy import text
 
+from chainkit.errors import Retryable
 from chainkit.grpc_client import status_detail
 from chainstore.inventory.v1 import inventory_pb2 as pb
+from inventory.domain.allocation import Allocation
+from inventory.domain.reservation import Reservation, ReservationState
+from inventory.entrypoints import bootstrap
+from inventory.service_layer.ports import NewReservation
 
 RACERS = 240
 UNITS_PER_LOCATION = 10
@@ -107,3 +113,27 @@ async def test_concurrent_till_sales_and_reserves_respect_on_hand(inventory: Any
     assert sold + reserved == 20
     level = (await inventory.levels(sku="HOT-1"))[("ST-0", "HOT-1")]
     assert (level.on_hand, level.reserved) == (20 - sold, reserved)
+
+
+async def test_an_id_another_replica_stored_meanwhile_is_retryable_and_stores_nothing(
+    inventory: Any,
+) -> None:
+    # Two replicas decided the same new id at once; the second to write finds it taken.
+    await inventory.add_product("SKU-R")
+    await inventory.add_location("WH-R")
+    await inventory.receive("WH-R", SKU_R=5)
+    uows = bootstrap.unit_of_work_factory(inventory.runtime.sessions)
+    held = [Allocation("WH-R", "SKU-R", 1, "test")]
+    first = NewReservation(Reservation("R-SAME", ReservationState.HELD, tuple(held)), "", "", "")
+
+    async with uows() as uow:
+        await uow.reservations.add_all([first])
+        await uow.commit()
+    other = Reservation("R-OTHER", ReservationState.HELD, tuple(held))
+    with pytest.raises(Retryable):
+        async with uows() as uow:
+            await uow.reservations.add_all([NewReservation(other, "", "", ""), first])
+
+    async with inventory.runtime.engine.connect() as conn:
+        stored = await conn.execute(text("SELECT reservation_id FROM inv_reservation_line"))
+        assert sorted(r[0] for r in stored) == ["R-SAME"]

@@ -131,7 +131,10 @@ class FakeUow:
             known, await self.candidates(skus), set(homes) & set(self.tx["locations"])
         )
 
-    async def try_reserve_all(self, units: Mapping[tuple[str, str], int]) -> list[Level] | None:
+    async def try_reserve_all(
+        self, units: Mapping[tuple[str, str], int], movements: Sequence[Movement] = ()
+    ) -> list[Level] | None:
+        await self.record(movements)
         for (sku, loc), qty in sorted(units.items()):
             if not self._change(sku, loc, self.tx["levels"][(sku, loc)].available >= qty, 0, qty):
                 return None

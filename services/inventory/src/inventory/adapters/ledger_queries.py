@@ -1,8 +1,9 @@
-"""Reading the ledger: newest-first pages and the reconciliation audit."""
+"""The ledger: its rows, newest-first pages and the reconciliation audit."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, exists, func, literal, select, union_all, update
@@ -20,6 +21,24 @@ from inventory.domain.model import Movement, MovementKind, MovementRecord
 
 _m = movement_t.c
 _s = stock_t.c
+
+
+def movement_rows(movements: Sequence[Movement], now: datetime) -> list[dict[str, Any]]:
+    """Ledger lines as inv_movement rows, all stamped `now`."""
+    return [
+        {
+            "sku": m.sku,
+            "location_id": m.location_id,
+            "kind": m.kind.value,
+            "reference": m.reference,
+            "on_hand_delta": m.on_hand_delta,
+            "reserved_delta": m.reserved_delta,
+            "actor": m.actor,
+            "reason": m.reason,
+            "created_at": now,
+        }
+        for m in movements
+    ]
 
 
 class LedgerQueries:

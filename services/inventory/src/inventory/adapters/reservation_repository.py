@@ -11,9 +11,9 @@ from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.bulk import insert_rows
+from chainkit.bulk import insert_rows, unnest_insert
 from chainkit.errors import Retryable
-from chainkit.raw_sql import RawQuery
+from chainkit.raw_sql import RawQuery, fetch_postgresql
 from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t, utcnow
 from inventory.domain.allocation import Allocation
 from inventory.domain.model import Sale, SkuQty
@@ -69,44 +69,49 @@ class SqlReservationRepository:
         if not new:
             return
         now = utcnow()
+        reservations = [
+            {
+                "reservation_id": x.reservation.reservation_id,
+                "state": x.reservation.state.value,
+                "region": x.region,
+                "home_location_id": x.home_location_id,
+                "strategy": x.strategy,
+                "expires_at": x.reservation.expires_at,
+                "release_reason": "",
+                "restocked": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for x in new
+        ]
+        lines = [
+            {
+                "reservation_id": x.reservation.reservation_id,
+                "location_id": a.location_id,
+                "sku": a.sku,
+                "qty": a.qty,
+                "reason": a.reason,
+            }
+            for x in new
+            for a in x.reservation.allocations
+        ]
         try:
-            await insert_rows(
-                self._session,
-                reservation_t,
-                [
-                    {
-                        "reservation_id": x.reservation.reservation_id,
-                        "state": x.reservation.state.value,
-                        "region": x.region,
-                        "home_location_id": x.home_location_id,
-                        "strategy": x.strategy,
-                        "expires_at": x.reservation.expires_at,
-                        "release_reason": "",
-                        "restocked": False,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for x in new
-                ],
-            )
+            dialect = self._session.get_bind().dialect
+            if dialect.name == "postgresql" and lines:
+                # One round trip: the reservations go in as a WITH of their lines' INSERT.
+                head, head_arrays = unnest_insert(reservation_t, reservations, dialect)
+                tail, tail_arrays = unnest_insert(
+                    reservation_line_t, lines, dialect, len(head_arrays) + 1
+                )
+                await fetch_postgresql(
+                    self._session, f"WITH r AS ({head}) {tail}", *head_arrays, *tail_arrays
+                )
+                return
+            await insert_rows(self._session, reservation_t, reservations)
         except IntegrityError as e:
             # A concurrent call with the same id got there first; a retry returns its result.
             raise Retryable("a reservation in this batch is being created concurrently") from e
-        await insert_rows(
-            self._session,
-            reservation_line_t,
-            [
-                {
-                    "reservation_id": x.reservation.reservation_id,
-                    "location_id": a.location_id,
-                    "sku": a.sku,
-                    "qty": a.qty,
-                    "reason": a.reason,
-                }
-                for x in new
-                for a in x.reservation.allocations
-            ],
-        )
+        await insert_rows(self._session, reservation_line_t, lines)
 
     async def transition(
         self, reservation_id: str, expected: ReservationState, new: Reservation

@@ -13,14 +13,17 @@ CPU than the statements themselves.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.raw_sql import RawQuery
-from inventory.adapters.tables import stock_t, utcnow
+from chainkit.bulk import insert_rows, unnest_insert
+from chainkit.raw_sql import RawQuery, fetch_postgresql
+from inventory.adapters.ledger_queries import movement_rows
+from inventory.adapters.tables import movement_t, stock_t, utcnow
 from inventory.domain.allocation import Candidate
-from inventory.domain.model import StockLevel
+from inventory.domain.model import Movement, StockLevel
 from inventory.service_layer.ports import Availability, Pair
 
 # Every requested SKU that exists, with each location's available units and its facts.
@@ -71,7 +74,7 @@ _MATCH = "s.sku = u.sku AND s.location_id = u.location_id"
 # round trip of its own. A row another transaction changed meanwhile is re-checked at its
 # newest version (READ COMMITTED). SQLite has one writer: no need.
 _LOCKED = """
-    WITH locked AS (
+    locked AS (
         SELECT s.sku, s.location_id FROM inv_stock_level AS s
         JOIN unnest($2::text[], $3::text[]) AS k(sku, location_id)
           ON s.sku = k.sku AND s.location_id = k.location_id
@@ -79,7 +82,7 @@ _LOCKED = """
 """
 
 
-def _take_units(dialect: str) -> str:
+def _take_units(dialect: str, ledger: str = "") -> str:
     # SQLite's RETURNING names the target's columns bare (an alias is refused there);
     # PostgreSQL needs the alias, as u has columns of the same names.
     postgresql = dialect == "postgresql"
@@ -89,11 +92,21 @@ def _take_units(dialect: str) -> str:
     if postgresql:
         units = f"locked AS l JOIN {units} ON l.sku = u.sku AND l.location_id = u.location_id"
     return (
-        f"{_LOCKED if postgresql else ''}"
-        f"UPDATE inv_stock_level AS s SET reserved = s.reserved + u.qty, updated_at = {now} "
+        (f"WITH {ledger}{_LOCKED}" if postgresql else "")
+        + f"UPDATE inv_stock_level AS s SET reserved = s.reserved + u.qty, updated_at = {now} "
         f"FROM {units} WHERE {_MATCH} AND s.on_hand - s.reserved >= u.qty "
         f"RETURNING {returning}"
     )
+
+
+_LEDGER_FIRST_PARAM = 5  # after _take_units' own $1..$4
+
+
+@cache
+def _take_units_with_ledger(insert_movements: str) -> str:
+    """PostgreSQL: _TAKE_UNITS with the batch's ledger lines inserted in the same statement
+    (chainkit.bulk.unnest_insert, parameters from $5)."""
+    return _take_units("postgresql", f"ledger AS ({insert_movements}),")
 
 
 _TAKE_UNITS = RawQuery(
@@ -156,17 +169,44 @@ class ReserveQueries:
             seen.homes = {row[0] for row in await _HOMES.fetch(self._session, homes)}
         return seen
 
-    async def try_reserve_all(self, units: Mapping[Pair, int]) -> list[StockLevel] | None:
+    async def try_reserve_all(
+        self, units: Mapping[Pair, int], movements: Sequence[Movement] = ()
+    ) -> list[StockLevel] | None:
+        now = utcnow()
         if not units:
+            if movements:
+                await self._record_rows(movement_rows(movements, now))
             return []
         rows_in = sorted(units.items())
         if self._dialect == "postgresql":
-            skus = [s for (s, _), _ in rows_in]
-            locations = [loc for (_, loc), _ in rows_in]
-            params: tuple[Any, ...] = (skus, locations, [q for _, q in rows_in])
+            params: list[Any] = [
+                now,
+                [s for (s, _), _ in rows_in],
+                [loc for (_, loc), _ in rows_in],
+                [q for _, q in rows_in],
+            ]
+            if not movements:
+                rows = await _TAKE_UNITS.fetch(self._session, *params)
+            else:
+                # One round trip: the ledger lines go in as a WITH of the UPDATE.
+                sql, arrays = unnest_insert(
+                    movement_t,
+                    movement_rows(movements, now),
+                    self._session.get_bind().dialect,
+                    _LEDGER_FIRST_PARAM,
+                )
+                rows = await fetch_postgresql(
+                    self._session, _take_units_with_ledger(sql), *params, *arrays
+                )
         else:
-            params = ([[s, loc, q] for (s, loc), q in rows_in],)
-        rows = await _TAKE_UNITS.fetch(self._session, utcnow(), *params)
+            if movements:
+                await self._record_rows(movement_rows(movements, now))
+            rows = await _TAKE_UNITS.fetch(
+                self._session, now, [[s, loc, q] for (s, loc), q in rows_in]
+            )
         if len(rows) != len(units):
             return None
         return [_level_from_tuple(row) for row in rows]
+
+    async def _record_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        await insert_rows(self._session, movement_t, rows)

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chainkit.bulk import insert_rows
-from inventory.adapters.ledger_queries import LedgerQueries
+from inventory.adapters.ledger_queries import LedgerQueries, movement_rows
 from inventory.adapters.reserve_queries import ReserveQueries, level_of
 from inventory.adapters.tables import (
     movement_t,
@@ -181,22 +181,4 @@ class SqlStockRepository(LedgerQueries, ReserveQueries):
     async def record(self, movements: Sequence[Movement]) -> None:
         if not movements:
             return
-        now = utcnow()
-        await insert_rows(
-            self._session,
-            movement_t,
-            [
-                {
-                    "sku": m.sku,
-                    "location_id": m.location_id,
-                    "kind": m.kind.value,
-                    "reference": m.reference,
-                    "on_hand_delta": m.on_hand_delta,
-                    "reserved_delta": m.reserved_delta,
-                    "actor": m.actor,
-                    "reason": m.reason,
-                    "created_at": now,
-                }
-                for m in movements
-            ],
-        )
+        await insert_rows(self._session, movement_t, movement_rows(movements, utcnow()))

@@ -94,9 +94,12 @@ class StockRepository(Protocol):
     ) -> Availability:
         """The SKUs that exist, their stock and which home locations exist."""
 
-    async def try_reserve_all(self, units: Mapping[Pair, int]) -> list[StockLevel] | None:
-        """reserved += qty at every level, each only if that many are available there; the
-        levels after it, or None when any fell short (the caller must roll back)."""
+    async def try_reserve_all(
+        self, units: Mapping[Pair, int], movements: Sequence[Movement] = ()
+    ) -> list[StockLevel] | None:
+        """reserved += qty at every level, each only if that many are available there, and
+        the ledger lines of that change appended; the levels after it, or None when any
+        fell short (the caller must roll back)."""
 
     async def try_commit(self, sku: str, location_id: str, qty: int) -> bool: ...
 

@@ -227,10 +227,9 @@ async def _store(uow: UnitOfWork, new: list[NewReservation]) -> None:
             movements.append(
                 Movement(a.sku, a.location_id, MovementKind.RESERVATION, rid, 0, a.qty)
             )
-    # The ledger lines go first: on PostgreSQL a stock row stays locked from its UPDATE to
-    # COMMIT, so the UPDATE comes as late as it can.
-    await uow.stock.record(movements)
-    levels = await uow.stock.try_reserve_all(units)
+    # The stock and its ledger lines together (one statement on PostgreSQL), late: a stock
+    # row stays locked from its UPDATE to COMMIT on PostgreSQL.
+    levels = await uow.stock.try_reserve_all(units, movements)
     if levels is None:
         raise LostRace
     await publish_crossings_of(uow, levels)
