@@ -106,6 +106,8 @@ class FakeUow:
 
     async def add_all(self, new: Sequence[NewReservation]) -> None:
         for x in new:
+            if x.reservation.reservation_id in self.tx["reservations"]:
+                raise Retryable("taken")  # the primary key, as in SQL
             self.tx["reservations"][x.reservation.reservation_id] = x.reservation
 
     def _change(self, sku: str, loc: str, ok: bool, on_hand: int, reserved: int) -> bool:

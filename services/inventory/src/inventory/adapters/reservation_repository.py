@@ -109,8 +109,9 @@ class SqlReservationRepository:
                 return
             await insert_rows(self._session, reservation_t, reservations)
         except IntegrityError as e:
-            # A concurrent call with the same id got there first; a retry returns its result.
-            raise Retryable("a reservation in this batch is being created concurrently") from e
+            # An id already stored (a caller's retry, or a concurrent call that got there
+            # first): the next attempt looks the ids up and returns what is stored.
+            raise Retryable("a reservation id in this batch is already stored") from e
         await insert_rows(self._session, reservation_line_t, lines)
 
     async def transition(

@@ -4,7 +4,9 @@ Reservations that arrive together are decided together (see chainkit.batching): 
 of availability, each allocated in turn against what the earlier ones left, then one
 transaction that stores them all and takes their units with conditional UPDATEs. Refusals
 (bad input, unknown SKU, too little stock, an id reused with other lines) are decided
-before the write and touch nothing, so every reservation is still all or nothing.
+before the write and touch nothing, so every reservation is still all or nothing. The
+first attempt does not look the ids up: they are new but for a caller's retry, which the
+primary key catches, and the attempts after that one read what exists and replay it.
 
 If an UPDATE finds fewer units than the read promised (a concurrent buyer, another
 replica), the whole transaction rolls back and the batch starts over from a fresh read;
@@ -125,10 +127,14 @@ async def reserve_many(uows: UnitOfWorkFactory, cmds: Sequence[ReserveCommand]) 
 
 async def _settle(uows: UnitOfWorkFactory, items: list[Item]) -> dict[int, Outcome]:
     tries = BATCH_ATTEMPTS if len(items) > 1 else MAX_ATTEMPTS
+    # The first attempt takes every id for new, as nearly every one is: the primary key
+    # refuses one that is not (Retryable), and the attempts after it look the ids up.
+    look_up = False
     for _ in range(tries):
         try:
-            return await _attempt(uows, items)
+            return await _attempt(uows, items, look_up)
         except (LostRace, Retryable):
+            look_up = True
             continue
         except Exception as e:
             if len(items) == 1:
@@ -143,13 +149,17 @@ async def _settle(uows: UnitOfWorkFactory, items: list[Item]) -> dict[int, Outco
     return out
 
 
-async def _attempt(uows: UnitOfWorkFactory, items: list[Item]) -> dict[int, Outcome]:
+async def _attempt(uows: UnitOfWorkFactory, items: list[Item], look_up: bool) -> dict[int, Outcome]:
     async with uows() as uow:
         # Read and decide before the write transaction (on SQLite, before the write lock):
         # the conditional UPDATEs re-check the stock and the primary key the ids, so a
         # concurrent change means a retry.
         async with uow.reading() as phase:
-            existing = await uow.reservations.get_many([cmd.reservation_id for _, cmd, _ in items])
+            existing = (
+                await uow.reservations.get_many([cmd.reservation_id for _, cmd, _ in items])
+                if look_up
+                else {}
+            )
             seen = await uow.stock.availability(
                 [x.sku for _, cmd, _ in items for x in cmd.lines],
                 [cmd.home_location_id for _, cmd, _ in items],
