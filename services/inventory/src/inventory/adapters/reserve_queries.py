@@ -12,13 +12,13 @@ CPU than the statements themselves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.bulk import insert_rows, unnest_insert
+from chainkit.bulk import unnest_insert
 from chainkit.raw_sql import RawQuery, fetch_postgresql
 from inventory.adapters.ledger_queries import movement_rows
 from inventory.adapters.tables import movement_t, stock_t, utcnow
@@ -143,6 +143,7 @@ def _level_from_tuple(row: Sequence[Any]) -> StockLevel:
 class ReserveQueries:
     _session: AsyncSession
     _dialect: str
+    record: Callable[[Sequence[Movement]], Awaitable[None]]  # SqlStockRepository's ledger
 
     async def availability(
         self, skus: Sequence[str], home_location_ids: Sequence[str]
@@ -172,11 +173,11 @@ class ReserveQueries:
     async def try_reserve_all(
         self, units: Mapping[Pair, int], movements: Sequence[Movement] = ()
     ) -> list[StockLevel] | None:
-        now = utcnow()
+        if not units or self._dialect != "postgresql":
+            await self.record(movements)
         if not units:
-            if movements:
-                await self._record_rows(movement_rows(movements, now))
             return []
+        now = utcnow()
         rows_in = sorted(units.items())
         if self._dialect == "postgresql":
             params: list[Any] = [
@@ -199,14 +200,9 @@ class ReserveQueries:
                     self._session, _take_units_with_ledger(sql), *params, *arrays
                 )
         else:
-            if movements:
-                await self._record_rows(movement_rows(movements, now))
             rows = await _TAKE_UNITS.fetch(
                 self._session, now, [[s, loc, q] for (s, loc), q in rows_in]
             )
         if len(rows) != len(units):
             return None
         return [_level_from_tuple(row) for row in rows]
-
-    async def _record_rows(self, rows: Sequence[dict[str, Any]]) -> None:
-        await insert_rows(self._session, movement_t, rows)
