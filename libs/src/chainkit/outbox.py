@@ -1,9 +1,18 @@
 """Transactional outbox: events are rows written with the state change, then relayed.
 
-`OutboxMessage` rows are added in the same transaction as the change they describe, so
-no event exists for a rolled-back change and none is lost when the process or NATS dies.
-`OutboxRelay` publishes unsent rows in order with `Nats-Msg-Id = event_id`; the stream's
+Events are written to the `outbox` table in the same transaction as the change they
+describe, so no event exists for a rolled-back change and none is lost when the process
+or NATS dies. `OutboxRelay` publishes them with `Nats-Msg-Id = event_id`; the stream's
 duplicate window drops the copy a crash between publish and mark-sent would send again.
+
+The table is the record, not the hot path. The unit of work hands its events to the relay
+right after COMMIT (`committed`), and the relay publishes them from memory, in commit
+order, marking the rows sent in bulk a little later: no read per commit, one UPDATE for
+many commits. It reads the table only when memory may not hold everything: at start, after
+a publish failed (NATS down: it then publishes from the table, oldest first, until it has
+caught up), and on a slow poll for rows nobody is holding in memory (a replica that died
+between commit and publish), which it leaves alone until they are `grace` seconds old, as
+their own relay marks them sooner.
 """
 
 from __future__ import annotations
@@ -11,18 +20,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+from collections import deque
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from nats.aio.client import Client
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlmodel import Field, SQLModel
 
+from chainkit.bulk import insert_rows
 from chainkit.events import OutgoingEvent
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
 from chainkit.raw_sql import RawQuery
 
 log = logging.getLogger(__name__)
+# Events held in memory at most, and published-but-unmarked ids: past it, the table rules.
+MAX_FRESH = 10_000
 
 
 def utcnow() -> datetime:
@@ -41,24 +55,35 @@ class OutboxMessage(SQLModel, table=True):
 
 
 _outbox: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
-# Straight to the driver (see raw_sql): the relay runs these after every busy commit.
+# Straight to the driver (see raw_sql). Unsent rows created before a cutoff, oldest first.
 _UNSENT = RawQuery(
-    sqlite="SELECT id, event_id, subject, data FROM outbox WHERE sent_at IS NULL "
-    "ORDER BY id LIMIT ?",
-    postgresql="SELECT id, event_id, subject, data FROM outbox WHERE sent_at IS NULL "
-    "ORDER BY id LIMIT $1",
+    sqlite="SELECT id, event_id, subject, data FROM outbox "
+    "WHERE sent_at IS NULL AND created_at < ? ORDER BY id LIMIT ?",
+    postgresql="SELECT id, event_id, subject, data FROM outbox "
+    "WHERE sent_at IS NULL AND created_at < $1 ORDER BY id LIMIT $2",
+    types=[_outbox.c.created_at.type],
     standalone_read=True,
 )
 _MARK_SENT = RawQuery(
-    sqlite="UPDATE outbox SET sent_at = ? WHERE id IN (SELECT value FROM json_each(?))",
-    postgresql="UPDATE outbox SET sent_at = $1 FROM unnest($2::bigint[]) AS q(id) "
-    "WHERE outbox.id = q.id",  # unnest: key probes, never a scan (see reserve_queries)
+    sqlite="UPDATE outbox SET sent_at = ? WHERE event_id IN (SELECT value FROM json_each(?))",
+    postgresql="UPDATE outbox SET sent_at = $1 FROM unnest($2::text[]) AS q(event_id) "
+    "WHERE outbox.event_id = q.event_id",  # unnest: key probes, never a scan (see raw_sql)
     types=[_outbox.c.sent_at.type],
 )
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def add_to_outbox(session: AsyncSession, event: OutgoingEvent) -> None:
-    session.add(OutboxMessage(event_id=event.event_id, subject=event.subject, data=event.data))
+async def write_outbox(session: AsyncSession, events: Sequence[OutgoingEvent]) -> None:
+    """The events' rows, in the session's transaction: one INSERT, no ORM objects."""
+    now = utcnow()
+    await insert_rows(
+        session,
+        _outbox,
+        [
+            {"event_id": e.event_id, "subject": e.subject, "data": e.data, "created_at": now}
+            for e in events
+        ],
+    )
 
 
 class OutboxRelay:
@@ -71,6 +96,8 @@ class OutboxRelay:
         batch: int = 200,
         ack_timeout: float = 5.0,
         sqlite_writers: asyncio.Lock | None = None,
+        mark_interval: float = 0.05,
+        grace: float = 2.0,
     ) -> None:
         self._engine = engine
         self._publisher = PipelinedPublisher(nc, ack_timeout)
@@ -79,51 +106,143 @@ class OutboxRelay:
         # The process's queue for SQLite's write lock (see ServiceRuntime): marking rows
         # sent waits its turn there instead of in SQLite's sleeping busy handler.
         self._writers = sqlite_writers
+        self._mark_interval = mark_interval
+        self._grace = timedelta(seconds=grace)
         self._wake = asyncio.Event()
+        # Committed, not yet published, in commit order. Collected from the start of a
+        # catch-up read of the table, so that once the table has nothing older left
+        # (`_caught_up`), memory holds everything still to publish.
+        self._fresh: deque[OutgoingEvent] = deque()
+        self._collecting = False
+        self._caught_up = False
+        self._unmarked: list[str] = []  # published, not yet marked sent
+        self._unmarked_since = 0.0
+        self._next_poll = 0.0
 
-    def wake(self) -> None:
-        """Called after a commit that wrote events: publish now rather than at the next poll."""
+    def committed(self, events: Sequence[OutgoingEvent]) -> None:
+        """Called right after a COMMIT that wrote `events` to the outbox."""
+        if self._collecting:
+            self._fresh.extend(events)
+            if len(self._fresh) > MAX_FRESH:  # NATS slower than our commits: use the table
+                self._fall_behind()
         self._wake.set()
 
+    def _fall_behind(self) -> None:
+        self._caught_up = self._collecting = False
+        self._fresh.clear()
+
     async def run(self) -> None:
-        while True:
-            try:
-                sent = await self.publish_pending()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # NATS down or DB busy: the rows wait, we retry
-                log.warning("outbox relay failed; retrying", exc_info=True)
-                sent = 0
-            if sent >= self._batch:
-                continue
-            self._wake.clear()
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
-            # races with the wake-up, and the relay then never stops (shutdown hangs).
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll):
-                    await self._wake.wait()
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                more = False
+                try:
+                    more = await self.step()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # NATS down or DB busy: the rows wait, we retry
+                    log.warning("outbox relay failed; retrying", exc_info=True)
+                if more:
+                    continue
+                self._wake.clear()
+                due = self._next_poll
+                if self._unmarked:
+                    due = min(due, self._unmarked_since + self._mark_interval)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+                # that races with the wake-up, and the relay then never stops.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(due - loop.time(), 0.0)):
+                        await self._wake.wait()
+        finally:
+            if self._unmarked:  # on the way out; else a restart publishes them again
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    async with asyncio.timeout(1.0):
+                        await self._mark_unmarked()
+
+    async def step(self) -> bool:
+        """One round of work; whether more is waiting right away."""
+        now = asyncio.get_running_loop().time()
+        if not self._caught_up:
+            self._next_poll = now + self._poll
+            return await self._catch_up()
+        if self._fresh:
+            await self._publish_fresh()
+        if self._unmarked and (
+            len(self._unmarked) >= self._batch or now >= self._unmarked_since + self._mark_interval
+        ):
+            await self._mark_unmarked()
+        if now >= self._next_poll:  # rows no relay holds in memory: a crashed replica's
+            self._next_poll = now + self._poll
+            fetched, _ = await self._publish_from_table(utcnow() - self._grace)
+            if fetched >= self._batch:
+                return True
+        return bool(self._fresh)
+
+    async def _catch_up(self) -> bool:
+        """Publish from the table, oldest first; whether it has more."""
+        self._fresh.clear()
+        self._collecting = True
+        fetched, sent = await self._publish_from_table(_FAR_FUTURE)
+        if fetched < self._batch and self._collecting:
+            self._caught_up = True
+            done = set(sent)  # committed before the read, reported after it: sent already
+            self._fresh = deque(e for e in self._fresh if e.event_id not in done)
+        return not self._caught_up
+
+    async def _publish_fresh(self) -> None:
+        taken = [self._fresh.popleft() for _ in range(min(self._batch, len(self._fresh)))]
+        published = await self._publisher.publish(
+            [Outgoing(e.subject, e.data, e.event_id) for e in taken]
+        )
+        if not self._unmarked:
+            self._unmarked_since = asyncio.get_running_loop().time()
+        self._unmarked.extend(e.event_id for e in taken[: published.stored])
+        if published.error is not None:
+            # The rest are in the table, unsent: publish from there, in order, from now on.
+            self._fall_behind()
+            raise published.error
+
+    async def _mark_unmarked(self) -> None:
+        ids, self._unmarked = self._unmarked, []
+        try:
+            async with self._engine.connect() as conn:
+                await self._mark(conn, ids)
+        except BaseException:
+            if len(self._unmarked) < MAX_FRESH:  # else published again, and deduplicated
+                self._unmarked[:0] = ids
+            raise
+
+    async def _mark(self, conn: AsyncConnection, event_ids: list[str]) -> None:
+        driver = (await conn.get_raw_connection()).driver_connection
+        async with self._writers or contextlib.nullcontext():
+            await _MARK_SENT.run(conn.dialect, driver, utcnow(), event_ids)
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unsent rows, oldest first; returns how many were sent."""
-        # One pooled connection for the cycle and no transaction: the read is one
-        # statement (a snapshot of its own, no SQLite write lock), and so is marking rows
-        # sent. Sessions, BEGIN and COMMIT were most of a cycle's cost.
+        """Publish one batch of unsent rows from the table, oldest first; how many."""
+        _, sent = await self._publish_from_table(_FAR_FUTURE)
+        return len(sent)
+
+    async def _publish_from_table(self, created_before: datetime) -> tuple[int, list[str]]:
+        """Unsent rows created before the cutoff, but those published from memory and
+        not yet marked: how many were read, and the ids published and marked sent."""
+        # One pooled connection and no transaction: the read is one statement (a snapshot
+        # of its own, no SQLite write lock), and so is marking rows sent.
         async with self._engine.connect() as conn:
-            dialect = conn.dialect
             driver = (await conn.get_raw_connection()).driver_connection
-            rows = await _UNSENT.run(dialect, driver, self._batch)
-            if not rows:
-                return 0
+            rows = await _UNSENT.run(conn.dialect, driver, created_before, self._batch)
+            held = set(self._unmarked)
+            todo = [row for row in rows if row[1] not in held]
+            if not todo:
+                return len(rows), []
             # Pipelined: every message is on the wire, in order, before we wait for the
             # acks. The first ack that fails stops the batch; the rows from there on are
             # published again later, and the duplicate window drops copies that did land.
             published = await self._publisher.publish(
-                [Outgoing(subject, data, event_id) for _, event_id, subject, data in rows]
+                [Outgoing(subject, data, event_id) for _, event_id, subject, data in todo]
             )
-            sent_ids = [row[0] for row in rows[: published.stored]]
-            if sent_ids:
-                async with self._writers or contextlib.nullcontext():
-                    await _MARK_SENT.run(dialect, driver, utcnow(), sent_ids)
+            sent = [row[1] for row in todo[: published.stored]]
+            if sent:
+                await self._mark(conn, sent)
         if published.error is not None:
             raise published.error
-        return len(sent_ids)
+        return len(rows), sent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
 from chainkit.events import OutgoingEvent
-from chainkit.outbox import add_to_outbox, utcnow
+from chainkit.outbox import utcnow, write_outbox
+
+# Called after a COMMIT with the events it wrote: the outbox relay's `committed`.
+EventsCommitted = Callable[[Sequence[OutgoingEvent]], None]
 
 
 class InboxMessage(SQLModel, table=True):
@@ -32,18 +35,19 @@ class SqlUnitOfWork:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        on_events_committed: Callable[[], None] | None = None,
+        on_events_committed: EventsCommitted | None = None,
     ) -> None:
         self._sessions = sessions
         self._on_events_committed = on_events_committed
-        self._emitted = False
+        self._events: list[OutgoingEvent] = []
         self._committed = False
         self._handled: tuple[str, str] | None = None
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         await self.session.begin()
-        self._emitted = self._committed = False
+        self._events = []
+        self._committed = False
         self._start()
         return self
 
@@ -63,9 +67,9 @@ class SqlUnitOfWork:
             await self.session.close()
 
     def emit(self, event: OutgoingEvent) -> None:
-        """Queue an event in the outbox: it is published only if this transaction commits."""
-        add_to_outbox(self.session, event)
-        self._emitted = True
+        """Queue an event: written to the outbox at commit (one INSERT for all of them),
+        so it is published only if this transaction commits."""
+        self._events.append(event)
 
     def handles(self, consumer: str, event_id: str) -> None:
         """Record, at commit, that `consumer` handled `event_id` (see chainkit.consumer)."""
@@ -74,7 +78,10 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._handled:
             self.session.add(InboxMessage(consumer=self._handled[0], event_id=self._handled[1]))
+        events, self._events = self._events, []
+        if events:
+            await write_outbox(self.session, events)
         await self.session.commit()
         self._committed = True
-        if self._emitted and self._on_events_committed:
-            self._on_events_committed()
+        if events and self._on_events_committed:
+            self._on_events_committed(events)

@@ -43,7 +43,7 @@ async def measure(url: str, nats_url: str) -> list[float]:
         await seed(runtime)
         tune_gc_for_serving()
         uows = bootstrap.unit_of_work_factory(
-            runtime.sessions, runtime.relay.wake, runtime.sqlite_writers
+            runtime.sessions, runtime.relay.committed, runtime.sqlite_writers
         )
         serial = itertools.count()
 

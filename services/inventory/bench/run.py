@@ -115,7 +115,7 @@ async def served(url: str, nats_url: str) -> AsyncIterator[tuple[ServiceRuntime,
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
     uows = bootstrap.unit_of_work_factory(
-        runtime.sessions, runtime.relay.wake, runtime.sqlite_writers
+        runtime.sessions, runtime.relay.committed, runtime.sqlite_writers
     )
     server, port, _ = await create_server(
         bootstrap.registrations(uows), [bootstrap.SERVICE_NAME], port=0, details_for=details_for

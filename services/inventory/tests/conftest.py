@@ -101,7 +101,7 @@ async def inventory(
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
     uows = bootstrap.unit_of_work_factory(
-        runtime.sessions, runtime.relay.wake, runtime.sqlite_writers
+        runtime.sessions, runtime.relay.committed, runtime.sqlite_writers
     )
     server, port, _health = await create_server(
         bootstrap.registrations(uows), [bootstrap.SERVICE_NAME], port=0, details_for=details_for

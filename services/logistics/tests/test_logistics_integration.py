@@ -111,7 +111,7 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
         settings,
         runtime.sessions,
         read_sessions=session_factory(runtime.engine, read_only=True),
-        on_events_committed=runtime.relay.wake,
+        on_events_committed=runtime.relay.committed,
     )
     runtime.spawn(run_poller(app.deps, settings.poll_interval_s), "carrier-poller")
     server, port, _ = await grpc_server.create_server([app.register], app.service_names)

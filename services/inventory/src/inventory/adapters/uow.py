@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
 
-from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chainkit.bulk import insert_rows
 from chainkit.db import SQLITE_DEFER_BEGIN
 from chainkit.events import OutgoingEvent
-from chainkit.outbox import OutboxMessage, utcnow
 from chainkit.raw_sql import RawQuery
 from chainkit.uow import SqlUnitOfWork
 from inventory.adapters.catalog_repository import SqlLocationRepository, SqlProductRepository
@@ -22,7 +19,6 @@ from inventory.adapters.stock_repository import SqlStockRepository
 from inventory.adapters.transfer_repository import SqlCommandLog, SqlTransferRepository
 from inventory.service_layer.ports import ReadPhase
 
-_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 _BEGIN_IMMEDIATE = RawQuery(sqlite="BEGIN IMMEDIATE", postgresql="")  # SQLite only
 
 
@@ -38,19 +34,14 @@ class InventoryUnitOfWork(SqlUnitOfWork):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        on_events_committed: Callable[[], None] | None = None,
+        on_events_committed: Callable[[Sequence[OutgoingEvent]], None] | None = None,
         sqlite_writers: asyncio.Lock | None = None,
     ) -> None:
-        # Events go to the outbox as one Core INSERT at commit, not as ORM objects (their
-        # flush was about a sixth of Reserve's CPU), so we wake the relay ourselves.
-        super().__init__(sessions, None)
-        self._wake_relay = on_events_committed
-        self._events: list[OutgoingEvent] = []
+        super().__init__(sessions, on_events_committed)
         self._sqlite_writers = sqlite_writers
         self._queued_writer = False
 
     def _start(self) -> None:
-        self._events = []
         self._dialect = dialect = self.session.get_bind().dialect.name
         self.locations = SqlLocationRepository(self.session)
         self.products = SqlProductRepository(self.session)
@@ -97,28 +88,3 @@ class InventoryUnitOfWork(SqlUnitOfWork):
             if self._queued_writer and self._sqlite_writers is not None:
                 self._queued_writer = False
                 self._sqlite_writers.release()
-
-    def emit(self, event: OutgoingEvent) -> None:
-        """Queue an event for the outbox: written only if this transaction commits."""
-        self._events.append(event)
-
-    async def commit(self) -> None:
-        events, now = self._events, utcnow()
-        if events:
-            await insert_rows(
-                self.session,
-                _OUTBOX,
-                [
-                    {
-                        "event_id": e.event_id,
-                        "subject": e.subject,
-                        "data": e.data,
-                        "created_at": now,
-                    }
-                    for e in events
-                ],
-            )
-        await super().commit()
-        self._events = []
-        if events and self._wake_relay is not None:
-            self._wake_relay()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit.grpc_server import Register
+from chainkit.uow import EventsCommitted
 from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from inventory.adapters.uow import InventoryUnitOfWork
 from inventory.entrypoints.servicer import InventoryServicer
@@ -22,7 +22,7 @@ MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
 def unit_of_work_factory(
     sessions: async_sessionmaker[AsyncSession],
-    on_events_committed: Callable[[], None] | None = None,
+    on_events_committed: EventsCommitted | None = None,
     sqlite_writers: asyncio.Lock | None = None,
 ) -> UnitOfWorkFactory:
     # One queue per process for SQLite writers (see InventoryUnitOfWork): the runtime's,

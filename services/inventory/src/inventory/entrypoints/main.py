@@ -19,7 +19,7 @@ async def main(settings: Settings | None = None) -> None:
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
     uows = bootstrap.unit_of_work_factory(
-        runtime.sessions, runtime.relay.wake, runtime.sqlite_writers
+        runtime.sessions, runtime.relay.committed, runtime.sqlite_writers
     )
     runtime.spawn(
         sweep_expired_forever(uows, settings.expiry_sweep_interval_s), "reservation-expiry"

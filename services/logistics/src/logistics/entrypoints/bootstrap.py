@@ -6,13 +6,14 @@ unit tests build `Deps` directly with fakes of our own ports.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import grpc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chainkit.uow import EventsCommitted
 from chainstore.logistics.v1 import logistics_pb2, logistics_pb2_grpc
 from logistics.adapters.carriers.http import CarrierHttp
 from logistics.adapters.carriers.simulated import build_adapters
@@ -48,7 +49,7 @@ def bootstrap(
     sessions: async_sessionmaker[AsyncSession],
     *,
     read_sessions: async_sessionmaker[AsyncSession] | None = None,
-    on_events_committed: Callable[[], None] | None = None,
+    on_events_committed: EventsCommitted | None = None,
     adapters: Mapping[str, CarrierAdapter] | None = None,
 ) -> LogisticsApp:
     """`read_sessions` (chainkit.db.session_factory(engine, read_only=True)) serve the

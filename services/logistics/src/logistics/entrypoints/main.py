@@ -24,7 +24,7 @@ async def serve(settings: Settings) -> None:
         settings,
         runtime.sessions,
         read_sessions=session_factory(runtime.engine, read_only=True),
-        on_events_committed=runtime.relay.wake,
+        on_events_committed=runtime.relay.committed,
     )
     runtime.spawn(run_poller(app.deps, settings.poll_interval_s), "carrier-poller")
     runtime.spawn(run_stall_sweeper(app.deps, settings.stall_sweep_interval_s), "stall-sweeper")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chainkit.uow import EventsCommitted
 from orders.adapters.inventory_client import GrpcInventory
 from orders.adapters.logistics_client import GrpcLogistics
 from orders.adapters.uow import SqlOrdersUnitOfWork
@@ -32,7 +33,7 @@ def bootstrap(
     *,
     inventory: InventoryPort,
     logistics: LogisticsPort,
-    on_events_committed: Callable[[], None] | None = None,
+    on_events_committed: EventsCommitted | None = None,
 ) -> OrdersApp:
     """Wire the use cases to a database and peers; tests pass fakes of our ports."""
 
@@ -46,7 +47,7 @@ def bootstrap(
 def bootstrap_from_settings(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
-    on_events_committed: Callable[[], None] | None = None,
+    on_events_committed: EventsCommitted | None = None,
 ) -> OrdersApp:
     return bootstrap(
         sessions,

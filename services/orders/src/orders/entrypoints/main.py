@@ -36,7 +36,7 @@ async def expiry_loop(app: OrdersApp, interval_s: float) -> None:
 
 async def serve(settings: Settings) -> None:
     runtime = await ServiceRuntime.start("orders", settings, stream="ORDERS", migrations=MIGRATIONS)
-    app = bootstrap_from_settings(settings, runtime.sessions, runtime.relay.wake)
+    app = bootstrap_from_settings(settings, runtime.sessions, runtime.relay.committed)
     runtime.spawn(
         logistics_consumer(runtime.js, runtime.sessions, app.uow_factory).run(),
         "logistics-consumer",
