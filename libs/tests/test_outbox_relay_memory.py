@@ -37,9 +37,7 @@ async def sessions(database_url: str) -> Any:
 
 @pytest.fixture
 async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
-    client = await nats.connect(
-        nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.1
-    )
+    client = await nats.connect(nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.1)
     await ensure_stream(client.jetstream(), "ORDERS")
     yield client
     await client.close()
@@ -83,9 +81,11 @@ async def unsent(sessions: Any) -> int:
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not await check():
-            await asyncio.sleep(0.05)
+    for _ in range(int(seconds / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{check} still false after {seconds} s")
 
 
 async def test_committed_events_go_out_from_memory_in_order_and_are_marked_sent(

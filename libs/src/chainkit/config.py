@@ -25,5 +25,6 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_s: float = 5.0
     # Run Alembic migrations at start-up (development); production runs them as a Job.
     migrate_on_start: bool = True
-    # Seconds between outbox sweeps when nothing wakes the relay.
+    # Seconds between the relay's reads of the outbox table for rows no relay holds in
+    # memory (a replica that died between commit and publish; see chainkit.outbox).
     outbox_poll_s: float = 0.5

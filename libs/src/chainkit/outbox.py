@@ -23,6 +23,7 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from nats.aio.client import Client
 from sqlalchemy import Table
@@ -54,36 +55,35 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, index=True)
 
 
-_outbox: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 # Straight to the driver (see raw_sql). Unsent rows created before a cutoff, oldest first.
 _UNSENT = RawQuery(
     sqlite="SELECT id, event_id, subject, data FROM outbox "
     "WHERE sent_at IS NULL AND created_at < ? ORDER BY id LIMIT ?",
     postgresql="SELECT id, event_id, subject, data FROM outbox "
     "WHERE sent_at IS NULL AND created_at < $1 ORDER BY id LIMIT $2",
-    types=[_outbox.c.created_at.type],
+    types=[OUTBOX.c.created_at.type],
     standalone_read=True,
 )
 _MARK_SENT = RawQuery(
     sqlite="UPDATE outbox SET sent_at = ? WHERE event_id IN (SELECT value FROM json_each(?))",
     postgresql="UPDATE outbox SET sent_at = $1 FROM unnest($2::text[]) AS q(event_id) "
     "WHERE outbox.event_id = q.event_id",  # unnest: key probes, never a scan (see raw_sql)
-    types=[_outbox.c.sent_at.type],
+    types=[OUTBOX.c.sent_at.type],
 )
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
+def outbox_rows(events: Sequence[OutgoingEvent], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {"event_id": e.event_id, "subject": e.subject, "data": e.data, "created_at": now}
+        for e in events
+    ]
+
+
 async def write_outbox(session: AsyncSession, events: Sequence[OutgoingEvent]) -> None:
     """The events' rows, in the session's transaction: one INSERT, no ORM objects."""
-    now = utcnow()
-    await insert_rows(
-        session,
-        _outbox,
-        [
-            {"event_id": e.event_id, "subject": e.subject, "data": e.data, "created_at": now}
-            for e in events
-        ],
-    )
+    await insert_rows(session, OUTBOX, outbox_rows(events, utcnow()))
 
 
 class OutboxRelay:

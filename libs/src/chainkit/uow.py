@@ -39,7 +39,8 @@ class SqlUnitOfWork:
     ) -> None:
         self._sessions = sessions
         self._on_events_committed = on_events_committed
-        self._events: list[OutgoingEvent] = []
+        self._events: list[OutgoingEvent] = []  # to write at commit
+        self._written: list[OutgoingEvent] = []  # in the outbox already (see wrote_events)
         self._committed = False
         self._handled: tuple[str, str] | None = None
 
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
         self.session = self._sessions()
         await self.session.begin()
         self._events = []
+        self._written = []
         self._committed = False
         self._start()
         return self
@@ -71,6 +73,11 @@ class SqlUnitOfWork:
         so it is published only if this transaction commits."""
         self._events.append(event)
 
+    def wrote_events(self, events: Sequence[OutgoingEvent]) -> None:
+        """For a repository that wrote these events' outbox rows itself, in one statement
+        with its change (chainkit.outbox.outbox_rows): handed to the relay at commit."""
+        self._written.extend(events)
+
     def handles(self, consumer: str, event_id: str) -> None:
         """Record, at commit, that `consumer` handled `event_id` (see chainkit.consumer)."""
         self._handled = (consumer, event_id)
@@ -78,10 +85,11 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._handled:
             self.session.add(InboxMessage(consumer=self._handled[0], event_id=self._handled[1]))
-        events, self._events = self._events, []
-        if events:
-            await write_outbox(self.session, events)
+        if self._events:
+            await write_outbox(self.session, self._events)
         await self.session.commit()
         self._committed = True
+        events = [*self._written, *self._events]
+        self._events, self._written = [], []
         if events and self._on_events_committed:
             self._on_events_committed(events)

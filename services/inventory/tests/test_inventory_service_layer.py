@@ -142,6 +142,19 @@ class FakeUow:
                 return None
         return [self.tx["levels"][p] for p in sorted(units)]
 
+    async def store_reservations(
+        self,
+        new: Sequence[NewReservation],
+        units: Mapping[tuple[str, str], int],
+        movements: Sequence[Movement],
+        events: Sequence[OutgoingEvent],
+    ) -> list[Level] | None:
+        await self.add_all(new)
+        levels = await self.try_reserve_all(units, movements)
+        for event in events if levels is not None else ():
+            self.emit(event)
+        return levels
+
     async def try_sell(self, sku: str, loc: str, qty: int) -> bool:
         return self._change(sku, loc, self.tx["levels"][(sku, loc)].available >= qty, -qty, 0)
 

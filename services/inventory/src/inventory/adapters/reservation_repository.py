@@ -45,6 +45,46 @@ def aware(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
+def reservation_rows(
+    new: Sequence[NewReservation], now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """New reservations as inv_reservation rows and their allocations as line rows."""
+    reservations = [
+        {
+            "reservation_id": x.reservation.reservation_id,
+            "state": x.reservation.state.value,
+            "region": x.region,
+            "home_location_id": x.home_location_id,
+            "strategy": x.strategy,
+            "expires_at": x.reservation.expires_at,
+            "release_reason": "",
+            "restocked": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for x in new
+    ]
+    lines = [
+        {
+            "reservation_id": x.reservation.reservation_id,
+            "location_id": a.location_id,
+            "sku": a.sku,
+            "qty": a.qty,
+            "reason": a.reason,
+        }
+        for x in new
+        for a in x.reservation.allocations
+    ]
+    return reservations, lines
+
+
+def raise_if_taken(error: IntegrityError) -> None:
+    """A reservation id already stored (a caller's retry, or a concurrent call that got
+    there first) is Retryable: the next attempt looks the ids up and replays them."""
+    if getattr(error.orig, "table_name", reservation_t.name) == reservation_t.name:
+        raise Retryable("a reservation id in this batch is already stored") from error
+
+
 class SqlReservationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -68,33 +108,7 @@ class SqlReservationRepository:
     async def add_all(self, new: Sequence[NewReservation]) -> None:
         if not new:
             return
-        now = utcnow()
-        reservations = [
-            {
-                "reservation_id": x.reservation.reservation_id,
-                "state": x.reservation.state.value,
-                "region": x.region,
-                "home_location_id": x.home_location_id,
-                "strategy": x.strategy,
-                "expires_at": x.reservation.expires_at,
-                "release_reason": "",
-                "restocked": False,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for x in new
-        ]
-        lines = [
-            {
-                "reservation_id": x.reservation.reservation_id,
-                "location_id": a.location_id,
-                "sku": a.sku,
-                "qty": a.qty,
-                "reason": a.reason,
-            }
-            for x in new
-            for a in x.reservation.allocations
-        ]
+        reservations, lines = reservation_rows(new, utcnow())
         try:
             dialect = self._session.get_bind().dialect
             if dialect.name == "postgresql" and lines:
@@ -109,9 +123,8 @@ class SqlReservationRepository:
                 return
             await insert_rows(self._session, reservation_t, reservations)
         except IntegrityError as e:
-            # An id already stored (a caller's retry, or a concurrent call that got there
-            # first): the next attempt looks the ids up and returns what is stored.
-            raise Retryable("a reservation id in this batch is already stored") from e
+            raise_if_taken(e)
+            raise
         await insert_rows(self._session, reservation_line_t, lines)
 
     async def transition(

@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.bulk import unnest_insert
+from chainkit.bulk import insert_rows, unnest_insert
 from chainkit.raw_sql import RawQuery, fetch_postgresql
 from inventory.adapters.ledger_queries import movement_rows
 from inventory.adapters.tables import movement_t, stock_t, utcnow
@@ -82,7 +83,7 @@ _LOCKED = """
 """
 
 
-def _take_units(dialect: str, ledger: str = "") -> str:
+def _take_units(dialect: str, inserts: str = "") -> str:
     # SQLite's RETURNING names the target's columns bare (an alias is refused there);
     # PostgreSQL needs the alias, as u has columns of the same names.
     postgresql = dialect == "postgresql"
@@ -92,21 +93,21 @@ def _take_units(dialect: str, ledger: str = "") -> str:
     if postgresql:
         units = f"locked AS l JOIN {units} ON l.sku = u.sku AND l.location_id = u.location_id"
     return (
-        (f"WITH {ledger}{_LOCKED}" if postgresql else "")
+        (f"WITH {inserts}{_LOCKED}" if postgresql else "")
         + f"UPDATE inv_stock_level AS s SET reserved = s.reserved + u.qty, updated_at = {now} "
         f"FROM {units} WHERE {_MATCH} AND s.on_hand - s.reserved >= u.qty "
         f"RETURNING {returning}"
     )
 
 
-_LEDGER_FIRST_PARAM = 5  # after _take_units' own $1..$4
-
-
 @cache
-def _take_units_with_ledger(insert_movements: str) -> str:
-    """PostgreSQL: _TAKE_UNITS with the batch's ledger lines inserted in the same statement
-    (chainkit.bulk.unnest_insert, parameters from $5)."""
-    return _take_units("postgresql", f"ledger AS ({insert_movements}),")
+def _take_units_with(inserts: tuple[str, ...]) -> str:
+    """PostgreSQL: _TAKE_UNITS with these INSERTs (chainkit.bulk.unnest_insert, parameters
+    from $5 on) run by the same statement, each as a WITH of its own."""
+    return _take_units("postgresql", "".join(f"w{i} AS ({sql}), " for i, sql in enumerate(inserts)))
+
+
+Inserts = Sequence[tuple[Table, Sequence[Mapping[str, Any]]]]  # rows for each table
 
 
 _TAKE_UNITS = RawQuery(
@@ -171,10 +172,15 @@ class ReserveQueries:
         return seen
 
     async def try_reserve_all(
-        self, units: Mapping[Pair, int], movements: Sequence[Movement] = ()
+        self, units: Mapping[Pair, int], movements: Sequence[Movement] = (), along: Inserts = ()
     ) -> list[StockLevel] | None:
+        """Take the units, all or none (None: too few somewhere), and write the ledger
+        lines; on PostgreSQL also the rows `along` (SQLite: insert them first), all in
+        one statement."""
         if not units or self._dialect != "postgresql":
             await self.record(movements)
+            for table, table_rows in along:
+                await insert_rows(self._session, table, table_rows)
         if not units:
             return []
         now = utcnow()
@@ -186,19 +192,15 @@ class ReserveQueries:
                 [loc for (_, loc), _ in rows_in],
                 [q for _, q in rows_in],
             ]
-            if not movements:
-                rows = await _TAKE_UNITS.fetch(self._session, *params)
-            else:
-                # One round trip: the ledger lines go in as a WITH of the UPDATE.
-                sql, arrays = unnest_insert(
-                    movement_t,
-                    movement_rows(movements, now),
-                    self._session.get_bind().dialect,
-                    _LEDGER_FIRST_PARAM,
-                )
-                rows = await fetch_postgresql(
-                    self._session, _take_units_with_ledger(sql), *params, *arrays
-                )
+            inserts = [(movement_t, movement_rows(movements, now)), *along]
+            sqls: list[str] = []
+            dialect = self._session.get_bind().dialect
+            for table, table_rows in inserts:
+                if table_rows:  # numbered on from the parameters so far
+                    sql, arrays = unnest_insert(table, table_rows, dialect, len(params) + 1)
+                    sqls.append(sql)
+                    params.extend(arrays)
+            rows = await fetch_postgresql(self._session, _take_units_with(tuple(sqls)), *params)
         else:
             rows = await _TAKE_UNITS.fetch(
                 self._session, now, [[s, loc, q] for (s, loc), q in rows_in]

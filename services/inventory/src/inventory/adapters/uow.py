@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit.db import SQLITE_DEFER_BEGIN
 from chainkit.events import OutgoingEvent
+from chainkit.outbox import OUTBOX, outbox_rows, utcnow
 from chainkit.raw_sql import RawQuery
-from chainkit.uow import SqlUnitOfWork
+from chainkit.uow import EventsCommitted, SqlUnitOfWork
 from inventory.adapters.catalog_repository import SqlLocationRepository, SqlProductRepository
-from inventory.adapters.reservation_repository import SqlReservationRepository, SqlSaleRepository
+from inventory.adapters.reservation_repository import (
+    SqlReservationRepository,
+    SqlSaleRepository,
+    raise_if_taken,
+    reservation_rows,
+)
 from inventory.adapters.stock_repository import SqlStockRepository
+from inventory.adapters.tables import reservation_line_t, reservation_t
 from inventory.adapters.transfer_repository import SqlCommandLog, SqlTransferRepository
-from inventory.service_layer.ports import ReadPhase
+from inventory.domain.model import Movement, StockLevel
+from inventory.service_layer.ports import NewReservation, Pair, ReadPhase
 
 _BEGIN_IMMEDIATE = RawQuery(sqlite="BEGIN IMMEDIATE", postgresql="")  # SQLite only
 
@@ -34,7 +43,7 @@ class InventoryUnitOfWork(SqlUnitOfWork):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        on_events_committed: Callable[[Sequence[OutgoingEvent]], None] | None = None,
+        on_events_committed: EventsCommitted | None = None,
         sqlite_writers: asyncio.Lock | None = None,
     ) -> None:
         super().__init__(sessions, on_events_committed)
@@ -75,6 +84,37 @@ class InventoryUnitOfWork(SqlUnitOfWork):
             await self._sqlite_writers.acquire()
             self._queued_writer = True
         await _BEGIN_IMMEDIATE.fetch(self.session)
+
+    async def store_reservations(
+        self,
+        new: Sequence[NewReservation],
+        units: Mapping[Pair, int],
+        movements: Sequence[Movement],
+        events: Sequence[OutgoingEvent],
+    ) -> list[StockLevel] | None:
+        """See ports.UnitOfWork. PostgreSQL: one statement, the UPDATE with every INSERT
+        in its WITH (four round trips fewer than one statement each)."""
+        if self._dialect != "postgresql":
+            await self.reservations.add_all(new)
+            levels = await self.stock.try_reserve_all(units, movements)
+            for event in events if levels is not None else ():
+                self.emit(event)
+            return levels
+        now = utcnow()
+        reservations, lines = reservation_rows(new, now)
+        along = [
+            (reservation_t, reservations),
+            (reservation_line_t, lines),
+            (OUTBOX, outbox_rows(events, now)),
+        ]
+        try:
+            levels = await self.stock.try_reserve_all(units, movements, along)
+        except IntegrityError as e:
+            raise_if_taken(e)
+            raise
+        if levels is not None:
+            self.wrote_events(events)
+        return levels
 
     async def __aexit__(
         self,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from chainkit.events import OutgoingEvent
 from chainkit.ports import TransactionPort
 from inventory.domain.allocation import Candidate
 from inventory.domain.ledger import LevelAudit
@@ -94,13 +95,6 @@ class StockRepository(Protocol):
     ) -> Availability:
         """The SKUs that exist, their stock and which home locations exist."""
 
-    async def try_reserve_all(
-        self, units: Mapping[Pair, int], movements: Sequence[Movement] = ()
-    ) -> list[StockLevel] | None:
-        """reserved += qty at every level, each only if that many are available there, and
-        the ledger lines of that change appended; the levels after it, or None when any
-        fell short (the caller must roll back)."""
-
     async def try_commit(self, sku: str, location_id: str, qty: int) -> bool: ...
 
     async def try_free(self, sku: str, location_id: str, qty: int) -> bool: ...
@@ -142,9 +136,6 @@ class ReservationRepository(Protocol):
     async def get(self, reservation_id: str) -> Reservation | None: ...
 
     async def get_many(self, reservation_ids: Sequence[str]) -> dict[str, Reservation]: ...
-
-    async def add_all(self, new: Sequence[NewReservation]) -> None:
-        """Raises Retryable when one of the ids is being created concurrently."""
 
     async def transition(
         self, reservation_id: str, expected: ReservationState, new: Reservation
@@ -209,6 +200,18 @@ class UnitOfWork(TransactionPort, Protocol):
 
     @property
     def commands(self) -> CommandLog: ...
+
+    async def store_reservations(
+        self,
+        new: Sequence[NewReservation],
+        units: Mapping[Pair, int],
+        movements: Sequence[Movement],
+        events: Sequence[OutgoingEvent],
+    ) -> list[StockLevel] | None:
+        """Store the reservations, reserved += qty at every level (each only if that many
+        are available there), append the ledger lines and queue the events, as one change:
+        the levels after it, or None when any fell short (the caller must roll back).
+        Raises Retryable when a reservation id is stored already."""
 
     def reading(self) -> AbstractAsyncContextManager[ReadPhase]:
         """Wraps a transaction's first statements when they only read: they may run before

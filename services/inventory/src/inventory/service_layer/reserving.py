@@ -227,7 +227,6 @@ def _decide(
 
 
 async def _store(uow: UnitOfWork, new: list[NewReservation]) -> None:
-    await uow.reservations.add_all(new)
     units: dict[Pair, int] = {}
     movements = []
     for x in new:
@@ -237,12 +236,10 @@ async def _store(uow: UnitOfWork, new: list[NewReservation]) -> None:
             movements.append(
                 Movement(a.sku, a.location_id, MovementKind.RESERVATION, rid, 0, a.qty)
             )
-    # The stock and its ledger lines together (one statement on PostgreSQL), late: a stock
-    # row stays locked from its UPDATE to COMMIT on PostgreSQL.
-    levels = await uow.stock.try_reserve_all(units, movements)
+    events = [messages.stock_reserved(x.reservation, x.correlation_id) for x in new]
+    # Late in the transaction: a stock row stays locked from its UPDATE to COMMIT.
+    levels = await uow.store_reservations(new, units, movements, events)
     if levels is None:
         raise LostRace
     await publish_crossings_of(uow, levels)
-    for x in new:
-        uow.emit(messages.stock_reserved(x.reservation, x.correlation_id))
     await uow.commit()
