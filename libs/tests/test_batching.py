@@ -89,3 +89,30 @@ async def test_a_batch_answering_the_wrong_number_of_items_is_an_error() -> None
 
     with pytest.raises(RuntimeError, match="answered 0 of 1"):
         await Batcher(short).submit(1)
+
+
+async def test_under_load_a_batch_gathers_callers_while_they_keep_arriving() -> None:
+    batches: list[list[int]] = []
+
+    async def run(items: Sequence[int]) -> list[int]:
+        batches.append(list(items))
+        await asyncio.sleep(0.1)  # the database's time
+        return list(items)
+
+    batcher: Batcher[int, int] = Batcher(run, gather_s=0.2, gather_max_s=30)
+    calls = [asyncio.create_task(batcher.submit(x)) for x in (0, 2)]  # a shared batch
+    for x in (4, 6, 8, 10):  # then one caller per 100 ms: every gathering step sees some
+        await asyncio.sleep(0.05 if x == 4 else 0.1)
+        calls.append(asyncio.create_task(batcher.submit(x)))
+    await asyncio.gather(*calls)
+    assert batches == [[0, 2], [4, 6, 8, 10]]
+
+
+async def test_a_lone_caller_and_a_stalled_queue_do_not_wait_to_gather() -> None:
+    rec = Recorder()
+    batcher: Batcher[int, int] = Batcher(rec.run, gather_s=0.2, gather_max_s=30)
+    async with asyncio.timeout(5):
+        assert await batcher.submit(0) == 0  # after a quiet spell: at once
+        await asyncio.gather(batcher.submit(2), batcher.submit(4))
+        # Load, but nobody else comes: one step without an arrival ends the gathering.
+        assert await batcher.submit(6) == 60

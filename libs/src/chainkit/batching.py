@@ -3,8 +3,15 @@
 A hot command (Reserve) pays a transaction's fixed costs on every call: BEGIN, COMMIT and
 its fsync, the write lock on SQLite, a round trip per statement. `Batcher` queues the calls
 that arrive while a batch is running and hands them all to the next one, so those costs
-are paid once per batch. It adds no wait of its own: a lone call starts a batch at once,
-and under load a batch holds whatever queued during the previous one (up to `max_batch`).
+are paid once per batch. A lone call after a quiet spell starts a batch at once.
+
+Under load a batch would hold only what queued while the previous one ran, and that feeds
+back: the faster a batch, the fewer callers reach the next, the more each pays in fixed
+costs (on PostgreSQL at 64 clients batches settled at 6-9 reservations). So when the last
+batch was shared, the next one first gathers: it waits in steps of `gather_s` for as long
+as each step brings new callers, up to `gather_max_s`. Their requests are what the process
+is busy with meanwhile, so the wait costs no throughput; one step without an arrival (every
+caller is queued already) ends it. Measured: batches of 17-26, Reserve 1.2-1.5 x as fast.
 
 The batch function decides each item's outcome (a result or the exception to raise) and
 must keep items independent: one item's refusal never undoes another's effect.
@@ -23,9 +30,18 @@ BatchFn = Callable[[Sequence[T]], Awaitable[Sequence[R | BaseException]]]
 
 
 class Batcher(Generic[T, R]):
-    def __init__(self, run: BatchFn[T, R], *, max_batch: int = 128) -> None:
+    def __init__(
+        self,
+        run: BatchFn[T, R],
+        *,
+        max_batch: int = 128,
+        gather_s: float = 0.001,
+        gather_max_s: float = 0.01,
+    ) -> None:
         self._run = run
         self._max = max_batch
+        self._gather_s = gather_s
+        self._gather_max_s = gather_max_s
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
         self._worker: asyncio.Task[None] | None = None  # one batch at a time
 
@@ -41,13 +57,27 @@ class Batcher(Generic[T, R]):
 
     async def _drain(self) -> None:
         try:
+            last = 0  # the size of the batch before; none yet after a quiet spell
             while self._queue:
+                if last > 1:
+                    await self._gather()
                 taken, self._queue = self._queue[: self._max], self._queue[self._max :]
+                last = len(taken)
                 await self._settle(taken)
         finally:
             # No await between finding the queue empty and this: a call submitted from here
             # on starts a worker of its own instead of waiting for one that has finished.
             self._worker = None
+
+    async def _gather(self) -> None:
+        """Wait while callers keep arriving (see the module's docstring)."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self._gather_max_s
+        while len(self._queue) < self._max and loop.time() < until:
+            before = len(self._queue)
+            await asyncio.sleep(self._gather_s)
+            if len(self._queue) == before:
+                return
 
     async def _settle(self, taken: list[tuple[T, asyncio.Future[R]]]) -> None:
         taken = [(item, future) for item, future in taken if not future.done()]
