@@ -8,28 +8,16 @@ from typing import Any
 import nats
 import pytest
 from nats.js.errors import NotFoundError
-from sqlmodel import SQLModel, col, func, select
+from sqlmodel import col, func, select
 
 from chainkit import events
 from chainkit.consumer import EventConsumer
-from chainkit.db import create_engine, session_factory
 from chainkit.errors import Conflict
 from chainkit.nats import ensure_stream
 from chainkit.outbox import OutboxMessage, OutboxRelay
 from chainkit.testing import NatsServer
 from chainkit.uow import InboxMessage, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
-
-TABLES = [OutboxMessage.__table__, InboxMessage.__table__]  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> Any:
-    engine = create_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(SQLModel.metadata.create_all, tables=TABLES)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def _emit(sessions: Any, commit: bool, sku: str = "A") -> str:

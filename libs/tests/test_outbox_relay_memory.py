@@ -13,26 +13,14 @@ import nats
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from sqlmodel import SQLModel, col, func, select
+from sqlmodel import col, func, select
 
 from chainkit import events
-from chainkit.db import create_engine, session_factory
 from chainkit.nats import ensure_stream
 from chainkit.outbox import OutboxMessage, OutboxRelay
 from chainkit.testing import NatsServer
-from chainkit.uow import EventsCommitted, InboxMessage, SqlUnitOfWork
+from chainkit.uow import EventsCommitted, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
-
-TABLES = [OutboxMessage.__table__, InboxMessage.__table__]  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> Any:
-    engine = create_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(SQLModel.metadata.create_all, tables=TABLES)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 @pytest.fixture
