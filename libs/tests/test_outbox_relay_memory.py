@@ -13,6 +13,7 @@ import nats
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from prometheus_client import REGISTRY
 from sqlmodel import col, func, select
 
 from chainkit import events
@@ -68,6 +69,15 @@ async def unsent(sessions: Any) -> int:
         return int((await s.execute(count)).scalar_one())
 
 
+def published_from(source: str) -> float:
+    value = REGISTRY.get_sample_value("outbox_events_published_total", {"source": source})
+    return value or 0.0
+
+
+def from_memory() -> float | None:
+    return REGISTRY.get_sample_value("outbox_relay_from_memory")
+
+
 async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if await check():
@@ -84,6 +94,8 @@ async def test_committed_events_go_out_from_memory_in_order_and_are_marked_sent(
     relay = OutboxRelay(sessions.kw["bind"], nc, poll_interval=0.1, grace=3600)
     async with running(relay):
         await eventually(lambda: _is(relay._caught_up))
+        assert from_memory() == 1
+        before = published_from("memory")
         sent = [await commit_event(sessions, f"S{i}", relay.committed) for i in range(5)]
         orphan = await commit_event(sessions, "ORPHAN", None)  # committed, never handed over
 
@@ -94,6 +106,7 @@ async def test_committed_events_go_out_from_memory_in_order_and_are_marked_sent(
         await asyncio.sleep(0.3)  # several polls: the orphan is younger than the grace
         assert await published_ids(js) == sent
     assert orphan not in await published_ids(js)
+    assert published_from("memory") - before == 5
 
 
 async def test_a_row_nobody_holds_is_published_once_it_is_older_than_the_grace(
@@ -123,11 +136,15 @@ async def test_after_nats_comes_back_every_event_goes_out_once_in_commit_order(
         nats_server.stop()
         during = [await commit_event(sessions, f"D{i}", relay.committed) for i in range(3)]
         await asyncio.sleep(1.0)  # publishing fails; the relay falls back to the table
+        assert from_memory() == 0
+        from_table = published_from("table")
         nats_server.start()
         await eventually(lambda: _is(nc.is_connected))
         after = await commit_event(sessions, "AFTER", relay.committed)
         await eventually(lambda: _unsent_is(sessions, 0), seconds=20)
+        assert from_memory() == 1
     assert await published_ids(js) == [before, *during, after]
+    assert published_from("table") - from_table >= len(during)
 
 
 async def test_a_relay_stopping_marks_what_it_published(sessions: Any, nc: Client) -> None:

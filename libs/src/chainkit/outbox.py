@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import prometheus_client
 from nats.aio.client import Client
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -36,6 +37,16 @@ from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
 from chainkit.raw_sql import RawQuery
 
 log = logging.getLogger(__name__)
+PUBLISHED = prometheus_client.Counter(
+    "outbox_events_published",
+    "Events the outbox relay published, by where it took them from",
+    ["source"],  # memory: handed over at commit; table: read from the outbox
+)
+FROM_MEMORY = prometheus_client.Gauge(
+    "outbox_relay_from_memory",
+    "1 while the relay publishes committed events from memory; 0 while it catches up from "
+    "the outbox table (at start, after a failed publish)",
+)
 # Events held in memory at most, and published-but-unmarked ids: past it, the table rules.
 MAX_FRESH = 10_000
 
@@ -130,6 +141,7 @@ class OutboxRelay:
     def _fall_behind(self) -> None:
         self._caught_up = self._collecting = False
         self._fresh.clear()
+        FROM_MEMORY.set(0)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -185,6 +197,7 @@ class OutboxRelay:
         fetched, sent = await self._publish_from_table(_FAR_FUTURE)
         if fetched < self._batch and self._collecting:
             self._caught_up = True
+            FROM_MEMORY.set(1)
             done = set(sent)  # committed before the read, reported after it: sent already
             self._fresh = deque(e for e in self._fresh if e.event_id not in done)
         return not self._caught_up
@@ -197,6 +210,7 @@ class OutboxRelay:
         if not self._unmarked:
             self._unmarked_since = asyncio.get_running_loop().time()
         self._unmarked.extend(e.event_id for e in taken[: published.stored])
+        PUBLISHED.labels("memory").inc(published.stored)
         if published.error is not None:
             # The rest are in the table, unsent: publish from there, in order, from now on.
             self._fall_behind()
@@ -241,6 +255,7 @@ class OutboxRelay:
                 [Outgoing(subject, data, event_id) for _, event_id, subject, data in todo]
             )
             sent = [row[1] for row in todo[: published.stored]]
+            PUBLISHED.labels("table").inc(published.stored)
             if sent:
                 await self._mark(conn, sent)
         if published.error is not None:
