@@ -17,6 +17,7 @@ from prometheus_client import REGISTRY
 from sqlmodel import col, func, select
 
 from chainkit import events
+from chainkit.db import create_engine
 from chainkit.nats import ensure_stream
 from chainkit.outbox import OutboxMessage, OutboxRelay
 from chainkit.testing import NatsServer
@@ -169,3 +170,18 @@ async def _is(value: bool) -> bool:
 
 async def _unsent_is(sessions: Any, n: int) -> bool:
     return await unsent(sessions) == n
+
+
+async def test_a_relay_that_cannot_reach_its_database_backs_off(
+    nc: Client, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'gone.db'}")
+    relay = OutboxRelay(engine, nc, poll_interval=0.2, mark_interval=0.01)
+    # As if it had published from memory and the database went away before the marks.
+    relay._caught_up = True
+    relay._unmarked = ["published-not-marked"]
+    async with running(relay):
+        await asyncio.sleep(1.0)
+    failures = [r for r in caplog.records if "outbox relay failed" in r.getMessage()]
+    assert 1 <= len(failures) <= 8  # one try per poll interval, not a busy loop
+    await engine.dispose()

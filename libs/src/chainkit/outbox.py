@@ -147,19 +147,18 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         try:
             while True:
-                more = False
                 try:
-                    more = await self.step()
+                    if await self.step():
+                        continue
+                    due = self._next_poll
+                    if self._unmarked:
+                        due = min(due, self._unmarked_since + self._mark_interval)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # NATS down or DB busy: the rows wait, we retry
                     log.warning("outbox relay failed; retrying", exc_info=True)
-                if more:
-                    continue
+                    due = loop.time() + self._poll  # not at once: marks due would spin
                 self._wake.clear()
-                due = self._next_poll
-                if self._unmarked:
-                    due = min(due, self._unmarked_since + self._mark_interval)
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
                 # that races with the wake-up, and the relay then never stops.
                 with contextlib.suppress(TimeoutError):
