@@ -69,9 +69,9 @@ class OutboxMessage(SQLModel, table=True):
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 # Straight to the driver (see raw_sql). Unsent rows created before a cutoff, oldest first.
 _UNSENT = RawQuery(
-    sqlite="SELECT id, event_id, subject, data FROM outbox "
+    sqlite="SELECT event_id, subject, data FROM outbox "
     "WHERE sent_at IS NULL AND created_at < ? ORDER BY id LIMIT ?",
-    postgresql="SELECT id, event_id, subject, data FROM outbox "
+    postgresql="SELECT event_id, subject, data FROM outbox "
     "WHERE sent_at IS NULL AND created_at < $1 ORDER BY id LIMIT $2",
     types=[OUTBOX.c.created_at.type],
     standalone_read=True,
@@ -244,16 +244,16 @@ class OutboxRelay:
             driver = (await conn.get_raw_connection()).driver_connection
             rows = await _UNSENT.run(conn.dialect, driver, created_before, self._batch)
             held = set(self._unmarked)
-            todo = [row for row in rows if row[1] not in held]
+            todo = [row for row in rows if row[0] not in held]
             if not todo:
                 return len(rows), []
             # Pipelined: every message is on the wire, in order, before we wait for the
             # acks. The first ack that fails stops the batch; the rows from there on are
             # published again later, and the duplicate window drops copies that did land.
             published = await self._publisher.publish(
-                [Outgoing(subject, data, event_id) for _, event_id, subject, data in todo]
+                [Outgoing(subject, data, event_id) for event_id, subject, data in todo]
             )
-            sent = [row[1] for row in todo[: published.stored]]
+            sent = [row[0] for row in todo[: published.stored]]
             PUBLISHED.labels("table").inc(published.stored)
             if sent:
                 await self._mark(conn, sent)

@@ -126,13 +126,16 @@ async def test_an_id_another_replica_stored_meanwhile_is_retryable_and_stores_no
     held = [Allocation("WH-R", "SKU-R", 1, "test")]
     first = NewReservation(Reservation("R-SAME", ReservationState.HELD, tuple(held)), "", "", "")
 
+    units = {("SKU-R", "WH-R"): 1}
+
     async with uows() as uow:
-        await uow.reservations.add_all([first])
+        assert await uow.store_reservations([first], units, [], []) is not None
         await uow.commit()
     other = Reservation("R-OTHER", ReservationState.HELD, tuple(held))
+    both = [NewReservation(other, "", "", ""), first]
     with pytest.raises(Retryable):
         async with uows() as uow:
-            await uow.reservations.add_all([NewReservation(other, "", "", ""), first])
+            await uow.store_reservations(both, {("SKU-R", "WH-R"): 2}, [], [])
 
     async with inventory.runtime.engine.connect() as conn:
         stored = await conn.execute(text("SELECT reservation_id FROM inv_reservation_line"))

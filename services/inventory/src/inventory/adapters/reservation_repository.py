@@ -11,9 +11,8 @@ from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.bulk import insert_rows, unnest_insert
 from chainkit.errors import Retryable
-from chainkit.raw_sql import RawQuery, fetch_postgresql
+from chainkit.raw_sql import RawQuery
 from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t, utcnow
 from inventory.domain.allocation import Allocation
 from inventory.domain.model import Sale, SkuQty
@@ -80,8 +79,13 @@ def reservation_rows(
 
 def raise_if_taken(error: IntegrityError) -> None:
     """A reservation id already stored (a caller's retry, or a concurrent call that got
-    there first) is Retryable: the next attempt looks the ids up and replays them."""
-    if getattr(error.orig, "table_name", reservation_t.name) == reservation_t.name:
+    there first) is Retryable: the next attempt looks the ids up and replays them. Any
+    other broken constraint is left to propagate."""
+    table = getattr(error.orig, "table_name", None)  # asyncpg names the table
+    # SQLite only says it: "UNIQUE constraint failed: inv_reservation.reservation_id".
+    if table == reservation_t.name or (
+        table is None and f"failed: {reservation_t.name}." in str(error.orig)
+    ):
         raise Retryable("a reservation id in this batch is already stored") from error
 
 
@@ -104,28 +108,6 @@ class SqlReservationRepository:
             return {}
         rows = (await self._session.execute(_GET_MANY, {"p_ids": found})).all()
         return {r.reservation_id: r for r in await self._with_lines(rows)}
-
-    async def add_all(self, new: Sequence[NewReservation]) -> None:
-        if not new:
-            return
-        reservations, lines = reservation_rows(new, utcnow())
-        try:
-            dialect = self._session.get_bind().dialect
-            if dialect.name == "postgresql" and lines:
-                # One round trip: the reservations go in as a WITH of their lines' INSERT.
-                head, head_arrays = unnest_insert(reservation_t, reservations, dialect)
-                tail, tail_arrays = unnest_insert(
-                    reservation_line_t, lines, dialect, len(head_arrays) + 1
-                )
-                await fetch_postgresql(
-                    self._session, f"WITH r AS ({head}) {tail}", *head_arrays, *tail_arrays
-                )
-                return
-            await insert_rows(self._session, reservation_t, reservations)
-        except IntegrityError as e:
-            raise_if_taken(e)
-            raise
-        await insert_rows(self._session, reservation_line_t, lines)
 
     async def transition(
         self, reservation_id: str, expected: ReservationState, new: Reservation

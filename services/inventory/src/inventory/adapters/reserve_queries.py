@@ -178,9 +178,9 @@ class ReserveQueries:
         lines; on PostgreSQL also the rows `along` (SQLite: insert them first), all in
         one statement."""
         if not units or self._dialect != "postgresql":
-            await self.record(movements)
             for table, table_rows in along:
                 await insert_rows(self._session, table, table_rows)
+            await self.record(movements)
         if not units:
             return []
         now = utcnow()

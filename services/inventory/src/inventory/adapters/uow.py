@@ -92,14 +92,8 @@ class InventoryUnitOfWork(SqlUnitOfWork):
         movements: Sequence[Movement],
         events: Sequence[OutgoingEvent],
     ) -> list[StockLevel] | None:
-        """See ports.UnitOfWork. PostgreSQL: one statement, the UPDATE with every INSERT
-        in its WITH (four round trips fewer than one statement each)."""
-        if self._dialect != "postgresql":
-            await self.reservations.add_all(new)
-            levels = await self.stock.try_reserve_all(units, movements)
-            for event in events if levels is not None else ():
-                self.emit(event)
-            return levels
+        """See ports.UnitOfWork. The rows go in with the stock UPDATE: on PostgreSQL in
+        its WITH, one statement (four round trips fewer than one statement each)."""
         now = utcnow()
         reservations, lines = reservation_rows(new, now)
         along = [
