@@ -68,6 +68,8 @@ def create_request(order_id: str, location_id: str, carrier: str) -> Any:
         destination=common_pb2.Address(name="Li", phone="1", region="east", city="Hangzhou"),
         packages=[logistics_pb2.Package(location_id=location_id, weight_g=1200)],
         carrier=carrier,
+        customer_id=f"cust-{order_id}",
+        order_no=f"NO-{order_id}",
     )
 
 
@@ -147,6 +149,7 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
                 for i in range(3)
             ]
             assert steady.waybill_no.startswith("ST") and swift.waybill_no.startswith("SW")
+            assert (swift.customer_id, swift.order_no) == ("cust-o-2", "NO-o-2")
             assert lazy.waybill_no.startswith("LZ") and "staff override" in lazy.carrier_reason
             again = await stub.CreateShipments(create_request("o-1", "wh-1", "steady"), timeout=10)
             assert again.shipments[0].waybill_no == steady.waybill_no
@@ -174,6 +177,8 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
                 DELIVERED,
             ]
             assert found.store_id == "store-7"
+            assert found.customer_id == f"cust-{found.order_id}"
+            assert found.order_no == f"NO-{found.order_id}"
 
         # lazy: whatever it dropped, repeated or reordered, the timeline is in time order,
         # once per scan, ending delivered.
@@ -233,6 +238,13 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
             events.unpack(e, events_pb2.ShipmentDelivered).shipment.waybill_no for e in delivered
         } == {steady.waybill_no, swift.waybill_no, lazy.waybill_no, *extra}
         assert len(delivered) == 6 and {e.store_id for e in delivered} == {"store-7"}
+        # Whose parcel and which order: enough for a customer-scoped live feed to link it.
+        for env in delivered:
+            shipment = events.unpack(env, events_pb2.ShipmentDelivered).shipment
+            assert (shipment.customer_id, shipment.order_no) == (
+                f"cust-{shipment.order_id}",
+                f"NO-{shipment.order_id}",
+            )
 
         listed = await stub.ListShipments(
             logistics_pb2.ListShipmentsRequest(store_id="store-7", status="delivered"), timeout=5

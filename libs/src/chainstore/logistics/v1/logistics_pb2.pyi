@@ -231,6 +231,8 @@ class Shipment(_message.Message):
     CANCELLED_AT_FIELD_NUMBER: _builtins.int
     CANCEL_REASON_FIELD_NUMBER: _builtins.int
     STALLED_SINCE_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    ORDER_NO_FIELD_NUMBER: _builtins.int
     shipment_id: _builtins.str
     order_id: _builtins.str
     store_id: _builtins.str
@@ -246,6 +248,12 @@ class Shipment(_message.Message):
     """What the carrier charges for this parcel, minor units (fen), CNY."""
     weight_g: _builtins.int
     cancel_reason: _builtins.str
+    customer_id: _builtins.str
+    """The order's customer and human-facing number: scope shipment events to a customer
+    and let a client link a parcel to its order. Empty on shipments made before they
+    were recorded.
+    """
+    order_no: _builtins.str
     @_builtins.property
     def estimated_delivery_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -284,10 +292,12 @@ class Shipment(_message.Message):
         cancelled_at: _timestamp_pb2.Timestamp | None = ...,
         cancel_reason: _builtins.str = ...,
         stalled_since: _timestamp_pb2.Timestamp | None = ...,
+        customer_id: _builtins.str = ...,
+        order_no: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cancelled_at", b"cancelled_at", "created_at", b"created_at", "estimated_delivery_at", b"estimated_delivery_at", "last_update_at", b"last_update_at", "stalled_since", b"stalled_since"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_reason", b"cancel_reason", "cancelled_at", b"cancelled_at", "carrier", b"carrier", "carrier_reason", b"carrier_reason", "created_at", b"created_at", "estimated_delivery_at", b"estimated_delivery_at", "events", b"events", "last_update_at", b"last_update_at", "location_id", b"location_id", "order_id", b"order_id", "price", b"price", "service_level", b"service_level", "shipment_id", b"shipment_id", "stalled", b"stalled", "stalled_since", b"stalled_since", "status", b"status", "store_id", b"store_id", "waybill_no", b"waybill_no", "weight_g", b"weight_g"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_reason", b"cancel_reason", "cancelled_at", b"cancelled_at", "carrier", b"carrier", "carrier_reason", b"carrier_reason", "created_at", b"created_at", "customer_id", b"customer_id", "estimated_delivery_at", b"estimated_delivery_at", "events", b"events", "last_update_at", b"last_update_at", "location_id", b"location_id", "order_id", b"order_id", "order_no", b"order_no", "price", b"price", "service_level", b"service_level", "shipment_id", b"shipment_id", "stalled", b"stalled", "stalled_since", b"stalled_since", "status", b"status", "store_id", b"store_id", "waybill_no", b"waybill_no", "weight_g", b"weight_g"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -334,6 +344,8 @@ class CreateShipmentsRequest(_message.Message):
     CARRIER_FIELD_NUMBER: _builtins.int
     SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
     PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    ORDER_NO_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     store_id: _builtins.str
     carrier: _builtins.str
@@ -344,6 +356,9 @@ class CreateShipmentsRequest(_message.Message):
     """The store's preferred carrier: chosen over a cheaper one when it serves the parcel
     and meets the service level.
     """
+    customer_id: _builtins.str
+    """Copied onto every shipment (and its events) as given."""
+    order_no: _builtins.str
     @_builtins.property
     def destination(self) -> _common_pb2.Address: ...
     @_builtins.property
@@ -358,10 +373,12 @@ class CreateShipmentsRequest(_message.Message):
         carrier: _builtins.str = ...,
         service_level: _builtins.str = ...,
         preferred_carrier: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        order_no: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["destination", b"destination"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "destination", b"destination", "order_id", b"order_id", "packages", b"packages", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "store_id", b"store_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "customer_id", b"customer_id", "destination", b"destination", "order_id", b"order_id", "order_no", b"order_no", "packages", b"packages", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "store_id", b"store_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -63,6 +63,8 @@ class SqlShipmentRepository(ScheduleQueries):
                 price=shipment.price,
                 origin_region=shipment.origin_region,
                 next_poll_at=next_poll_at,
+                customer_id=shipment.customer_id,
+                order_no=shipment.order_no,
             )
         )
 

@@ -189,4 +189,6 @@ def shipment_of(row: Any, events: list[TrackingEvent]) -> Shipment:
         cancelled_at=utc(row.cancelled_at),
         cancel_reason=row.cancel_reason,
         stalled_at=utc(row.stalled_at),
+        customer_id=row.customer_id,
+        order_no=row.order_no,
     )

@@ -52,6 +52,9 @@ class ShipmentRow(SQLModel, table=True):
     stalled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     cancelled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     cancel_reason: str = Field(default="", max_length=200)
+    # 0003
+    customer_id: str = Field(default="", max_length=64)
+    order_no: str = Field(default="", max_length=64)
 
 
 class TrackingEventRow(SQLModel, table=True):

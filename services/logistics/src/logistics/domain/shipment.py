@@ -45,6 +45,9 @@ class Shipment:
     cancelled_at: datetime | None = None
     cancel_reason: str = ""
     stalled_at: datetime | None = None  # when the stalled flag was raised
+    # Whose parcel and which order number: events are scoped to the customer by these.
+    customer_id: str = ""
+    order_no: str = ""
 
     @classmethod
     def create(
@@ -58,6 +61,8 @@ class Shipment:
         waybill_no: str,
         city: str,
         now: datetime,
+        customer_id: str = "",
+        order_no: str = "",
     ) -> Shipment:
         now = as_utc(now)
         return cls(
@@ -78,6 +83,8 @@ class Shipment:
             service_level=parcel.level.value,
             price=choice.price,
             origin_region=parcel.origin_region,
+            customer_id=customer_id,
+            order_no=order_no,
         )
 
     @property

@@ -40,6 +40,8 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
             carrier=request.carrier,
             service_level=request.service_level,
             preferred_carrier=request.preferred_carrier,
+            customer_id=request.customer_id,
+            order_no=request.order_no,
         )
         shipments = await shipping.create_shipments(self._deps, command)
         return pb.CreateShipmentsResponse(shipments=[self._shipment(s) for s in shipments])

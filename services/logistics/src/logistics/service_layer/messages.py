@@ -57,6 +57,8 @@ def shipment_pb(shipment: Shipment) -> pb.Shipment:
         price=shipment.price,
         weight_g=shipment.weight_g,
         cancel_reason=shipment.cancel_reason,
+        customer_id=shipment.customer_id,
+        order_no=shipment.order_no,
     )
     if shipment.last_update_at is not None:
         msg.last_update_at.CopyFrom(timestamp(shipment.last_update_at))

@@ -32,6 +32,8 @@ class CreateShipments:
     carrier: str = ""  # staff override; empty lets the rules choose
     service_level: str = ""  # empty = standard
     preferred_carrier: str = ""  # the store's preference
+    customer_id: str = ""  # carried onto each shipment and its events
+    order_no: str = ""
 
 
 def list_carriers(deps: Deps) -> list[Carrier]:
@@ -88,6 +90,8 @@ async def _create_one(
         waybill_no=waybill_no,
         city=cmd.city,
         now=now,
+        customer_id=cmd.customer_id,
+        order_no=cmd.order_no,
     )
     polled = choice.carrier.update_mode is UpdateMode.POLL
     try:
