@@ -141,6 +141,8 @@ class ShipmentRequest:
     carrier: str
     service_level: str
     preferred_carrier: str
+    customer_id: str = ""
+    order_no: str = ""
 
 
 @dataclass
@@ -161,8 +163,14 @@ class FakeLogistics:
         carrier: str,
         service_level: str = "",
         preferred_carrier: str = "",
+        customer_id: str = "",
+        order_no: str = "",
     ) -> list[Shipment]:
-        self.requests.append(ShipmentRequest(order_id, carrier, service_level, preferred_carrier))
+        self.requests.append(
+            ShipmentRequest(
+                order_id, carrier, service_level, preferred_carrier, customer_id, order_no
+            )
+        )
         if carrier in self.refuse:
             message = f"{carrier} does not serve region {destination.region!r}"
             raise InvalidArgument(message, [FieldError("carrier", message)])

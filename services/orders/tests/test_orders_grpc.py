@@ -244,6 +244,8 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
     assert sent.destination.point.lat == 31.23
     # The level staff asked for, the store's preference, no override: logistics chooses.
     assert (sent.service_level, sent.preferred_carrier, sent.carrier) == ("economy", "steady", "")
+    # Whose order: logistics carries these onto every shipment event (customer-scoped feed).
+    assert (sent.customer_id, sent.order_no) == ("c1", order.order_no)
     # A warehouse's region is not in inventory's allocation: logistics gets none for it.
     assert [(p.location_id, p.origin_region) for p in sent.packages] == [("wh-a", "")]
 

@@ -52,6 +52,15 @@ async def test_a_new_store_ships_standard_with_no_preference(
     )
 
 
+async def test_ship_tells_logistics_whose_order_it_is(app: OrdersApp, logistics: Any) -> None:
+    order_id = await paid_order(app)
+    await ship_order(app.deps, c.ShipOrder(order_id, scope=STAFF))
+    order = await get_order(app.deps, c.Scope(), order_id)
+    sent = logistics.requests[-1]
+    assert order.order_no  # a real number, not an empty match
+    assert (sent.customer_id, sent.order_no) == ("c1", order.order_no)
+
+
 async def test_ship_passes_the_stores_preference_and_level(app: OrdersApp, logistics: Any) -> None:
     updated = await stores.update_store(
         app.deps, "s1", StoreSettings(preferred_carrier="steady", service_level="economy")

@@ -46,6 +46,8 @@ class GrpcLogistics:
         carrier: str,
         service_level: str = "",
         preferred_carrier: str = "",
+        customer_id: str = "",
+        order_no: str = "",
     ) -> list[Shipment]:
         request = pb.CreateShipmentsRequest(
             order_id=order_id,
@@ -63,6 +65,8 @@ class GrpcLogistics:
             carrier=carrier,
             service_level=service_level,
             preferred_carrier=preferred_carrier,
+            customer_id=customer_id,
+            order_no=order_no,
         )
         try:
             reply = await self._stub.CreateShipments(request, timeout=self._timeout)

@@ -172,6 +172,9 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
         carrier=cmd.carrier,
         service_level=cmd.service_level or (store.service_level if store else ""),
         preferred_carrier=store.preferred_carrier if store else "",
+        # Whose parcels: logistics puts them on every shipment event (customer-scoped feed).
+        customer_id=found.customer_id,
+        order_no=found.order_no,
     )
 
     def change(order: Order) -> list[Event]:

@@ -54,10 +54,13 @@ class LogisticsPort(Protocol):
         carrier: str,
         service_level: str = "",
         preferred_carrier: str = "",
+        customer_id: str = "",
+        order_no: str = "",
     ) -> list[Shipment]:
         """`carrier` is a staff override (refused as InvalidArgument when it cannot serve the
         parcel); otherwise the store's `preferred_carrier` wins when it serves the parcel and
-        meets `service_level`, else the cheapest carrier that does."""
+        meets `service_level`, else the cheapest carrier that does. `customer_id` and
+        `order_no` ride on every shipment and its events (customer-scoped tracking)."""
         ...
 
 
