@@ -91,7 +91,7 @@ async def test_terminal_wins_within_a_batch_and_after_it(
     async with sessions() as session:
         rows = (
             await session.execute(
-                select(OutboxMessage.data)
+                select(col(OutboxMessage.data))
                 .where(col(OutboxMessage.subject) == "chainstore.logistics.shipment_updated")
                 .order_by(col(OutboxMessage.id))
             )
