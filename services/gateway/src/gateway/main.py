@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from chainkit.db import create_engine, session_factory
 from chainkit.logging import configure_logging
 from chainkit.migrations import upgrade_async
+from gateway import console
 from gateway.accounts import ensure_hq_user
 from gateway.adapters.grpc_clients import ServiceClients
 from gateway.adapters.users import UserRepository
@@ -70,6 +71,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     problems.install(app)
     app.add_middleware(ObservabilityMiddleware)
     app.include_router(api_router)
+    console.install(app)
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -77,16 +79,50 @@ LogisticsDep = Annotated[LogisticsClient, Depends(get_logistics)]
 
 bearer = HTTPBearer(auto_error=False, description="an access token from POST /v1/auth/token")
 
+# The browser console's session: the same access token, in an HttpOnly SameSite cookie.
+SESSION_COOKIE = "chainstore_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_token_for(session_token: str, secret: str) -> str:
+    """The CSRF token of a session: an HMAC of its access token, so no server state is kept
+    and a page of another site (which cannot read the cookie) cannot compute it."""
+    return hmac.new(secret.encode(), b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+async def check_csrf(request: Request, session_token: str, secret: str) -> None:
+    """Unsafe methods authenticated by the session cookie must echo its CSRF token in the
+    `X-CSRF-Token` header or a `csrf_token` form field; PermissionDenied otherwise."""
+    if request.method in SAFE_METHODS:
+        return
+    given = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "")
+    if given is None and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)  # cached: the route can read it again
+        given = value if isinstance(value, str) else None
+    if not given or not hmac.compare_digest(given, csrf_token_for(session_token, secret)):
+        raise PermissionDenied("a change made with the session cookie needs its CSRF token")
+
 
 async def current_user(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    if credentials is None:
+    """The bearer token's caller; without one, the console session cookie's (CSRF-checked)."""
+    secret = settings.jwt_secret.get_secret_value()
+    if credentials is not None:
+        return decode_access_token(credentials.credentials, secret=secret)
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session:
         raise Unauthenticated("an Authorization: Bearer token is required")
-    return decode_access_token(
-        credentials.credentials, secret=settings.jwt_secret.get_secret_value()
-    )
+    principal = decode_access_token(session, secret=secret)
+    await check_csrf(request, session, secret)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -1,0 +1,1 @@
+"""One APIRouter per console area; `gateway.console.router` includes them all."""

@@ -1,0 +1,1 @@
+"""Console strings, one module per area: `TEXT = {"area.key": ("中文", "English")}`."""
