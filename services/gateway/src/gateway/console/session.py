@@ -122,6 +122,20 @@ async def page_user(request: Request, settings: SettingsDep) -> Principal:
 PageUser = Annotated[Principal, Depends(page_user)]
 
 
+async def maybe_user(request: Request, settings: SettingsDep) -> Principal | None:
+    """The signed-in principal on a public page (for its header), None otherwise."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return decode_access_token(token, secret=secret_of(settings))
+    except Unauthenticated:
+        return None
+
+
+MaybeUser = Annotated[Principal | None, Depends(maybe_user)]
+
+
 def page_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A page for these roles only: anyone else is sent to their own home (never shown it)."""
 
