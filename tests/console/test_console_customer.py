@@ -230,3 +230,26 @@ def test_my_orders_on_a_phone_sized_screen(
     assert width <= 390, width
     expect(page.locator("li.order").first).to_be_visible()
     screenshot(page, "customer-home-phone")
+
+
+def test_pages_of_ten_newest_first(page: Page, sign_in: SignIn, bob: httpx.Client) -> None:
+    body = {
+        "store_id": "S002",
+        "channel": "online",
+        "lines": [{"sku": "DRK-001", "qty": 1}],
+        "shipping_address": {**ADDRESS, "name": "鲍勃", "region": "north", "city": "北京"},
+    }
+    for _ in range(11):
+        assert bob.post("/v1/orders", json=body).status_code == 201
+    newest = bob.get("/v1/orders", params={"limit": 11}).json()["items"]
+    sign_in(page, "bob")
+
+    numbers = page.locator("li.order .order-no")
+    expect(numbers).to_have_count(10)
+    assert numbers.all_inner_texts() == [o["order_no"] for o in newest[:10]]
+    page.get_by_role("link", name="下一页").click()
+
+    expect(page).to_have_url(re.compile(r"cursor="))
+    expect(numbers.first).to_have_text(newest[10]["order_no"])
+    page.get_by_role("link", name="回到第一页").click()
+    expect(numbers.first).to_have_text(newest[0]["order_no"])

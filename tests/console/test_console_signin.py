@@ -72,3 +72,19 @@ def test_the_language_switch_changes_every_label_and_is_remembered(
     expect(page.get_by_role("link", name="Track a parcel")).to_be_visible()
     page.get_by_role("link", name="中文").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+
+
+def test_the_customer_pages_in_english(
+    page: Page, sign_in: Callable[[Page, str], None], screenshot: Callable[[Page, str], Path]
+) -> None:
+    sign_in(page, "customer")
+
+    page.get_by_role("link", name="English").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("My orders")
+    expect(page.get_by_role("link", name=re.compile("^Awaiting shipment"))).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_label("Order number")).to_be_visible()
+    if page.locator("li.order").count():
+        expect(page.locator("li.order").first).to_contain_text("¥")
+    screenshot(page, "customer-home-en")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+import grpc
+
 from chainstore.logistics.v1 import logistics_pb2
 from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.grpc_clients import LogisticsClient, OrdersClient
@@ -163,18 +165,28 @@ async def get_order(orders: OrdersClient, user: Principal, order_no: str) -> ord
     )
 
 
+async def _store_name(orders: OrdersClient, store_id: str) -> str:
+    """The store's name for "contact the store"; its id if the store cannot be read."""
+    try:
+        return (await orders.get_store(store_id)).name or store_id
+    except grpc.aio.AioRpcError as e:
+        if e.code() != grpc.StatusCode.NOT_FOUND:
+            raise
+        return store_id
+
+
 async def order_view(
     orders: OrdersClient, logistics: LogisticsClient, user: Principal, order_no: str
 ) -> OrderView:
     order = await get_order(orders, user, order_no)  # first: it decides what may be seen
-    shipments, carriers, store = await asyncio.gather(
+    shipments, carriers, store_name = await asyncio.gather(
         logistics.list_shipments(logistics_pb2.ListShipmentsRequest(order_id=order.order_id)),
         logistics.list_carriers(),
-        orders.get_store(order.store_id),
+        _store_name(orders, order.store_id),
     )
     return OrderView(
         order=mapper.order_out(order),
         shipments=[logistics_mapper.order_shipment_out(s) for s in shipments.items],
         carriers={c.code: c.name for c in carriers.items},
-        store_name=store.name,
+        store_name=store_name,
     )
