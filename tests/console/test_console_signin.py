@@ -88,3 +88,17 @@ def test_the_customer_pages_in_english(
     if page.locator("li.order").count():
         expect(page.locator("li.order").first).to_contain_text("¥")
     screenshot(page, "customer-home-en")
+
+
+def test_sign_in_with_the_keyboard_only(page: Page) -> None:
+    page.goto("/")
+
+    # The username field has focus on arrival; Tab moves on, Enter submits.
+    page.keyboard.type("s001")
+    page.keyboard.press("Tab")
+    page.keyboard.type("s001-demo-pass")
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/store$"))
+    page.keyboard.press("Tab")  # the first stop is the skip link, straight to the content
+    expect(page.get_by_role("link", name="跳到正文")).to_be_focused()

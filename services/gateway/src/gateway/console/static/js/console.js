@@ -75,5 +75,18 @@ window.chainstore = (function () {
     return source;
   }
 
+  /** Say plainly at the top of the page that a partial update failed (htmx shows nothing). */
+  function failed() {
+    const main = document.getElementById("main");
+    if (!main || main.querySelector(".notice-failed")) return;
+    const p = document.createElement("p");
+    p.className = "notice notice-error notice-failed";
+    p.setAttribute("role", "alert");
+    p.textContent = body().dataset.errorText || "Error";
+    main.prepend(p);
+  }
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
+
   return { csrf, lang, api, money, time, feed };
 })();

@@ -51,6 +51,7 @@
   function toggle(open) {
     panel.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
+    if (open) (list.querySelector("a") || panel.querySelector("button")).focus();
   }
 
   button.addEventListener("click", () => toggle(panel.hidden));
