@@ -531,6 +531,7 @@ def settings(backends: Backends, users_db_url: str) -> Settings:
         orders_addr=backends.addrs["orders"],
         logistics_addr=backends.addrs["logistics"],
         nats_url="nats://127.0.0.1:1",
+        live_feed=False,
         rpc_timeout_s=2.0,
     )
 

@@ -24,6 +24,7 @@ from gateway.api.deps import AppState
 from gateway.api.main import api_router
 from gateway.api.middleware import ObservabilityMiddleware
 from gateway.core.config import Settings
+from gateway.feed_runtime import FeedRuntime
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
             if settings.hq_password is None:
                 log.warning("CHAINSTORE_HQ_PASSWORD is unset: using the development password")
             await ensure_hq_user(state.users, settings.effective_hq_password())
+            state.feed = FeedRuntime(settings, session_factory(engine))
+            state.feed.start()
             state.clients = clients or ServiceClients.open(
                 inventory_addr=settings.inventory_addr,
                 orders_addr=settings.orders_addr,
@@ -55,6 +58,9 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
             )
             yield
         finally:
+            if state.feed is not None:
+                await state.feed.close()
+                state.feed = None
             if owned and state.clients is not None:
                 await state.clients.close()
             state.clients = None

@@ -21,6 +21,7 @@ from gateway.adapters.grpc_clients import (
 from gateway.adapters.users import UserRepository
 from gateway.core.config import Settings
 from gateway.core.security import Principal, Role, decode_access_token
+from gateway.feed_runtime import FeedRuntime
 
 
 @dataclass
@@ -30,6 +31,7 @@ class AppState:
     settings: Settings
     clients: ServiceClients | None = None
     users: UserRepository | None = None
+    feed: FeedRuntime | None = None
 
 
 async def get_state(request: Request) -> AppState:

@@ -8,9 +8,11 @@ from gateway.api.routes import (
     analytics,
     auth,
     carriers,
+    events,
     health,
     inventory,
     locations,
+    notifications,
     orders,
     products,
     shipments,
@@ -32,6 +34,8 @@ for module in (
     carriers,
     shipments,
     analytics,
+    events,
+    notifications,
     health,
 ):
     api_router.include_router(module.router)

@@ -36,6 +36,13 @@ class Settings(ServiceSettings):
     ready_timeout_s: float = Field(default=1.0, gt=0)
     # Largest carrier webhook body accepted.
     max_webhook_bytes: int = 1_048_576
+    # Live feed: follow the services' events over NATS (off only for tests without NATS).
+    live_feed: bool = True
+    # How far back a reconnecting feed client can resume; older cursors get `event: reset`.
+    feed_retention_s: float = Field(default=24 * 3600.0, gt=0)
+    # Events buffered per connected client; a client further behind is dropped.
+    feed_client_buffer: int = Field(default=1000, ge=10)
+    feed_heartbeat_s: float = Field(default=15.0, gt=0)
 
     @property
     def is_development(self) -> bool:
