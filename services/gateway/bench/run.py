@@ -14,6 +14,9 @@ The two alternate in rounds; each figure is the median round. Target: placement 
 refuses (a 504 when a backend misses its deadline, say) are counted and printed. Environment:
 GATEWAY_BENCH_REQUESTS (default 1000 per run), GATEWAY_BENCH_CONCURRENCY (64),
 GATEWAY_BENCH_RUNS (3), GATEWAY_BENCH_DATABASES (default "sqlite,postgresql").
+
+Then the live feed bench (live_feed.py, beside this file): commit → SSE client latency with
+100 and 1,000 clients. GATEWAY_BENCH_PARTS picks what runs (default "placement,feed").
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ REQUESTS = int(os.environ.get("GATEWAY_BENCH_REQUESTS", "1000"))
 CONCURRENCY = int(os.environ.get("GATEWAY_BENCH_CONCURRENCY", "64"))
 RUNS = int(os.environ.get("GATEWAY_BENCH_RUNS", "3"))
 DATABASES = os.environ.get("GATEWAY_BENCH_DATABASES", "sqlite,postgresql").lower().split(",")
+PARTS = os.environ.get("GATEWAY_BENCH_PARTS", "placement,feed").lower().split(",")
 TARGET_X_BARE = 0.20  # design.md §7
 TARGET_P99_MS = 100.0
 SKU = "TEA-001"
@@ -180,6 +184,15 @@ async def bench_on(label: str, bare_url: str, database_urls: dict[str, str]) -> 
 
 
 async def main() -> None:
+    if "placement" in PARTS:
+        await placement()
+    if "feed" in PARTS:
+        import live_feed  # beside this script, which Python put on sys.path
+
+        await live_feed.main()
+
+
+async def placement() -> None:
     port = free_port()
     bare = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
         [sys.executable, "-c", BARE_APP.replace("{port}", str(port))], stdout=subprocess.DEVNULL
