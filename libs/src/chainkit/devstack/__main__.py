@@ -30,12 +30,15 @@ async def main(data_dir: Path) -> None:
         users = await seed(stack.gateway_url, stack.hq_password)
         print(f"""
 chainstore is running.
+  console        {stack.gateway_url}/   (sign in with a demo account below)
+  dashboard      {stack.gateway_url}/dashboard   (head office)
   gateway        {stack.gateway_url}   (API docs: {stack.gateway_url}/docs)
+  live feed      {stack.gateway_url}/v1/events/stream   (Server-Sent Events)
   NATS           {stack.nats_url}
   carrier sim    http://127.0.0.1:{stack.ports.carrier_sim}
   logs           {stack.log_dir}
 
-demo accounts (POST /v1/auth/token):
+demo accounts (console sign-in, or POST /v1/auth/token):
   hq             {stack.hq_password}   (head office)""")
         for user in users:
             scope = user.get("customer_id") or user.get("store_id")
