@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import random
 from collections import defaultdict
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chainkit.errors import PermissionDenied
+from chainkit.errors import InvalidArgument, PermissionDenied
 from chainkit.nats import connect, ensure_stream
 from chainkit.outbox import OutboxMessage
 from chainkit.testing import NatsServer
@@ -189,3 +190,82 @@ async def test_analytics_queries_validate_their_arguments(app: OrdersApp) -> Non
     empty = await analytics.sales(app.deps, c.Scope(), "", "", "day")
     assert list(empty.rows) == []
     assert pb.SalesResponse  # the contract type the servicer answers with
+
+
+async def add_north_store(app: OrdersApp) -> None:
+    await stores.create_store(
+        app.deps,
+        store_id="s2",
+        name="North",
+        region="north",
+        city="Beijing",
+        kind="direct",
+        location_id="st-2",
+    )
+
+
+async def test_sales_of_one_region_add_up_to_the_chain(
+    nats_server: NatsServer,
+    app: OrdersApp,
+    clock: Any,
+    inventory: Any,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The region filter (head office's region-by-category view): each region's categories
+    match that region's row, and the regions together make the chain's categories."""
+    await add_north_store(app)
+    await make_history(app, clock, inventory)
+    await feed_events_twice(nats_server, app, sessions)
+    days = ("2025-03-01", "2025-03-31")
+    by_region = await analytics.sales(app.deps, c.Scope(), *days, "region")
+    chain = await analytics.sales(app.deps, c.Scope(), *days, "category")
+    assert {"east", "west"} <= {r.key for r in by_region.rows}
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in by_region.rows:
+        cats = await analytics.sales(app.deps, c.Scope(), *days, "category", row.key)
+        assert sum(x.revenue for x in cats.rows) == row.revenue
+        assert sum(x.units for x in cats.rows) == row.units
+        for x in cats.rows:
+            totals[x.key][0] += x.units
+            totals[x.key][1] += x.revenue
+        alone = await analytics.sales(app.deps, c.Scope(), *days, "region", row.key)
+        assert [(r.key, r.revenue) for r in alone.rows] == [(row.key, row.revenue)]
+    assert {r.key: [r.units, r.revenue] for r in chain.rows} == totals
+    nowhere = await analytics.sales(app.deps, c.Scope(), *days, "category", "south")
+    assert list(nowhere.rows) == []
+
+
+async def test_period_figures_count_the_orders_placed_in_the_window(
+    app: OrdersApp,
+    clock: Any,
+    inventory: Any,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_north_store(app)
+    await make_history(app, clock, inventory)
+    async with sessions() as s:
+        orders = (await s.execute(select(ORDER))).all()
+    first_order = min(o.created_at for o in orders).replace(tzinfo=UTC)
+    start = first_order.replace(hour=0, minute=0, second=0, microsecond=0)
+    for scope, store_id in ((c.Scope(), ""), (c.Scope(store_id="s1"), "s1")):
+        for day in range(3):
+            first, end = start + timedelta(days=day), start + timedelta(days=day + 1)
+            placed = [
+                o
+                for o in orders
+                if first <= o.created_at.replace(tzinfo=UTC) < end
+                and (not store_id or o.store_id == store_id)
+            ]
+            got = await analytics.period_figures(app.deps, scope, first, end)
+            kept = [o for o in placed if o.paid_at is not None and o.status != "cancelled"]
+            assert placed and got.orders == len(placed)
+            assert got.cancelled == sum(o.status == "cancelled" for o in placed)
+            assert got.paid_orders == len(kept)
+            assert got.paid_revenue == sum(o.total for o in kept)
+            assert got.currency == "CNY"
+    with pytest.raises(InvalidArgument):
+        await analytics.period_figures(app.deps, c.Scope(), start, start)
+    with pytest.raises(PermissionDenied):
+        await analytics.period_figures(
+            app.deps, c.Scope(customer_id="c1"), start, start + timedelta(days=1)
+        )

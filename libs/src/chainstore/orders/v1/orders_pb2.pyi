@@ -1051,10 +1051,13 @@ class SalesRequest(_message.Message):
     FROM_DAY_FIELD_NUMBER: _builtins.int
     TO_DAY_FIELD_NUMBER: _builtins.int
     GROUP_BY_FIELD_NUMBER: _builtins.int
+    REGION_FIELD_NUMBER: _builtins.int
     from_day: _builtins.str
     to_day: _builtins.str
     group_by: _builtins.str
     """store | region | category | product | day"""
+    region: _builtins.str
+    """Only sales shipped to this region (a till sale: the store's region); empty: all."""
     @_builtins.property
     def scope(self) -> Global___Scope: ...
     def __init__(
@@ -1064,10 +1067,11 @@ class SalesRequest(_message.Message):
         from_day: _builtins.str = ...,
         to_day: _builtins.str = ...,
         group_by: _builtins.str = ...,
+        region: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["scope", b"scope"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "group_by", b"group_by", "scope", b"scope", "to_day", b"to_day"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_day", b"from_day", "group_by", b"group_by", "region", b"region", "scope", b"scope", "to_day", b"to_day"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1212,3 +1216,68 @@ class TopProductsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TopProductsResponse: _TypeAlias = TopProductsResponse  # noqa: Y015
+
+@_typing.final
+class PeriodFiguresRequest(_message.Message):
+    """Orders placed in [start, end)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCOPE_FIELD_NUMBER: _builtins.int
+    START_FIELD_NUMBER: _builtins.int
+    END_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def scope(self) -> Global___Scope: ...
+    @_builtins.property
+    def start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def end(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        scope: Global___Scope | None = ...,
+        start: _timestamp_pb2.Timestamp | None = ...,
+        end: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end", b"end", "scope", b"scope", "start", b"start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end", b"end", "scope", b"scope", "start", b"start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PeriodFiguresRequest: _TypeAlias = PeriodFiguresRequest  # noqa: Y015
+
+@_typing.final
+class PeriodFigures(_message.Message):
+    """The orders placed in the window, as they stand now."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDERS_FIELD_NUMBER: _builtins.int
+    CANCELLED_FIELD_NUMBER: _builtins.int
+    PAID_ORDERS_FIELD_NUMBER: _builtins.int
+    PAID_REVENUE_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    orders: _builtins.int
+    cancelled: _builtins.int
+    """Of those, how many are cancelled."""
+    paid_orders: _builtins.int
+    """Of those, how many were paid and not refunded, and their total less refunds."""
+    paid_revenue: _builtins.int
+    currency: _builtins.str
+    def __init__(
+        self,
+        *,
+        orders: _builtins.int = ...,
+        cancelled: _builtins.int = ...,
+        paid_orders: _builtins.int = ...,
+        paid_revenue: _builtins.int = ...,
+        currency: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled", b"cancelled", "currency", b"currency", "orders", b"orders", "paid_orders", b"paid_orders", "paid_revenue", b"paid_revenue"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PeriodFigures: _TypeAlias = PeriodFigures  # noqa: Y015

@@ -114,6 +114,11 @@ class OrdersServiceStub:
                 request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsRequest.SerializeToString,
                 response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsResponse.FromString,
                 _registered_method=True)
+        self.GetPeriodFigures = channel.unary_unary(
+                '/chainstore.orders.v1.OrdersService/GetPeriodFigures',
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFiguresRequest.SerializeToString,
+                response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFigures.FromString,
+                _registered_method=True)
 
 
 class OrdersServiceServicer:
@@ -219,6 +224,14 @@ class OrdersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPeriodFigures(self, request, context):
+        """The orders placed in a window of time (e.g. a local calendar day), from the orders
+        themselves: for "today against yesterday" in the caller's time zone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrdersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -301,6 +314,11 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.GetTopProducts,
                     request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsRequest.FromString,
                     response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsResponse.SerializeToString,
+            ),
+            'GetPeriodFigures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPeriodFigures,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFiguresRequest.FromString,
+                    response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFigures.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -735,6 +753,33 @@ class OrdersService:
             '/chainstore.orders.v1.OrdersService/GetTopProducts',
             chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsRequest.SerializeToString,
             chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPeriodFigures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.orders.v1.OrdersService/GetPeriodFigures',
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFiguresRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFigures.FromString,
             options,
             channel_credentials,
             insecure,

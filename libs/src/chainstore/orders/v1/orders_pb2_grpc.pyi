@@ -52,6 +52,10 @@ class OrdersServiceStub:
     """Head-office analytics from the sales read models (a store Scope sees its own figures)."""
     GetSales: _grpc.UnaryUnaryMultiCallable[_orders_pb2.SalesRequest, _orders_pb2.SalesResponse]
     GetTopProducts: _grpc.UnaryUnaryMultiCallable[_orders_pb2.TopProductsRequest, _orders_pb2.TopProductsResponse]
+    GetPeriodFigures: _grpc.UnaryUnaryMultiCallable[_orders_pb2.PeriodFiguresRequest, _orders_pb2.PeriodFigures]
+    """The orders placed in a window of time (e.g. a local calendar day), from the orders
+    themselves: for "today against yesterday" in the caller's time zone.
+    """
 
 @_typing.type_check_only
 class OrdersServiceAsyncStub(OrdersServiceStub):
@@ -77,6 +81,10 @@ class OrdersServiceAsyncStub(OrdersServiceStub):
     """Head-office analytics from the sales read models (a store Scope sees its own figures)."""
     GetSales: _aio.UnaryUnaryMultiCallable[_orders_pb2.SalesRequest, _orders_pb2.SalesResponse]  # type: ignore[assignment]
     GetTopProducts: _aio.UnaryUnaryMultiCallable[_orders_pb2.TopProductsRequest, _orders_pb2.TopProductsResponse]  # type: ignore[assignment]
+    GetPeriodFigures: _aio.UnaryUnaryMultiCallable[_orders_pb2.PeriodFiguresRequest, _orders_pb2.PeriodFigures]  # type: ignore[assignment]
+    """The orders placed in a window of time (e.g. a local calendar day), from the orders
+    themselves: for "today against yesterday" in the caller's time zone.
+    """
 
 class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -195,5 +203,15 @@ class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _orders_pb2.TopProductsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_orders_pb2.TopProductsResponse, _abc.Awaitable[_orders_pb2.TopProductsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def GetPeriodFigures(
+        self,
+        request: _orders_pb2.PeriodFiguresRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_orders_pb2.PeriodFigures, _abc.Awaitable[_orders_pb2.PeriodFigures]]:
+        """The orders placed in a window of time (e.g. a local calendar day), from the orders
+        themselves: for "today against yesterday" in the caller's time zone.
+        """
 
 def add_OrdersServiceServicer_to_server(servicer: OrdersServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

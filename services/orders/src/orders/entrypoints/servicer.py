@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC
 
 import grpc
 from google.protobuf.message import Message
@@ -134,7 +135,7 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
 
     async def GetSales(self, req: pb.SalesRequest, _ctx: object) -> pb.SalesResponse:
         return await analytics.sales(
-            self._deps, t.scope(req.scope), req.from_day, req.to_day, req.group_by
+            self._deps, t.scope(req.scope), req.from_day, req.to_day, req.group_by, req.region
         )
 
     async def GetTopProducts(
@@ -142,4 +143,14 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
     ) -> pb.TopProductsResponse:
         return await analytics.top_products(
             self._deps, t.scope(req.scope), req.from_day, req.to_day, req.region, req.limit
+        )
+
+    async def GetPeriodFigures(
+        self, req: pb.PeriodFiguresRequest, _ctx: object
+    ) -> pb.PeriodFigures:
+        return await analytics.period_figures(
+            self._deps,
+            t.scope(req.scope),
+            req.start.ToDatetime(tzinfo=UTC),
+            req.end.ToDatetime(tzinfo=UTC),
         )

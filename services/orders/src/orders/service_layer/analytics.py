@@ -6,14 +6,14 @@ event id is recorded in the inbox at commit, so a redelivered event never counts
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from chainkit import events
 from chainkit.errors import FieldError, InvalidArgument, PermissionDenied, Retryable
 from chainstore.common.v1.common_pb2 import EventEnvelope
 from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.lines import CURRENCY
-from orders.domain.sales import GROUP_BY, MAX_TOP, Sale, SaleLine, day_range, deltas
+from orders.domain.sales import GROUP_BY, MAX_DAYS, MAX_TOP, Sale, SaleLine, day_range, deltas
 from orders.service_layer.commands import Scope
 from orders.service_layer.ports import Deps, UnitOfWork
 from orders.service_layer.views import STATUS_BY_VALUE
@@ -93,7 +93,7 @@ async def summary(deps: Deps, scope: Scope) -> orders_pb2.AnalyticsSummary:
 
 
 async def sales(
-    deps: Deps, scope: Scope, from_day: str, to_day: str, group_by: str
+    deps: Deps, scope: Scope, from_day: str, to_day: str, group_by: str, region: str = ""
 ) -> orders_pb2.SalesResponse:
     store_id = _store_of(scope)
     if group_by not in GROUP_BY:
@@ -102,7 +102,7 @@ async def sales(
         )
     days = day_range(from_day, to_day, deps.clock().astimezone(UTC).date())
     async with deps.uow() as uow:
-        rows = await uow.sales.sales(days.first, days.last, group_by, store_id)
+        rows = await uow.sales.sales(days.first, days.last, group_by, store_id, region)
     return orders_pb2.SalesResponse(
         rows=[
             orders_pb2.SalesRow(key=r.key, orders=r.orders, units=r.units, revenue=r.revenue)
@@ -133,5 +133,30 @@ async def top_products(
             )
             for r in rows
         ],
+        currency=CURRENCY,
+    )
+
+
+MAX_PERIOD = timedelta(days=MAX_DAYS)
+
+
+async def period_figures(
+    deps: Deps, scope: Scope, start: datetime, end: datetime
+) -> orders_pb2.PeriodFigures:
+    """The orders placed in [start, end): the caller picks the window (a day in its own
+    time zone), so "today" is not tied to the UTC days of the read models."""
+    store_id = _store_of(scope)
+    if not start < end <= start + MAX_PERIOD:
+        raise InvalidArgument(
+            "invalid window",
+            [FieldError("end", f"after start, at most {MAX_DAYS} days later")],
+        )
+    async with deps.uow() as uow:
+        row = await uow.sales.period_figures(start, end, store_id)
+    return orders_pb2.PeriodFigures(
+        orders=row.orders,
+        cancelled=row.cancelled,
+        paid_orders=row.paid_orders,
+        paid_revenue=row.paid_revenue,
         currency=CURRENCY,
     )

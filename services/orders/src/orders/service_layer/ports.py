@@ -152,6 +152,16 @@ class ProductRow:
     orders: int
 
 
+@dataclass(frozen=True)
+class PeriodRow:
+    """The orders placed in a window: how many, cancelled, paid (not refunded), net revenue."""
+
+    orders: int
+    cancelled: int
+    paid_orders: int
+    paid_revenue: int
+
+
 class SalesRepository(Protocol):
     async def apply(self, store: StoreDelta, lines: list[LineDelta]) -> None: ...
 
@@ -164,7 +174,7 @@ class SalesRepository(Protocol):
     async def mark_refunded(self, order_id: str) -> None: ...
 
     async def sales(
-        self, first: date, last: date, group_by: str, store_id: str
+        self, first: date, last: date, group_by: str, store_id: str, region: str = ""
     ) -> list[SalesRow]: ...
 
     async def top_products(
@@ -172,6 +182,10 @@ class SalesRepository(Protocol):
     ) -> list[ProductRow]: ...
 
     async def day_totals(self, day: date, store_id: str) -> tuple[int, int]: ...
+
+    async def period_figures(self, start: datetime, end: datetime, store_id: str) -> PeriodRow:
+        """The orders placed in [start, end), as they stand now."""
+        ...
 
     async def status_counts(self, store_id: str) -> dict[str, int]: ...
 
