@@ -368,3 +368,50 @@ def test_notifications_are_kept_while_the_customer_is_away(
     assert alice.post(f"/v1/notifications/{cancelled['id']}/read").json() == {"marked": 1}
     assert alice.post("/v1/notifications/read-all").status_code == 200
     assert alice.get("/v1/notifications", params={"unread": "true"}).json()["items"] == []
+
+
+def test_a_customer_follows_their_parcel_and_is_told_when_it_ships_and_arrives(
+    stack: Stack, tokens: dict[str, str]
+) -> None:
+    gw = stack.gateway_url
+
+    def client(user: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=gw, headers={"Authorization": f"Bearer {tokens[user]}"}, timeout=15
+        )
+
+    alice, s001 = client("alice"), client("s001")
+    mine = listen(gw, tokens["alice"], params={"types": "shipment.*,order.shipped"})
+    bobs = listen(gw, tokens["bob"])
+    try:
+        o = place(gw, tokens["alice"], "C-ALICE", "S001")
+        pay = {"method": "wechat_pay", "amount": o["total"]}
+        assert alice.post(f"/v1/orders/{o['order_id']}/pay", json=pay).status_code == 200
+        assert s001.post(f"/v1/orders/{o['order_id']}/confirm").status_code == 200
+        r = s001.post(f"/v1/orders/{o['order_id']}/ship", json={})
+        assert r.status_code == 200, r.text
+        shipped = mine.wait_for(lambda e: e.event == "order.shipped")
+        waybill = shipped.data["shipments"][0]["waybill_no"]
+        delivered = mine.wait_for(
+            lambda e: e.event == "shipment.scan" and e.data["status"] == "delivered", 30
+        )
+        assert delivered.data["waybill_no"] == waybill
+        assert delivered.data["order_no"] == o["order_no"]
+        scans = [e for e in mine.events if e.event == "shipment.scan"]
+        assert all(e.data["order_id"] == o["order_id"] for e in scans)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            items = alice.get("/v1/notifications", params={"limit": 50}).json()["items"]
+            kinds = {i["type"] for i in items if i["order_no"] == o["order_no"]}
+            if {"order.paid", "order.shipped", "shipment.scan"} <= kinds:
+                break
+            time.sleep(0.3)
+        mine_notes = [i for i in items if i["order_no"] == o["order_no"]]
+        assert any(waybill in i["body"] for i in mine_notes), mine_notes
+        assert any(i["title"] == "包裹已签收" for i in mine_notes), mine_notes
+        # Internal scans (picked up, in transit) are not notifications.
+        assert len([i for i in mine_notes if i["type"] == "shipment.scan"]) <= 2
+        assert o["order_id"] not in {e.data.get("order_id") for e in bobs.events}
+    finally:
+        mine.close()
+        bobs.close()
