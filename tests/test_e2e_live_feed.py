@@ -415,3 +415,22 @@ def test_a_customer_follows_their_parcel_and_is_told_when_it_ships_and_arrives(
     finally:
         mine.close()
         bobs.close()
+
+
+def test_the_feed_carries_on_after_nats_restarts(stack: Stack, tokens: dict[str, str]) -> None:
+    gw = stack.gateway_url
+    listener = listen(gw, tokens["hq"], params={"types": "order.created"})
+    try:
+        before = place(gw, tokens["alice"], "C-ALICE", "S001")["order_no"]
+        listener.wait_for(created(before))
+        assert stack.nats is not None
+        stack.nats.kill()
+        time.sleep(1.0)
+        stack.nats.start()
+        # Orders accepted while the feed's consumer finds its way back reach the client.
+        after = place(gw, tokens["alice"], "C-ALICE", "S001")["order_no"]
+        listener.wait_for(created(after), timeout_s=30)
+        got = [e.data["order_no"] for e in listener.events]
+        assert got.count(before) == 1 and got.count(after) == 1
+    finally:
+        listener.close()
