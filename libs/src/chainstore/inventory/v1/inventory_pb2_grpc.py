@@ -119,6 +119,11 @@ class InventoryServiceStub:
                 request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetTransferRequest.SerializeToString,
                 response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.FromString,
                 _registered_method=True)
+        self.ListTransfers = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/ListTransfers',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListTransfersRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListTransfersResponse.FromString,
+                _registered_method=True)
         self.SetThreshold = channel.unary_unary(
                 '/chainstore.inventory.v1.InventoryService/SetThreshold',
                 request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.SetThresholdRequest.SerializeToString,
@@ -262,6 +267,14 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListTransfers(self, request, context):
+        """Transfers on their way to one location (the state filters; unspecified = in transit),
+        newest first: what a store has to receive.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SetThreshold(self, request, context):
         """Low-stock threshold of one SKU at one location (0 turns alerts off).
         """
@@ -385,6 +398,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.GetTransfer,
                     request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetTransferRequest.FromString,
                     response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.SerializeToString,
+            ),
+            'ListTransfers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTransfers,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListTransfersRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListTransfersResponse.SerializeToString,
             ),
             'SetThreshold': grpc.unary_unary_rpc_method_handler(
                     servicer.SetThreshold,
@@ -871,6 +889,33 @@ class InventoryService:
             '/chainstore.inventory.v1.InventoryService/GetTransfer',
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetTransferRequest.SerializeToString,
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Transfer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTransfers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/ListTransfers',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListTransfersRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListTransfersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -62,6 +62,10 @@ class InventoryServiceStub:
     transit. Idempotent by receipt_id; no lines means "everything still in transit".
     """
     GetTransfer: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.GetTransferRequest, _inventory_pb2.Transfer]
+    ListTransfers: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListTransfersRequest, _inventory_pb2.ListTransfersResponse]
+    """Transfers on their way to one location (the state filters; unspecified = in transit),
+    newest first: what a store has to receive.
+    """
     SetThreshold: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.SetThresholdRequest, _inventory_pb2.StockLevel]
     """Low-stock threshold of one SKU at one location (0 turns alerts off)."""
     ListLowStock: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListLowStockRequest, _inventory_pb2.ListLowStockResponse]
@@ -109,6 +113,10 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     transit. Idempotent by receipt_id; no lines means "everything still in transit".
     """
     GetTransfer: _aio.UnaryUnaryMultiCallable[_inventory_pb2.GetTransferRequest, _inventory_pb2.Transfer]  # type: ignore[assignment]
+    ListTransfers: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListTransfersRequest, _inventory_pb2.ListTransfersResponse]  # type: ignore[assignment]
+    """Transfers on their way to one location (the state filters; unspecified = in transit),
+    newest first: what a store has to receive.
+    """
     SetThreshold: _aio.UnaryUnaryMultiCallable[_inventory_pb2.SetThresholdRequest, _inventory_pb2.StockLevel]  # type: ignore[assignment]
     """Low-stock threshold of one SKU at one location (0 turns alerts off)."""
     ListLowStock: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListLowStockRequest, _inventory_pb2.ListLowStockResponse]  # type: ignore[assignment]
@@ -255,6 +263,16 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _inventory_pb2.GetTransferRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.Transfer, _abc.Awaitable[_inventory_pb2.Transfer]]: ...
+
+    @_abc_1.abstractmethod
+    def ListTransfers(
+        self,
+        request: _inventory_pb2.ListTransfersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.ListTransfersResponse, _abc.Awaitable[_inventory_pb2.ListTransfersResponse]]:
+        """Transfers on their way to one location (the state filters; unspecified = in transit),
+        newest first: what a store has to receive.
+        """
 
     @_abc_1.abstractmethod
     def SetThreshold(

@@ -105,6 +105,14 @@ class InventoryClient:
         )
         return response
 
+    async def list_transfers(
+        self, request: inventory_pb2.ListTransfersRequest
+    ) -> inventory_pb2.ListTransfersResponse:
+        response: inventory_pb2.ListTransfersResponse = await self._stub.ListTransfers(
+            request, timeout=self._t
+        )
+        return response
+
     async def set_threshold(
         self, request: inventory_pb2.SetThresholdRequest
     ) -> inventory_pb2.StockLevel:

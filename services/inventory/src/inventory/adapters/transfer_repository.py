@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, insert, select, update
@@ -29,17 +30,43 @@ class SqlTransferRepository:
         ).first()
         if row is None:
             return None
-        lines = await self._session.execute(
-            select(transfer_line_t).where(_l.transfer_id == transfer_id).order_by(_l.sku)
-        )
-        return Transfer(
-            transfer_id=row.transfer_id,
-            from_location_id=row.from_location_id,
-            to_location_id=row.to_location_id,
-            state=TransferState(row.state),
-            lines=tuple(TransferLine(x.sku, x.qty_shipped, x.qty_received) for x in lines),
-            created_at=aware(row.created_at),
-        )
+        return (await self._with_lines([row]))[0]
+
+    async def list_to(
+        self, to_location_id: str, state: TransferState, limit: int
+    ) -> list[Transfer]:
+        rows = (
+            await self._session.execute(
+                select(transfer_t)
+                .where(_t.to_location_id == to_location_id, _t.state == state.value)
+                .order_by(_t.created_at.desc(), _t.transfer_id.desc())
+                .limit(limit)
+            )
+        ).all()
+        return await self._with_lines(rows)
+
+    async def _with_lines(self, rows: Sequence[Any]) -> list[Transfer]:
+        ids = [row.transfer_id for row in rows]
+        lines: dict[str, list[TransferLine]] = {i: [] for i in ids}
+        if ids:
+            found = await self._session.execute(
+                select(transfer_line_t)
+                .where(_l.transfer_id.in_(ids))
+                .order_by(_l.transfer_id, _l.sku)
+            )
+            for x in found:
+                lines[x.transfer_id].append(TransferLine(x.sku, x.qty_shipped, x.qty_received))
+        return [
+            Transfer(
+                transfer_id=row.transfer_id,
+                from_location_id=row.from_location_id,
+                to_location_id=row.to_location_id,
+                state=TransferState(row.state),
+                lines=tuple(lines[row.transfer_id]),
+                created_at=aware(row.created_at),
+            )
+            for row in rows
+        ]
 
     async def add(self, transfer: Transfer, actor: str) -> None:
         now = utcnow()

@@ -12,6 +12,7 @@ import grpc
 
 from chainkit.errors import FieldError, InvalidArgument
 from chainstore.inventory.v1 import inventory_pb2 as pb
+from inventory.domain.transfer import TransferState
 from inventory.entrypoints import translate as tr
 from inventory.service_layer import alerts, ledger, stock, transfers
 from inventory.service_layer.ports import UnitOfWorkFactory
@@ -84,6 +85,19 @@ class StockOperations:
 
     async def GetTransfer(self, request: pb.GetTransferRequest, context: Ctx) -> pb.Transfer:
         return tr.transfer_to_pb(await transfers.get_transfer(self._uows, request.transfer_id))
+
+    async def ListTransfers(
+        self, request: pb.ListTransfersRequest, context: Ctx
+    ) -> pb.ListTransfersResponse:
+        state = (
+            TransferState.RECEIVED
+            if request.state == pb.TRANSFER_STATE_RECEIVED
+            else TransferState.IN_TRANSIT
+        )
+        found = await transfers.list_transfers(
+            self._uows, request.to_location_id, state, request.limit or 50
+        )
+        return pb.ListTransfersResponse(items=[tr.transfer_to_pb(t) for t in found])
 
     async def SetThreshold(self, request: pb.SetThresholdRequest, context: Ctx) -> pb.StockLevel:
         level = await alerts.set_threshold(

@@ -26,7 +26,7 @@ from inventory.domain.model import (
     StockLevel,
 )
 from inventory.domain.reservation import Reservation, ReservationState
-from inventory.domain.transfer import Transfer
+from inventory.domain.transfer import Transfer, TransferState
 
 Pair = tuple[str, str]  # (sku, location_id)
 
@@ -164,6 +164,11 @@ class TransferRepository(Protocol):
     async def set_state(self, transfer: Transfer) -> None: ...
 
     async def in_transit_to(self, location_id: str) -> dict[str, int]: ...
+
+    async def list_to(
+        self, to_location_id: str, state: TransferState, limit: int
+    ) -> list[Transfer]:
+        """Transfers to a location in one state, newest first, with their lines."""
 
 
 class CommandLog(Protocol):

@@ -170,3 +170,20 @@ async def get_transfer(uows: UnitOfWorkFactory, transfer_id: str) -> Transfer:
     if found is None:
         raise NotFound(f"transfer {transfer_id!r} not found")
     return found
+
+
+MAX_LIST = 200
+
+
+async def list_transfers(
+    uows: UnitOfWorkFactory,
+    to_location_id: str,
+    state: TransferState = TransferState.IN_TRANSIT,
+    limit: int = 50,
+) -> list[Transfer]:
+    """Transfers to one location in one state, newest first (what a store has to receive)."""
+    errors = Errors()
+    errors.require_id("to_location_id", to_location_id)
+    errors.raise_if_any()
+    async with uows() as uow:
+        return await uow.transfers.list_to(to_location_id, state, max(1, min(limit, MAX_LIST)))
