@@ -26,7 +26,15 @@ class _CorrelationInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ig
 
 
 def open_channel(address: str) -> grpc.aio.Channel:
-    """A channel that forwards the correlation id in force on every call.
+    """A channel that forwards the correlation id in force on every call and spreads calls
+    over every replica of its peer.
+
+    `address` may name several replicas: `dns:///orders-headless:50052` (a Kubernetes
+    headless Service: one A record per ready pod) or `ipv4:127.0.0.1:50052,127.0.0.1:50062`
+    (the local cluster profile). Round robin keeps a connection to each address and turns
+    to the next on every call; servers age their connections out (see grpc_server), so a
+    client re-resolves and meets replicas that came up since. A single `host:port` works
+    as before.
 
     Deadlines are passed per call (`timeout=`): service-config deadlines fire early in
     Python (grpc/grpc#34547).
@@ -34,7 +42,12 @@ def open_channel(address: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(
         address,
         interceptors=[_CorrelationInterceptor()],
-        options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)],
+        options=[
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.enable_retries", 1),
+            ("grpc.lb_policy_name", "round_robin"),
+            ("grpc.dns_min_time_between_resolutions_ms", 5_000),
+        ],
     )
 
 

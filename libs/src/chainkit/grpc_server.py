@@ -115,6 +115,10 @@ def _status_trailer(
     return ((STATUS_DETAILS_KEY, status.SerializeToString()),)
 
 
+CONNECTION_AGE_MS = 30_000
+CONNECTION_AGE_GRACE_MS = 10_000
+
+
 async def create_server(
     registrations: Iterable[Register],
     service_names: Iterable[str],
@@ -126,7 +130,13 @@ async def create_server(
     """Build and start a server; port 0 binds a free port (returned), for tests."""
     server = grpc.aio.server(
         interceptors=[_Interceptor(details_for)],
-        options=[("grpc.so_reuseport", 0)],
+        options=[
+            ("grpc.so_reuseport", 0),
+            # Clients keep one HTTP/2 connection per replica: closing each after a while
+            # (gracefully) makes them re-resolve their peer's name and find new replicas.
+            ("grpc.max_connection_age_ms", CONNECTION_AGE_MS),
+            ("grpc.max_connection_age_grace_ms", CONNECTION_AGE_GRACE_MS),
+        ],
     )
     for register in registrations:
         register(server)
