@@ -306,6 +306,7 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
         store.allocation_strategy = request.allocation_strategy or "region_priority"
         store.preferred_carrier = request.preferred_carrier
         store.service_level = request.service_level or "standard"
+        store.time_zone = request.time_zone
         self.stores[store.store_id] = store
         return store
 
@@ -324,7 +325,7 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
         store = self.stores[request.store_id]
         if request.HasField("auto_confirm"):
             store.auto_confirm = request.auto_confirm
-        for name in ("name", "preferred_carrier", "service_level"):
+        for name in ("name", "preferred_carrier", "service_level", "time_zone"):
             if request.HasField(name):
                 setattr(store, name, getattr(request, name))
         return store

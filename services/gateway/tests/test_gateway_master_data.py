@@ -37,6 +37,7 @@ async def test_hq_creates_and_updates_stores(
         "allocation_strategy": "region_priority",
         "preferred_carrier": "",
         "service_level": "standard",
+        "time_zone": "",
     }
     request = backends.orders.last("CreateStore")
     assert request.store.kind == orders_pb2.STORE_KIND_FRANCHISE
@@ -76,6 +77,26 @@ async def test_store_carrier_preference_and_service_level_round_trip(
     assert bad.status_code == 422
     assert [e["field"] for e in bad.json()["errors"]] == ["service_level"]
     assert backends.orders.count("UpdateStore") == 1
+
+
+async def test_a_store_may_keep_its_business_days_in_its_own_time_zone(
+    client: httpx.AsyncClient, backends: Any, tokens: Any
+) -> None:
+    created = await client.post(
+        "/v1/stores", json={**STORE, "time_zone": "Asia/Urumqi"}, headers=tokens.hq
+    )
+    sent = backends.orders.last("CreateStore")
+    cleared = await client.patch("/v1/stores/S1", json={"time_zone": ""}, headers=tokens.hq)
+    update = backends.orders.last("UpdateStore")
+    bad = await client.patch("/v1/stores/S1", json={"time_zone": "../etc"}, headers=tokens.hq)
+
+    assert created.status_code == 201, created.text
+    assert sent.time_zone == "Asia/Urumqi" and created.json()["time_zone"] == "Asia/Urumqi"
+    # Empty is sent (not left out): it returns the store to the chain's time zone.
+    assert update.HasField("time_zone") and update.time_zone == ""
+    assert cleared.json()["time_zone"] == ""
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["time_zone"]
 
 
 async def test_master_data_writes_are_hq_only(

@@ -7,8 +7,9 @@ import asyncio
 import contextlib
 import random
 from collections import defaultdict
-from datetime import UTC, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from nats.js.errors import NotFoundError
@@ -32,6 +33,12 @@ from orders.service_layer.create_order import create_order
 from orders.service_layer.order_actions import cancel_order, pay_order
 
 REGIONS = {"s1": "east", "s2": "north"}
+
+
+def shanghai_day(at: datetime) -> date:
+    return at.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
 PRICES = {"TEA-1": 1200, "MUG-1": 3000, "PEN-1": 500}
 
 
@@ -75,7 +82,9 @@ async def feed_events_twice(nats_server: NatsServer, app: OrdersApp, sessions: A
     nc = await connect(nats_server.url, "test")
     js = nc.jetstream()
     await ensure_stream(js, ANALYTICS_STREAM)
-    task = asyncio.create_task(analytics_consumer(js, sessions, app.uow_factory).run())
+    task = asyncio.create_task(
+        analytics_consumer(js, sessions, app.uow_factory, app.deps.business_tz).run()
+    )
     try:
         for subject, data in rows + rows:  # the inbox must recognise every second copy
             await js.publish(subject, data)
@@ -96,7 +105,8 @@ async def feed_events_twice(nats_server: NatsServer, app: OrdersApp, sessions: A
 
 
 async def recompute(sessions: async_sessionmaker[AsyncSession], store_id: str = "") -> Any:
-    """The same figures straight from the orders table: paid, not refunded, by payment day."""
+    """The same figures straight from the orders table: paid, not refunded, by the business
+    day (Shanghai) of payment."""
     async with sessions() as s:
         orders = (await s.execute(select(ORDER))).all()
         lines = (await s.execute(select(LINE))).all()
@@ -108,7 +118,7 @@ async def recompute(sessions: async_sessionmaker[AsyncSession], store_id: str = 
         if o.paid_at is None or o.refunded_amount or (store_id and o.store_id != store_id):
             continue
         region = o.ship_region or REGIONS[o.store_id]
-        order_keys = {"store": o.store_id, "region": region, "day": str(o.paid_at)[:10]}
+        order_keys = {"store": o.store_id, "region": region, "day": str(shanghai_day(o.paid_at))}
         for group, key in order_keys.items():
             row = out[group][key]
             row[0] += 1
@@ -170,7 +180,7 @@ async def test_read_models_equal_a_recomputation_from_the_orders_table(
     summary = await analytics.summary(app.deps, c.Scope())
     counts = {s.status: s.count for s in summary.orders_by_status}
     assert sum(counts.values()) == await probe.count("ord_order")
-    assert summary.day == clock.now.date().isoformat() and summary.currency == "CNY"
+    assert summary.day == shanghai_day(clock.now).isoformat() and summary.currency == "CNY"
     with pytest.raises(PermissionDenied):
         await analytics.summary(app.deps, c.Scope(customer_id="c1"))
 

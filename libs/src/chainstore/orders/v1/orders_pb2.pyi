@@ -144,6 +144,7 @@ class Store(_message.Message):
     ALLOCATION_STRATEGY_FIELD_NUMBER: _builtins.int
     PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
     SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     store_id: _builtins.str
     name: _builtins.str
     region: _builtins.str
@@ -160,6 +161,10 @@ class Store(_message.Message):
     """
     service_level: _builtins.str
     """The default service level of its shipments: "express" | "standard" | "economy"."""
+    time_zone: _builtins.str
+    """The IANA time zone of the store's business days when it differs from the chain's
+    (ORDERS_BUSINESS_TZ, Asia/Shanghai by default); empty = the chain's.
+    """
     def __init__(
         self,
         *,
@@ -175,10 +180,11 @@ class Store(_message.Message):
         allocation_strategy: _builtins.str = ...,
         preferred_carrier: _builtins.str = ...,
         service_level: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "kind", b"kind", "location_id", b"location_id", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "kind", b"kind", "location_id", b"location_id", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -195,12 +201,14 @@ class CreateStoreRequest(_message.Message):
     ALLOCATION_STRATEGY_FIELD_NUMBER: _builtins.int
     PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
     SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     payment_timeout_s: _builtins.int
     auto_confirm: _builtins.bool
     share_stock_online: _builtins.bool
     allocation_strategy: _builtins.str
     preferred_carrier: _builtins.str
     service_level: _builtins.str
+    time_zone: _builtins.str
     @_builtins.property
     def store(self) -> Global___Store: ...
     def __init__(
@@ -213,10 +221,11 @@ class CreateStoreRequest(_message.Message):
         allocation_strategy: _builtins.str | None = ...,
         preferred_carrier: _builtins.str | None = ...,
         service_level: _builtins.str | None = ...,
+        time_zone: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store", b"store"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "_time_zone", b"_time_zone", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store", b"store", "time_zone", b"time_zone"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store", b"store"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "_time_zone", b"_time_zone", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store", b"store", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__allocation_strategy: _TypeAlias = _typing.Literal["allocation_strategy"]  # noqa: Y015
     _WhichOneofArgType__allocation_strategy: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy"]  # noqa: Y015
@@ -230,6 +239,8 @@ class CreateStoreRequest(_message.Message):
     _WhichOneofArgType__service_level: _TypeAlias = _typing.Literal["_service_level", b"_service_level"]  # noqa: Y015
     _WhichOneofReturnType__share_stock_online: _TypeAlias = _typing.Literal["share_stock_online"]  # noqa: Y015
     _WhichOneofArgType__share_stock_online: _TypeAlias = _typing.Literal["_share_stock_online", b"_share_stock_online"]  # noqa: Y015
+    _WhichOneofReturnType__time_zone: _TypeAlias = _typing.Literal["time_zone"]  # noqa: Y015
+    _WhichOneofArgType__time_zone: _TypeAlias = _typing.Literal["_time_zone", b"_time_zone"]  # noqa: Y015
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__allocation_strategy) -> _WhichOneofReturnType__allocation_strategy | None: ...
     @_typing.overload
@@ -242,6 +253,8 @@ class CreateStoreRequest(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__service_level) -> _WhichOneofReturnType__service_level | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__share_stock_online) -> _WhichOneofReturnType__share_stock_online | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__time_zone) -> _WhichOneofReturnType__time_zone | None: ...
 
 Global___CreateStoreRequest: _TypeAlias = CreateStoreRequest  # noqa: Y015
 
@@ -313,6 +326,7 @@ class UpdateStoreRequest(_message.Message):
     ALLOCATION_STRATEGY_FIELD_NUMBER: _builtins.int
     PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
     SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     store_id: _builtins.str
     name: _builtins.str
     region: _builtins.str
@@ -324,6 +338,8 @@ class UpdateStoreRequest(_message.Message):
     preferred_carrier: _builtins.str
     """Empty clears the preference."""
     service_level: _builtins.str
+    time_zone: _builtins.str
+    """Empty clears the override (the chain's time zone)."""
     def __init__(
         self,
         *,
@@ -337,10 +353,11 @@ class UpdateStoreRequest(_message.Message):
         allocation_strategy: _builtins.str | None = ...,
         preferred_carrier: _builtins.str | None = ...,
         service_level: _builtins.str | None = ...,
+        time_zone: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "_time_zone", b"_time_zone", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "time_zone", b"time_zone"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "_time_zone", b"_time_zone", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__allocation_strategy: _TypeAlias = _typing.Literal["allocation_strategy"]  # noqa: Y015
     _WhichOneofArgType__allocation_strategy: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy"]  # noqa: Y015
@@ -360,6 +377,8 @@ class UpdateStoreRequest(_message.Message):
     _WhichOneofArgType__service_level: _TypeAlias = _typing.Literal["_service_level", b"_service_level"]  # noqa: Y015
     _WhichOneofReturnType__share_stock_online: _TypeAlias = _typing.Literal["share_stock_online"]  # noqa: Y015
     _WhichOneofArgType__share_stock_online: _TypeAlias = _typing.Literal["_share_stock_online", b"_share_stock_online"]  # noqa: Y015
+    _WhichOneofReturnType__time_zone: _TypeAlias = _typing.Literal["time_zone"]  # noqa: Y015
+    _WhichOneofArgType__time_zone: _TypeAlias = _typing.Literal["_time_zone", b"_time_zone"]  # noqa: Y015
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__allocation_strategy) -> _WhichOneofReturnType__allocation_strategy | None: ...
     @_typing.overload
@@ -378,6 +397,8 @@ class UpdateStoreRequest(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__service_level) -> _WhichOneofReturnType__service_level | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__share_stock_online) -> _WhichOneofReturnType__share_stock_online | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__time_zone) -> _WhichOneofReturnType__time_zone | None: ...
 
 Global___UpdateStoreRequest: _TypeAlias = UpdateStoreRequest  # noqa: Y015
 
@@ -968,7 +989,11 @@ Global___UpdateShippingAddressRequest: _TypeAlias = UpdateShippingAddressRequest
 
 @_typing.final
 class AnalyticsSummaryRequest(_message.Message):
-    """Days are UTC calendar days written YYYY-MM-DD; ranges include both ends."""
+    """Days are business days written YYYY-MM-DD: calendar days in the chain's time zone
+    (ORDERS_BUSINESS_TZ, Asia/Shanghai by default; a store's own zone for a store's figures
+    when it overrides it); a sale counts on the business day of its payment. Ranges include
+    both ends.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -1020,7 +1045,7 @@ class AnalyticsSummary(_message.Message):
     CURRENCY_FIELD_NUMBER: _builtins.int
     DAY_FIELD_NUMBER: _builtins.int
     revenue_today: _builtins.int
-    """Net sales (paid orders less refunds) of today, UTC."""
+    """Net sales (paid orders less refunds) of today, a business day."""
     orders_today: _builtins.int
     currency: _builtins.str
     day: _builtins.str

@@ -14,6 +14,16 @@ AllocationStrategy = Literal["region_priority", "nearest", "fewest_shipments"]
 LocationKind = Literal["warehouse", "store"]
 PaymentTimeout = Annotated[int, Field(strict=True, gt=0, le=30 * 86400)]
 Weight = Annotated[int, Field(strict=True, ge=0, le=10**8, description="grams")]
+# An IANA zone name; whether it exists is the orders service's check.
+TimeZone = Annotated[
+    str,
+    Field(
+        max_length=64,
+        pattern=r"^$|^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",
+        description="IANA time zone of the store's business days; empty = the chain's",
+        examples=["Asia/Urumqi"],
+    ),
+]
 
 
 class StoreSettings(BaseModel):
@@ -24,6 +34,8 @@ class StoreSettings(BaseModel):
     # Shipped with this carrier when it serves the parcel and meets the level; "" = none.
     preferred_carrier: CarrierCode | None = None
     service_level: ServiceLevel | None = None
+    # Business days (order numbers, daily sales) in this zone instead of the chain's.
+    time_zone: TimeZone | None = None
 
 
 class StoreCreate(StoreSettings):
@@ -54,6 +66,8 @@ class StorePublic(BaseModel):
     allocation_strategy: str
     preferred_carrier: str = ""
     service_level: str = "standard"
+    # Empty: the chain's business time zone (Asia/Shanghai unless configured).
+    time_zone: str = ""
 
 
 class LocationCreate(BaseModel):

@@ -26,6 +26,7 @@ class StoreRow(SQLModel, table=True):
     allocation_strategy: str = Field(max_length=32)
     preferred_carrier: str = Field(default="", max_length=32)
     service_level: str = Field(default="standard", max_length=16)
+    time_zone: str = Field(default="", max_length=64)
 
 
 class OrderRow(SQLModel, table=True):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from chainkit.errors import FieldError, InvalidArgument
+from orders.domain.business_day import is_time_zone, time_zone
 
 ALLOCATION_STRATEGIES = frozenset({"region_priority", "nearest", "fewest_shipments"})
 DEFAULT_PAYMENT_TIMEOUT_S = 1800
@@ -39,6 +41,8 @@ class StoreSettings:
     allocation_strategy: str | None = None
     preferred_carrier: str | None = None
     service_level: str | None = None
+    # An IANA zone ("Asia/Urumqi") for a store whose days differ from the chain's; "" clears.
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,12 @@ class Store:
     allocation_strategy: str = "region_priority"
     preferred_carrier: str = ""
     service_level: str = DEFAULT_SERVICE_LEVEL
+    # Empty: the chain's business time zone.
+    time_zone: str = ""
+
+    def zone(self, chain_tz: ZoneInfo) -> ZoneInfo:
+        """The time zone the store's business days are counted in."""
+        return time_zone(self.time_zone) if self.time_zone else chain_tz
 
     @classmethod
     def create(
@@ -109,6 +119,8 @@ class Store:
                 )
             )
         errors += shipping_errors(s.preferred_carrier, s.service_level)
+        if s.time_zone and not is_time_zone(s.time_zone):
+            errors.append(FieldError("time_zone", "an IANA time zone such as Asia/Shanghai"))
         if errors:
             raise InvalidArgument("invalid store settings", errors)
         changes = {k: v for k, v in vars(s).items() if v is not None}

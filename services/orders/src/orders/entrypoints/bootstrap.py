@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,6 +35,7 @@ def bootstrap(
     inventory: InventoryPort,
     logistics: LogisticsPort,
     on_events_committed: EventsCommitted | None = None,
+    business_tz: ZoneInfo | None = None,
 ) -> OrdersApp:
     """Wire the use cases to a database and peers; tests pass fakes of our ports."""
 
@@ -41,6 +43,8 @@ def bootstrap(
         return SqlOrdersUnitOfWork(sessions, on_events_committed)
 
     deps = Deps(uow=uow_factory, inventory=inventory, logistics=logistics)
+    if business_tz is not None:
+        deps = Deps(uow_factory, inventory, logistics, deps.clock, business_tz)
     return OrdersApp(deps, uow_factory, inventory, logistics)
 
 
@@ -54,4 +58,5 @@ def bootstrap_from_settings(
         inventory=GrpcInventory.connect(settings.inventory_addr, settings.peer_timeout_s),
         logistics=GrpcLogistics.connect(settings.logistics_addr, settings.peer_timeout_s),
         on_events_committed=on_events_committed,
+        business_tz=settings.business_zone,
     )

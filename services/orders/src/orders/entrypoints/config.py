@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationError
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from chainkit.config import ServiceSettings
+from orders.domain.business_day import DEFAULT_BUSINESS_TZ, time_zone
 
 # Environment variables that have no sensible default, and what they are.
 REQUIRED = {
@@ -26,6 +29,18 @@ class Settings(ServiceSettings):
     peer_timeout_s: float = 5.0
     # Seconds between sweeps cancelling orders whose payment deadline passed (0 = off).
     expiry_interval_s: float = 10.0
+    # The IANA time zone of the chain's business days (order numbers, analytics "today").
+    business_tz: str = DEFAULT_BUSINESS_TZ
+
+    @field_validator("business_tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        time_zone(value)  # ValueError names the zone
+        return value
+
+    @property
+    def business_zone(self) -> ZoneInfo:
+        return time_zone(self.business_tz)
 
 
 def load_settings() -> Settings:

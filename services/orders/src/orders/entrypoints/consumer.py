@@ -4,6 +4,7 @@ orders events feeding the sales read models (durable "orders-analytics" on ORDER
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,8 +14,8 @@ from orders.adapters.uow import SqlOrdersUnitOfWork
 from orders.service_layer.analytics import (
     ORDER_CANCELLED,
     ORDER_PAID,
-    handle_order_cancelled,
-    handle_order_paid,
+    cancelled_handler,
+    paid_handler,
 )
 from orders.service_layer.delivery import SHIPMENT_DELIVERED, handle_shipment_delivered
 
@@ -45,12 +46,17 @@ def analytics_consumer(
     js: JetStreamContext,
     sessions: async_sessionmaker[AsyncSession],
     uow_factory: Callable[[], SqlOrdersUnitOfWork],
+    business_tz: ZoneInfo,
 ) -> EventConsumer[SqlOrdersUnitOfWork]:
+    """Sales are counted on the business day of payment in `business_tz` (or the store's)."""
     return EventConsumer(
         js,
         stream=ANALYTICS_STREAM,
         durable=ANALYTICS_DURABLE,
-        handlers={ORDER_PAID: handle_order_paid, ORDER_CANCELLED: handle_order_cancelled},
+        handlers={
+            ORDER_PAID: paid_handler(business_tz),
+            ORDER_CANCELLED: cancelled_handler(business_tz),
+        },
         uow_factory=uow_factory,
         sessions=sessions,
     )

@@ -42,7 +42,9 @@ async def serve(settings: Settings) -> None:
         "logistics-consumer",
     )
     runtime.spawn(
-        analytics_consumer(runtime.js, runtime.sessions, app.uow_factory).run(),
+        analytics_consumer(
+            runtime.js, runtime.sessions, app.uow_factory, app.deps.business_tz
+        ).run(),
         "analytics-consumer",
     )
     if settings.expiry_interval_s > 0:

@@ -80,6 +80,7 @@ def create_store_settings(req: pb.CreateStoreRequest) -> StoreSettings:
         allocation_strategy=req.allocation_strategy if has("allocation_strategy") else None,
         preferred_carrier=req.preferred_carrier if has("preferred_carrier") else None,
         service_level=req.service_level if has("service_level") else None,
+        time_zone=req.time_zone if has("time_zone") else None,
     )
 
 
@@ -95,4 +96,5 @@ def update_store_settings(req: pb.UpdateStoreRequest) -> StoreSettings:
         allocation_strategy=req.allocation_strategy if has("allocation_strategy") else None,
         preferred_carrier=req.preferred_carrier if has("preferred_carrier") else None,
         service_level=req.service_level if has("service_level") else None,
+        time_zone=req.time_zone if has("time_zone") else None,
     )

@@ -6,12 +6,15 @@ event id is recorded in the inbox at commit, so a redelivered event never counts
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from chainkit import events
 from chainkit.errors import FieldError, InvalidArgument, PermissionDenied, Retryable
 from chainstore.common.v1.common_pb2 import EventEnvelope
 from chainstore.orders.v1 import events_pb2, orders_pb2
+from orders.domain.business_day import business_day
 from orders.domain.lines import CURRENCY
 from orders.domain.sales import GROUP_BY, MAX_DAYS, MAX_TOP, Sale, SaleLine, day_range, deltas
 from orders.service_layer.commands import Scope
@@ -22,32 +25,51 @@ ORDER_PAID = "orders.paid"
 ORDER_CANCELLED = "orders.cancelled"
 
 
-async def _sale(uow: UnitOfWork, order: orders_pb2.Order) -> Sale:
-    """Counted on the UTC day of payment, in the region shipped to (POS: the store's)."""
+Handler = Callable[[UnitOfWork, EventEnvelope], Awaitable[None]]
+
+
+async def _sale(uow: UnitOfWork, order: orders_pb2.Order, chain_tz: ZoneInfo) -> Sale:
+    """Counted on the business day of payment (the store's time zone), in the region
+    shipped to (POS: the store's)."""
+    store = await uow.stores.get(order.store_id)
     region = order.shipping_address.region if order.HasField("shipping_address") else ""
     if not region:
-        store = await uow.stores.get(order.store_id)
         region = store.region if store else ""
+    zone = store.zone(chain_tz) if store else chain_tz
     return Sale(
         order_id=order.order_id,
-        day=order.paid_at.ToDatetime(tzinfo=UTC).date(),
+        day=business_day(order.paid_at.ToDatetime(tzinfo=UTC), zone),
         store_id=order.store_id,
         region=region,
         lines=tuple(SaleLine(x.sku, x.name, x.category, x.qty, x.amount) for x in order.lines),
     )
 
 
-async def handle_order_paid(uow: UnitOfWork, env: EventEnvelope) -> None:
+def paid_handler(chain_tz: ZoneInfo) -> Handler:
+    async def handle(uow: UnitOfWork, env: EventEnvelope) -> None:
+        await handle_order_paid(uow, env, chain_tz)
+
+    return handle
+
+
+def cancelled_handler(chain_tz: ZoneInfo) -> Handler:
+    async def handle(uow: UnitOfWork, env: EventEnvelope) -> None:
+        await handle_order_cancelled(uow, env, chain_tz)
+
+    return handle
+
+
+async def handle_order_paid(uow: UnitOfWork, env: EventEnvelope, chain_tz: ZoneInfo) -> None:
     order = events.unpack(env, events_pb2.OrderPaid).order
     async with uow:
         if await uow.sales.attribution(order.order_id) is None:
-            sale = await _sale(uow, order)
+            sale = await _sale(uow, order, chain_tz)
             await uow.sales.attribute(sale)
             await uow.sales.apply(*deltas(sale, +1))
         await uow.commit()
 
 
-async def handle_order_cancelled(uow: UnitOfWork, env: EventEnvelope) -> None:
+async def handle_order_cancelled(uow: UnitOfWork, env: EventEnvelope, chain_tz: ZoneInfo) -> None:
     msg = events.unpack(env, events_pb2.OrderCancelled)
     if not msg.refunded:
         async with uow:
@@ -61,7 +83,7 @@ async def handle_order_cancelled(uow: UnitOfWork, env: EventEnvelope) -> None:
             raise Retryable(f"order {order.order_id} refunded before its payment was counted")
         day, store_id, region, refunded = counted
         if not refunded:
-            sale = await _sale(uow, order)
+            sale = await _sale(uow, order, chain_tz)
             sale = Sale(sale.order_id, day, store_id, region, sale.lines)
             await uow.sales.apply(*deltas(sale, -1))
             await uow.sales.mark_refunded(order.order_id)
@@ -74,10 +96,16 @@ def _store_of(scope: Scope) -> str:
     return scope.store_id
 
 
+async def _today(deps: Deps, uow: UnitOfWork, store_id: str) -> date:
+    """Today as a business day: the chain's, or a store's own when it overrides the zone."""
+    store = await uow.stores.get(store_id) if store_id else None
+    return business_day(deps.clock(), store.zone(deps.business_tz) if store else deps.business_tz)
+
+
 async def summary(deps: Deps, scope: Scope) -> orders_pb2.AnalyticsSummary:
     store_id = _store_of(scope)
-    today = deps.clock().astimezone(UTC).date()
     async with deps.uow() as uow:
+        today = await _today(deps, uow, store_id)
         counts = await uow.sales.status_counts(store_id)
         orders_today, revenue_today = await uow.sales.day_totals(today, store_id)
     return orders_pb2.AnalyticsSummary(
@@ -100,8 +128,8 @@ async def sales(
         raise InvalidArgument(
             "invalid grouping", [FieldError("group_by", f"must be one of {', '.join(GROUP_BY)}")]
         )
-    days = day_range(from_day, to_day, deps.clock().astimezone(UTC).date())
     async with deps.uow() as uow:
+        days = day_range(from_day, to_day, await _today(deps, uow, store_id))
         rows = await uow.sales.sales(days.first, days.last, group_by, store_id, region)
     return orders_pb2.SalesResponse(
         rows=[
@@ -118,8 +146,8 @@ async def top_products(
     store_id = _store_of(scope)
     if not 0 <= limit <= MAX_TOP:
         raise InvalidArgument("invalid limit", [FieldError("limit", f"between 1 and {MAX_TOP}")])
-    days = day_range(from_day, to_day, deps.clock().astimezone(UTC).date())
     async with deps.uow() as uow:
+        days = day_range(from_day, to_day, await _today(deps, uow, store_id))
         rows = await uow.sales.top_products(days.first, days.last, region, store_id, limit or 10)
     return orders_pb2.TopProductsResponse(
         items=[

@@ -22,6 +22,7 @@ from chainkit.errors import (
     PermissionDenied,
 )
 from chainstore.orders.v1 import events_pb2, orders_pb2
+from orders.domain.business_day import business_day
 from orders.domain.lines import OrderLine, price_lines, validate_line_requests
 from orders.domain.numbering import order_number
 from orders.domain.order import Allocation, Channel, Order, check_payment, payment_deadline
@@ -159,8 +160,9 @@ async def _persist(
         stored = await replay(uow, idem)
         if stored is not None:
             return stored
-        seq = await uow.counters.next(store.store_id, now.date())
-        number = order_number(now.date(), store.store_id, seq)
+        day = business_day(now, store.zone(deps.business_tz))
+        seq = await uow.counters.next(store.store_id, day)
+        number = order_number(day, store.store_id, seq)
         if cmd.channel == Channel.POS:
             assert cmd.payment is not None
             order = Order.sell_at_till(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from chainkit.ports import TransactionPort
+from orders.domain.business_day import DEFAULT_BUSINESS_TZ
 from orders.domain.lines import LineRequest, ProductInfo
 from orders.domain.order import Address, Allocation, Order, Package, Shipment
 from orders.domain.sales import LineDelta, Sale, StoreDelta
@@ -219,3 +221,5 @@ class Deps:
     inventory: InventoryPort
     logistics: LogisticsPort
     clock: Callable[[], datetime] = utcnow
+    # The chain's business days (order numbers, analytics days); a store may override it.
+    business_tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_BUSINESS_TZ))

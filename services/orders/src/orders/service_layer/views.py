@@ -50,6 +50,7 @@ def store_view(store: Store) -> orders_pb2.Store:
         allocation_strategy=store.allocation_strategy,
         preferred_carrier=store.preferred_carrier,
         service_level=store.service_level,
+        time_zone=store.time_zone,
     )
 
 

@@ -44,6 +44,7 @@ def store_out(store: orders_pb2.Store) -> StorePublic:
         preferred_carrier=store.preferred_carrier,
         # Stores answered by an older orders service have no level: theirs was standard.
         service_level=store.service_level or "standard",
+        time_zone=store.time_zone,
     )
 
 
@@ -84,6 +85,7 @@ def _copy_settings(
         "allocation_strategy",
         "preferred_carrier",
         "service_level",
+        "time_zone",
     ):
         value = getattr(body, name)
         if value is not None:
