@@ -389,6 +389,11 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
     async def ReceiveOrder(self, request: Any, context: Any) -> Any:
         return await self._transition("ReceiveOrder", request, orders_pb2.ORDER_STATUS_COMPLETED)
 
+    async def GetPeriodFigures(self, request: Any, context: Any) -> Any:
+        """No orders on any day (the dashboard's tests serve their own figures)."""
+        await self.record("GetPeriodFigures", request)
+        return orders_pb2.PeriodFigures(currency="CNY")
+
 
 def make_shipment(order_id: str = "o-1", store_id: str = "S1") -> logistics_pb2.Shipment:
     return logistics_pb2.Shipment(

@@ -225,6 +225,14 @@ class OrdersClient:
         )
         return response
 
+    async def period_figures(
+        self, request: orders_pb2.PeriodFiguresRequest
+    ) -> orders_pb2.PeriodFigures:
+        response: orders_pb2.PeriodFigures = await self._stub.GetPeriodFigures(
+            request, timeout=self._t
+        )
+        return response
+
 
 class LogisticsClient:
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float) -> None:

@@ -1,0 +1,155 @@
+// Head office's dashboard: draws the charts of each sales fragment htmx swaps in (their
+// data is in data-chart attributes), and follows the live feed: new events are prepended to
+// the list, and the cards and panels they concern are refreshed.
+"use strict";
+
+(function () {
+  const cs = window.chainstore;
+  const root = document.querySelector(".dashboard");
+  if (!root || !window.echarts || !window.htmx) return;
+  const zh = cs.lang() !== "en";
+  const ACCENT = "#0b5f5a";
+  const charts = new Set();
+
+  /** Fen as a short axis label: ¥1.2万 / ¥3.4亿 in Chinese, ¥12k / ¥3.4M in English. */
+  function short(fen) {
+    const yuan = fen / 100;
+    const steps = zh ? [[1e8, "亿"], [1e4, "万"]] : [[1e9, "B"], [1e6, "M"], [1e3, "k"]];
+    for (const [size, unit] of steps) {
+      if (Math.abs(yuan) >= size) return "¥" + (yuan / size).toFixed(1).replace(/\.0$/, "") + unit;
+    }
+    return "¥" + Math.round(yuan);
+  }
+
+  const moneyAxis = { type: "value", axisLabel: { formatter: short } };
+  const tooltip = { trigger: "axis", valueFormatter: (v) => cs.money(Math.round(v || 0)) };
+  const grid = { left: 8, right: 16, top: 24, bottom: 8, containLabel: true };
+
+  function options(spec) {
+    const name = root.dataset.moneyLabel;
+    if (spec.kind === "line") {
+      return {
+        grid, tooltip,
+        xAxis: { type: "category", data: spec.labels, boundaryGap: false },
+        yAxis: moneyAxis,
+        series: [{
+          type: "line", name, data: spec.values, smooth: true, symbolSize: 6,
+          itemStyle: { color: ACCENT }, areaStyle: { color: "rgba(11, 95, 90, 0.12)" },
+        }],
+      };
+    }
+    if (spec.kind === "hbar") {
+      return {
+        grid, tooltip: Object.assign({}, tooltip, { axisPointer: { type: "shadow" } }),
+        xAxis: moneyAxis,
+        yAxis: { type: "category", data: spec.labels, inverse: true, axisLabel: { width: 120, overflow: "truncate" } },
+        series: [{ type: "bar", name, data: spec.values, itemStyle: { color: ACCENT }, barMaxWidth: 18 }],
+      };
+    }
+    if (spec.kind === "bar") {
+      return {
+        grid, tooltip: Object.assign({}, tooltip, { axisPointer: { type: "shadow" } }),
+        xAxis: { type: "category", data: spec.labels, axisLabel: { interval: 0, rotate: spec.labels.length > 6 ? 35 : 0 } },
+        yAxis: moneyAxis,
+        series: [{ type: "bar", name, data: spec.values, itemStyle: { color: ACCENT }, barMaxWidth: 36 }],
+      };
+    }
+    // heatmap: x = categories, y = regions, cells = [x, y, fen]
+    const max = spec.cells.reduce((m, c) => Math.max(m, c[2]), 0);
+    return {
+      grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
+      tooltip: {
+        position: "top",
+        formatter: (p) => spec.y[p.data[1]] + " · " + spec.x[p.data[0]] + "<br>" + cs.money(p.data[2]),
+      },
+      xAxis: { type: "category", data: spec.x, splitArea: { show: true }, axisLabel: { interval: 0, rotate: spec.x.length > 6 ? 30 : 0 } },
+      yAxis: { type: "category", data: spec.y, splitArea: { show: true } },
+      visualMap: {
+        min: 0, max: max || 1, calculable: false, orient: "horizontal", left: "center", bottom: 0,
+        itemHeight: 120, inRange: { color: ["#f0f7f6", "#7fb8b2", ACCENT] },
+        formatter: (v) => short(v),
+      },
+      series: [{
+        type: "heatmap", name, data: spec.cells,
+        label: { show: spec.x.length <= 8, formatter: (p) => short(p.data[2]), fontSize: 11 },
+        emphasis: { itemStyle: { borderColor: "#1f2933", borderWidth: 1 } },
+      }],
+    };
+  }
+
+  function draw(scope) {
+    for (const chart of charts) {
+      if (!chart.getDom().isConnected) { chart.dispose(); charts.delete(chart); }
+    }
+    scope.querySelectorAll("[data-chart]").forEach((el) => {
+      if (window.echarts.getInstanceByDom(el)) return;
+      let spec;
+      try { spec = JSON.parse(el.dataset.chart); } catch (_) { return; }
+      const chart = window.echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(Object.assign({ animation: false }, options(spec)));
+      charts.add(chart);
+      el.dataset.drawn = "true";
+    });
+  }
+
+  window.htmx.onLoad(draw);
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => charts.forEach((c) => c.resize()), 150);
+  });
+
+  // --- the live feed -------------------------------------------------------------------
+  const list = document.getElementById("live-feed");
+  const gaps = document.getElementById("push-gaps");
+  const max = Number(list.dataset.max || 60);
+  const timers = {};
+
+  /** Ask htmx to reload a panel (its hx-trigger includes "refresh"), at most every `ms`. */
+  function refreshSoon(selector, ms) {
+    if (timers[selector]) return;
+    timers[selector] = setTimeout(() => {
+      timers[selector] = null;
+      const el = document.querySelector(selector);
+      if (el) window.htmx.trigger(el, "refresh");
+    }, ms);
+  }
+
+  function item(data, type) {
+    const li = document.createElement("li");
+    li.className = "event event-" + type.split(".")[0];
+    li.dataset.type = type;
+    const when = document.createElement("time");
+    when.dateTime = data.at;
+    when.textContent = cs.time(data.at).slice(11);
+    const text = data.order_no ? document.createElement("a") : document.createElement("span");
+    text.textContent = data.summary || type;
+    if (data.order_no) text.href = list.dataset.orderLink + encodeURIComponent(data.order_no);
+    li.append(when, text);
+    return li;
+  }
+
+  function prepend(target, li) {
+    const none = target.querySelector(".none");
+    if (none) none.remove();
+    target.prepend(li);
+    while (target.children.length > max) target.lastElementChild.remove();
+  }
+
+  const source = cs.feed("", (data, type) => {
+    prepend(list, item(data, type));
+    if (type === "order.created" || type === "order.paid" || type === "order.cancelled") {
+      refreshSoon("#today", 1500);
+    } else if (type.startsWith("stock.")) {
+      refreshSoon("#stock-board", 3000);
+    } else if (type === "shipment.stalled" || type === "shipment.unstalled") {
+      refreshSoon("#parcels-panel", 3000);
+    } else if (type === "carrier.push_gap") {
+      const li = item(data, type);
+      li.classList.add("gap");
+      prepend(gaps, li);
+    }
+  });
+  source.addEventListener("open", () => { list.dataset.live = "open"; });
+  source.addEventListener("error", () => { list.dataset.live = "closed"; });
+})();
