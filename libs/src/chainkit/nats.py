@@ -32,8 +32,10 @@ async def connect(url: str, name: str) -> Client:
     async def on_error(e: Exception) -> None:
         log.warning("nats error: %s", e)
 
+    # NATS_URL may list every node of a cluster, comma-separated: the client fails over.
+    servers = [u.strip() for u in url.split(",") if u.strip()]
     return await nats.connect(
-        url,
+        servers,
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,7 @@ class ServiceRuntime:
         engine = create_engine(settings.database_url)
         nc = await connect(settings.nats_url, name)
         js = nc.jetstream()
-        await ensure_stream(js, stream, replicas=settings.nats_stream_replicas)
+        await _provision(js, stream, settings.nats_stream_replicas)
         # SQLite has one write lock; writers of this process queue for it here, first come
         # first served, rather than in its busy handler (sleeps of up to 100 ms).
         sqlite_writers = asyncio.Lock() if engine.dialect.name == "sqlite" else None
@@ -135,3 +136,21 @@ class ServiceRuntime:
         await grpc_server.serve_until_signalled(
             server, health, grace_s=settings.shutdown_grace_s, on_stop=self.close
         )
+
+
+# A JetStream cluster that just lost a node answers API requests again once it has elected
+# new leaders (seconds): a replica starting meanwhile waits rather than exits.
+PROVISION_WITHIN_S = 60.0
+
+
+async def _provision(js: JetStreamContext, stream: str, replicas: int) -> None:
+    deadline = time.monotonic() + PROVISION_WITHIN_S
+    while True:
+        try:
+            await ensure_stream(js, stream, replicas=replicas)
+            return
+        except Exception as e:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("stream %s not provisioned yet (%s); retrying", stream, e)
+            await asyncio.sleep(1.0)

@@ -1,6 +1,10 @@
 """The whole suite as local processes: NATS, carrier simulator, three services, gateway.
 
 Used by `make run` and by the end-to-end tests, which also kill and restart processes.
+With `replicas=2` every service and the gateway run twice (`orders`, `orders-2`, …) and
+callers name all replicas of a peer (`ipv4:127.0.0.1:a,127.0.0.1:b`, round robin); with
+`nats_nodes=3` NATS is a three-node JetStream cluster and streams keep three replicas —
+the same variables the Kubernetes manifests set.
 """
 
 from __future__ import annotations
@@ -19,6 +23,11 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from chainkit.testing.infra import NatsServer, free_port
+from chainkit.testing.nats_cluster import NatsCluster
+
+# What runs more than once in the cluster profile (the carrier simulator stands for the
+# outside world: one of it).
+REPLICATED = ("inventory", "logistics", "orders", "gateway")
 
 
 @dataclass
@@ -61,6 +70,11 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     nats: NatsServer | None = None
+    replicas: int = 1
+    nats_nodes: int = 1
+    nats_cluster: NatsCluster | None = None
+    # Ports of the second and later replicas, by process name ("orders-2").
+    replica_ports: dict[str, int] = field(default_factory=dict)
 
     # name → python module; started in this order.
     MODULES = {
@@ -79,6 +93,37 @@ class Stack:
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
 
+    @property
+    def process_names(self) -> list[str]:
+        """Every process, in start order: each service's replicas after its first."""
+        names = []
+        for name in self.MODULES:
+            names.append(name)
+            if name in REPLICATED:
+                names.extend(f"{name}-{i}" for i in range(2, self.replicas + 1))
+        return names
+
+    def port_of(self, name: str) -> int:
+        if name in self.replica_ports:
+            return self.replica_ports[name]
+        p = self.ports
+        return {
+            "gateway": p.gateway,
+            "inventory": p.inventory,
+            "orders": p.orders,
+            "logistics": p.logistics,
+            "carrier_sim": p.carrier_sim,
+        }[name]
+
+    def replica_urls(self, service: str) -> list[str]:
+        """`host:port` of every replica of a service."""
+        names = [n for n in self.process_names if n.split("-")[0] == service]
+        return [f"127.0.0.1:{self.port_of(n)}" for n in names]
+
+    def _addr(self, service: str) -> str:
+        urls = self.replica_urls(service)
+        return urls[0] if len(urls) == 1 else "ipv4:" + ",".join(urls)
+
     def env(self) -> dict[str, str]:
         p = self.ports
         assert self.nats_url
@@ -91,9 +136,9 @@ class Stack:
             "LOGISTICS_GRPC_PORT": str(p.logistics),
             "GATEWAY_PORT": str(p.gateway),
             "CARRIER_SIM_PORT": str(p.carrier_sim),
-            "INVENTORY_ADDR": f"127.0.0.1:{p.inventory}",
-            "ORDERS_ADDR": f"127.0.0.1:{p.orders}",
-            "LOGISTICS_ADDR": f"127.0.0.1:{p.logistics}",
+            "INVENTORY_ADDR": self._addr("inventory"),
+            "ORDERS_ADDR": self._addr("orders"),
+            "LOGISTICS_ADDR": self._addr("logistics"),
             "CARRIER_SIM_URL": f"http://127.0.0.1:{p.carrier_sim}",
             "CARRIER_SIM_WEBHOOK_BASE": self.gateway_url,
             "CARRIER_SIM_PACE_S": str(self.carrier_pace_s),
@@ -103,25 +148,41 @@ class Stack:
         for name in ("inventory", "orders", "logistics", "gateway"):
             default = f"sqlite+aiosqlite:///{self.data_dir / f'{name}.db'}"
             env[f"{name.upper()}_DATABASE_URL"] = self.database_urls.get(name, default)
+        if self.nats_nodes > 1:
+            env["NATS_STREAM_REPLICAS"] = "3"
         env.update(self.extra_env)
         return env
 
     async def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        if self.nats_url is None:
+        for name in self.process_names:
+            if name not in self.MODULES and name not in self.replica_ports:
+                self.replica_ports[name] = free_port()
+        if self.nats_url is None and self.nats_nodes > 1:
+            self.nats_cluster = NatsCluster(self.data_dir / "jetstream", self.nats_nodes)
+            self.nats_cluster.start()
+            self.nats_url = self.nats_cluster.url
+        elif self.nats_url is None:
             port = self.ports.nats if _port_free(self.ports.nats) else free_port()
             self.nats = NatsServer(self.data_dir / "jetstream", port)
             self.nats.start()
             self.nats_url = self.nats.url
-        for name in self.MODULES:
+        for name in self.process_names:
             self.start_process(name)
             await self.wait_ready(name)
 
     def start_process(self, name: str) -> None:
+        service = name.split("-")[0]
+        env = self.env()
+        if name in self.replica_ports:  # a second replica: its own port
+            port_var = "GATEWAY_PORT" if service == "gateway" else f"{service.upper()}_GRPC_PORT"
+            env[port_var] = str(self.replica_ports[name])
+            # Migrations are the first replica's job (a Job in Kubernetes).
+            env[f"{service.upper()}_MIGRATE_ON_START"] = "false"
         log = (self.log_dir / f"{name}.log").open("ab")
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", self.MODULES[name]],
-            env=self.env(),
+            [sys.executable, "-m", self.MODULES[service]],
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us, and we stop children in order
@@ -140,16 +201,14 @@ class Stack:
         raise RuntimeError(f"{name} not ready after {within_s}s:\n{self.tail(name)}")
 
     async def _is_ready(self, name: str) -> bool:
-        p = self.ports
-        http = {"gateway": p.gateway, "carrier_sim": p.carrier_sim}
-        if name in http:
+        port = self.port_of(name)
+        if name.split("-")[0] in ("gateway", "carrier_sim"):
             try:
                 async with httpx.AsyncClient(timeout=1.0) as client:
-                    r = await client.get(f"http://127.0.0.1:{http[name]}/healthz")
+                    r = await client.get(f"http://127.0.0.1:{port}/healthz")
                 return r.status_code == 200
             except httpx.HTTPError:
                 return False
-        port = {"inventory": p.inventory, "orders": p.orders, "logistics": p.logistics}[name]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             try:
                 answer = await health_pb2_grpc.HealthStub(channel).Check(
@@ -180,6 +239,8 @@ class Stack:
             self.stop_process(name)
         if self.nats is not None:
             self.nats.stop()
+        if self.nats_cluster is not None:
+            self.nats_cluster.stop()
 
     def tail(self, name: str, lines: int = 40) -> str:
         path = self.log_dir / f"{name}.log"
