@@ -14,6 +14,7 @@ from gateway.core.security import (
     Role,
     create_access_token,
     hash_password,
+    normalise_username,
     verify_password,
 )
 
@@ -26,7 +27,7 @@ async def authenticate(
     users: UserRepository, username: str, password: str, *, secret: str, ttl_s: int
 ) -> tuple[str, UserRecord]:
     """A fresh access token for a correct username and password; Unauthenticated otherwise."""
-    user = await users.get(username)
+    user = await users.get(normalise_username(username))
     # scrypt is deliberately slow: keep it off the event loop. Unknown users cost the same.
     ok = await asyncio.to_thread(
         verify_password, password, user.password_hash if user else DUMMY_HASH

@@ -19,7 +19,7 @@ from gateway import console
 from gateway.accounts import ensure_hq_user
 from gateway.adapters.grpc_clients import ServiceClients
 from gateway.adapters.users import UserRepository
-from gateway.api import problems
+from gateway.api import openapi_doc, problems, ratelimit
 from gateway.api.deps import AppState
 from gateway.api.main import api_router
 from gateway.api.middleware import ObservabilityMiddleware
@@ -35,7 +35,8 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def create_app(settings: Settings, clients: ServiceClients | None = None) -> FastAPI:
     """The app. Pass `clients` to use channels the caller owns (tests); otherwise the
     lifespan opens them from the settings' addresses and closes them at shutdown."""
-    state = AppState(settings=settings)
+    limiter = ratelimit.RateLimiter.from_settings(settings)
+    state = AppState(settings=settings, limiter=limiter)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -75,9 +76,11 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     )
     app.state.gateway = state
     problems.install(app)
+    ratelimit.install(app, limiter)
     app.add_middleware(ObservabilityMiddleware)
     app.include_router(api_router)
     console.install(app)
+    openapi_doc.install(app, exempt_paths=ratelimit.EXEMPT_PATHS)
     return app
 
 

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,9 +19,13 @@ from gateway.adapters.grpc_clients import (
     ServiceClients,
 )
 from gateway.adapters.users import UserRepository
+from gateway.api.problems import answers
 from gateway.core.config import Settings
 from gateway.core.security import Principal, Role, decode_access_token
 from gateway.feed_runtime import FeedRuntime
+
+if TYPE_CHECKING:
+    from gateway.api.ratelimit import RateLimiter
 
 
 @dataclass
@@ -32,6 +36,7 @@ class AppState:
     clients: ServiceClients | None = None
     users: UserRepository | None = None
     feed: FeedRuntime | None = None
+    limiter: RateLimiter | None = None
 
 
 async def get_state(request: Request) -> AppState:
@@ -46,12 +51,14 @@ async def get_settings(state: StateDep) -> Settings:
     return state.settings
 
 
+@answers(502, 503, 504)
 async def get_clients(state: StateDep) -> ServiceClients:
     if state.clients is None:
         raise Unavailable("the gateway is starting")
     return state.clients
 
 
+@answers(503)
 async def get_users(state: StateDep) -> UserRepository:
     if state.users is None:
         raise Unavailable("the gateway is starting")
@@ -110,6 +117,7 @@ async def check_csrf(request: Request, session_token: str, secret: str) -> None:
         raise PermissionDenied("a change made with the session cookie needs its CSRF token")
 
 
+@answers(401)
 async def current_user(
     request: Request,
     settings: SettingsDep,
@@ -136,7 +144,7 @@ def require_role(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
             raise PermissionDenied(f"role {user.role!r} may not do this")
         return user
 
-    return check
+    return answers(401, 403)(check)
 
 
 HqUser = Annotated[Principal, Depends(require_role("hq"))]

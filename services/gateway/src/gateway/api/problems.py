@@ -8,9 +8,9 @@ their status details), and anything unexpected (500, never a stack trace).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from fastapi import FastAPI, Request
@@ -23,7 +23,8 @@ from chainkit.grpc_client import status_detail
 from chainstore.common.v1.common_pb2 import BadRequest
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from gateway.adapters.mappers.common import UnexpectedReply
-from gateway.schemas.common import Problem
+from gateway.api import problem_text
+from gateway.api.problem_text import Lang
 
 log = logging.getLogger(__name__)
 
@@ -85,21 +86,28 @@ def problem(
     slug: str | None = None,
     errors: Sequence[tuple[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    lang: Lang = "en",
     **extensions: Any,
 ) -> JSONResponse:
-    """An `application/problem+json` response; `extensions` become extra members."""
+    """An `application/problem+json` response; `extensions` become extra members.
+    `title` and the gateway's own `detail` texts follow `lang`; `type` never does."""
     body: dict[str, Any] = {
         "type": f"urn:chainstore:problem:{slug or SLUG_FOR_STATUS.get(status, 'error')}",
-        "title": HTTPStatus(status).phrase,
+        "title": problem_text.title(status, lang),
         "status": status,
-        "detail": detail,
+        "detail": problem_text.detail(detail, lang),
     }
     if errors is not None:
         body["errors"] = [{"field": field, "message": message} for field, message in errors]
     body.update(extensions)
+    headers = {"Content-Language": lang, **(headers or {})}
     if status == 401:
-        headers = {**BEARER_CHALLENGE, **(headers or {})}
+        headers = {**BEARER_CHALLENGE, **headers}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def lang_of(request: Request) -> Lang:
+    return problem_text.language(request.headers.get("accept-language"))
 
 
 def field_path(loc: Sequence[int | str]) -> str:
@@ -116,68 +124,80 @@ def field_path(loc: Sequence[int | str]) -> str:
     return path
 
 
-async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    lang = lang_of(request)
     errors = []
     for error in exc.errors():
         if error.get("type") == "json_invalid":
-            errors.append(("body", "the body is not valid JSON"))
+            errors.append(("body", problem_text.detail("the body is not valid JSON", lang)))
         else:
             # Never echo the input: it may be a password.
-            errors.append((field_path(error.get("loc", ())), str(error.get("msg", "invalid"))))
-    return problem(422, "the request is not valid", errors=errors)
+            field = field_path(error.get("loc", ()))
+            errors.append((field, problem_text.validation_message(error, lang)))
+    return problem(422, "the request is not valid", errors=errors, lang=lang)
 
 
-async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = STATUS_FOR_KIND.get(exc.kind, 409)
+    lang = lang_of(request)
     if isinstance(exc, InvalidArgument):
-        return problem(status, exc.message, errors=[(e.field, e.message) for e in exc.errors])
-    return problem(status, exc.message)
+        errors = [(e.field, e.message) for e in exc.errors]
+        return problem(status, exc.message, errors=errors, lang=lang)
+    return problem(status, exc.message, lang=lang)
 
 
 async def on_rpc_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, grpc.aio.AioRpcError)
     code = exc.code()
     status = STATUS_FOR_CODE.get(code, 502)
+    lang = lang_of(request)
     if status >= 500:
         log.warning(
             "backend call failed",
             extra={"fields": {"grpc_code": code.name, "path": request.url.path}},
         )
-        return problem(status, UPSTREAM_DETAIL.get(status, UPSTREAM_DETAIL[502]))
+        return problem(status, UPSTREAM_DETAIL.get(status, UPSTREAM_DETAIL[502]), lang=lang)
     detail = exc.details() or HTTPStatus(status).phrase
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         bad = status_detail(exc, BadRequest)
         violations = [(v.field, v.message) for v in bad.violations] if bad else []
-        return problem(status, detail, errors=violations)
+        return problem(status, detail, errors=violations, lang=lang)
     if code == grpc.StatusCode.FAILED_PRECONDITION:
         shortage = status_detail(exc, InsufficientStock)
         if shortage is not None:
             available = [{"sku": line.sku, "available": line.qty} for line in shortage.available]
-            return problem(status, detail, slug="insufficient-stock", available=available)
-    return problem(status, detail)
+            return problem(
+                status, detail, slug="insufficient-stock", available=available, lang=lang
+            )
+    return problem(status, detail, lang=lang)
 
 
 async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    lang = lang_of(request)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
     if status == 404 and detail == HTTPStatus.NOT_FOUND.phrase:
         detail = f"no resource at {request.url.path}"
+        if lang == "zh-CN":
+            detail = f"{request.url.path} 处没有资源"
     elif status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
-    return problem(status, detail, headers=dict(exc.headers or {}))
+        if lang == "zh-CN":
+            detail = f"{request.url.path} 不支持 {request.method}"
+    return problem(status, detail, headers=dict(exc.headers or {}), lang=lang)
 
 
 async def on_unexpected_reply(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected reply from a backend service: %s", exc)
-    return problem(502, UPSTREAM_DETAIL[502])
+    return problem(502, UPSTREAM_DETAIL[502], lang=lang_of(request))
 
 
 async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "an internal error occurred; it has been logged")
+    return problem(500, "an internal error occurred; it has been logged", lang=lang_of(request))
 
 
 def install(app: FastAPI) -> None:
@@ -190,12 +210,42 @@ def install(app: FastAPI) -> None:
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries for the problems a route may answer."""
-    return {
-        status: {
-            "model": Problem,
-            "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_JSON: {}},
-        }
-        for status in statuses
+    """OpenAPI `responses` entries for the problems a route may answer (beyond those its
+    dependencies and parameters imply: see gateway.api.openapi_doc)."""
+    return {status: problem_response(status) for status in statuses}
+
+
+def problem_response(status: int) -> dict[str, Any]:
+    """One documented error response: problem+json with the Problem schema."""
+    response: dict[str, Any] = {
+        "description": HTTPStatus(status).phrase,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
+    if status == 401:
+        response["headers"] = {
+            "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}
+        }
+    elif status == 429:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "seconds to wait before trying again",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
+    return response
+
+
+# Dependencies that may answer a problem themselves (authentication → 401, a role check →
+# 403, a backend client → 502/503/504): the OpenAPI document adds those statuses to every
+# route that depends on them, so a new route cannot forget them.
+DEPENDENCY_STATUSES: dict[Callable[..., Any], tuple[int, ...]] = {}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def answers(*statuses: int) -> Callable[[F], F]:
+    def register(dependency: F) -> F:
+        DEPENDENCY_STATUSES[dependency] = statuses
+        return dependency
+
+    return register

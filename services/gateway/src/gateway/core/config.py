@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from chainkit.config import ServiceSettings
@@ -43,6 +44,33 @@ class Settings(ServiceSettings):
     # Events buffered per connected client; a client further behind is dropped.
     feed_client_buffer: int = Field(default=1000, ge=10)
     feed_heartbeat_s: float = Field(default=15.0, gt=0)
+    # Rate limits ("N/second|minute|hour|day", the `limits` notation). In process unless
+    # redis_url names a Redis shared by every replica (e.g. redis://127.0.0.1:6379/0).
+    redis_url: str | None = None
+    rate_limits_enabled: bool = True
+    rate_limit_per_address: str = "3000/minute"
+    rate_limit_per_token: str = "1200/minute"
+    rate_limit_carrier_webhook: str = "1200/minute"
+    # Failed sign-ins counted before the password is checked.
+    rate_limit_signin_per_account_address: str = "5/minute"
+    rate_limit_signin_per_address: str = "30/minute"
+    rate_limit_signin_per_account: str = "100/hour"
+
+    @field_validator(
+        "rate_limit_per_address",
+        "rate_limit_per_token",
+        "rate_limit_carrier_webhook",
+        "rate_limit_signin_per_account_address",
+        "rate_limit_signin_per_address",
+        "rate_limit_signin_per_account",
+    )
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit like '30/minute'") from None
+        return value
 
     @property
     def is_development(self) -> bool:

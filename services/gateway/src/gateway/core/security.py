@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import os
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
@@ -35,6 +36,13 @@ class Principal:
     role: Role
     store_id: str | None = None
     customer_id: str | None = None
+
+
+def normalise_username(username: str) -> str:
+    """NFKC then case-folded, trimmed: full-width, upper and lower case spellings
+    of "alice" are one account, so a
+    look-alike of an existing name cannot be created."""
+    return unicodedata.normalize("NFKC", username).casefold().strip()
 
 
 def _b64(raw: bytes) -> str:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from chainkit.errors import FieldError, InvalidArgument
-from gateway.core.security import Role
+from gateway.core.security import Role, normalise_username
 from gateway.schemas.common import Id
 
+# Normalised before it is checked (NFKC, case-folded): look-alikes name the same account.
 Username = Annotated[
-    str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.@-]*$")
+    str,
+    StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.@-]*$"),
+    BeforeValidator(lambda v: normalise_username(v) if isinstance(v, str) else v),
 ]
 
 
