@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SERVICES := inventory orders logistics gateway
 GEN := libs/src/chainstore
 
-.PHONY: setup run test lint proto proto-check bench clean
+.PHONY: setup run cluster test lint proto proto-check bench clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP): requirements.lock libs/pyproject.toml $(foreach s,$(SERVICES),services
 
 run: setup
 	$(BIN)/python -m chainkit.devstack
+
+# Two replicas of everything, a three-node JetStream cluster, PostgreSQL (CHAINSTORE_PG_URL).
+cluster: setup
+	CHAINSTORE_DATA_DIR=.data/cluster $(BIN)/python -m chainkit.devstack --cluster
 
 test: setup
 	$(BIN)/python -m pytest
