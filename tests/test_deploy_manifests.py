@@ -271,15 +271,23 @@ def test_graceful_shutdown_fits_in_the_termination_grace(
         assert grace >= pre_stop + settings.shutdown_grace_s + 5, name
 
 
-def test_orders_and_gateway_find_their_peers_by_service_name(render: Any) -> None:
+def test_orders_and_gateway_balance_over_every_replica_of_their_peers(render: Any) -> None:
+    """Peers are named through headless Services (one DNS record per ready pod), so each
+    caller's gRPC channel round-robins over every replica instead of pinning one."""
     objs = render("overlays/prod")
-    services = {name: s["spec"]["ports"][0]["port"] for name, s in of_kind(objs, "Service").items()}
+    services = of_kind(objs, "Service")
     for name in ("orders", "gateway"):
         env = configmap_for(objs, of_kind(objs, "Deployment")[name])
         for var, value in env.items():
             if var.endswith("_ADDR"):
-                host, port = value.split(":")
-                assert services.get(host) == int(port), f"{name}: {var}={value}"
+                assert value.startswith("dns:///"), f"{name}: {var}={value}"
+                host, port = value.removeprefix("dns:///").split(":")
+                peer = services.get(host)
+                assert peer is not None, f"{name}: {var} names no Service"
+                assert peer["spec"]["clusterIP"] == "None", f"{host} is not headless"
+                assert peer["spec"]["ports"][0]["port"] == int(port), f"{name}: {var}={value}"
+                target = var.removesuffix("_ADDR").lower()
+                assert peer["spec"]["selector"] == {"app.kubernetes.io/name": target}
 
 
 # ---------------------------------------------------------------- hardening and overlays

@@ -93,7 +93,7 @@ async def test_store_staff_sell_for_their_own_store_only(
     pos = {
         "channel": "pos",
         "lines": [{"sku": "SKU-1", "qty": 1}],
-        "payment": {"method": "wechat_pay", "amount": 1500},
+        "payment": {"method": "wechat_pay", "amount": 1500, "reference": "4200001234"},
     }
     own = await client.post("/v1/orders", json=pos, headers=tokens.staff_s1)
     foreign = await client.post(
@@ -102,10 +102,14 @@ async def test_store_staff_sell_for_their_own_store_only(
 
     assert own.status_code == 201, own.text
     assert own.json()["status"] == "completed"
-    assert own.json()["payment"] == {"method": "wechat_pay", "amount": 1500}
+    assert own.json()["payment"] == {
+        "method": "wechat_pay",
+        "amount": 1500,
+        "reference": "4200001234",
+    }
     sent = backends.orders.last("CreateOrder")
     assert sent.store_id == "S1" and sent.channel == orders_pb2.CHANNEL_POS
-    assert sent.payment.method == "wechat_pay"
+    assert (sent.payment.method, sent.payment.reference) == ("wechat_pay", "4200001234")
     assert foreign.status_code == 403
 
 

@@ -408,17 +408,23 @@ class Payment(_message.Message):
 
     METHOD_FIELD_NUMBER: _builtins.int
     AMOUNT_FIELD_NUMBER: _builtins.int
+    REFERENCE_FIELD_NUMBER: _builtins.int
     method: _builtins.str
     amount: _builtins.int
+    reference: _builtins.str
+    """The payment method's transaction reference (WeChat Pay transaction_id, Alipay
+    trade_no, a card terminal's reference); empty for cash. Up to 64 of [A-Za-z0-9_-].
+    """
     def __init__(
         self,
         *,
         method: _builtins.str = ...,
         amount: _builtins.int = ...,
+        reference: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "method", b"method"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "method", b"method", "reference", b"reference"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -546,6 +552,7 @@ class Order(_message.Message):
     PAYMENT_FIELD_NUMBER: _builtins.int
     SHIPMENTS_FIELD_NUMBER: _builtins.int
     TIMELINE_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     order_no: _builtins.str
     store_id: _builtins.str
@@ -555,6 +562,10 @@ class Order(_message.Message):
     total: _builtins.int
     currency: _builtins.str
     cancel_reason: _builtins.str
+    time_zone: _builtins.str
+    """The IANA time zone of the order's business day (the date in order_no): show its
+    times (payment_due_at, created_at) in it. Empty for orders placed before it was kept.
+    """
     @_builtins.property
     def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___OrderLine]: ...
     @_builtins.property
@@ -608,10 +619,11 @@ class Order(_message.Message):
         payment: Global___Payment | None = ...,
         shipments: _abc.Iterable[Global___OrderShipment] | None = ...,
         timeline: _abc.Iterable[Global___TimelineEntry] | None = ...,
+        time_zone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_payment", b"_payment", "cancelled_at", b"cancelled_at", "completed_at", b"completed_at", "confirmed_at", b"confirmed_at", "created_at", b"created_at", "paid_at", b"paid_at", "payment", b"payment", "payment_due_at", b"payment_due_at", "shipped_at", b"shipped_at", "shipping_address", b"shipping_address"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_payment", b"_payment", "allocations", b"allocations", "cancel_reason", b"cancel_reason", "cancelled_at", b"cancelled_at", "channel", b"channel", "completed_at", b"completed_at", "confirmed_at", b"confirmed_at", "created_at", b"created_at", "currency", b"currency", "customer_id", b"customer_id", "lines", b"lines", "order_id", b"order_id", "order_no", b"order_no", "paid_at", b"paid_at", "payment", b"payment", "payment_due_at", b"payment_due_at", "shipments", b"shipments", "shipped_at", b"shipped_at", "shipping_address", b"shipping_address", "status", b"status", "store_id", b"store_id", "timeline", b"timeline", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_payment", b"_payment", "allocations", b"allocations", "cancel_reason", b"cancel_reason", "cancelled_at", b"cancelled_at", "channel", b"channel", "completed_at", b"completed_at", "confirmed_at", b"confirmed_at", "created_at", b"created_at", "currency", b"currency", "customer_id", b"customer_id", "lines", b"lines", "order_id", b"order_id", "order_no", b"order_no", "paid_at", b"paid_at", "payment", b"payment", "payment_due_at", b"payment_due_at", "shipments", b"shipments", "shipped_at", b"shipped_at", "shipping_address", b"shipping_address", "status", b"status", "store_id", b"store_id", "time_zone", b"time_zone", "timeline", b"timeline", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__payment: _TypeAlias = _typing.Literal["payment"]  # noqa: Y015
     _WhichOneofArgType__payment: _TypeAlias = _typing.Literal["_payment", b"_payment"]  # noqa: Y015
@@ -734,6 +746,103 @@ class GetOrderRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetOrderRequest: _TypeAlias = GetOrderRequest  # noqa: Y015
+
+@_typing.final
+class GetReceiptRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCOPE_FIELD_NUMBER: _builtins.int
+    ORDER_REF_FIELD_NUMBER: _builtins.int
+    order_ref: _builtins.str
+    """An order_id or an order_no."""
+    @_builtins.property
+    def scope(self) -> Global___Scope: ...
+    def __init__(
+        self,
+        *,
+        scope: Global___Scope | None = ...,
+        order_ref: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scope", b"scope"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order_ref", b"order_ref", "scope", b"scope"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetReceiptRequest: _TypeAlias = GetReceiptRequest  # noqa: Y015
+
+@_typing.final
+class Receipt(_message.Message):
+    """What a till prints: the store, when it was paid (in the order's business time zone),
+    the lines, the amounts and how it was paid.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    ORDER_NO_FIELD_NUMBER: _builtins.int
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    STORE_NAME_FIELD_NUMBER: _builtins.int
+    STORE_CITY_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    PAID_AT_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    LOCAL_TIME_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    PAYMENT_FIELD_NUMBER: _builtins.int
+    REFUNDED_AMOUNT_FIELD_NUMBER: _builtins.int
+    UNITS_FIELD_NUMBER: _builtins.int
+    order_id: _builtins.str
+    order_no: _builtins.str
+    store_id: _builtins.str
+    store_name: _builtins.str
+    store_city: _builtins.str
+    channel: Global___Channel.ValueType
+    status: Global___OrderStatus.ValueType
+    time_zone: _builtins.str
+    """The IANA zone local_time is in, and paid_at there: "YYYY-MM-DD HH:MM:SS"."""
+    local_time: _builtins.str
+    total: _builtins.int
+    currency: _builtins.str
+    refunded_amount: _builtins.int
+    """Refunded since (a cancelled paid order), 0 otherwise."""
+    units: _builtins.int
+    @_builtins.property
+    def paid_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___OrderLine]: ...
+    @_builtins.property
+    def payment(self) -> Global___Payment: ...
+    def __init__(
+        self,
+        *,
+        order_id: _builtins.str = ...,
+        order_no: _builtins.str = ...,
+        store_id: _builtins.str = ...,
+        store_name: _builtins.str = ...,
+        store_city: _builtins.str = ...,
+        channel: Global___Channel.ValueType = ...,
+        status: Global___OrderStatus.ValueType = ...,
+        paid_at: _timestamp_pb2.Timestamp | None = ...,
+        time_zone: _builtins.str = ...,
+        local_time: _builtins.str = ...,
+        lines: _abc.Iterable[Global___OrderLine] | None = ...,
+        total: _builtins.int = ...,
+        currency: _builtins.str = ...,
+        payment: Global___Payment | None = ...,
+        refunded_amount: _builtins.int = ...,
+        units: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["paid_at", b"paid_at", "payment", b"payment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "currency", b"currency", "lines", b"lines", "local_time", b"local_time", "order_id", b"order_id", "order_no", b"order_no", "paid_at", b"paid_at", "payment", b"payment", "refunded_amount", b"refunded_amount", "status", b"status", "store_city", b"store_city", "store_id", b"store_id", "store_name", b"store_name", "time_zone", b"time_zone", "total", b"total", "units", b"units"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Receipt: _TypeAlias = Receipt  # noqa: Y015
 
 @_typing.final
 class ListOrdersRequest(_message.Message):

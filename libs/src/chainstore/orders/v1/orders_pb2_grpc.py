@@ -64,6 +64,11 @@ class OrdersServiceStub:
                 request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetOrderRequest.SerializeToString,
                 response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.FromString,
                 _registered_method=True)
+        self.GetReceipt = channel.unary_unary(
+                '/chainstore.orders.v1.OrdersService/GetReceipt',
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetReceiptRequest.SerializeToString,
+                response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Receipt.FromString,
+                _registered_method=True)
         self.ListOrders = channel.unary_unary(
                 '/chainstore.orders.v1.OrdersService/ListOrders',
                 request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.ListOrdersRequest.SerializeToString,
@@ -158,6 +163,14 @@ class OrdersServiceServicer:
 
     def GetOrder(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReceipt(self, request, context):
+        """The receipt (小票) of a paid order or a till sale; same scope rules as GetOrder;
+        FAILED_PRECONDITION for an order never paid.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -264,6 +277,11 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.GetOrder,
                     request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetOrderRequest.FromString,
                     response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.SerializeToString,
+            ),
+            'GetReceipt': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReceipt,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetReceiptRequest.FromString,
+                    response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Receipt.SerializeToString,
             ),
             'ListOrders': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOrders,
@@ -483,6 +501,33 @@ class OrdersService:
             '/chainstore.orders.v1.OrdersService/GetOrder',
             chainstore_dot_orders_dot_v1_dot_orders__pb2.GetOrderRequest.SerializeToString,
             chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReceipt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.orders.v1.OrdersService/GetReceipt',
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.GetReceiptRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.Receipt.FromString,
             options,
             channel_credentials,
             insecure,

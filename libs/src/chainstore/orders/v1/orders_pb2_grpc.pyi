@@ -40,6 +40,10 @@ class OrdersServiceStub:
     stock, answers completed. Idempotent by (caller, idempotency_key).
     """
     GetOrder: _grpc.UnaryUnaryMultiCallable[_orders_pb2.GetOrderRequest, _orders_pb2.Order]
+    GetReceipt: _grpc.UnaryUnaryMultiCallable[_orders_pb2.GetReceiptRequest, _orders_pb2.Receipt]
+    """The receipt (小票) of a paid order or a till sale; same scope rules as GetOrder;
+    FAILED_PRECONDITION for an order never paid.
+    """
     ListOrders: _grpc.UnaryUnaryMultiCallable[_orders_pb2.ListOrdersRequest, _orders_pb2.ListOrdersResponse]
     PayOrder: _grpc.UnaryUnaryMultiCallable[_orders_pb2.PayOrderRequest, _orders_pb2.Order]
     CancelOrder: _grpc.UnaryUnaryMultiCallable[_orders_pb2.CancelOrderRequest, _orders_pb2.Order]
@@ -69,6 +73,10 @@ class OrdersServiceAsyncStub(OrdersServiceStub):
     stock, answers completed. Idempotent by (caller, idempotency_key).
     """
     GetOrder: _aio.UnaryUnaryMultiCallable[_orders_pb2.GetOrderRequest, _orders_pb2.Order]  # type: ignore[assignment]
+    GetReceipt: _aio.UnaryUnaryMultiCallable[_orders_pb2.GetReceiptRequest, _orders_pb2.Receipt]  # type: ignore[assignment]
+    """The receipt (小票) of a paid order or a till sale; same scope rules as GetOrder;
+    FAILED_PRECONDITION for an order never paid.
+    """
     ListOrders: _aio.UnaryUnaryMultiCallable[_orders_pb2.ListOrdersRequest, _orders_pb2.ListOrdersResponse]  # type: ignore[assignment]
     PayOrder: _aio.UnaryUnaryMultiCallable[_orders_pb2.PayOrderRequest, _orders_pb2.Order]  # type: ignore[assignment]
     CancelOrder: _aio.UnaryUnaryMultiCallable[_orders_pb2.CancelOrderRequest, _orders_pb2.Order]  # type: ignore[assignment]
@@ -131,6 +139,16 @@ class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _orders_pb2.GetOrderRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_orders_pb2.Order, _abc.Awaitable[_orders_pb2.Order]]: ...
+
+    @_abc_1.abstractmethod
+    def GetReceipt(
+        self,
+        request: _orders_pb2.GetReceiptRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_orders_pb2.Receipt, _abc.Awaitable[_orders_pb2.Receipt]]:
+        """The receipt (小票) of a paid order or a till sale; same scope rules as GetOrder;
+        FAILED_PRECONDITION for an order never paid.
+        """
 
     @_abc_1.abstractmethod
     def ListOrders(

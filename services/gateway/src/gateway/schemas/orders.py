@@ -24,6 +24,15 @@ OrderStatus = Literal["pending_payment", "paid", "shipped", "completed", "cancel
 PaymentMethod = Literal["cash", "card", "wechat_pay", "alipay"]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+PaymentReference = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=64, pattern=r"^$|^[A-Za-z0-9][\w-]*$"),
+    Field(
+        description="the payment method's transaction reference (WeChat Pay transaction_id, "
+        "Alipay trade_no, card terminal reference); empty for cash",
+        examples=["4200001234202612041234567890"],
+    ),
+]
 
 
 class AddressIn(BaseModel):
@@ -39,6 +48,7 @@ class AddressIn(BaseModel):
 class PaymentIn(BaseModel):
     method: PaymentMethod
     amount: Amount
+    reference: PaymentReference = ""
 
 
 class OrderCreate(BaseModel):
@@ -68,6 +78,7 @@ class OrderCreate(BaseModel):
 class PayIn(BaseModel):
     method: PaymentMethod
     amount: Amount
+    reference: PaymentReference = ""
 
 
 class CancelIn(BaseModel):
@@ -128,6 +139,7 @@ class AllocationPublic(BaseModel):
 class PaymentPublic(BaseModel):
     method: str
     amount: int
+    reference: str = ""
 
 
 class OrderShipmentPublic(BaseModel):
@@ -161,3 +173,8 @@ class OrderPublic(BaseModel):
     payment: PaymentPublic | None
     shipments: list[OrderShipmentPublic]
     timeline: list[TimelineEntryPublic] = []
+    # The business time zone of the order (the date in order_no) and its deadline in it.
+    time_zone: str = "Asia/Shanghai"
+    payment_due_local: datetime | None = Field(
+        default=None, description="payment_due_at in the order's business time zone"
+    )

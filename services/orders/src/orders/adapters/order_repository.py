@@ -48,6 +48,7 @@ class SqlOrderRepository:
             "currency": order.currency,
             "created_at": order.created_at,
             "version": order.version,
+            "time_zone": order.time_zone,
         }
         await execute_unique(self._session, insert(ORDER).values(values), f"order {order.order_id}")
         lines = [

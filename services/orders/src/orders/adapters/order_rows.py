@@ -57,6 +57,7 @@ def order_values(order: Order) -> dict[str, Any]:
         "ship_lon": a.lon if a else None,
         "payment_method": p.method if p else None,
         "payment_amount": p.amount if p else None,
+        "payment_reference": p.reference if p else None,
         "refunded_amount": order.refunded_amount,
         "payment_due_at": order.payment_due_at,
         "paid_at": order.paid_at,
@@ -121,7 +122,7 @@ def order_from_rows(
         )
     payment = None
     if row.payment_method is not None:
-        payment = Payment(row.payment_method, row.payment_amount or 0)
+        payment = Payment(row.payment_method, row.payment_amount or 0, row.payment_reference or "")
     created_at = as_utc(row.created_at)
     assert created_at is not None
     return Order(
@@ -163,4 +164,5 @@ def order_from_rows(
         timeline=[timeline_entry(x) for x in steps],
         release_pending=bool(row.release_pending),
         version=row.version,
+        time_zone=row.time_zone or "",
     )

@@ -66,6 +66,7 @@ class OrderRow(SQLModel, table=True):
     ship_lon: float | None = None
     payment_method: str | None = Field(default=None, max_length=20)
     payment_amount: int | None = Field(default=None, sa_type=BigInteger)
+    payment_reference: str | None = Field(default=None, max_length=64)
     refunded_amount: int = Field(default=0, sa_type=BigInteger)
     payment_due_at: datetime | None = Field(default=None, sa_type=TZ)
     created_at: datetime = Field(sa_type=TZ)
@@ -77,6 +78,7 @@ class OrderRow(SQLModel, table=True):
     cancel_reason: str = Field(default="", max_length=500)
     release_pending: bool = False
     version: int = 0
+    time_zone: str = Field(default="", max_length=64)
 
 
 class OrderLineRow(SQLModel, table=True):

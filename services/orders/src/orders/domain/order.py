@@ -77,6 +77,8 @@ class Order:
     release_pending: bool = False
     # Optimistic concurrency: bumped by every saved change.
     version: int = 0
+    # The IANA zone of its business day (the date in order_no); "" before it was recorded.
+    time_zone: str = ""
 
     @property
     def total(self) -> int:
@@ -95,6 +97,7 @@ class Order:
         allocations: list[Allocation],
         now: datetime,
         by: str = "",
+        time_zone: str = "",
     ) -> Order:
         order = cls(
             order_id=order_id,
@@ -108,6 +111,7 @@ class Order:
             shipping_address=shipping_address,
             allocations=allocations,
             payment_due_at=payment_deadline(store, now),
+            time_zone=time_zone,
         )
         order._log(Action.CREATED, "", now, by, "online order, stock reserved")
         return order
@@ -124,6 +128,7 @@ class Order:
         payment: Payment,
         now: datetime,
         by: str = "",
+        time_zone: str = "",
     ) -> Order:
         """A POS sale: paid and handed over at once, so it is born completed."""
         order = cls(
@@ -139,6 +144,7 @@ class Order:
                 Allocation(store.location_id, line.sku, line.qty, "sold at the till")
                 for line in lines
             ],
+            time_zone=time_zone,
         )
         check_payment(payment, order.total)
         order.payment = payment
@@ -163,11 +169,13 @@ class Order:
         if due is not None and self.cancel_reason == DEADLINE_REASON:
             raise Conflict(
                 f"cannot pay order {self.order_no}: it is {self.status.value} "
-                f"(payment deadline passed at {iso(due)})"
+                f"(payment deadline passed at {iso(due, self.time_zone)})"
             )
         self._require("pay")
         if due is not None and now > due:
-            raise Conflict(f"payment deadline passed at {iso(due)} for order {self.order_no}")
+            raise Conflict(
+                f"payment deadline passed at {iso(due, self.time_zone)} for order {self.order_no}"
+            )
         check_payment(payment, self.total)
 
     def pay(

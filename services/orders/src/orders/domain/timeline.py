@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 # Who acts when no person does: the payment-deadline timer and the carriers.
 SYSTEM_DEADLINE = "system:payment-deadline"
@@ -34,7 +35,11 @@ class TimelineEntry:
     reason: str = ""
 
 
-def iso(at: datetime) -> str:
-    """A deadline as people read it in a refusal: UTC, seconds, `Z`."""
+def iso(at: datetime, time_zone: str = "") -> str:
+    """A deadline as people read it in a refusal: UTC, seconds, `Z`; and, given the
+    business time zone, the local clock time beside it ("… (23:30 Asia/Shanghai)")."""
     utc = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
-    return utc.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    text = utc.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    if time_zone:
+        text += f" ({utc.astimezone(ZoneInfo(time_zone)):%Y-%m-%d %H:%M:%S} {time_zone})"
+    return text

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from chainkit.errors import FieldError, InvalidArgument
 
 PAYMENT_METHODS = frozenset({"cash", "card", "wechat_pay", "alipay"})
+# A payment provider's transaction id (WeChat Pay transaction_id, Alipay trade_no, a card
+# terminal's reference): letters, digits, - and _, as the provider printed it.
+PAYMENT_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Address:
 class Payment:
     method: str
     amount: int
+    # The payment method's transaction reference; "" when there is none (cash).
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,5 +76,12 @@ def check_payment(payment: Payment, total: int, field_prefix: str = "payment") -
         errors.append(FieldError(f"{field_prefix}.method", f"must be one of {allowed}"))
     if payment.amount != total:
         errors.append(FieldError(f"{field_prefix}.amount", f"must equal the order total {total}"))
+    if payment.reference and not PAYMENT_REFERENCE.fullmatch(payment.reference):
+        errors.append(
+            FieldError(
+                f"{field_prefix}.reference",
+                "up to 64 letters, digits, - or _ (the provider's transaction id)",
+            )
+        )
     if errors:
         raise InvalidArgument("invalid payment", errors)

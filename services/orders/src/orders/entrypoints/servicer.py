@@ -72,6 +72,9 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
     async def GetOrder(self, req: pb.GetOrderRequest, _ctx: object) -> pb.Order:
         return await queries.get_order(self._deps, t.scope(req.scope), req.order_ref)
 
+    async def GetReceipt(self, req: pb.GetReceiptRequest, _ctx: object) -> pb.Receipt:
+        return await queries.get_receipt(self._deps, t.scope(req.scope), req.order_ref)
+
     async def ListOrders(self, req: pb.ListOrdersRequest, _ctx: object) -> pb.ListOrdersResponse:
         items, next_cursor = await queries.list_orders(self._deps, t.list_orders(req))
         return pb.ListOrdersResponse(items=items, page=PageInfo(next_cursor=next_cursor))

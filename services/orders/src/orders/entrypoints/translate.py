@@ -35,7 +35,7 @@ def address(msg: common_pb2.Address) -> Address:
 
 
 def payment(msg: pb.Payment) -> Payment:
-    return Payment(method=msg.method, amount=msg.amount)
+    return Payment(method=msg.method, amount=msg.amount, reference=msg.reference.strip())
 
 
 def when(ts: Timestamp, present: bool) -> datetime | None:

@@ -160,7 +160,8 @@ async def _persist(
         stored = await replay(uow, idem)
         if stored is not None:
             return stored
-        day = business_day(now, store.zone(deps.business_tz))
+        zone = store.zone(deps.business_tz)
+        day = business_day(now, zone)
         seq = await uow.counters.next(store.store_id, day)
         number = order_number(day, store.store_id, seq)
         if cmd.channel == Channel.POS:
@@ -174,6 +175,7 @@ async def _persist(
                 payment=cmd.payment,
                 now=now,
                 by=cmd.scope.actor,
+                time_zone=zone.key,
             )
             events = [CREATED, PAID, COMPLETED]
         else:
@@ -188,6 +190,7 @@ async def _persist(
                 allocations=allocations,
                 now=now,
                 by=cmd.scope.actor,
+                time_zone=zone.key,
             )
             events = [CREATED]
         await uow.orders.add(order)

@@ -10,10 +10,11 @@ from datetime import datetime
 from chainkit.errors import FieldError, InvalidArgument
 from chainstore.orders.v1 import orders_pb2
 from orders.domain.order import OrderStatus
+from orders.domain.receipt import receipt_of
 from orders.service_layer.commands import DEFAULT_PAGE, MAX_PAGE, ListOrders, Scope
 from orders.service_layer.order_flow import load_in_scope
 from orders.service_layer.ports import Deps, OrderFilter, PageKey
-from orders.service_layer.views import order_view
+from orders.service_layer.views import order_view, receipt_view
 
 
 async def get_order(deps: Deps, scope: Scope, order_ref: str) -> orders_pb2.Order:
@@ -81,3 +82,12 @@ async def list_orders(deps: Deps, query: ListOrders) -> tuple[list[orders_pb2.Or
         last = page[-1]
         next_cursor = encode_cursor(PageKey(last.created_at, last.order_id))
     return [order_view(o) for o in page], next_cursor
+
+
+async def get_receipt(deps: Deps, scope: Scope, order_ref: str) -> orders_pb2.Receipt:
+    """The receipt of a paid order, under the same scope rules as the order itself."""
+    async with deps.uow() as uow:
+        order = await load_in_scope(uow, scope, order_ref)
+        store = await uow.stores.get(order.store_id)
+    name, city = (store.name, store.city) if store else (order.store_id, "")
+    return receipt_view(receipt_of(order, name, city, deps.business_tz))

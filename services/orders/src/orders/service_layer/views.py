@@ -8,7 +8,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from chainstore.common.v1 import common_pb2
 from chainstore.orders.v1 import orders_pb2
-from orders.domain.order import Channel, Order, OrderStatus
+from orders.domain.lines import OrderLine
+from orders.domain.order import Channel, Order, OrderStatus, Payment
+from orders.domain.receipt import Receipt
 from orders.domain.store import Store, StoreKind
 
 STATUS_TO_PROTO = {
@@ -71,6 +73,45 @@ def timeline_view(order: Order) -> list[orders_pb2.TimelineEntry]:
     ]
 
 
+def _line_view(line: OrderLine) -> orders_pb2.OrderLine:
+    return orders_pb2.OrderLine(
+        sku=line.sku,
+        name=line.name,
+        category=line.category,
+        qty=line.qty,
+        unit_price=line.unit_price,
+        amount=line.amount,
+        weight_g=line.weight_g,
+    )
+
+
+def _payment_view(payment: Payment) -> orders_pb2.Payment:
+    return orders_pb2.Payment(
+        method=payment.method, amount=payment.amount, reference=payment.reference
+    )
+
+
+def receipt_view(receipt: Receipt) -> orders_pb2.Receipt:
+    return orders_pb2.Receipt(
+        order_id=receipt.order_id,
+        order_no=receipt.order_no,
+        store_id=receipt.store_id,
+        store_name=receipt.store_name,
+        store_city=receipt.store_city,
+        channel=CHANNEL_TO_PROTO[Channel(receipt.channel)],
+        status=STATUS_TO_PROTO[OrderStatus(receipt.status)],
+        paid_at=timestamp(receipt.paid_at),
+        time_zone=receipt.time_zone,
+        local_time=receipt.local_time,
+        lines=[_line_view(line) for line in receipt.lines],
+        total=receipt.total,
+        currency=receipt.currency,
+        payment=_payment_view(receipt.payment),
+        refunded_amount=receipt.refunded_amount,
+        units=receipt.units,
+    )
+
+
 def order_view(order: Order) -> orders_pb2.Order:
     address = order.shipping_address
     view = orders_pb2.Order(
@@ -80,18 +121,7 @@ def order_view(order: Order) -> orders_pb2.Order:
         customer_id=order.customer_id,
         channel=CHANNEL_TO_PROTO[order.channel],
         status=STATUS_TO_PROTO[order.status],
-        lines=[
-            orders_pb2.OrderLine(
-                sku=line.sku,
-                name=line.name,
-                category=line.category,
-                qty=line.qty,
-                unit_price=line.unit_price,
-                amount=line.amount,
-                weight_g=line.weight_g,
-            )
-            for line in order.lines
-        ],
+        lines=[_line_view(line) for line in order.lines],
         total=order.total,
         currency=order.currency,
         allocations=[
@@ -119,6 +149,7 @@ def order_view(order: Order) -> orders_pb2.Order:
             for s in order.shipments
         ],
         timeline=timeline_view(order),
+        time_zone=order.time_zone,
     )
     if address is not None:
         view.shipping_address.CopyFrom(
@@ -134,6 +165,5 @@ def order_view(order: Order) -> orders_pb2.Order:
             view.shipping_address.point.lat = address.lat
             view.shipping_address.point.lon = address.lon
     if order.payment is not None:
-        view.payment.method = order.payment.method
-        view.payment.amount = order.payment.amount
+        view.payment.CopyFrom(_payment_view(order.payment))
     return view

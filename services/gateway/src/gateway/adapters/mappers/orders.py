@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from chainstore.common.v1 import common_pb2
 from chainstore.orders.v1 import orders_pb2
@@ -29,6 +30,8 @@ CHANNELS: dict[orders_pb2.Channel.ValueType, Channel] = {
 CHANNEL_VALUES: dict[Channel, orders_pb2.Channel.ValueType] = {
     name: value for value, name in CHANNELS.items()
 }
+# Orders placed before orders recorded their zone were numbered in the chain's default.
+CHAIN_TIME_ZONE = "Asia/Shanghai"
 STATUSES: dict[orders_pb2.OrderStatus.ValueType, OrderStatus] = {
     orders_pb2.ORDER_STATUS_PENDING_PAYMENT: "pending_payment",
     orders_pb2.ORDER_STATUS_PAID: "paid",
@@ -80,7 +83,11 @@ def create_order_request(
         request.shipping_address.CopyFrom(address(body.shipping_address))
     if body.payment is not None:
         request.payment.CopyFrom(
-            orders_pb2.Payment(method=body.payment.method, amount=body.payment.amount)
+            orders_pb2.Payment(
+                method=body.payment.method,
+                amount=body.payment.amount,
+                reference=body.payment.reference,
+            )
         )
     return request
 
@@ -144,10 +151,16 @@ def _timeline_out(order: orders_pb2.Order) -> list[TimelineEntryPublic]:
 
 def order_out(order: orders_pb2.Order) -> OrderPublic:
     payment = (
-        PaymentPublic(method=order.payment.method, amount=order.payment.amount)
+        PaymentPublic(
+            method=order.payment.method,
+            amount=order.payment.amount,
+            reference=order.payment.reference,
+        )
         if order.HasField("payment")
         else None
     )
+    zone = order.time_zone or CHAIN_TIME_ZONE
+    due = time_of(order, "payment_due_at")
     return OrderPublic(
         order_id=order.order_id,
         order_no=order.order_no,
@@ -193,4 +206,6 @@ def order_out(order: orders_pb2.Order) -> OrderPublic:
             for s in order.shipments
         ],
         timeline=_timeline_out(order),
+        time_zone=zone,
+        payment_due_local=due.astimezone(ZoneInfo(zone)) if due else None,
     )

@@ -152,7 +152,9 @@ async def pay_order(
         scope=mapper.scope_of(user),
         idempotency=mapper.idempotency(key),
         order_ref=order_ref,
-        payment=orders_pb2.Payment(method=body.method, amount=body.amount),
+        payment=orders_pb2.Payment(
+            method=body.method, amount=body.amount, reference=body.reference
+        ),
     )
     return mapper.order_out(await orders.pay_order(request))
 
