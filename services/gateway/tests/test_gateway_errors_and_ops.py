@@ -125,33 +125,41 @@ async def test_healthz_and_correlation_id(client: httpx.AsyncClient) -> None:
     assert r.headers["x-correlation-id"] == "req-42"
 
 
-async def test_readyz_reports_each_dependency(settings: Settings, nats_server: NatsServer) -> None:
+async def test_dependencies_are_reported_without_making_the_gateway_unready(
+    settings: Settings, nats_server: NatsServer
+) -> None:
     ready = settings.model_copy(update={"nats_url": nats_server.url})
     async with gateway(ready) as client:
-        ok = await client.get("/readyz")
+        ok = await client.get("/healthz/dependencies")
         nats_server.stop()
-        no_nats = await client.get("/readyz")
+        no_nats = await client.get("/healthz/dependencies")
+        still_ready = await client.get("/readyz")
+        metrics = (await client.get("/metrics")).text
 
     assert ok.status_code == 200, ok.text
-    assert ok.json()["checks"] == {
-        "inventory": "ok",
-        "orders": "ok",
-        "logistics": "ok",
-        "nats": "ok",
+    assert ok.json() == {
+        "status": "ok",
+        "checks": {"inventory": "ok", "orders": "ok", "logistics": "ok", "nats": "ok"},
     }
-    assert no_nats.status_code == 503
+    assert no_nats.status_code == 200
+    assert no_nats.json()["status"] == "degraded"
     assert no_nats.json()["checks"]["nats"] == "down"
     assert no_nats.json()["checks"]["orders"] == "ok"
+    # Orders and payments keep working without NATS: the gateway stays in service.
+    assert still_ready.status_code == 200
+    assert 'gateway_dependency_up{dependency="nats"} 0.0' in metrics
 
 
-async def test_readyz_names_a_service_that_is_down(settings: Settings) -> None:
+async def test_a_service_that_is_down_is_named_and_the_gateway_stays_ready(
+    settings: Settings,
+) -> None:
     down = settings.model_copy(update={"logistics_addr": f"127.0.0.1:{free_port()}"})
     async with gateway(down) as client:
-        r = await client.get("/readyz")
+        r = await client.get("/healthz/dependencies")
+        ready = await client.get("/readyz")
 
-    assert r.status_code == 503
-    assert r.json()["checks"]["logistics"] == "down"
-    assert "logistics" in r.json()["detail"]
+    assert r.json()["checks"]["logistics"] == "down" and r.json()["status"] == "degraded"
+    assert ready.status_code == 200
 
 
 async def test_metrics_count_requests_by_route(client: httpx.AsyncClient, tokens: Any) -> None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from gateway.adapters.nats_probe import nats_reachable
-from gateway.api.deps import ClientsDep, SettingsDep
+from gateway.api.deps import ClientsDep, SettingsDep, StateDep
 from gateway.api.problems import problem
 
 router = APIRouter(tags=["operations"])
@@ -19,18 +19,39 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "a dependency is down"}})
-async def readyz(clients: ClientsDep, settings: SettingsDep) -> JSONResponse:
-    """Ready: the three services answer their gRPC health check and NATS is reachable."""
+DEPENDENCY_UP = prometheus_client.Gauge(
+    "gateway_dependency_up",
+    "Whether a dependency answered the last /healthz/dependencies check (1) or not (0)",
+    ["dependency"],
+)
+
+
+@router.get("/readyz", responses={503: {"description": "the gateway is starting or stopping"}})
+async def readyz(state: StateDep) -> JSONResponse:
+    """Ready: this process can serve requests. A peer or NATS being down does not make it
+    unready: orders and payments keep working without NATS, and taking every gateway out
+    of the load balancer for a dependency's trouble would turn it into a full outage.
+    Dependencies are reported by /healthz/dependencies and the `gateway_dependency_up`
+    metric instead."""
+    if state.clients is None or state.users is None:
+        return problem(503, "not ready: the gateway is starting or stopping")
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/healthz/dependencies")
+async def dependencies(clients: ClientsDep, settings: SettingsDep) -> JSONResponse:
+    """Each dependency's state (the three services' gRPC health, NATS): `degraded` when one
+    is down. Always 200: for dashboards and alerts, not for probes."""
     timeout = settings.ready_timeout_s
     services, nats_ok = await asyncio.gather(
         clients.health(timeout), nats_reachable(settings.nats_url, timeout)
     )
-    checks = {name: "ok" if ok else "down" for name, ok in {**services, "nats": nats_ok}.items()}
-    down = sorted(name for name, state in checks.items() if state != "ok")
-    if down:
-        return problem(503, f"not ready: {', '.join(down)} down", checks=checks)
-    return JSONResponse({"status": "ready", "checks": checks})
+    states = {**services, "nats": nats_ok}
+    for name, ok in states.items():
+        DEPENDENCY_UP.labels(name).set(1 if ok else 0)
+    checks = {name: "ok" if ok else "down" for name, ok in states.items()}
+    status = "ok" if all(states.values()) else "degraded"
+    return JSONResponse({"status": status, "checks": checks})
 
 
 @router.get("/metrics", response_class=Response)
