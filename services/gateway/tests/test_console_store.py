@@ -337,6 +337,7 @@ async def test_a_double_submitted_sale_sells_once(
     assert len(pos) == 1  # the service answered the retry with the first sale
     sent = created[0]
     assert sent.channel == orders_pb2.CHANNEL_POS and sent.store_id == "S1"
+    assert sent.customer_id == "walk-in"
     assert [(x.sku, x.qty) for x in sent.lines] == [("TEA-1", 2), ("SNK-1", 2)]
     assert sent.payment.method == "wechat_pay"
     assert sent.payment.amount == 2 * 12800 + 2 * 1590

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chainkit.grpc_client import status_detail
+from chainstore.common.v1.common_pb2 import BadRequest
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.mappers import orders as mapper
@@ -35,6 +36,8 @@ router = APIRouter(include_in_schema=False)
 TILL_PAYMENTS: tuple[PaymentMethod, ...] = ("cash", "wechat_pay", "alipay", "card")
 MAX_LINES = 50
 BLANK_LINES = 3
+# A till sale's customer: nobody in particular (the orders service requires one).
+WALK_IN = "walk-in"
 
 
 @dataclass
@@ -168,6 +171,7 @@ async def sell(
                 scope=mapper.scope_of(user),
                 idempotency=mapper.idempotency(idempotency_key),
                 store_id=user.store_id or "",
+                customer_id=WALK_IN,
                 channel=orders_pb2.CHANNEL_POS,
                 lines=sku_qty(lines),
                 payment=orders_pb2.Payment(method=method, amount=total),
@@ -217,5 +221,8 @@ def _refusal(e: grpc.aio.AioRpcError) -> Refused | None:
             return Refused("store.till.short", left=left)
         return Refused("store.till.refused", detail=e.details() or "")
     if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
-        return Refused("store.till.refused", detail=e.details() or "")
+        bad = status_detail(e, BadRequest)
+        fields = "; ".join(f"{v.field}: {v.message}" for v in bad.violations) if bad else ""
+        detail = e.details() or ""
+        return Refused("store.till.refused", detail=f"{detail} ({fields})" if fields else detail)
     return None

@@ -6,14 +6,14 @@
   const cs = window.chainstore;
 
   // ---- Live alerts -------------------------------------------------------------------
-  const live = document.querySelector("section.live");
-  const list = live && live.querySelector(".live-list");
+  const live = document.querySelector("section.store-live");
+  const list = live && live.querySelector(".store-live-list");
   const MAX_ALERTS = 5;
 
   function announce(data, kind, href, label) {
     if (!list) return;
     const li = document.createElement("li");
-    li.className = "live-item live-" + kind;
+    li.className = "store-alert store-alert-" + kind;
     const when = document.createElement("time");
     when.textContent = cs.time(data.at);
     when.dateTime = data.at;
@@ -22,17 +22,13 @@
     text.textContent = (label ? label + " · " : "") + (data.summary || data.type);
     const close = document.createElement("button");
     close.type = "button";
-    close.className = "link live-close";
+    close.className = "link store-alert-close";
     close.textContent = "×";
     close.setAttribute("aria-label", live.dataset.dismiss);
-    close.addEventListener("click", () => {
-      li.remove();
-      live.hidden = list.children.length === 0;
-    });
+    close.addEventListener("click", () => li.remove());
     li.append(when, text, close);
     list.prepend(li);
     while (list.children.length > MAX_ALERTS) list.lastElementChild.remove();
-    live.hidden = false;
   }
 
   // Several events in a burst refresh a list once.
