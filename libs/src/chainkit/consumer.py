@@ -62,8 +62,8 @@ class EventConsumer(Generic[U]):
             while True:
                 try:
                     msgs = await sub.fetch(self._batch, timeout=1.0)
-                except NatsTimeout:
-                    continue  # idle
+                except (NatsTimeout, TimeoutError):
+                    continue  # idle (nats-py raises either, depending on where it waited)
                 except asyncio.CancelledError:
                     raise
                 except Exception:

@@ -46,8 +46,8 @@ class NotificationConsumer:
             while True:
                 try:
                     msgs = await sub.fetch(100, timeout=1.0)
-                except NatsTimeout:
-                    continue
+                except (NatsTimeout, TimeoutError):
+                    continue  # idle (nats-py raises either, depending on where it waited)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
