@@ -63,6 +63,11 @@ def wait_for_sales(hq: httpx.Client, sku: str) -> None:
     raise AssertionError(f"{sku} never reached the sales read models")
 
 
+def on_hand(hq: httpx.Client, sku: str, location: str) -> int:
+    levels = hq.get("/v1/inventory", params={"sku": sku, "location_id": location}).json()
+    return int(levels["items"][0]["on_hand"])
+
+
 def charts_drawn(page: Page) -> dict[str, int]:
     page.wait_for_function(
         "() => document.querySelectorAll('[data-chart][data-drawn]').length >= 5"
@@ -99,11 +104,14 @@ def test_cards_and_charts_render_with_data(
         ".getOption().series[0].data"
     )
     assert sum(revenue_by_day) > 0
-    hot = page.locator("table.hot")
+    hot = page.locator("table.dash-hot")
     expect(hot).to_contain_text("Electric kettle 1.7L")
     expect(page.locator(".leaders")).to_contain_text("north：")
     expect(page.locator(".stock-board, #stock-board p").first).to_be_visible()
-    expect(page.locator("#parcels-panel .carriers li").first).to_be_visible()
+    expect(page.locator("#parcels-panel .dash-carriers li").first).to_be_visible()
+    expect(page.locator("#live-feed[data-live=open]")).to_have_count(1)
+    live = paid_order(alice, "HOM-002")  # so the feed shows what it does
+    expect(page.locator("#live-feed")).to_contain_text(f"订单 {live['order_no']} 已付款")
     screenshot(page, "dashboard-home")
 
 
@@ -139,12 +147,12 @@ def test_one_click_transfer_from_the_low_stock_board(
         expect(row).to_be_visible()
         qty = int(row.locator('input[name="qty"]').input_value())
         source = row.locator('input[name="from_location_id"]').input_value()
+        before = on_hand(hq, sku, source)
         button = row.get_by_role("button", name="一键调拨")
         button.dblclick()  # a double click still moves the units once
 
         expect(row.locator(".transfer-done")).to_contain_text(f"调出 {qty} 件")
-        low = hq.get("/v1/inventory/low-stock", params={"sku": sku, "location_id": location})
-        assert low.json()["items"][0]["in_transit"] == qty
+        assert on_hand(hq, sku, source) == before - qty
         moves = hq.get("/v1/inventory/movements", params={"sku": sku, "location_id": source})
         outbound = [m for m in moves.json()["items"] if m["on_hand_delta"] == -qty]
         assert len(outbound) == 1, moves.json()

@@ -30,10 +30,11 @@
     if (spec.kind === "line") {
       return {
         grid, tooltip,
-        xAxis: { type: "category", data: spec.labels, boundaryGap: false },
+        // Days as MM-DD on the axis (the tooltip keeps the whole date).
+        xAxis: { type: "category", data: spec.labels, boundaryGap: false, axisLabel: { formatter: (d) => d.slice(5) } },
         yAxis: moneyAxis,
         series: [{
-          type: "line", name, data: spec.values, smooth: true, symbolSize: 6,
+          type: "line", name, data: spec.values, symbolSize: 6,
           itemStyle: { color: ACCENT }, areaStyle: { color: "rgba(11, 95, 90, 0.12)" },
         }],
       };
@@ -71,7 +72,7 @@
       },
       series: [{
         type: "heatmap", name, data: spec.cells,
-        label: { show: spec.x.length <= 8, formatter: (p) => short(p.data[2]), fontSize: 11 },
+        label: { show: spec.x.length <= 8, formatter: (p) => short(p.data[2]), fontSize: 12 },
         emphasis: { itemStyle: { borderColor: "#1f2933", borderWidth: 1 } },
       }],
     };
@@ -85,6 +86,9 @@
       if (window.echarts.getInstanceByDom(el)) return;
       let spec;
       try { spec = JSON.parse(el.dataset.chart); } catch (_) { return; }
+      // As tall as its rows need: one bar per store, one band per region.
+      if (spec.kind === "hbar") el.style.height = Math.max(160, spec.labels.length * 26 + 60) + "px";
+      if (spec.kind === "heatmap") el.style.height = Math.max(200, spec.y.length * 44 + 110) + "px";
       const chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(Object.assign({ animation: false }, options(spec)));
       charts.add(chart);
