@@ -350,6 +350,30 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
         await self.record("GetOrder", request)
         return self._find(request.scope, request.order_ref)
 
+    async def GetReceipt(self, request: Any, context: Any) -> Any:
+        """Like the real service: scoped like GetOrder, FAILED_PRECONDITION when unpaid."""
+        await self.record("GetReceipt", request)
+        order = self._find(request.scope, request.order_ref)
+        if not order.HasField("payment"):
+            raise Conflict(f"order {order.order_no} has no receipt: unpaid")
+        return orders_pb2.Receipt(
+            order_id=order.order_id,
+            order_no=order.order_no,
+            store_id=order.store_id,
+            store_name="南京路店 Nanjing Road",
+            store_city="上海",
+            channel=order.channel,
+            status=order.status,
+            paid_at=ts(NOW),
+            time_zone="Asia/Shanghai",
+            local_time="2026-12-05 00:30:12",
+            lines=order.lines,
+            total=order.total,
+            currency=order.currency,
+            payment=order.payment,
+            units=sum(x.qty for x in order.lines),
+        )
+
     async def ListOrders(self, request: Any, context: Any) -> Any:
         await self.record("ListOrders", request)
         scope = request.scope

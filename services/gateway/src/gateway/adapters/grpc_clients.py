@@ -169,6 +169,10 @@ class OrdersClient:
         response: orders_pb2.Order = await self._stub.GetOrder(request, timeout=self._t)
         return response
 
+    async def get_receipt(self, request: orders_pb2.GetReceiptRequest) -> orders_pb2.Receipt:
+        response: orders_pb2.Receipt = await self._stub.GetReceipt(request, timeout=self._t)
+        return response
+
     async def list_orders(
         self, request: orders_pb2.ListOrdersRequest
     ) -> orders_pb2.ListOrdersResponse:

@@ -22,6 +22,7 @@ from gateway.schemas.orders import (
     PaymentPublic,
     TimelineEntryPublic,
 )
+from gateway.schemas.receipts import ReceiptPublic
 
 CHANNELS: dict[orders_pb2.Channel.ValueType, Channel] = {
     orders_pb2.CHANNEL_ONLINE: "online",
@@ -149,6 +150,40 @@ def _timeline_out(order: orders_pb2.Order) -> list[TimelineEntryPublic]:
     ]
 
 
+def _line_out(line: orders_pb2.OrderLine) -> OrderLinePublic:
+    return OrderLinePublic(
+        sku=line.sku,
+        name=line.name,
+        category=line.category,
+        qty=line.qty,
+        unit_price=line.unit_price,
+        amount=line.amount,
+    )
+
+
+def receipt_out(r: orders_pb2.Receipt) -> ReceiptPublic:
+    return ReceiptPublic(
+        order_id=r.order_id,
+        order_no=r.order_no,
+        store_id=r.store_id,
+        store_name=r.store_name,
+        store_city=r.store_city,
+        channel=lookup(CHANNELS, r.channel, "order channel"),
+        status=lookup(STATUSES, r.status, "order status"),
+        paid_at=time_of(r, "paid_at"),
+        time_zone=r.time_zone,
+        local_time=r.local_time,
+        lines=[_line_out(line) for line in r.lines],
+        units=r.units,
+        total=r.total,
+        currency=r.currency or "CNY",
+        payment=PaymentPublic(
+            method=r.payment.method, amount=r.payment.amount, reference=r.payment.reference
+        ),
+        refunded_amount=r.refunded_amount,
+    )
+
+
 def order_out(order: orders_pb2.Order) -> OrderPublic:
     payment = (
         PaymentPublic(
@@ -168,17 +203,7 @@ def order_out(order: orders_pb2.Order) -> OrderPublic:
         customer_id=order.customer_id or None,
         channel=lookup(CHANNELS, order.channel, "order channel"),
         status=lookup(STATUSES, order.status, "order status"),
-        lines=[
-            OrderLinePublic(
-                sku=line.sku,
-                name=line.name,
-                category=line.category,
-                qty=line.qty,
-                unit_price=line.unit_price,
-                amount=line.amount,
-            )
-            for line in order.lines
-        ],
+        lines=[_line_out(line) for line in order.lines],
         total=order.total,
         currency=order.currency or "CNY",
         shipping_address=_address_out(order),

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException
 
 from chainkit.errors import FieldError, InvalidArgument, PermissionDenied
 from chainstore.orders.v1 import orders_pb2
@@ -22,6 +24,9 @@ from gateway.api.deps import (
 )
 from gateway.api.problems import documented
 from gateway.core.security import Principal
+from gateway.receipts import negotiate
+from gateway.receipts.html import render_html
+from gateway.receipts.text import render_text
 from gateway.schemas.common import Page
 from gateway.schemas.orders import (
     AddressChange,
@@ -113,6 +118,50 @@ async def list_orders(
 async def get_order(order_ref: OrderRef, user: CurrentUser, orders: OrdersDep) -> OrderPublic:
     request = orders_pb2.GetOrderRequest(scope=mapper.scope_of(user), order_ref=order_ref)
     return mapper.order_out(await orders.get_order(request))
+
+
+RECEIPT_EXAMPLE = """     People's Square
+--------------------------------
+单号 Order No
+  20261205-S001-000042
+时间 Time     2026-12-05 00:30:12
+..."""
+
+
+@router.get(
+    "/{order_ref}/receipt",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The receipt (小票): plain text for a receipt printer (the "
+            "default), a printable HTML page, or JSON, as `Accept` asks",
+            "content": {
+                negotiate.TEXT: {"schema": {"type": "string"}, "example": RECEIPT_EXAMPLE},
+                negotiate.HTML: {"schema": {"type": "string"}},
+                negotiate.JSON: {"schema": {"$ref": "#/components/schemas/ReceiptPublic"}},
+            },
+        },
+        **documented(404, 406, 409),
+    },
+)
+async def get_receipt(
+    order_ref: OrderRef,
+    user: CurrentUser,
+    orders: OrdersDep,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """The receipt of a paid order or a till sale (the same access rules as the order);
+    409 for an order that was never paid."""
+    media = negotiate.choose(accept)
+    if media is None:
+        raise HTTPException(406, "a receipt is text/plain, text/html or application/json")
+    request = orders_pb2.GetReceiptRequest(scope=mapper.scope_of(user), order_ref=order_ref)
+    receipt = mapper.receipt_out(await orders.get_receipt(request))
+    if media == negotiate.HTML:
+        return HTMLResponse(render_html(receipt))
+    if media == negotiate.TEXT:
+        return PlainTextResponse(render_text(receipt))
+    return Response(receipt.model_dump_json(), media_type=negotiate.JSON)
 
 
 @router.patch("/{order_ref}", responses=MUTATION_PROBLEMS)

@@ -1,0 +1,1 @@
+"""Receipts for tills and customers: plain text (a receipt printer) and a printable page."""
