@@ -234,3 +234,40 @@ def test_kill_one_replica_of_each_and_a_nats_node_under_load_loses_nothing(
     # Each accepted order holds exactly its unit: no leaked and no missing reservation.
     assert reserved(hq, "LOAD-1")[0] == len(accepted)
     print(f"accepted {len(accepted)} orders, {shoppers.retries} retried requests")
+
+
+def test_a_nats_majority_loss_stops_events_not_orders_and_they_catch_up(cluster: Stack) -> None:
+    from chainkit.testing.sse import SseListener
+
+    bases = gateways(cluster)
+    hq = login(bases[0], "hq", cluster.hq_password)
+    new_product(hq, "QUORUM-1", 1000)
+    assert cluster.nats_cluster is not None
+    token = hq.headers["Authorization"]
+    feed = SseListener(
+        f"{bases[1]}/v1/events/stream",
+        headers={"Authorization": token},
+        params={"types": "order.created"},
+    )
+    try:
+        cluster.nats_cluster.kill_node(0)
+        cluster.nats_cluster.kill_node(1)
+        placed = []
+        for i in range(5):
+            r = hq.post(
+                "/v1/orders",
+                json=order_body("QUORUM-1", "C-QUORUM"),
+                headers={"Idempotency-Key": f"quorum-{i}"},
+            )
+            assert r.status_code == 201, r.text  # orders are taken without NATS
+            placed.append(r.json()["order_no"])
+        time.sleep(2)
+        assert not {e.data["order_no"] for e in feed.events} & set(placed)
+        cluster.nats_cluster.restart_node(0)
+        cluster.nats_cluster.restart_node(1)
+        for order_no in placed:  # the outbox relays them once quorum is back
+            feed.wait_for(lambda e, n=order_no: e.data["order_no"] == n, timeout_s=60)
+        got = [e.data["order_no"] for e in feed.events if e.data["order_no"] in placed]
+        assert sorted(got) == sorted(placed)
+    finally:
+        feed.close()
