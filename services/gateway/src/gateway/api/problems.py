@@ -71,6 +71,8 @@ SLUG_FOR_STATUS: dict[int, str] = {
     503: "service-unavailable",
     504: "gateway-timeout",
 }
+# FastAPI's words for a body it could not decode at all.
+BODY_PARSE_ERROR = "There was an error parsing the body"
 # What a client is told when a peer fails: never addresses or internals.
 UPSTREAM_DETAIL: dict[int, str] = {
     502: "a backend service failed to answer the request",
@@ -179,6 +181,10 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code
     lang = lang_of(request)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    if status == 400 and detail == BODY_PARSE_ERROR:
+        # A body that is not even text (bad UTF-8) is invalid JSON like any other.
+        errors = [("body", problem_text.detail("the body is not valid JSON", lang))]
+        return problem(422, "the request is not valid", errors=errors, lang=lang)
     if status == 404 and detail == HTTPStatus.NOT_FOUND.phrase:
         detail = f"no resource at {request.url.path}"
         if lang == "zh-CN":
