@@ -47,41 +47,41 @@ def shipments_of(hq: httpx.Client, order_id: str) -> list[dict[str, Any]]:
 def test_the_stores_preferred_carrier_ships_and_the_reason_is_recorded(
     hq: httpx.Client, alice: httpx.Client
 ) -> None:
-    patched = hq.patch(f"/v1/stores/{STORE}", json={"preferred_carrier": "steady"})
+    patched = hq.patch(f"/v1/stores/{STORE}", json={"preferred_carrier": "zto"})
     assert patched.status_code == 200, patched.text
     store = hq.get(f"/v1/stores/{STORE}").json()
-    assert (store["preferred_carrier"], store["service_level"]) == ("steady", "standard")
+    assert (store["preferred_carrier"], store["service_level"]) == ("zto", "standard")
 
     order_id = paid_order(alice, hq, EAST)
     shipped = hq.post(f"/v1/orders/{order_id}/ship")  # no override: rules + preference
     assert shipped.status_code == 200, shipped.text
-    assert [s["carrier"] for s in shipped.json()["shipments"]] == ["steady"]
+    assert [s["carrier"] for s in shipped.json()["shipments"]] == ["zto"]
 
     tracking = alice.get(f"/v1/orders/{order_id}/tracking").json()["shipments"]
-    assert tracking and all(s["carrier"] == "steady" and s["waybill_no"] for s in tracking)
+    assert tracking and all(s["carrier"] == "zto" and s["waybill_no"] for s in tracking)
     [shipment] = shipments_of(hq, order_id)
-    # swift is cheaper for 300 g, but steady serves the parcel within "standard": it wins.
-    assert shipment["carrier_reason"].startswith("store preference: steady")
-    assert "swift" in shipment["carrier_reason"]
+    # sf is cheaper for 300 g, but zto serves the parcel within "standard": it wins.
+    assert shipment["carrier_reason"].startswith("store preference: zto")
+    assert "sf" in shipment["carrier_reason"]
     assert shipment["service_level"] == "standard"
 
 
 def test_staff_override_is_checked_and_a_faster_level_outranks_the_preference(
     hq: httpx.Client, alice: httpx.Client
 ) -> None:
-    assert hq.patch(f"/v1/stores/{STORE}", json={"preferred_carrier": "steady"}).status_code == 200
+    assert hq.patch(f"/v1/stores/{STORE}", json={"preferred_carrier": "zto"}).status_code == 200
     order_id = paid_order(alice, hq, NORTH)
 
-    refused = hq.post(f"/v1/orders/{order_id}/ship", json={"carrier": "lazy"})
+    refused = hq.post(f"/v1/orders/{order_id}/ship", json={"carrier": "yto"})
     assert refused.status_code == 422, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
-    assert "lazy does not serve region 'north'" in refused.json()["detail"]
+    assert "yto does not serve region 华北" in refused.json()["detail"]
     assert [e["field"] for e in refused.json()["errors"]] == ["carrier"]
     assert alice.get(f"/v1/orders/{order_id}").json()["status"] == "paid"
 
-    # steady promises 3 days: it cannot meet express, so the cheapest carrier that can wins.
+    # zto promises 3 days: it cannot meet express, so the cheapest carrier that can wins.
     shipped = hq.post(f"/v1/orders/{order_id}/ship", json={"service_level": "express"})
     assert shipped.status_code == 200, shipped.text
     [shipment] = shipments_of(hq, order_id)
-    assert shipment["carrier"] == "swift" and shipment["service_level"] == "express"
-    assert "store preference steady cannot serve" in shipment["carrier_reason"]
+    assert shipment["carrier"] == "sf" and shipment["service_level"] == "express"
+    assert "store preference zto cannot serve" in shipment["carrier_reason"]

@@ -92,15 +92,15 @@ def test_online_order_is_reserved_paid_shipped_and_completed_by_the_carrier(
         sum(r["on_hand"] for r in after.values()) == sum(r["on_hand"] for r in before.values()) - 2
     )
 
-    unreviewed = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "steady"})
+    unreviewed = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "zto"})
     assert unreviewed.status_code == 409 and "confirmed" in unreviewed.json()["detail"]
     confirmed = hq.post(f"/v1/orders/{order['order_id']}/confirm")
     assert confirmed.status_code == 200, confirmed.text
-    shipped = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "steady"})
+    shipped = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "zto"})
     assert shipped.status_code == 200, shipped.text
     assert shipped.json()["status"] == "shipped"
     tracking = alice.get(f"/v1/orders/{order['order_id']}/tracking").json()["shipments"]
-    assert tracking and all(s["waybill_no"] and s["carrier"] == "steady" for s in tracking)
+    assert tracking and all(s["waybill_no"] and s["carrier"] == "zto" for s in tracking)
 
     done = wait_for_status(alice, order["order_id"], "completed")
     assert done["completed_at"]
@@ -128,11 +128,11 @@ def test_pushing_carrier_delivers_through_the_signed_webhook(
         f"/v1/orders/{order['order_id']}/pay", json={"method": "card", "amount": order["total"]}
     )
     hq.post(f"/v1/orders/{order['order_id']}/confirm")
-    shipped = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "swift"})
+    shipped = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "sf"})
     assert shipped.status_code == 200, shipped.text
     wait_for_status(alice, order["order_id"], "completed")
     forged = httpx.post(
-        f"{alice.base_url}/v1/carriers/swift/events",
+        f"{alice.base_url}/v1/carriers/sf/events",
         content=b'{"events": []}',
         headers={"X-Chainstore-Signature": "sha256=" + "0" * 64},
     )

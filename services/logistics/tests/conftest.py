@@ -19,7 +19,7 @@ from chainkit.db import create_engine, session_factory
 from chainkit.errors import Conflict, Unavailable
 from chainkit.migrations import upgrade_async
 from chainkit.outbox import OutboxMessage
-from logistics.adapters.carriers.simulated import parse_lazy_updates
+from logistics.adapters.carriers.kuaidi100 import parse_push
 from logistics.adapters.uow import LogisticsUnitOfWork
 from logistics.domain.carrier_push import parse_scans, verify_signature
 from logistics.domain.tracking import CarrierScan
@@ -37,7 +37,13 @@ class FakeCarrierApi:
     pushes are verified and parsed with the same pure functions the real adapters use.
     """
 
-    PREFIXES: ClassVar[dict[str, str]] = {"swift": "SW", "steady": "ST", "lazy": "LZ"}
+    PREFIXES: ClassVar[dict[str, str]] = {
+        "sf": "SF",
+        "zto": "ZT",
+        "yto": "YT",
+        "jd": "JD",
+        "ems": "EM",
+    }
 
     def __init__(self) -> None:
         self.waybills: dict[tuple[str, str], str] = {}
@@ -83,8 +89,10 @@ class FakeCarrier:
         return list(self.api.scans.get(waybill_no, []))
 
     def read_push(self, body: bytes, signature: str) -> list[CarrierScan]:
+        if self.code == "ems":  # tracked through the aggregator: its form, its sign
+            return parse_push(body, self._secret.decode(), "ems")
         verify_signature(self._secret, body, signature)
-        return parse_lazy_updates(body) if self.code == "lazy" else parse_scans(body)
+        return parse_scans(body)
 
 
 class Clock:

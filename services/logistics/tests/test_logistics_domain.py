@@ -20,7 +20,7 @@ def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def new_shipment(carrier: str = "swift") -> Shipment:
+def new_shipment(carrier: str = "sf") -> Shipment:
     parcel = Parcel("east", 1000)
     chosen = choose_carrier(DEFAULT_CARRIERS, parcel, override=carrier)
     return Shipment.create(
@@ -40,16 +40,16 @@ def scan(code: str, minutes: int, event_id: str = "") -> CarrierScan:
 
 
 def test_each_carrier_speaks_its_own_codes() -> None:
-    assert normalise("swift", "DLV") is TrackingStatus.DELIVERED
-    assert normalise("steady", "50") is TrackingStatus.DELIVERED
-    assert normalise("swift", "50") is TrackingStatus.EXCEPTION  # steady's code means nothing
-    assert normalise("steady", "DLV") is TrackingStatus.EXCEPTION
-    assert normalise("swift", "ofd") is TrackingStatus.OUT_FOR_DELIVERY
+    assert normalise("sf", "DLV") is TrackingStatus.DELIVERED
+    assert normalise("zto", "50") is TrackingStatus.DELIVERED
+    assert normalise("sf", "50") is TrackingStatus.EXCEPTION  # zto's code means nothing
+    assert normalise("zto", "DLV") is TrackingStatus.EXCEPTION
+    assert normalise("sf", "ofd") is TrackingStatus.OUT_FOR_DELIVERY
     assert normalise("nobody", "DLV") is TrackingStatus.EXCEPTION
 
 
 def test_every_status_is_reachable_from_each_carrier() -> None:
-    for carrier in ("swift", "steady", "lazy"):
+    for carrier in ("sf", "zto", "yto"):
         assert set(CARRIER_CODES[carrier].values()) == set(TrackingStatus)
 
 
@@ -59,10 +59,10 @@ def test_duplicates_dropped_by_event_id_else_by_time_and_code() -> None:
     assert s.record([scan("PKP", 1, "e1")]) == []
     # Same time and code but a different carrier event id: a distinct scan.
     assert len(s.record([scan("PKP", 1, "e2")])) == 1
-    steady = new_shipment("steady")
-    assert len(steady.record([scan("20", 1), scan("20", 1), scan("30", 2)])) == 2
-    assert steady.record([scan("30", 2)]) == []
-    assert len(steady.events) == 2
+    zto = new_shipment("zto")
+    assert len(zto.record([scan("20", 1), scan("20", 1), scan("30", 2)])) == 2
+    assert zto.record([scan("30", 2)]) == []
+    assert len(zto.events) == 2
 
 
 def test_late_scan_is_placed_by_event_time() -> None:
@@ -125,8 +125,8 @@ def test_shipment_id_is_deterministic_per_order_and_location() -> None:
 
 
 def test_estimated_delivery_is_created_plus_speed_days() -> None:
-    assert new_shipment("swift").estimated_delivery_at == T0 + timedelta(days=1)
-    assert new_shipment("steady").estimated_delivery_at == T0 + timedelta(days=3)
+    assert new_shipment("sf").estimated_delivery_at == T0 + timedelta(days=1)
+    assert new_shipment("zto").estimated_delivery_at == T0 + timedelta(days=3)
 
 
 def test_signature_verification() -> None:

@@ -14,7 +14,7 @@ T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)  # 16:00 in China
 END_OF_MARCH_1 = datetime(2025, 3, 1, 15, 59, 59, tzinfo=UTC)  # 23:59:59 UTC+8
 
 
-def shipment(carrier: str = "steady") -> Shipment:
+def shipment(carrier: str = "zto") -> Shipment:
     parcel = Parcel("east", 1000)
     return Shipment.create(
         order_id="o-1",

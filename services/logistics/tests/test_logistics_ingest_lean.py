@@ -24,7 +24,7 @@ END_OF_MARCH_1 = datetime(2025, 3, 1, 15, 59, 59, tzinfo=UTC)
 
 
 def body(waybill: str, *scans: tuple[str, str, int, str]) -> bytes:
-    """(event_id, code, minutes after T0, place) → a signed-ready swift webhook body."""
+    """(event_id, code, minutes after T0, place) → a signed-ready sf webhook body."""
     items = [
         f'{{"event_id":"{eid}","waybill_no":"{waybill}","code":"{code}",'
         f'"at":"{(T0 + timedelta(minutes=m)).isoformat()}","location":"{place}"}}'
@@ -35,7 +35,7 @@ def body(waybill: str, *scans: tuple[str, str, int, str]) -> bytes:
 
 async def push(deps: Deps, waybill: str, *scans: tuple[str, str, int, str]) -> Any:
     raw = body(waybill, *scans)
-    return await tracking.ingest_push(deps, "swift", raw, sign(SECRET, raw))
+    return await tracking.ingest_push(deps, "sf", raw, sign(SECRET, raw))
 
 
 async def new_waybill(deps: Deps) -> str:

@@ -1,7 +1,8 @@
 """The real thing: carrier simulator (HTTP), logistics gRPC server, NATS, SQLite/PostgreSQL.
 
-A small receiver stands in for the gateway: it takes the simulator's signed pushes and
-forwards raw body + signature to IngestCarrierPush, as the gateway does.
+A small receiver stands in for the gateway: it takes the simulator's signed pushes (and
+the aggregator's form pushes) and forwards raw body + signature to IngestCarrierPush, as
+the gateway does.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hmac
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import grpc
 import nats
@@ -65,7 +67,9 @@ def create_request(order_id: str, location_id: str, carrier: str) -> Any:
     return logistics_pb2.CreateShipmentsRequest(
         order_id=order_id,
         store_id="store-7",
-        destination=common_pb2.Address(name="Li", phone="1", region="east", city="Hangzhou"),
+        destination=common_pb2.Address(
+            name="李雷", phone="13812345678", region="east", city="杭州市"
+        ),
         packages=[logistics_pb2.Package(location_id=location_id, weight_g=1200)],
         carrier=carrier,
         customer_id=f"cust-{order_id}",
@@ -73,7 +77,7 @@ def create_request(order_id: str, location_id: str, carrier: str) -> Any:
     )
 
 
-async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
+async def test_carriers_polled_pushed_and_through_the_aggregator_all_end_delivered(
     database_url: str, nats_server: NatsServer, serve_asgi: Any, wait_until: Any
 ) -> None:
     sim_port, hook_port = free_port(), free_port()
@@ -86,6 +90,7 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
             "carrier_secret": SECRET,
             "poll_interval_s": 0.2,
             "outbox_poll_s": 0.1,
+            "LOGISTICS_AGGREGATOR_CALLBACK_BASE": f"http://127.0.0.1:{hook_port}",
         }
     )
     sim = create_app(
@@ -93,14 +98,14 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
             pace_s=0.2,
             secret=SECRET,
             webhook_base=f"http://127.0.0.1:{hook_port}",
-            # steady answers 429 past 3 queries a second: the poller must back off.
-            steady_rate_per_s=3,
-            steady_burst=1,
-            # lazy drops, repeats and reorders a lot, reproducibly.
+            # zto answers 429 past 3 queries a second: the poller must back off.
+            zto_rate_per_s=3,
+            zto_burst=1,
+            # The aggregator (ems) drops, repeats and reorders a lot, reproducibly.
             seed=7,
-            lazy_drop_p=0.3,
-            lazy_repeat_p=0.5,
-            lazy_delay_paces=3,
+            aggregator_drop_p=0.3,
+            aggregator_repeat_p=0.5,
+            aggregator_delay_paces=3,
         )
     )
     stub_box: list[logistics_pb2_grpc.LogisticsServiceStub] = []
@@ -127,35 +132,31 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
             serve_asgi(gateway_stand_in(stub_box, pushes), hook_port),
         ):
             carriers = await stub.ListCarriers(logistics_pb2.ListCarriersRequest(), timeout=5)
-            assert {c.code for c in carriers.items} == {"swift", "steady", "lazy"}
+            assert {c.code for c in carriers.items} == {"sf", "zto", "yto", "jd", "ems"}
 
-            steady = (
-                await stub.CreateShipments(create_request("o-1", "wh-1", "steady"), timeout=10)
+            zto = (
+                await stub.CreateShipments(create_request("o-1", "wh-1", "zto"), timeout=10)
             ).shipments[0]
-            swift = (
-                await stub.CreateShipments(create_request("o-2", "wh-1", "swift"), timeout=10)
+            sf = (
+                await stub.CreateShipments(create_request("o-2", "wh-1", "sf"), timeout=10)
             ).shipments[0]
-            lazy = (
-                await stub.CreateShipments(create_request("o-3", "wh-1", "lazy"), timeout=10)
+            ems = (
+                await stub.CreateShipments(create_request("o-3", "wh-1", "ems"), timeout=10)
             ).shipments[0]
             extra = [
-                (
-                    await stub.CreateShipments(
-                        create_request(f"o-s{i}", "wh-1", "steady"), timeout=10
-                    )
-                )
+                (await stub.CreateShipments(create_request(f"o-s{i}", "wh-1", "zto"), timeout=10))
                 .shipments[0]
                 .waybill_no
                 for i in range(3)
             ]
-            assert steady.waybill_no.startswith("ST") and swift.waybill_no.startswith("SW")
-            assert (swift.customer_id, swift.order_no) == ("cust-o-2", "NO-o-2")
-            assert lazy.waybill_no.startswith("LZ") and "staff override" in lazy.carrier_reason
-            again = await stub.CreateShipments(create_request("o-1", "wh-1", "steady"), timeout=10)
-            assert again.shipments[0].waybill_no == steady.waybill_no
+            assert zto.waybill_no.startswith("ZT") and sf.waybill_no.startswith("SF")
+            assert (sf.customer_id, sf.order_no) == ("cust-o-2", "NO-o-2")
+            assert ems.waybill_no.startswith("EM") and "staff override" in ems.carrier_reason
+            again = await stub.CreateShipments(create_request("o-1", "wh-1", "zto"), timeout=10)
+            assert again.shipments[0].waybill_no == zto.waybill_no
 
             async def both_delivered() -> bool:
-                for waybill in (steady.waybill_no, swift.waybill_no, lazy.waybill_no, *extra):
+                for waybill in (zto.waybill_no, sf.waybill_no, ems.waybill_no, *extra):
                     found = await stub.GetTracking(
                         logistics_pb2.GetTrackingRequest(waybill_no=waybill), timeout=5
                     )
@@ -164,9 +165,9 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
                 return True
 
             await wait_until(both_delivered, 40)
-            assert sim.state.limits["steady"].refused > 0  # we were rate-limited, and coped
+            assert sim.state.limits["zto"].refused > 0  # we were rate-limited, and coped
 
-        for waybill in (steady.waybill_no, swift.waybill_no):
+        for waybill in (zto.waybill_no, sf.waybill_no):
             found = await stub.GetTracking(
                 logistics_pb2.GetTrackingRequest(waybill_no=waybill), timeout=5
             )
@@ -180,42 +181,50 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
             assert found.customer_id == f"cust-{found.order_id}"
             assert found.order_no == f"NO-{found.order_id}"
 
-        # lazy: whatever it dropped, repeated or reordered, the timeline is in time order,
-        # once per scan, ending delivered.
+        # ems (through the aggregator): whatever traces it dropped, repeated or reordered,
+        # the timeline has every scan once, in order, ending delivered.
         found = await stub.GetTracking(
-            logistics_pb2.GetTrackingRequest(waybill_no=lazy.waybill_no), timeout=5
+            logistics_pb2.GetTrackingRequest(waybill_no=ems.waybill_no), timeout=5
         )
-        times = [e.at.ToDatetime() for e in found.events]
-        assert times == sorted(times) and len(set(times)) == len(times)
-        assert found.status == DELIVERED and found.events[-1].status == DELIVERED
-        lazy_bodies = [json.loads(b) for b, _ in pushes if b"updates" in b]
-        pushed_ids = [u["id"] for doc in lazy_bodies for u in doc["updates"]]
-        assert len(pushed_ids) > len(set(pushed_ids))  # the seed makes it repeat some
+        assert [e.status for e in found.events] == [
+            logistics_pb2.TRACKING_STATUS_PICKED_UP,
+            logistics_pb2.TRACKING_STATUS_IN_TRANSIT,
+            logistics_pb2.TRACKING_STATUS_ARRIVED_AT_HUB,
+            logistics_pb2.TRACKING_STATUS_OUT_FOR_DELIVERY,
+            DELIVERED,
+        ]
+        traces = [
+            json.loads(parse_qs(b.decode())["param"][0])["lastResult"]
+            for b, _ in pushes
+            if b.startswith(b"param=")
+        ]
+        lengths = [len(t["data"]) for t in traces]
+        assert {t["nu"] for t in traces} == {ems.waybill_no}
+        assert len(lengths) > len(set(lengths))  # the seed makes it repeat some
 
         # Cancelling a delivered parcel is refused.
         with pytest.raises(grpc.aio.AioRpcError) as late:
             await stub.CancelShipment(
-                logistics_pb2.CancelShipmentRequest(shipment_id=swift.shipment_id), timeout=5
+                logistics_pb2.CancelShipmentRequest(shipment_id=sf.shipment_id), timeout=5
             )
         assert late.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
-        # Every push was signed with the shared secret; swift and lazy pushed, steady never.
+        # Every direct push was signed with the shared secret; sf pushed, zto never.
         assert pushes
         for body, signature in pushes:
+            if body.startswith(b"param="):
+                continue  # the aggregator signs inside the form (checked by ingest)
             expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
             assert hmac.compare_digest(signature, expected)
             doc = json.loads(body)
-            waybills = {e["waybill_no"] for e in doc.get("events", [])} | {
-                u["tracking_number"] for u in doc.get("updates", [])
-            }
-            assert waybills in ({swift.waybill_no}, {lazy.waybill_no})
+            assert {e["waybill_no"] for e in doc["events"]} == {sf.waybill_no}
 
         # A tampered push is refused.
         body, signature = pushes[0]
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await stub.IngestCarrierPush(
                 logistics_pb2.IngestCarrierPushRequest(
-                    carrier="swift", body=body + b" ", signature=signature
+                    carrier="sf", body=body + b" ", signature=signature
                 ),
                 timeout=5,
             )
@@ -236,7 +245,7 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
         await wait_until(all_published, 10)
         assert {
             events.unpack(e, events_pb2.ShipmentDelivered).shipment.waybill_no for e in delivered
-        } == {steady.waybill_no, swift.waybill_no, lazy.waybill_no, *extra}
+        } == {zto.waybill_no, sf.waybill_no, ems.waybill_no, *extra}
         assert len(delivered) == 6 and {e.store_id for e in delivered} == {"store-7"}
         # Whose parcel and which order: enough for a customer-scoped live feed to link it.
         for env in delivered:
@@ -250,9 +259,9 @@ async def test_three_carriers_polled_pushed_and_messy_all_end_delivered(
             logistics_pb2.ListShipmentsRequest(store_id="store-7", status="delivered"), timeout=5
         )
         assert {s.waybill_no for s in listed.items} == {
-            steady.waybill_no,
-            swift.waybill_no,
-            lazy.waybill_no,
+            zto.waybill_no,
+            sf.waybill_no,
+            ems.waybill_no,
             *extra,
         }
     finally:

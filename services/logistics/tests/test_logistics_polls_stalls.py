@@ -1,12 +1,14 @@
 """Poll cadence and rate-limit backoff, stalled flags and push gaps, cancellation, store
-effects and the lazy carrier's messy pushes: use cases over SQLite and PostgreSQL."""
+effects and the aggregator's messy pushes (ems): use cases over SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from chainkit import events
-from chainkit.errors import Conflict, NotFound
+from chainkit.errors import Conflict, InvalidArgument, NotFound, Unauthenticated
 from chainkit.outbox import OutboxMessage
 from logistics.adapters.tables import ShipmentRow
 from logistics.domain.carrier_push import sign
@@ -24,6 +26,7 @@ from logistics.service_layer import cancelling, polling, shipping, stalls, track
 from logistics.service_layer.deps import Deps
 
 SECRET = b"test-carrier-secret"
+CHINA = timezone(timedelta(hours=8))
 
 
 async def ship(deps: Deps, carrier: str, order_id: str = "o-1") -> Shipment:
@@ -69,9 +72,9 @@ async def outbox(sessions: async_sessionmaker[AsyncSession], event_type: str) ->
 async def test_poll_cadence_speeds_up_near_delivery_and_stops_after_terminal(
     deps: Deps, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    parcel = await ship(deps, "steady")
-    swift = await ship(deps, "swift", "o-2")
-    assert await next_poll_at(sessions, swift.shipment_id) is None  # pushes: never polled
+    parcel = await ship(deps, "zto")
+    sf = await ship(deps, "sf", "o-2")
+    assert await next_poll_at(sessions, sf.shipment_id) is None  # pushes: never polled
     assert (await polling.poll_due(deps)).polled == 0  # not due before one cadence (10 min)
     clock.advance(minutes=10)
     carrier_api.scans[parcel.waybill_no] = [steady_scan(parcel.waybill_no, "20", clock.now)]
@@ -99,7 +102,7 @@ async def test_poll_cadence_speeds_up_near_delivery_and_stops_after_terminal(
 async def test_replicas_polling_at_once_ask_about_each_parcel_once(
     deps: Deps, carrier_api: Any, clock: Any
 ) -> None:
-    made = [await ship(deps, "steady", f"o-{i}") for i in range(6)]
+    made = [await ship(deps, "zto", f"o-{i}") for i in range(6)]
     clock.advance(minutes=11)
     rounds = await asyncio.gather(*(polling.poll_due(deps) for _ in range(3)))
     assert sum(r.polled for r in rounds) == 6
@@ -110,13 +113,13 @@ async def test_rate_limit_backs_off_until_retry_after_on_every_replica(
     deps: Deps, carrier_api: Any, clock: Any
 ) -> None:
     for i in range(3):
-        await ship(deps, "steady", f"o-{i}")
+        await ship(deps, "zto", f"o-{i}")
     clock.advance(minutes=11)
-    carrier_api.rate_limited["steady"] = 1800.0  # Retry-After: half an hour
+    carrier_api.rate_limited["zto"] = 1800.0  # Retry-After: half an hour
     backoff = polling.Backoff()
     first = await polling.poll_due(deps, backoff)
-    assert first.rate_limited == {"steady"} and first.polled == 0
-    del carrier_api.rate_limited["steady"]  # the carrier would answer again...
+    assert first.rate_limited == {"zto"} and first.polled == 0
+    del carrier_api.rate_limited["zto"]  # the carrier would answer again...
     clock.advance(minutes=15)
     assert (await polling.poll_due(deps, backoff)).polled == 0  # ...but we wait: this replica
     assert (await polling.poll_due(deps)).polled == 0  # and another one (next_poll_at moved)
@@ -128,9 +131,9 @@ async def test_rate_limit_backs_off_until_retry_after_on_every_replica(
 async def test_stalled_is_flagged_once_and_cleared_when_scans_resume(
     deps: Deps, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    parcel = await ship(deps, "swift")
+    parcel = await ship(deps, "sf")
     body = push_swift(parcel.waybill_no, "e1", "PKP", clock.now)
-    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     clock.advance(hours=23)
     assert (await stalls.sweep(deps)).flagged == []  # picked up: 24 h allowed
     clock.advance(hours=2)
@@ -142,7 +145,7 @@ async def test_stalled_is_flagged_once_and_cleared_when_scans_resume(
     assert (await tracking.get_tracking(deps, parcel.waybill_no)).stalled
 
     moving = push_swift(parcel.waybill_no, "e2", "DEP", clock.now)
-    await tracking.ingest_push(deps, "swift", moving, sign(SECRET, moving))
+    await tracking.ingest_push(deps, "sf", moving, sign(SECRET, moving))
     assert not (await tracking.get_tracking(deps, parcel.waybill_no)).stalled
     assert len(await outbox(sessions, "logistics.shipment_unstalled")) == 1
     clock.advance(hours=49)  # silent again in transit (48 h): a second, separate flag
@@ -153,25 +156,25 @@ async def test_stalled_is_flagged_once_and_cleared_when_scans_resume(
 async def test_silent_pushing_carrier_raises_one_push_gap_alert(
     deps: Deps, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    a = await ship(deps, "swift", "o-1")
-    await ship(deps, "swift", "o-2")
+    a = await ship(deps, "sf", "o-1")
+    await ship(deps, "sf", "o-2")
     clock.advance(hours=5)
     assert (await stalls.sweep(deps)).gaps_opened == []
-    clock.advance(hours=2)  # swift's gap limit is 6 h and it sent nothing at all
-    assert (await stalls.sweep(deps)).gaps_opened == ["swift"]
+    clock.advance(hours=2)  # sf's gap limit is 6 h and it sent nothing at all
+    assert (await stalls.sweep(deps)).gaps_opened == ["sf"]
     assert (await stalls.sweep(deps)).gaps_opened == []  # one alert, not one per sweep
     [gap] = await outbox(sessions, "logistics.carrier_push_gap")
     assert gap.store_id == ""  # a carrier-wide fact for head office
     body = push_swift(a.waybill_no, "e1", "PKP", clock.now)
-    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
-    assert (await stalls.sweep(deps)).gaps_closed == ["swift"]
+    await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
+    assert (await stalls.sweep(deps)).gaps_closed == ["sf"]
     assert len(await outbox(sessions, "logistics.carrier_push_resumed")) == 1
 
 
 async def test_cancel_before_pickup_tells_the_carrier_and_is_idempotent(
     deps: Deps, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    parcel = await ship(deps, "steady")
+    parcel = await ship(deps, "zto")
     with pytest.raises(NotFound):  # another store's staff
         await cancelling.cancel_shipment(
             deps, cancelling.CancelShipment(parcel.shipment_id, "x", store_id="s-2")
@@ -195,13 +198,13 @@ async def test_cancel_before_pickup_tells_the_carrier_and_is_idempotent(
 async def test_cancel_after_pickup_is_refused_by_us_or_by_the_carrier(
     deps: Deps, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    scanned = await ship(deps, "swift", "o-1")
+    scanned = await ship(deps, "sf", "o-1")
     body = push_swift(scanned.waybill_no, "e1", "PKP", clock.now)
-    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     with pytest.raises(Conflict):
         await cancelling.cancel_shipment(deps, cancelling.CancelShipment(scanned.shipment_id))
     # The carrier has it although its pickup scan has not reached us yet.
-    unscanned = await ship(deps, "swift", "o-2")
+    unscanned = await ship(deps, "sf", "o-2")
     carrier_api.picked_up.add(unscanned.waybill_no)
     with pytest.raises(Conflict):
         await cancelling.cancel_shipment(deps, cancelling.CancelShipment(unscanned.shipment_id))
@@ -213,11 +216,11 @@ async def test_cancel_after_pickup_is_refused_by_us_or_by_the_carrier(
 async def test_exception_and_return_to_sender_reach_the_store(
     deps: Deps, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    parcel = await ship(deps, "swift")
+    parcel = await ship(deps, "sf")
     body = push_swift(parcel.waybill_no, "e1", "EXC", clock.now)
-    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     back = push_swift(parcel.waybill_no, "e2", "RTS", clock.now + timedelta(hours=1))
-    await tracking.ingest_push(deps, "swift", back, sign(SECRET, back))
+    await tracking.ingest_push(deps, "sf", back, sign(SECRET, back))
     found = await outbox(sessions, "logistics.shipment_exception")
     assert len(found) == 2 and {e.store_id for e in found} == {"s-1"}
     assert (await tracking.get_tracking(deps, parcel.waybill_no)).status is (
@@ -225,45 +228,50 @@ async def test_exception_and_return_to_sender_reach_the_store(
     )
 
 
-async def test_lazy_pushes_dropped_repeated_and_reordered_end_delivered(
+async def test_aggregator_traces_late_repeated_and_out_of_order_end_delivered(
     deps: Deps, clock: Any
 ) -> None:
-    parcel = await ship(deps, "lazy")
+    """ems is tracked through the Kuaidi100-style aggregator: each push is the whole trace
+    so far (newest first), signed MD5(param + salt); traces come late, twice, out of order."""
+    parcel = await ship(deps, "ems")
     t0 = clock.now
-    scans = {
-        "u1": ("COLLECTED", 1),
-        "u2": ("MOVING", 2),
-        "u3": ("AT_DEPOT", 3),
-        "u4": ("WITH_DRIVER", 4),
-        "u5": ("HANDED_OVER", 5),
-    }
+    steps = [("103", "揽收", 1), ("1002", "在途", 2), ("1001", "在途", 3), ("5", "派件", 4)]
+    steps.append(("301", "签收", 5))
 
-    def lazy(*ids: str) -> bytes:
-        updates = [
+    def trace(length: int, salt: str = SECRET.decode(), com: str = "ems") -> bytes:
+        data = [
             {
-                "id": i,
-                "tracking_number": parcel.waybill_no,
-                "status": scans[i][0],
-                "timestamp": (t0 + timedelta(hours=scans[i][1])).timestamp(),
-                "place": "east",
-                "text": scans[i][0].lower(),
+                "time": (t0 + timedelta(hours=h)).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+                "context": f"【乌鲁木齐市】{word}",
+                "status": word,
+                "statusCode": code,
+                "areaName": "乌鲁木齐市",
             }
-            for i in ids
+            for code, word, h in reversed(steps[:length])
         ]
-        return json.dumps({"updates": updates}).encode()
+        last = {"state": "3" if length == 5 else "0", "com": com, "nu": parcel.waybill_no}
+        param = json.dumps({"status": "polling", "lastResult": {**last, "data": data}})
+        md5 = hashlib.md5((param + salt).encode(), usedforsecurity=False).hexdigest().upper()
+        return urlencode({"param": param, "sign": md5}).encode()
 
-    # u2 dropped for good, u4 repeated, delivery before the earlier scans.
-    for body in (lazy("u5"), lazy("u3", "u1"), lazy("u4"), lazy("u4", "u1")):
-        await tracking.ingest_push(deps, "lazy", body, sign(SECRET, body))
+    # The final trace first, then an older one twice, then the first.
+    for body in (trace(5), trace(3), trace(3), trace(1)):
+        await tracking.ingest_push(deps, "ems", body, "")
     found = await tracking.get_tracking(deps, parcel.waybill_no)
     assert found.status is TrackingStatus.DELIVERED
-    assert [e.raw_code for e in found.events] == [
-        "COLLECTED",
-        "AT_DEPOT",
-        "WITH_DRIVER",
-        "HANDED_OVER",
+    assert [e.raw_code for e in found.events] == ["103", "1002", "1001", "5", "301"]
+    assert [e.status for e in found.events] == [
+        TrackingStatus.PICKED_UP,
+        TrackingStatus.IN_TRANSIT,
+        TrackingStatus.ARRIVED_AT_HUB,
+        TrackingStatus.OUT_FOR_DELIVERY,
+        TrackingStatus.DELIVERED,
     ]
     assert found.last_update_at == t0 + timedelta(hours=5)
+    with pytest.raises(Unauthenticated):
+        await tracking.ingest_push(deps, "ems", trace(5, salt="forged"), "")
+    with pytest.raises(InvalidArgument):
+        await tracking.ingest_push(deps, "ems", trace(5, com="yuantong"), "")
 
 
 def push_swift(waybill: str, event_id: str, code: str, at: datetime) -> bytes:

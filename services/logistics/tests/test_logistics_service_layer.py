@@ -42,7 +42,7 @@ def order(order_id: str = "o-1", store_id: str = "s-1", **kw: Any) -> shipping.C
 
 
 def push_body(waybill: str, *scans: tuple[str, str, int]) -> bytes:
-    """(event_id, code, minutes after T0) → a swift webhook body."""
+    """(event_id, code, minutes after T0) → a sf webhook body."""
     return json.dumps(
         {
             "events": [
@@ -71,7 +71,7 @@ async def swift_shipment(deps: Deps) -> Shipment:
     [shipment] = await shipping.create_shipments(
         deps, order(packages=[shipping.PackageSpec("wh-1", 500)])
     )
-    assert shipment.carrier == "swift"
+    assert shipment.carrier == "sf"
     return shipment
 
 
@@ -80,10 +80,10 @@ async def test_create_shipments_is_idempotent(
 ) -> None:
     first = await shipping.create_shipments(deps, order())
     assert [(s.location_id, s.carrier) for s in first] == [
-        ("wh-light", "swift"),
-        ("wh-heavy", "steady"),
+        ("wh-light", "sf"),
+        ("wh-heavy", "zto"),
     ]
-    assert first[0].waybill_no.startswith("SW") and first[1].waybill_no.startswith("ST")
+    assert first[0].waybill_no.startswith("SF") and first[1].waybill_no.startswith("ZT")
     assert first[0].estimated_delivery_at == T0 + timedelta(days=1)
     assert first[1].estimated_delivery_at == T0 + timedelta(days=3)
     assert first[0].status is TrackingStatus.INFO_RECEIVED
@@ -112,19 +112,19 @@ async def test_override_and_validation_refuse_before_any_carrier_call(
         "packages[0].weight_g",
     }
     with pytest.raises(InvalidArgument):
-        # The light parcel would suit swift, the 25 kg one not: the whole request is refused.
+        # The light parcel would suit sf, the 25 kg one not: the whole request is refused.
         await shipping.create_shipments(
             deps,
             order(
-                carrier="swift",
+                carrier="sf",
                 packages=[shipping.PackageSpec("wh-1", 500), shipping.PackageSpec("wh-2", 25_000)],
             ),
         )
     assert carrier_api.create_calls == []
     [chosen] = await shipping.create_shipments(
-        deps, order(carrier="steady", packages=[shipping.PackageSpec("wh-1", 500)])
+        deps, order(carrier="zto", packages=[shipping.PackageSpec("wh-1", 500)])
     )
-    assert chosen.carrier == "steady" and "override" in chosen.carrier_reason
+    assert chosen.carrier == "zto" and "override" in chosen.carrier_reason
 
 
 async def test_carrier_down_stores_nothing_and_a_retry_succeeds(
@@ -143,7 +143,7 @@ async def test_signed_push_is_recorded_and_emitted(
 ) -> None:
     shipment = await swift_shipment(deps)
     body = push_body(shipment.waybill_no, ("e1", "PKP", 5), ("e2", "DEP", 30))
-    result = await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    result = await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     assert (result.accepted, result.duplicates) == (2, 0)
     found = await tracking.get_tracking(deps, shipment.waybill_no)
     assert found.status is TrackingStatus.IN_TRANSIT
@@ -167,7 +167,7 @@ async def test_bad_or_missing_signature_stores_nothing(
         signature = sign(SECRET, body)
         body = body.replace(b"DLV", b"RTS")
     with pytest.raises(Unauthenticated):
-        await tracking.ingest_push(deps, "swift", body, signature)
+        await tracking.ingest_push(deps, "sf", body, signature)
     assert await stored_events(sessions) == 0
     assert await count_outbox("logistics.shipment_updated") == 0
     assert (await tracking.get_tracking(deps, shipment.waybill_no)).status is (
@@ -180,8 +180,8 @@ async def test_replayed_push_is_a_no_op(
 ) -> None:
     shipment = await swift_shipment(deps)
     body = push_body(shipment.waybill_no, ("e1", "PKP", 5), ("e2", "DEP", 30))
-    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
-    replay = await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
+    replay = await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     assert (replay.accepted, replay.duplicates) == (0, 2)
     assert await stored_events(sessions) == 2
     assert await count_outbox("logistics.shipment_updated") == 2
@@ -193,9 +193,9 @@ async def test_delivered_emits_exactly_one_shipment_delivered(
     shipment = await swift_shipment(deps)
     delivered = push_body(shipment.waybill_no, ("e4", "DLV", 90))
     for _ in range(2):  # the carrier retries a push it thinks failed
-        await tracking.ingest_push(deps, "swift", delivered, sign(SECRET, delivered))
+        await tracking.ingest_push(deps, "sf", delivered, sign(SECRET, delivered))
     late = push_body(shipment.waybill_no, ("e3", "OFD", 60), ("e1", "PKP", 5))
-    await tracking.ingest_push(deps, "swift", late, sign(SECRET, late))
+    await tracking.ingest_push(deps, "sf", late, sign(SECRET, late))
 
     found = await tracking.get_tracking(deps, shipment.waybill_no)
     assert found.status is TrackingStatus.DELIVERED
@@ -230,7 +230,7 @@ async def test_push_for_unknown_waybill_or_carrier(
     ).encode()
     # Refused as a whole so the carrier retries (it may be racing our commit).
     with pytest.raises(NotFound):
-        await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+        await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     assert await stored_events(sessions) == 0
     with pytest.raises(InvalidArgument):
         await tracking.ingest_push(deps, "pigeon", body, sign(SECRET, body))
@@ -262,7 +262,7 @@ async def test_list_shipments_filters_and_keyset_pages(deps: Deps, clock: Any) -
     assert [s.order_id for s in by_order.items] == ["o-2"]
 
     body = push_body(made[0].waybill_no, ("e1", "DLV", 10))
-    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+    await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     delivered = await queries.list_shipments(deps, queries.ListShipments(status="delivered"))
     assert [s.order_id for s in delivered.items] == ["o-0"]
 

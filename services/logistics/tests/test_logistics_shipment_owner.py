@@ -38,7 +38,7 @@ def owned_order() -> shipping.CreateShipments:
         store_id="s-1",
         region="east",
         city="Hangzhou",
-        packages=[shipping.PackageSpec("wh-swift", 500), shipping.PackageSpec("wh-steady", 15_000)],
+        packages=[shipping.PackageSpec("wh-sf", 500), shipping.PackageSpec("wh-zto", 15_000)],
         customer_id=OWNER[0],
         order_no=OWNER[1],
     )
@@ -76,29 +76,29 @@ async def test_owner_is_stored_answered_and_on_every_shipment_event(
 ) -> None:
     made = await shipping.create_shipments(deps, owned_order())
     assert [(s.customer_id, s.order_no) for s in made] == [OWNER, OWNER]
-    swift, steady = made
-    assert (swift.carrier, steady.carrier) == ("swift", "steady")
+    sf, zto = made
+    assert (sf.carrier, zto.carrier) == ("sf", "zto")
     # A retry answers from the database: the columns were stored, not just echoed.
     again = await shipping.create_shipments(deps, owned_order())
     assert [(s.customer_id, s.order_no) for s in again] == [OWNER, OWNER]
     listed = await queries.list_shipments(deps, queries.ListShipments(order_id="o-42"))
     assert {(s.customer_id, s.order_no) for s in listed.items} == {OWNER}
 
-    # Cancel the steady parcel, drive the swift one through every other kind of event.
-    await cancelling.cancel_shipment(deps, cancelling.CancelShipment(steady.shipment_id, "x"))
+    # Cancel the zto parcel, drive the sf one through every other kind of event.
+    await cancelling.cancel_shipment(deps, cancelling.CancelShipment(zto.shipment_id, "x"))
 
     def push(event_id: str, code: str) -> bytes:
-        return swift_push(swift.waybill_no, event_id, code, clock.now)
+        return swift_push(sf.waybill_no, event_id, code, clock.now)
 
     for event_id, code, then_hours in (("e1", "PKP", 25), ("e2", "DEP", 1), ("e3", "EXC", 1)):
         body = push(event_id, code)
-        await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
+        await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
         clock.advance(hours=then_hours)
         if code == "PKP":
-            assert (await stalls.sweep(deps)).flagged == [swift.shipment_id]
+            assert (await stalls.sweep(deps)).flagged == [sf.shipment_id]
     body = push("e4", "DLV")
-    await tracking.ingest_push(deps, "swift", body, sign(SECRET, body))
-    found = await tracking.get_tracking(deps, swift.waybill_no)
+    await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
+    found = await tracking.get_tracking(deps, sf.waybill_no)
     assert (found.customer_id, found.order_no) == OWNER
 
     emitted = await shipment_events(sessions)

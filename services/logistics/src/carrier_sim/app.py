@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import httpx
-from fastapi import FastAPI, HTTPException, Path, Response, status
+from fastapi import FastAPI, Form, HTTPException, Path, Response, status
 from pydantic import BaseModel, Field
 
+from carrier_sim.aggregator import Aggregator
 from carrier_sim.carriers import PROFILES, CarrierProfile
 from carrier_sim.config import SimSettings
 from carrier_sim.parcels import ParcelBook
@@ -64,11 +65,13 @@ def _profile(code: str) -> CarrierProfile:
 
 def create_app(settings: SimSettings) -> FastAPI:
     book = ParcelBook()
+    aggregator = Aggregator(settings, book)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with httpx.AsyncClient(timeout=settings.webhook_timeout_s) as http:
-            task = asyncio.create_task(Walker(settings, book, http).run(), name="walker")
+            walker = Walker(settings, book, http, aggregator)
+            task = asyncio.create_task(walker.run(), name="walker")
             try:
                 yield
             finally:
@@ -78,8 +81,9 @@ def create_app(settings: SimSettings) -> FastAPI:
 
     app = FastAPI(title="chainstore carrier simulator", lifespan=lifespan)
     app.state.book = book
+    app.state.aggregator = aggregator
     limits = {
-        code: TokenBucket(settings.steady_rate_per_s, settings.steady_burst)
+        code: TokenBucket(settings.zto_rate_per_s, settings.zto_burst)
         for code, profile in PROFILES.items()
         if profile.rate_limited
     }
@@ -137,5 +141,22 @@ def create_app(settings: SimSettings) -> FastAPI:
             "waybill_no": waybill_no,
             "events": [s.as_json(with_event_id=profile.gives_event_ids) for s in parcel.scans],
         }
+
+    @app.post("/kuaidi100/poll")
+    async def aggregator_subscribe(
+        schema_: Annotated[str, Form(alias="schema", max_length=16)],
+        param: Annotated[str, Form(max_length=4000)],
+    ) -> dict[str, Any]:
+        """Subscribe a waybill: its trace is pushed to the callback URL as it changes."""
+        return aggregator.subscribe(schema_, param)
+
+    @app.post("/kuaidi100/poll/query.do")
+    async def aggregator_query(
+        customer: Annotated[str, Form(max_length=64)],
+        sign: Annotated[str, Form(max_length=64)],
+        param: Annotated[str, Form(max_length=4000)],
+    ) -> dict[str, Any]:
+        """A waybill's trace as it stands (newest first)."""
+        return aggregator.query(customer, sign, param)
 
     return app

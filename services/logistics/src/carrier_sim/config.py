@@ -20,14 +20,18 @@ class SimSettings(BaseSettings):
     # Finished parcels are forgotten after this long (the simulator keeps state in memory).
     retain_s: float = 6 * 3600.0
     webhook_timeout_s: float = 5.0
-    # steady's rate limit on tracking queries: a token bucket (per second, burst).
-    steady_rate_per_s: float = Field(default=20.0, gt=0)
-    steady_burst: int = Field(default=20, gt=0)
-    # lazy's unreliability: chance a (non-final) scan is never pushed, chance it is pushed
-    # twice, and the largest extra delay of a push in paces (independent delays reorder).
-    lazy_drop_p: float = Field(default=0.2, ge=0, le=1)
-    lazy_repeat_p: float = Field(default=0.2, ge=0, le=1)
-    lazy_delay_paces: float = Field(default=1.5, ge=0)
+    # zto's rate limit on tracking queries: a token bucket (per second, burst).
+    zto_rate_per_s: float = Field(default=20.0, gt=0)
+    zto_burst: int = Field(default=20, gt=0)
+    # The Kuaidi100-style aggregator: the key subscribers must give, the customer id
+    # that signs poll queries, and its unreliability: chance a (non-final) push is never
+    # sent, chance it is sent twice, and the largest extra delay of a push in paces
+    # (independent delays reorder).
+    aggregator_key: str = "dev-aggregator-key"
+    aggregator_customer: str = "dev-aggregator-customer"
+    aggregator_drop_p: float = Field(default=0.2, ge=0, le=1)
+    aggregator_repeat_p: float = Field(default=0.2, ge=0, le=1)
+    aggregator_delay_paces: float = Field(default=1.5, ge=0)
     # Seeds the simulator's randomness (waybill numbers excepted) for reproducible runs.
     seed: int | None = None
     log_level: str = Field(default="INFO", validation_alias="CHAINSTORE_LOG_LEVEL")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import random
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from carrier_sim.carriers import CarrierProfile
+from carrier_sim.carriers import CarrierProfile, Step
 
 
 @dataclass(frozen=True)
@@ -33,17 +32,6 @@ class Scan:
             doc = {"event_id": self.event_id, **doc}
         return doc
 
-    def as_lazy_update(self) -> dict[str, Any]:
-        """lazy's own wire shape: epoch seconds and other field names."""
-        return {
-            "id": self.event_id,
-            "tracking_number": self.waybill_no,
-            "status": self.code,
-            "timestamp": self.at.timestamp(),
-            "place": self.location,
-            "text": self.description,
-        }
-
 
 @dataclass
 class Parcel:
@@ -60,8 +48,6 @@ class Parcel:
     push_due_at: float = 0.0
     finished_at: float | None = None  # monotonic; walked to the end and all pushed
     cancelled: bool = False
-    # Unreliable carriers: (push due at, scan), pushed one by one when due.
-    scheduled: list[tuple[float, Scan]] = field(default_factory=list)
 
     @property
     def walked(self) -> bool:
@@ -69,29 +55,14 @@ class Parcel:
 
     @property
     def pending_push(self) -> bool:
-        return bool(self.unpushed or self.scheduled)
+        return bool(self.unpushed)
 
-    def schedule_unreliably(
-        self,
-        scan: Scan,
-        now: float,
-        rng: random.Random,
-        *,
-        drop_p: float,
-        repeat_p: float,
-        max_delay_s: float,
-    ) -> None:
-        """Queue a push late, maybe twice, maybe never (never for the final scan)."""
-        final = len(self.scans) >= len(self.profile.steps)
-        if not final and rng.random() < drop_p:
-            return
-        copies = 2 if rng.random() < repeat_p else 1
-        for _ in range(copies):
-            self.scheduled.append((now + rng.uniform(0, max_delay_s), scan))
+    def step_of(self, scan_index: int) -> Step:
+        return self.profile.steps[scan_index]
 
     def take_step(self, now: float, pace_s: float) -> Scan:
         step = self.profile.steps[len(self.scans)]
-        place = {"origin": "Origin depot", "region": f"{self.region} hub", "city": self.city}
+        place = {"origin": "始发网点", "region": f"{self.region}转运中心", "city": self.city}
         scan = Scan(
             event_id=uuid.uuid4().hex,
             waybill_no=self.waybill_no,
@@ -101,7 +72,7 @@ class Parcel:
             description=step.description,
         )
         self.scans.append(scan)
-        if self.profile.push and not self.profile.unreliable:
+        if self.profile.push:
             self.unpushed.append(scan)
         self.next_step_at = now + pace_s * self.profile.pace_factor
         return scan

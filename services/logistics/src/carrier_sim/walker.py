@@ -1,4 +1,5 @@
-"""The background loop: walk parcels one scan per pace; push scans of push-mode carriers.
+"""The background loop: walk parcels one scan per pace; push scans of push-mode carriers,
+and let the aggregator push the traces of the waybills subscribed with it.
 
 Pushes are signed like a real carrier's webhook (`X-Chainstore-Signature: sha256=<hex>`
 over the raw body) and retried with a capped backoff until the receiver takes them, so a
@@ -12,12 +13,12 @@ import hashlib
 import hmac
 import json
 import logging
-import random
 import time
 from typing import Any
 
 import httpx
 
+from carrier_sim.aggregator import Aggregator
 from carrier_sim.config import SimSettings
 from carrier_sim.parcels import Parcel, ParcelBook
 
@@ -33,14 +34,20 @@ def sign(secret: bytes, body: bytes) -> str:
 
 
 class Walker:
-    def __init__(self, settings: SimSettings, book: ParcelBook, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        settings: SimSettings,
+        book: ParcelBook,
+        http: httpx.AsyncClient,
+        aggregator: Aggregator,
+    ) -> None:
         self._settings = settings
         self._book = book
         self._http = http
+        self._aggregator = aggregator
         self._secret = settings.secret.encode()
         self._tick = max(0.02, min(settings.pace_s / 4, 0.5))
         self._gate = asyncio.Semaphore(PUSH_CONCURRENCY)
-        self._rng = random.Random(settings.seed)
 
     async def run(self) -> None:
         while True:
@@ -59,36 +66,26 @@ class Walker:
             if not parcel.walked and now >= parcel.next_step_at:
                 scan = parcel.take_step(now, settings.pace_s)
                 log.info("scan %s %s %s", parcel.profile.code, parcel.waybill_no, scan.code)
-                if parcel.profile.unreliable:
-                    parcel.schedule_unreliably(
-                        scan,
-                        now,
-                        self._rng,
-                        drop_p=settings.lazy_drop_p,
-                        repeat_p=settings.lazy_repeat_p,
-                        max_delay_s=settings.lazy_delay_paces * settings.pace_s,
-                    )
-            if now >= parcel.push_due_at and (
-                parcel.unpushed or any(at <= now for at, _ in parcel.scheduled)
-            ):
+            if now >= parcel.push_due_at and parcel.unpushed:
                 due.append(parcel)
-            elif parcel.walked and not parcel.pending_push and parcel.finished_at is None:
+            elif (
+                parcel.walked
+                and not parcel.pending_push
+                and parcel.finished_at is None
+                and not self._aggregator.pending(parcel.profile.code, parcel.waybill_no)
+            ):
                 parcel.finished_at = now
-        if due:
-            await asyncio.gather(*(self._push(p, now) for p in due))
+        self._aggregator.schedule(now)
+        await asyncio.gather(
+            *(self._push(p) for p in due),
+            self._aggregator.push_due(self._http, now, self._gate),
+        )
         self._book.forget_finished(now - settings.retain_s)
 
-    async def _push(self, parcel: Parcel, now: float) -> None:
-        if parcel.profile.unreliable:
-            # Due scans in the order their (random) delays put them: often not event order.
-            ready = sorted(
-                (item for item in parcel.scheduled if item[0] <= now), key=lambda i: i[0]
-            )
-            doc: dict[str, Any] = {"updates": [scan.as_lazy_update() for _, scan in ready]}
-        else:
-            batch = list(parcel.unpushed)
-            ids = parcel.profile.gives_event_ids
-            doc = {"events": [s.as_json(with_event_id=ids) for s in batch]}
+    async def _push(self, parcel: Parcel) -> None:
+        batch = list(parcel.unpushed)
+        ids = parcel.profile.gives_event_ids
+        doc: dict[str, Any] = {"events": [s.as_json(with_event_id=ids) for s in batch]}
         body = json.dumps(doc, separators=(",", ":")).encode()
         url = f"{self._settings.webhook_base.rstrip('/')}/v1/carriers/{parcel.profile.code}/events"
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self._secret, body)}
@@ -101,11 +98,7 @@ class Walker:
                 ok, reason = False, repr(e)
         if ok:
             # Scans taken while the push was in flight stay queued for the next one.
-            if parcel.profile.unreliable:
-                for item in ready:
-                    parcel.scheduled.remove(item)
-            else:
-                del parcel.unpushed[: len(batch)]
+            del parcel.unpushed[: len(batch)]
             parcel.push_attempts = 0
             return
         parcel.push_attempts += 1

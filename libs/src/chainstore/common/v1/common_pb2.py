@@ -26,7 +26,7 @@ from google.protobuf import any_pb2 as google_dot_protobuf_dot_any__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!chainstore/common/v1/common.proto\x12\x14\x63hainstore.common.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"$\n\x08GeoPoint\x12\x0b\n\x03lat\x18\x01 \x01(\x01\x12\x0b\n\x03lon\x18\x02 \x01(\x01\"\x91\x01\n\x07\x41\x64\x64ress\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05phone\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\r\n\x05line1\x18\x05 \x01(\t\x12\x32\n\x05point\x18\x06 \x01(\x0b\x32\x1e.chainstore.common.v1.GeoPointH\x00\x88\x01\x01\x42\x08\n\x06_point\",\n\x0bPageRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"\x1f\n\x08PageInfo\x12\x13\n\x0bnext_cursor\x18\x01 \x01(\t\"\"\n\x06SkuQty\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0b\n\x03qty\x18\x02 \x01(\x03\"0\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"F\n\nBadRequest\x12\x38\n\nviolations\x18\x01 \x03(\x0b\x32$.chainstore.common.v1.FieldViolation\"\xd7\x01\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\x05 \x01(\t\x12\x14\n\x0c\x63\x61usation_id\x18\x06 \x01(\t\x12\x10\n\x08store_id\x18\x07 \x01(\t\x12%\n\x07payload\x18\x08 \x01(\x0b\x32\x14.google.protobuf.Anyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!chainstore/common/v1/common.proto\x12\x14\x63hainstore.common.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"$\n\x08GeoPoint\x12\x0b\n\x03lat\x18\x01 \x01(\x01\x12\x0b\n\x03lon\x18\x02 \x01(\x01\"\x88\x02\n\x07\x41\x64\x64ress\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05phone\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\r\n\x05line1\x18\x05 \x01(\t\x12\x32\n\x05point\x18\x06 \x01(\x0b\x32\x1e.chainstore.common.v1.GeoPointH\x00\x88\x01\x01\x12\x15\n\rprovince_code\x18\x07 \x01(\t\x12\x10\n\x08province\x18\x08 \x01(\t\x12\x11\n\tcity_code\x18\t \x01(\t\x12\x15\n\rdistrict_code\x18\n \x01(\t\x12\x10\n\x08\x64istrict\x18\x0b \x01(\t\x12\x10\n\x08postcode\x18\x0c \x01(\tB\x08\n\x06_point\",\n\x0bPageRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"\x1f\n\x08PageInfo\x12\x13\n\x0bnext_cursor\x18\x01 \x01(\t\"\"\n\x06SkuQty\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0b\n\x03qty\x18\x02 \x01(\x03\"0\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"F\n\nBadRequest\x12\x38\n\nviolations\x18\x01 \x03(\x0b\x32$.chainstore.common.v1.FieldViolation\"\xd7\x01\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\x05 \x01(\t\x12\x14\n\x0c\x63\x61usation_id\x18\x06 \x01(\t\x12\x10\n\x08store_id\x18\x07 \x01(\t\x12%\n\x07payload\x18\x08 \x01(\x0b\x32\x14.google.protobuf.Anyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,17 +38,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GEOPOINT']._serialized_start=162
   _globals['_GEOPOINT']._serialized_end=198
   _globals['_ADDRESS']._serialized_start=201
-  _globals['_ADDRESS']._serialized_end=346
-  _globals['_PAGEREQUEST']._serialized_start=348
-  _globals['_PAGEREQUEST']._serialized_end=392
-  _globals['_PAGEINFO']._serialized_start=394
-  _globals['_PAGEINFO']._serialized_end=425
-  _globals['_SKUQTY']._serialized_start=427
-  _globals['_SKUQTY']._serialized_end=461
-  _globals['_FIELDVIOLATION']._serialized_start=463
-  _globals['_FIELDVIOLATION']._serialized_end=511
-  _globals['_BADREQUEST']._serialized_start=513
-  _globals['_BADREQUEST']._serialized_end=583
-  _globals['_EVENTENVELOPE']._serialized_start=586
-  _globals['_EVENTENVELOPE']._serialized_end=801
+  _globals['_ADDRESS']._serialized_end=465
+  _globals['_PAGEREQUEST']._serialized_start=467
+  _globals['_PAGEREQUEST']._serialized_end=511
+  _globals['_PAGEINFO']._serialized_start=513
+  _globals['_PAGEINFO']._serialized_end=544
+  _globals['_SKUQTY']._serialized_start=546
+  _globals['_SKUQTY']._serialized_end=580
+  _globals['_FIELDVIOLATION']._serialized_start=582
+  _globals['_FIELDVIOLATION']._serialized_end=630
+  _globals['_BADREQUEST']._serialized_start=632
+  _globals['_BADREQUEST']._serialized_end=702
+  _globals['_EVENTENVELOPE']._serialized_start=705
+  _globals['_EVENTENVELOPE']._serialized_end=920
 # @@protoc_insertion_point(module_scope)

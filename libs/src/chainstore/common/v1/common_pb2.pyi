@@ -68,6 +68,12 @@ Global___GeoPoint: _TypeAlias = GeoPoint  # noqa: Y015
 
 @_typing.final
 class Address(_message.Message):
+    """A delivery address. With GB/T 2260 codes, `region` is the sales region (华东, 华北,
+    华南, 华中, 西南, 西北, 东北) of the province and the names come from the division table;
+    addresses stored before codes existed have only `region` (possibly an old English value,
+    read as its sales region) and free-text `city`.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
@@ -76,11 +82,25 @@ class Address(_message.Message):
     CITY_FIELD_NUMBER: _builtins.int
     LINE1_FIELD_NUMBER: _builtins.int
     POINT_FIELD_NUMBER: _builtins.int
+    PROVINCE_CODE_FIELD_NUMBER: _builtins.int
+    PROVINCE_FIELD_NUMBER: _builtins.int
+    CITY_CODE_FIELD_NUMBER: _builtins.int
+    DISTRICT_CODE_FIELD_NUMBER: _builtins.int
+    DISTRICT_FIELD_NUMBER: _builtins.int
+    POSTCODE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     phone: _builtins.str
+    """A mainland mobile number, 11 digits."""
     region: _builtins.str
     city: _builtins.str
     line1: _builtins.str
+    province_code: _builtins.str
+    province: _builtins.str
+    city_code: _builtins.str
+    district_code: _builtins.str
+    district: _builtins.str
+    postcode: _builtins.str
+    """Six digits; empty when not given."""
     @_builtins.property
     def point(self) -> Global___GeoPoint: ...
     def __init__(
@@ -92,10 +112,16 @@ class Address(_message.Message):
         city: _builtins.str = ...,
         line1: _builtins.str = ...,
         point: Global___GeoPoint | None = ...,
+        province_code: _builtins.str = ...,
+        province: _builtins.str = ...,
+        city_code: _builtins.str = ...,
+        district_code: _builtins.str = ...,
+        district: _builtins.str = ...,
+        postcode: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_point", b"_point", "point", b"point"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_point", b"_point", "city", b"city", "line1", b"line1", "name", b"name", "phone", b"phone", "point", b"point", "region", b"region"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_point", b"_point", "city", b"city", "city_code", b"city_code", "district", b"district", "district_code", b"district_code", "line1", b"line1", "name", b"name", "phone", b"phone", "point", b"point", "postcode", b"postcode", "province", b"province", "province_code", b"province_code", "region", b"region"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__point: _TypeAlias = _typing.Literal["point"]  # noqa: Y015
     _WhichOneofArgType__point: _TypeAlias = _typing.Literal["_point", b"_point"]  # noqa: Y015

@@ -83,6 +83,7 @@ class Carrier(_message.Message):
     DAYS_SAME_REGION_FIELD_NUMBER: _builtins.int
     DAYS_OTHER_REGION_FIELD_NUMBER: _builtins.int
     SERVICE_LEVELS_FIELD_NUMBER: _builtins.int
+    EXCLUDED_PROVINCES_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     name: _builtins.str
     max_weight_g: _builtins.int
@@ -100,6 +101,10 @@ class Carrier(_message.Message):
     def service_levels(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The service levels it can meet on at least some routes (e.g. "express", "standard")."""
 
+    @_builtins.property
+    def excluded_provinces(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Provinces (GB/T 2260 codes) it does not deliver to, whatever `regions` says."""
+
     def __init__(
         self,
         *,
@@ -112,10 +117,11 @@ class Carrier(_message.Message):
         days_same_region: _builtins.int = ...,
         days_other_region: _builtins.int = ...,
         service_levels: _abc.Iterable[_builtins.str] | None = ...,
+        excluded_provinces: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "days_other_region", b"days_other_region", "days_same_region", b"days_same_region", "max_weight_g", b"max_weight_g", "name", b"name", "regions", b"regions", "service_levels", b"service_levels", "update_mode", b"update_mode", "weight_bands", b"weight_bands"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "days_other_region", b"days_other_region", "days_same_region", b"days_same_region", "excluded_provinces", b"excluded_provinces", "max_weight_g", b"max_weight_g", "name", b"name", "regions", b"regions", "service_levels", b"service_levels", "update_mode", b"update_mode", "weight_bands", b"weight_bands"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

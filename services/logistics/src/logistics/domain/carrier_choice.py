@@ -11,16 +11,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chainkit.china.regions import region_of_province, region_or_as_is
 from chainkit.errors import Conflict, FieldError, InvalidArgument
 from logistics.domain.carriers import Carrier, ServiceLevel
 
 
 @dataclass(frozen=True)
 class Parcel:
-    region: str  # destination
+    region: str  # destination's sales region (an old English value is read as its region)
     weight_g: int
     origin_region: str = ""  # the source location's region when known
     level: ServiceLevel = ServiceLevel.STANDARD
+    province_code: str = ""  # destination province (GB/T 2260); gives the region if empty
+
+    def __post_init__(self) -> None:
+        region = region_or_as_is(self.region) or region_of_province(self.province_code)
+        object.__setattr__(self, "region", region)
+        object.__setattr__(self, "origin_region", region_or_as_is(self.origin_region))
+
+    @property
+    def where(self) -> str:
+        province = f" (province {self.province_code})" if self.province_code else ""
+        return f"{self.region}{province} at {self.weight_g} g"
 
 
 @dataclass(frozen=True)
@@ -48,8 +60,8 @@ def choose_carrier(
 ) -> CarrierChoice:
     if override:
         return _override(carriers, parcel, override)
-    where = f"{parcel.region} at {parcel.weight_g} g"
-    serving = [c for c in carriers if c.serves(parcel.region, parcel.weight_g)]
+    where = parcel.where
+    serving = [c for c in carriers if _serves(c, parcel)]
     if not serving:
         raise Conflict(f"no carrier serves {where}")
     meeting = [c for c in serving if c.meets(parcel.level, parcel.origin_region, parcel.region)]
@@ -72,14 +84,18 @@ def _override(carriers: Sequence[Carrier], parcel: Parcel, code: str) -> Carrier
     chosen = next((c for c in carriers if c.code == code), None)
     if chosen is None:
         raise InvalidArgument(f"unknown carrier {code!r}", [FieldError("carrier", "unknown")])
-    if not chosen.serves(parcel.region, parcel.weight_g):
-        message = f"{code} does not serve region {parcel.region!r} at {parcel.weight_g} g"
+    if not _serves(chosen, parcel):
+        message = f"{code} does not serve region {parcel.where}"
         raise InvalidArgument(message, [FieldError("carrier", message)])
     reason = f"staff override: {code}"
     if not chosen.meets(parcel.level, parcel.origin_region, parcel.region):
         # Staff may knowingly ship slower; the record says so.
         reason += f" (promises {_days(chosen, parcel)} days, slower than {parcel.level})"
     return _choice(chosen, parcel, reason)
+
+
+def _serves(carrier: Carrier, parcel: Parcel) -> bool:
+    return carrier.serves(parcel.region, parcel.weight_g, parcel.province_code)
 
 
 def _days(carrier: Carrier, parcel: Parcel) -> int:

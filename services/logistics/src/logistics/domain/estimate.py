@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta, timezone
 
+from chainkit.china.regions import LEGACY_REGIONS, region_or_as_is
 from logistics.domain.tracking import TrackingEvent, TrackingStatus, as_utc
 
 # The demo chain's carriers deliver on China Standard Time days (UTC+8, no daylight saving).
@@ -22,8 +23,14 @@ def end_of_local_day(moment: datetime, *, days_later: int = 0) -> datetime:
 
 
 def in_region(location: str, region: str) -> bool:
-    """Does a scan's free-text place name the region? (Carriers write e.g. "east hub".)"""
-    return bool(region) and region.strip().lower() in location.lower()
+    """Does a scan's free-text place name the region? (Carriers write e.g. "华东转运中心";
+    older scans "east hub".)"""
+    region = region_or_as_is(region.strip())
+    if not region:
+        return False
+    names = {region, *(old for old, new in LEGACY_REGIONS.items() if new == region)}
+    place = location.lower()
+    return any(name.lower() in place for name in names)
 
 
 def refine(current: datetime, newest: TrackingEvent, destination_region: str) -> datetime:

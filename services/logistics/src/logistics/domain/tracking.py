@@ -29,60 +29,135 @@ class TrackingStatus(StrEnum):
 
 TERMINAL_STATUSES = frozenset({TrackingStatus.DELIVERED, TrackingStatus.RETURNED_TO_SENDER})
 
-# swift (push) uses three-letter scan codes.
-SWIFT_CODES: dict[str, TrackingStatus] = {
-    "MAN": TrackingStatus.INFO_RECEIVED,  # manifest received
-    "PKP": TrackingStatus.PICKED_UP,
-    "DEP": TrackingStatus.IN_TRANSIT,  # departed facility
-    "LNH": TrackingStatus.IN_TRANSIT,  # line haul
-    "ARR": TrackingStatus.ARRIVED_AT_HUB,
-    "OFD": TrackingStatus.OUT_FOR_DELIVERY,
-    "DLV": TrackingStatus.DELIVERED,
-    "NAH": TrackingStatus.FAILED_ATTEMPT,  # nobody at home
-    "EXC": TrackingStatus.EXCEPTION,
-    "RTS": TrackingStatus.RETURNED_TO_SENDER,
+# Each carrier's own scan codes, as its API reports them (modelled on the real ones).
+# sf (push): three-letter route codes.
+SF_CODES: dict[str, TrackingStatus] = {
+    "MAN": TrackingStatus.INFO_RECEIVED,  # manifest received (已下单)
+    "PKP": TrackingStatus.PICKED_UP,  # 已收取快件
+    "DEP": TrackingStatus.IN_TRANSIT,  # departed facility (已发车)
+    "LNH": TrackingStatus.IN_TRANSIT,  # line haul (干线运输)
+    "ARR": TrackingStatus.ARRIVED_AT_HUB,  # 到达中转场
+    "OFD": TrackingStatus.OUT_FOR_DELIVERY,  # 派送中
+    "DLV": TrackingStatus.DELIVERED,  # 已签收
+    "NAH": TrackingStatus.FAILED_ATTEMPT,  # nobody at home (派送不成功)
+    "EXC": TrackingStatus.EXCEPTION,  # 异常
+    "RTS": TrackingStatus.RETURNED_TO_SENDER,  # 已退回
 }
 
-# steady (poll) uses numeric operation codes.
-STEADY_CODES: dict[str, TrackingStatus] = {
+# zto (poll): numeric scan types.
+ZTO_CODES: dict[str, TrackingStatus] = {
+    "10": TrackingStatus.INFO_RECEIVED,  # 下单
+    "20": TrackingStatus.PICKED_UP,  # 收件
+    "30": TrackingStatus.IN_TRANSIT,  # 发件
+    "31": TrackingStatus.ARRIVED_AT_HUB,  # 到件
+    "40": TrackingStatus.OUT_FOR_DELIVERY,  # 派件
+    "50": TrackingStatus.DELIVERED,  # 签收
+    "60": TrackingStatus.FAILED_ATTEMPT,  # 派件失败
+    "70": TrackingStatus.EXCEPTION,  # 问题件
+    "80": TrackingStatus.RETURNED_TO_SENDER,  # 退件签收
+}
+
+# yto (poll): YTO's upper-case operation words.
+YTO_CODES: dict[str, TrackingStatus] = {
+    "ORDER": TrackingStatus.INFO_RECEIVED,
+    "GOT": TrackingStatus.PICKED_UP,
+    "DEPARTURE": TrackingStatus.IN_TRANSIT,
+    "ARRIVAL": TrackingStatus.ARRIVED_AT_HUB,
+    "SENT_SCAN": TrackingStatus.OUT_FOR_DELIVERY,
+    "SIGNED": TrackingStatus.DELIVERED,
+    "FAILED": TrackingStatus.FAILED_ATTEMPT,
+    "PROBLEM": TrackingStatus.EXCEPTION,
+    "RETURN_SIGNED": TrackingStatus.RETURNED_TO_SENDER,
+}
+
+# jd (push): JD's numeric node codes.
+JD_CODES: dict[str, TrackingStatus] = {
+    "100": TrackingStatus.INFO_RECEIVED,
+    "200": TrackingStatus.PICKED_UP,
+    "300": TrackingStatus.IN_TRANSIT,
+    "400": TrackingStatus.ARRIVED_AT_HUB,
+    "500": TrackingStatus.OUT_FOR_DELIVERY,
+    "600": TrackingStatus.DELIVERED,
+    "610": TrackingStatus.FAILED_ATTEMPT,
+    "700": TrackingStatus.EXCEPTION,
+    "800": TrackingStatus.RETURNED_TO_SENDER,
+}
+
+# ems (push): EMS-like, whose own codes we never see: its scans reach us through the
+# aggregator, in the aggregator's vocabulary (below).
+EMS_CODES: dict[str, TrackingStatus] = {
     "10": TrackingStatus.INFO_RECEIVED,
     "20": TrackingStatus.PICKED_UP,
     "30": TrackingStatus.IN_TRANSIT,
-    "31": TrackingStatus.ARRIVED_AT_HUB,
-    "40": TrackingStatus.OUT_FOR_DELIVERY,
-    "50": TrackingStatus.DELIVERED,
-    "60": TrackingStatus.FAILED_ATTEMPT,
+    "40": TrackingStatus.ARRIVED_AT_HUB,
+    "50": TrackingStatus.OUT_FOR_DELIVERY,
+    "60": TrackingStatus.DELIVERED,
+    "61": TrackingStatus.FAILED_ATTEMPT,
     "70": TrackingStatus.EXCEPTION,
     "80": TrackingStatus.RETURNED_TO_SENDER,
 }
 
-# lazy (push, its own JSON shape) uses words.
-LAZY_CODES: dict[str, TrackingStatus] = {
-    "ACCEPTED": TrackingStatus.INFO_RECEIVED,
-    "COLLECTED": TrackingStatus.PICKED_UP,
-    "MOVING": TrackingStatus.IN_TRANSIT,
-    "AT_DEPOT": TrackingStatus.ARRIVED_AT_HUB,
-    "WITH_DRIVER": TrackingStatus.OUT_FOR_DELIVERY,
-    "HANDED_OVER": TrackingStatus.DELIVERED,
-    "NO_ONE_HOME": TrackingStatus.FAILED_ATTEMPT,
-    "PROBLEM": TrackingStatus.EXCEPTION,
-    "BACK_TO_SENDER": TrackingStatus.RETURNED_TO_SENDER,
+# A Kuaidi100-style tracking aggregator's state codes (`state`, and with resultv2 the
+# finer sub-states), whichever carrier the parcel travels with.
+KUAIDI100 = "kuaidi100"
+KUAIDI100_CODES: dict[str, TrackingStatus] = {
+    "0": TrackingStatus.IN_TRANSIT,  # 在途
+    "1": TrackingStatus.PICKED_UP,  # 揽收
+    "2": TrackingStatus.EXCEPTION,  # 疑难
+    "3": TrackingStatus.DELIVERED,  # 签收
+    "4": TrackingStatus.RETURNED_TO_SENDER,  # 退签: the sender signed for it back
+    "5": TrackingStatus.OUT_FOR_DELIVERY,  # 派件
+    "6": TrackingStatus.EXCEPTION,  # 退回: on its way back, not delivered
+    "7": TrackingStatus.IN_TRANSIT,  # 转单: handed to another carrier
+    "8": TrackingStatus.IN_TRANSIT,  # 清关
+    "10": TrackingStatus.IN_TRANSIT,  # 待清关
+    "11": TrackingStatus.IN_TRANSIT,  # 清关中
+    "12": TrackingStatus.IN_TRANSIT,  # 已清关
+    "13": TrackingStatus.EXCEPTION,  # 清关异常
+    "14": TrackingStatus.EXCEPTION,  # 拒签: refused, someone must decide what next
+    "101": TrackingStatus.INFO_RECEIVED,  # 已下单
+    "102": TrackingStatus.INFO_RECEIVED,  # 待揽收
+    "103": TrackingStatus.PICKED_UP,  # 已揽收
+    "1001": TrackingStatus.ARRIVED_AT_HUB,  # 到达派件城市
+    "1002": TrackingStatus.IN_TRANSIT,  # 干线
+    "1003": TrackingStatus.IN_TRANSIT,  # 转递
+    "501": TrackingStatus.OUT_FOR_DELIVERY,  # 投柜或驿站, waiting to be collected
+    "301": TrackingStatus.DELIVERED,  # 本人签收
+    "302": TrackingStatus.DELIVERED,  # 派件异常后签收
+    "303": TrackingStatus.DELIVERED,  # 代签
+    "304": TrackingStatus.DELIVERED,  # 投柜或站签收
+    "401": TrackingStatus.EXCEPTION,  # 已销单
+    "201": TrackingStatus.EXCEPTION,  # 超时未签收
+    "202": TrackingStatus.EXCEPTION,  # 超时未更新
+    "203": TrackingStatus.EXCEPTION,  # 拒收
+    "204": TrackingStatus.FAILED_ATTEMPT,  # 派件异常
+    "205": TrackingStatus.FAILED_ATTEMPT,  # 柜或驿站超时未取
+    "206": TrackingStatus.FAILED_ATTEMPT,  # 无法联系
+    "207": TrackingStatus.EXCEPTION,  # 超区
+    "208": TrackingStatus.EXCEPTION,  # 滞留
+    "209": TrackingStatus.EXCEPTION,  # 破损
 }
 
 CARRIER_CODES: dict[str, dict[str, TrackingStatus]] = {
-    "swift": SWIFT_CODES,
-    "steady": STEADY_CODES,
-    "lazy": LAZY_CODES,
+    "sf": SF_CODES,
+    "zto": ZTO_CODES,
+    "yto": YTO_CODES,
+    "jd": JD_CODES,
+    "ems": EMS_CODES,
 }
 
+# Vocabularies that are not one carrier's own: an aggregator speaks for many carriers.
+VOCABULARIES: dict[str, dict[str, TrackingStatus]] = {KUAIDI100: KUAIDI100_CODES}
 
-def normalise(carrier: str, raw_code: str) -> TrackingStatus:
-    """A carrier's raw code in our taxonomy.
+
+def normalise(carrier: str, raw_code: str, vocabulary: str = "") -> TrackingStatus:
+    """A raw code in our taxonomy: in `vocabulary` when given, else in the carrier's own.
 
     A code we do not know becomes `exception`: it needs a human's eye, and guessing a
     happier status could hide a lost parcel.
     """
-    return CARRIER_CODES.get(carrier, {}).get(raw_code.strip().upper(), TrackingStatus.EXCEPTION)
+    codes = VOCABULARIES.get(vocabulary, {}) if vocabulary else CARRIER_CODES.get(carrier, {})
+    return codes.get(raw_code.strip().upper(), TrackingStatus.EXCEPTION)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -102,6 +177,7 @@ class CarrierScan:
     location: str = ""
     description: str = ""
     event_id: str = ""  # empty when the carrier gives none
+    vocabulary: str = ""  # whose codes `code` is in: '' = the carrier's own (KUAIDI100)
 
 
 @dataclass(frozen=True)
@@ -120,7 +196,7 @@ class TrackingEvent:
         at = as_utc(scan.at)
         return cls(
             at=at,
-            status=normalise(carrier, scan.code),
+            status=normalise(carrier, scan.code, scan.vocabulary),
             raw_code=scan.code,
             location=scan.location,
             description=scan.description,

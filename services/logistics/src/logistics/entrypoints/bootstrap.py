@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chainkit.uow import EventsCommitted
 from chainstore.logistics.v1 import logistics_pb2, logistics_pb2_grpc
 from logistics.adapters.carriers.http import CarrierHttp
+from logistics.adapters.carriers.kuaidi100 import AggregatorAccount, Kuaidi100Tracking
 from logistics.adapters.carriers.simulated import build_adapters
 from logistics.adapters.uow import LogisticsUnitOfWork
 from logistics.entrypoints.config import Settings
@@ -31,6 +32,7 @@ class LogisticsApp:
     deps: Deps
     servicer: LogisticsServicer
     _http: CarrierHttp | None = field(default=None, repr=False)
+    _aggregated: list[Kuaidi100Tracking] = field(default_factory=list, repr=False)
 
     @property
     def service_names(self) -> list[str]:
@@ -42,6 +44,8 @@ class LogisticsApp:
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
+        for tracking in self._aggregated:
+            await tracking.aclose()
 
 
 def bootstrap(
@@ -55,12 +59,21 @@ def bootstrap(
     """`read_sessions` (chainkit.db.session_factory(engine, read_only=True)) serve the
     look-ups; without them look-ups share the writers' sessions."""
     http = None
+    aggregated: list[Kuaidi100Tracking] = []
     if adapters is None:
-        http, adapters = build_adapters(
+        http, direct = build_adapters(
             settings.carrier_sim_url,
             settings.carrier_secret.encode(),
             timeout_s=settings.carrier_timeout_s,
         )
+        aggregated = [
+            Kuaidi100Tracking(
+                direct[code], aggregator_account(settings), timeout_s=settings.carrier_timeout_s
+            )
+            for code in settings.aggregator_tracked
+            if code in direct
+        ]
+        adapters = {**direct, **{a.code: a for a in aggregated}}
 
     def uow() -> LogisticsUnitOfWork:
         return LogisticsUnitOfWork(sessions, on_events_committed)
@@ -77,4 +90,17 @@ def bootstrap(
         # Long enough for a slow carrier call, short enough to retry soon after a crash.
         poll_lease=timedelta(seconds=max(30.0, 4 * settings.carrier_timeout_s)),
     )
-    return LogisticsApp(deps=deps, servicer=LogisticsServicer(deps), _http=http)
+    return LogisticsApp(
+        deps=deps, servicer=LogisticsServicer(deps), _http=http, _aggregated=aggregated
+    )
+
+
+def aggregator_account(settings: Settings) -> AggregatorAccount:
+    return AggregatorAccount(
+        url=settings.aggregator_url or f"{settings.carrier_sim_url.rstrip('/')}/kuaidi100",
+        key=settings.aggregator_key,
+        customer=settings.aggregator_customer,
+        salt=settings.aggregator_salt,
+        callback_base=settings.aggregator_callback_base,
+        companies=settings.aggregator_company_codes,
+    )

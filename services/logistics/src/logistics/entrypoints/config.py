@@ -32,6 +32,33 @@ class Settings(ServiceSettings):
     # Seconds between two sweeps for stalled parcels and silent pushing carriers.
     stall_sweep_interval_s: float = Field(default=60.0, gt=0)
     carrier_timeout_s: float = 5.0
+    # The Kuaidi100-style tracking aggregator: a real account is these settings. An empty
+    # URL means the simulator's ({carrier_sim_url}/kuaidi100).
+    aggregator_url: str = ""
+    aggregator_key: str = "dev-aggregator-key"
+    aggregator_customer: str = "dev-aggregator-customer"
+    # Signs the aggregator's pushes to us (we choose it when subscribing).
+    aggregator_salt: str = "dev-aggregator-salt"
+    # Where the aggregator can reach the gateway: pushes go to /v1/carriers/{code}/events.
+    aggregator_callback_base: str = Field(
+        default="http://127.0.0.1:8080",
+        validation_alias=AliasChoices(
+            "LOGISTICS_AGGREGATOR_CALLBACK_BASE", "CARRIER_SIM_WEBHOOK_BASE"
+        ),
+    )
+    # Carriers tracked through the aggregator (comma-separated codes), and the aggregator's
+    # company code of each carrier (code=company, comma-separated).
+    aggregator_carriers: str = "ems"
+    aggregator_companies: str = "sf=shunfeng,zto=zhongtong,yto=yuantong,jd=jd,ems=ems"
+
+    @property
+    def aggregator_tracked(self) -> list[str]:
+        return [c.strip() for c in self.aggregator_carriers.split(",") if c.strip()]
+
+    @property
+    def aggregator_company_codes(self) -> dict[str, str]:
+        pairs = (p.split("=", 1) for p in self.aggregator_companies.split(",") if "=" in p)
+        return {code.strip(): company.strip() for code, company in pairs}
 
     @model_validator(mode="after")
     def _no_dev_secret_outside_development(self) -> Self:

@@ -42,6 +42,7 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
             preferred_carrier=request.preferred_carrier,
             customer_id=request.customer_id,
             order_no=request.order_no,
+            province_code=request.destination.province_code,
         )
         shipments = await shipping.create_shipments(self._deps, command)
         return pb.CreateShipmentsResponse(shipments=[self._shipment(s) for s in shipments])

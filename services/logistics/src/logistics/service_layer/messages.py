@@ -80,4 +80,5 @@ def carrier_pb(carrier: Carrier) -> pb.Carrier:
         days_same_region=carrier.days_same_region,
         days_other_region=carrier.days_other_region,
         service_levels=[level.value for level in carrier.service_levels()],
+        excluded_provinces=sorted(carrier.excluded_provinces),
     )

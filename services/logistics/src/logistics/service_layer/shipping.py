@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chainkit.china.regions import region_of_province
 from chainkit.errors import FieldError, InvalidArgument, Retryable
 from chainstore.logistics.v1 import events_pb2
 from logistics.domain.carrier_choice import CarrierChoice, Parcel, choose_carrier, parse_level
@@ -26,7 +27,7 @@ class PackageSpec:
 class CreateShipments:
     order_id: str
     store_id: str
-    region: str
+    region: str  # sales region; derived from province_code when empty
     city: str
     packages: Sequence[PackageSpec]
     carrier: str = ""  # staff override; empty lets the rules choose
@@ -34,6 +35,7 @@ class CreateShipments:
     preferred_carrier: str = ""  # the store's preference
     customer_id: str = ""  # carried onto each shipment and its events
     order_no: str = ""
+    province_code: str = ""  # GB/T 2260: carriers may leave provinces out (remote ones)
 
 
 def list_carriers(deps: Deps) -> list[Carrier]:
@@ -51,7 +53,8 @@ async def create_shipments(deps: Deps, cmd: CreateShipments) -> list[Shipment]:
     _validate(cmd)
     level = parse_level(cmd.service_level)
     parcels = {
-        p.location_id: Parcel(cmd.region, p.weight_g, p.origin_region, level) for p in cmd.packages
+        p.location_id: Parcel(cmd.region, p.weight_g, p.origin_region, level, cmd.province_code)
+        for p in cmd.packages
     }
     choices = {
         location: choose_carrier(
@@ -76,7 +79,7 @@ async def _create_one(
     waybill_no = await deps.adapter(choice.carrier.code).create_waybill(
         reference=shipment_id,
         weight_g=package.weight_g,
-        region=cmd.region,
+        region=parcel.region,
         city=cmd.city,
         service_level=parcel.level.value,
     )
@@ -130,8 +133,10 @@ def _validate(cmd: CreateShipments) -> None:
         errors.append(FieldError("order_id", "required"))
     if not cmd.store_id:
         errors.append(FieldError("store_id", "required"))
-    if not cmd.region:
-        errors.append(FieldError("destination.region", "required"))
+    if not cmd.region and not cmd.province_code:
+        errors.append(FieldError("destination.region", "required (or province_code)"))
+    elif cmd.province_code and not region_of_province(cmd.province_code):
+        errors.append(FieldError("destination.province_code", "not a mainland province code"))
     if not cmd.packages:
         errors.append(FieldError("packages", "at least one package"))
     seen: set[str] = set()

@@ -49,11 +49,13 @@ async def carrier_push(
     signature: Signature = None,
 ) -> CarrierPushResult:
     """A carrier's webhook. No bearer token: logistics verifies the HMAC of the raw body,
-    so the body is forwarded byte for byte, never parsed and re-serialised here."""
-    if not signature:
+    so the body is forwarded byte for byte, never parsed and re-serialised here. A tracking
+    aggregator's push (a form `param=...&sign=...`) carries its signature inside the body."""
+    form = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    if not signature and not form:
         raise Unauthenticated("the X-Chainstore-Signature header is required")
     body = await _read_limited(request, settings.max_webhook_bytes)
     reply = await logistics.ingest_carrier_push(
-        logistics_pb2.IngestCarrierPushRequest(carrier=code, body=body, signature=signature)
+        logistics_pb2.IngestCarrierPushRequest(carrier=code, body=body, signature=signature or "")
     )
     return CarrierPushResult(accepted=reply.accepted, duplicates=reply.duplicates)

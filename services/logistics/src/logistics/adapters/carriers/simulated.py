@@ -1,15 +1,14 @@
-"""The demo chain's three carriers as the simulator serves them.
+"""The demo chain's carriers as the simulator serves them, each on its own API.
 
-- swift: pushes `{"events": [...]}` signed with HMAC-SHA256; three-letter codes.
-- steady: must be polled; answers 429 + Retry-After when asked too often; numeric codes.
-- lazy: pushes its own shape `{"updates": [...]}` (epoch seconds, word codes), late,
-  sometimes dropping, repeating or reordering scans; signed like swift.
+- sf, jd: push `{"events": [...]}` signed with HMAC-SHA256, each in its own codes.
+- zto: must be polled; answers 429 + Retry-After when asked too often.
+- yto: must be polled.
+- ems: waybills from its own API; tracking through the aggregator (see kuaidi100.py).
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from chainkit.errors import FieldError, InvalidArgument, Unavailable
 from logistics.adapters.carriers.http import CarrierHttp
 from logistics.domain.carrier_push import parse_scans, verify_signature
 from logistics.domain.tracking import CarrierScan
+from logistics.service_layer.ports import CarrierAdapter
 
 
 class _SimulatedCarrier:
@@ -60,51 +60,19 @@ class _SimulatedCarrier:
         return parse_scans(body)
 
 
-class SwiftAdapter(_SimulatedCarrier):
-    code = "swift"
+class PushingCarrier(_SimulatedCarrier):
+    def __init__(self, code: str, http: CarrierHttp, secret: bytes) -> None:
+        super().__init__(http, secret)
+        self.code = code
 
 
-class SteadyAdapter(_SimulatedCarrier):
-    code = "steady"
-
-    def read_push(self, body: bytes, signature: str) -> list[CarrierScan]:
-        raise InvalidArgument("steady does not push", [FieldError("carrier", "poll-only")])
-
-
-class LazyAdapter(_SimulatedCarrier):
-    code = "lazy"
+class PolledCarrier(_SimulatedCarrier):
+    def __init__(self, code: str, http: CarrierHttp, secret: bytes) -> None:
+        super().__init__(http, secret)
+        self.code = code
 
     def read_push(self, body: bytes, signature: str) -> list[CarrierScan]:
-        verify_signature(self._secret, body, signature)
-        return parse_lazy_updates(body)
-
-
-def parse_lazy_updates(body: bytes) -> list[CarrierScan]:
-    """`{"updates": [{id, tracking_number, status, timestamp (epoch s), place, text}]}`."""
-    try:
-        doc = json.loads(body)
-        items = doc["updates"]
-        if not isinstance(items, list):
-            raise TypeError("updates is not a list")
-        return [_lazy_scan(item) for item in items]
-    except (ValueError, KeyError, TypeError, OverflowError, OSError) as e:
-        raise InvalidArgument(
-            "unreadable lazy update", [FieldError("updates", str(e)[:200])]
-        ) from e
-
-
-def _lazy_scan(item: dict[str, Any]) -> CarrierScan:
-    waybill, status = item["tracking_number"], item["status"]
-    if not isinstance(waybill, str) or not waybill or not isinstance(status, str) or not status:
-        raise ValueError("tracking_number and status are required")
-    return CarrierScan(
-        waybill_no=waybill,
-        code=status,
-        at=datetime.fromtimestamp(float(item["timestamp"]), UTC),
-        location=str(item.get("place") or ""),
-        description=str(item.get("text") or ""),
-        event_id=str(item.get("id") or ""),
-    )
+        raise InvalidArgument(f"{self.code} does not push", [FieldError("carrier", "poll-only")])
 
 
 def _polled_scan(waybill_no: str, item: dict[str, Any]) -> CarrierScan:
@@ -118,10 +86,15 @@ def _polled_scan(waybill_no: str, item: dict[str, Any]) -> CarrierScan:
     )
 
 
+PUSHING = ("sf", "jd", "ems")  # ems pushes nothing itself: bootstrap tracks it via kuaidi100
+POLLED = ("zto", "yto")
+
+
 def build_adapters(
     base_url: str, secret: bytes, *, timeout_s: float
-) -> tuple[CarrierHttp, dict[str, _SimulatedCarrier]]:
+) -> tuple[CarrierHttp, dict[str, CarrierAdapter]]:
     """The shared HTTP pool (to close at shutdown) and the adapter of each carrier."""
     http = CarrierHttp(base_url, timeout_s=timeout_s)
-    adapters = [SwiftAdapter(http, secret), SteadyAdapter(http, secret), LazyAdapter(http, secret)]
+    adapters: list[CarrierAdapter] = [PushingCarrier(c, http, secret) for c in PUSHING]
+    adapters += [PolledCarrier(c, http, secret) for c in POLLED]
     return http, {a.code: a for a in adapters}
