@@ -105,13 +105,21 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer, Recorder):
             raise NotFound(f"no product {request.sku!r}")
         return self.products[request.sku]
 
+    async def GetProductByBarcode(self, request: Any, context: Any) -> Any:
+        await self.record("GetProductByBarcode", request)
+        for product in self.products.values():
+            if request.barcode and product.barcode == request.barcode:
+                return product
+        raise NotFound(f"no product has barcode {request.barcode}")
+
     async def UpdateProduct(self, request: Any, context: Any) -> Any:
         await self.record("UpdateProduct", request)
         product = self.products[request.sku]
         if request.HasField("price"):
             product.price.amount = request.price
-        if request.HasField("name"):
-            product.name = request.name
+        for name in ("name", "barcode", "spec"):
+            if request.HasField(name):
+                setattr(product, name, getattr(request, name))
         return product
 
     async def ListProducts(self, request: Any, context: Any) -> Any:

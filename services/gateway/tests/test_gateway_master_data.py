@@ -166,7 +166,7 @@ async def test_products_create_get_list_patch(
     negative = await client.post("/v1/products", json={**product, "price": -1}, headers=tokens.hq)
 
     assert created.status_code == 201
-    assert got.json() == {**product, "currency": "CNY"}
+    assert got.json() == {**product, "currency": "CNY", "barcode": None, "spec": ""}
     assert missing.status_code == 404
     assert page.json()["next_cursor"] == "next-1"
     assert backends.inventory.last("ListProducts").page.limit == 5

@@ -71,6 +71,22 @@ PRODUCTS = [
     ("ELC-001", "Electric kettle 1.7L", "electronics", 19900, 1400),
     ("ELC-002", "Rice cooker 3L", "electronics", 39900, 3800),
 ]
+# Each demo product's EAN-13 (made-up codes under the GS1 China 692 prefix, with correct
+# check digits, so a till can scan them) and its specification (规格).
+BARCODES_SPECS = {
+    "TEA-001": ("6920000000111", "250g"),
+    "TEA-002": ("6920000000227", "357g"),
+    "RICE-001": ("6920000000333", "5kg"),
+    "OIL-001": ("6920000000449", "1.8L"),
+    "SNK-001": ("6920000000555", "500g"),
+    "SNK-002": ("6920000000661", "200g"),
+    "DRK-001": ("6920000000777", "1L x 6"),
+    "DRK-002": ("6920000000883", "1.5L"),
+    "HOM-001": ("6920000000999", "3 pcs"),
+    "HOM-002": ("6920000001101", "4 cups"),
+    "ELC-001": ("6920000001217", "1.7L 1800W"),
+    "ELC-002": ("6920000001323", "3L"),
+}
 USERS = [
     {
         "username": "alice",
@@ -133,6 +149,8 @@ async def seed(gateway_url: str, hq_password: str) -> list[dict[str, Any]]:
                     "price": price,
                     "currency": "CNY",
                     "weight_g": weight,
+                    "barcode": BARCODES_SPECS[sku][0],
+                    "spec": BARCODES_SPECS[sku][1],
                 },
             )
         stock = {"WH-EAST": 200, "WH-NORTH": 120, "LOC-S001": 15, "LOC-S002": 10, "LOC-S003": 8}

@@ -188,10 +188,16 @@ class Product(_message.Message):
     CATEGORY_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
     WEIGHT_G_FIELD_NUMBER: _builtins.int
+    BARCODE_FIELD_NUMBER: _builtins.int
+    SPEC_FIELD_NUMBER: _builtins.int
     sku: _builtins.str
     name: _builtins.str
     category: _builtins.str
     weight_g: _builtins.int
+    barcode: _builtins.str
+    """EAN-13 on the pack (check digit validated), unique in the chain; empty when none."""
+    spec: _builtins.str
+    """The specification (规格) shown on shelf labels and receipts: "500ml", "250g x 2"."""
     @_builtins.property
     def price(self) -> _common_pb2.Money: ...
     def __init__(
@@ -202,10 +208,12 @@ class Product(_message.Message):
         category: _builtins.str = ...,
         price: _common_pb2.Money | None = ...,
         weight_g: _builtins.int = ...,
+        barcode: _builtins.str = ...,
+        spec: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "name", b"name", "price", b"price", "sku", b"sku", "weight_g", b"weight_g"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["barcode", b"barcode", "category", b"category", "name", b"name", "price", b"price", "sku", b"sku", "spec", b"spec", "weight_g", b"weight_g"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -240,11 +248,16 @@ class UpdateProductRequest(_message.Message):
     CATEGORY_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
     WEIGHT_G_FIELD_NUMBER: _builtins.int
+    BARCODE_FIELD_NUMBER: _builtins.int
+    SPEC_FIELD_NUMBER: _builtins.int
     sku: _builtins.str
     name: _builtins.str
     category: _builtins.str
     price: _builtins.int
     weight_g: _builtins.int
+    barcode: _builtins.str
+    """Empty removes the barcode."""
+    spec: _builtins.str
     def __init__(
         self,
         *,
@@ -253,25 +266,35 @@ class UpdateProductRequest(_message.Message):
         category: _builtins.str | None = ...,
         price: _builtins.int | None = ...,
         weight_g: _builtins.int | None = ...,
+        barcode: _builtins.str | None = ...,
+        spec: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_category", b"_category", "_name", b"_name", "_price", b"_price", "_weight_g", b"_weight_g", "category", b"category", "name", b"name", "price", b"price", "weight_g", b"weight_g"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_barcode", b"_barcode", "_category", b"_category", "_name", b"_name", "_price", b"_price", "_spec", b"_spec", "_weight_g", b"_weight_g", "barcode", b"barcode", "category", b"category", "name", b"name", "price", b"price", "spec", b"spec", "weight_g", b"weight_g"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_category", b"_category", "_name", b"_name", "_price", b"_price", "_weight_g", b"_weight_g", "category", b"category", "name", b"name", "price", b"price", "sku", b"sku", "weight_g", b"weight_g"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_barcode", b"_barcode", "_category", b"_category", "_name", b"_name", "_price", b"_price", "_spec", b"_spec", "_weight_g", b"_weight_g", "barcode", b"barcode", "category", b"category", "name", b"name", "price", b"price", "sku", b"sku", "spec", b"spec", "weight_g", b"weight_g"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__barcode: _TypeAlias = _typing.Literal["barcode"]  # noqa: Y015
+    _WhichOneofArgType__barcode: _TypeAlias = _typing.Literal["_barcode", b"_barcode"]  # noqa: Y015
     _WhichOneofReturnType__category: _TypeAlias = _typing.Literal["category"]  # noqa: Y015
     _WhichOneofArgType__category: _TypeAlias = _typing.Literal["_category", b"_category"]  # noqa: Y015
     _WhichOneofReturnType__name: _TypeAlias = _typing.Literal["name"]  # noqa: Y015
     _WhichOneofArgType__name: _TypeAlias = _typing.Literal["_name", b"_name"]  # noqa: Y015
     _WhichOneofReturnType__price: _TypeAlias = _typing.Literal["price"]  # noqa: Y015
     _WhichOneofArgType__price: _TypeAlias = _typing.Literal["_price", b"_price"]  # noqa: Y015
+    _WhichOneofReturnType__spec: _TypeAlias = _typing.Literal["spec"]  # noqa: Y015
+    _WhichOneofArgType__spec: _TypeAlias = _typing.Literal["_spec", b"_spec"]  # noqa: Y015
     _WhichOneofReturnType__weight_g: _TypeAlias = _typing.Literal["weight_g"]  # noqa: Y015
     _WhichOneofArgType__weight_g: _TypeAlias = _typing.Literal["_weight_g", b"_weight_g"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__barcode) -> _WhichOneofReturnType__barcode | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__category) -> _WhichOneofReturnType__category | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__name) -> _WhichOneofReturnType__name | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__price) -> _WhichOneofReturnType__price | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__spec) -> _WhichOneofReturnType__spec | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__weight_g) -> _WhichOneofReturnType__weight_g | None: ...
 
@@ -295,6 +318,25 @@ class GetProductRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetProductRequest: _TypeAlias = GetProductRequest  # noqa: Y015
+
+@_typing.final
+class GetProductByBarcodeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BARCODE_FIELD_NUMBER: _builtins.int
+    barcode: _builtins.str
+    def __init__(
+        self,
+        *,
+        barcode: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["barcode", b"barcode"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetProductByBarcodeRequest: _TypeAlias = GetProductByBarcodeRequest  # noqa: Y015
 
 @_typing.final
 class ListProductsRequest(_message.Message):

@@ -59,6 +59,11 @@ class InventoryServiceStub:
                 request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetProductRequest.SerializeToString,
                 response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Product.FromString,
                 _registered_method=True)
+        self.GetProductByBarcode = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/GetProductByBarcode',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetProductByBarcodeRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Product.FromString,
+                _registered_method=True)
         self.ListProducts = channel.unary_unary(
                 '/chainstore.inventory.v1.InventoryService/ListProducts',
                 request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ListProductsRequest.SerializeToString,
@@ -180,6 +185,14 @@ class InventoryServiceServicer:
 
     def GetProduct(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProductByBarcode(self, request, context):
+        """The product a till scanned: INVALID_ARGUMENT for a code that is not EAN-13,
+        NOT_FOUND when no product carries it.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -337,6 +350,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
             'GetProduct': grpc.unary_unary_rpc_method_handler(
                     servicer.GetProduct,
                     request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetProductRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Product.SerializeToString,
+            ),
+            'GetProductByBarcode': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProductByBarcode,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetProductByBarcodeRequest.FromString,
                     response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Product.SerializeToString,
             ),
             'ListProducts': grpc.unary_unary_rpc_method_handler(
@@ -564,6 +582,33 @@ class InventoryService:
             target,
             '/chainstore.inventory.v1.InventoryService/GetProduct',
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetProductRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Product.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProductByBarcode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/GetProductByBarcode',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.GetProductByBarcodeRequest.SerializeToString,
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Product.FromString,
             options,
             channel_credentials,

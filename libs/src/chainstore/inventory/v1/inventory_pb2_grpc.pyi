@@ -36,6 +36,10 @@ class InventoryServiceStub:
     CreateProduct: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.CreateProductRequest, _inventory_pb2.Product]
     UpdateProduct: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.UpdateProductRequest, _inventory_pb2.Product]
     GetProduct: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.GetProductRequest, _inventory_pb2.Product]
+    GetProductByBarcode: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.GetProductByBarcodeRequest, _inventory_pb2.Product]
+    """The product a till scanned: INVALID_ARGUMENT for a code that is not EAN-13,
+    NOT_FOUND when no product carries it.
+    """
     ListProducts: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListProductsRequest, _inventory_pb2.ListProductsResponse]
     BatchGetProducts: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.BatchGetProductsRequest, _inventory_pb2.BatchGetProductsResponse]
     """The item master rows for the given SKUs; NOT_FOUND names any unknown SKU."""
@@ -87,6 +91,10 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     CreateProduct: _aio.UnaryUnaryMultiCallable[_inventory_pb2.CreateProductRequest, _inventory_pb2.Product]  # type: ignore[assignment]
     UpdateProduct: _aio.UnaryUnaryMultiCallable[_inventory_pb2.UpdateProductRequest, _inventory_pb2.Product]  # type: ignore[assignment]
     GetProduct: _aio.UnaryUnaryMultiCallable[_inventory_pb2.GetProductRequest, _inventory_pb2.Product]  # type: ignore[assignment]
+    GetProductByBarcode: _aio.UnaryUnaryMultiCallable[_inventory_pb2.GetProductByBarcodeRequest, _inventory_pb2.Product]  # type: ignore[assignment]
+    """The product a till scanned: INVALID_ARGUMENT for a code that is not EAN-13,
+    NOT_FOUND when no product carries it.
+    """
     ListProducts: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListProductsRequest, _inventory_pb2.ListProductsResponse]  # type: ignore[assignment]
     BatchGetProducts: _aio.UnaryUnaryMultiCallable[_inventory_pb2.BatchGetProductsRequest, _inventory_pb2.BatchGetProductsResponse]  # type: ignore[assignment]
     """The item master rows for the given SKUs; NOT_FOUND names any unknown SKU."""
@@ -165,6 +173,16 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _inventory_pb2.GetProductRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.Product, _abc.Awaitable[_inventory_pb2.Product]]: ...
+
+    @_abc_1.abstractmethod
+    def GetProductByBarcode(
+        self,
+        request: _inventory_pb2.GetProductByBarcodeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.Product, _abc.Awaitable[_inventory_pb2.Product]]:
+        """The product a till scanned: INVALID_ARGUMENT for a code that is not EAN-13,
+        NOT_FOUND when no product carries it.
+        """
 
     @_abc_1.abstractmethod
     def ListProducts(

@@ -53,6 +53,12 @@ class InventoryClient:
         )
         return response
 
+    async def get_product_by_barcode(self, barcode: str) -> inventory_pb2.Product:
+        response: inventory_pb2.Product = await self._stub.GetProductByBarcode(
+            inventory_pb2.GetProductByBarcodeRequest(barcode=barcode), timeout=self._t
+        )
+        return response
+
     async def list_products(
         self, request: inventory_pb2.ListProductsRequest
     ) -> inventory_pb2.ListProductsResponse:

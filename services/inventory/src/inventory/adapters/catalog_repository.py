@@ -36,6 +36,8 @@ def _product(row: Any) -> Product:
         price=row.price,
         weight_g=row.weight_g,
         currency=row.currency,
+        barcode=row.barcode or "",
+        spec=row.spec,
     )
 
 
@@ -89,29 +91,47 @@ class SqlProductRepository:
                     price=product.price,
                     currency=product.currency,
                     weight_g=product.weight_g,
+                    barcode=product.barcode or None,
+                    spec=product.spec,
                     created_at=now,
                     updated_at=now,
                 )
             )
         except IntegrityError as e:
-            raise AlreadyExists(f"product {product.sku!r} already exists") from e
+            raise AlreadyExists(
+                f"product {product.sku!r} or barcode {product.barcode!r} already exists"
+                if product.barcode
+                else f"product {product.sku!r} already exists"
+            ) from e
 
     async def get(self, sku: str) -> Product | None:
         found = await self.get_many([sku])
         return found.get(sku)
 
     async def save(self, product: Product) -> None:
-        await self._session.execute(
-            update(product_t)
-            .where(product_t.c.sku == product.sku)
-            .values(
-                name=product.name,
-                category=product.category,
-                price=product.price,
-                weight_g=product.weight_g,
-                updated_at=utcnow(),
+        try:
+            await self._session.execute(
+                update(product_t)
+                .where(product_t.c.sku == product.sku)
+                .values(
+                    name=product.name,
+                    category=product.category,
+                    price=product.price,
+                    weight_g=product.weight_g,
+                    barcode=product.barcode or None,
+                    spec=product.spec,
+                    updated_at=utcnow(),
+                )
             )
+        except IntegrityError as e:
+            raise AlreadyExists(f"barcode {product.barcode!r} belongs to another product") from e
+
+    async def by_barcode(self, barcode: str) -> Product | None:
+        result = await self._session.execute(
+            select(product_t).where(product_t.c.barcode == barcode)
         )
+        row = result.first()
+        return _product(row) if row else None
 
     async def get_many(self, skus: Sequence[str]) -> dict[str, Product]:
         if not skus:

@@ -32,6 +32,8 @@ class LocationRow(SQLModel, table=True):
 
 class ProductRow(SQLModel, table=True):
     __tablename__ = "inv_product"
+    # One product per barcode: the till's look-up and the uniqueness rule in one index.
+    __table_args__ = (Index("ix_inv_product_barcode", "barcode", unique=True),)
 
     sku: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
@@ -39,6 +41,9 @@ class ProductRow(SQLModel, table=True):
     price: int = Field(sa_type=BigInteger)
     currency: str = Field(default="CNY", max_length=3)
     weight_g: int = Field(default=0, sa_type=BigInteger)
+    # NULL when none (a unique index allows many NULLs, one of each code).
+    barcode: str | None = Field(default=None, max_length=13)
+    spec: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -41,6 +41,10 @@ class Product:
     price: int  # minor units (fen)
     weight_g: int
     currency: str = CURRENCY
+    # EAN-13 printed on the pack, unique in the chain; "" when it has none.
+    barcode: str = ""
+    # The specification (规格) a shelf label and a receipt show: "500ml", "250g x 2".
+    spec: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class ProductPatch:
     category: str | None = None
     price: int | None = None
     weight_g: int | None = None
+    barcode: str | None = None  # "" removes it
+    spec: str | None = None
 
     def apply(self, product: Product) -> Product:
         return Product(
@@ -58,6 +64,8 @@ class ProductPatch:
             price=product.price if self.price is None else self.price,
             weight_g=product.weight_g if self.weight_g is None else self.weight_g,
             currency=product.currency,
+            barcode=product.barcode if self.barcode is None else self.barcode,
+            spec=product.spec if self.spec is None else self.spec,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chainkit.errors import FieldError, InvalidArgument
+from inventory.domain.barcode import barcode_problem
 from inventory.domain.model import CURRENCY, Location, Product, ProductPatch, SkuQty
 
 MAX_ID = 64
@@ -13,6 +14,7 @@ MAX_QTY = 1_000_000
 MAX_LINES = 500
 MAX_PRICE = 10**12  # minor units; keeps totals far from int64 overflow
 MAX_WEIGHT_G = 10**7
+MAX_SPEC = 100
 
 
 class Errors:
@@ -93,11 +95,24 @@ def _check_product_fields(
             errors.add(f"{prefix}weight_g", "must not be negative")
         elif patch.weight_g > MAX_WEIGHT_G:
             errors.add(f"{prefix}weight_g", f"must be at most {MAX_WEIGHT_G}")
+    if patch.barcode:
+        problem = barcode_problem(patch.barcode)
+        if problem:
+            errors.add(f"{prefix}barcode", problem)
+    if patch.spec is not None and len(patch.spec) > MAX_SPEC:
+        errors.add(f"{prefix}spec", f"must be at most {MAX_SPEC} characters")
 
 
 def check_product(errors: Errors, product: Product, prefix: str = "product") -> None:
     errors.require_id(f"{prefix}.sku", product.sku)
-    fields = ProductPatch(product.name, product.category, product.price, product.weight_g)
+    fields = ProductPatch(
+        product.name,
+        product.category,
+        product.price,
+        product.weight_g,
+        product.barcode,
+        product.spec,
+    )
     _check_product_fields(errors, f"{prefix}.", fields, required=True)
     if product.currency != CURRENCY:
         errors.add(f"{prefix}.price.currency", f"must be {CURRENCY}")

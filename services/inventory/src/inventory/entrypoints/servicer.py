@@ -91,11 +91,18 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
             category=request.category if request.HasField("category") else None,
             price=request.price if request.HasField("price") else None,
             weight_g=request.weight_g if request.HasField("weight_g") else None,
+            barcode=request.barcode.strip() if request.HasField("barcode") else None,
+            spec=request.spec.strip() if request.HasField("spec") else None,
         )
         return tr.product_to_pb(await catalog.update_product(self._uows, request.sku, patch))
 
     async def GetProduct(self, request: pb.GetProductRequest, context: Ctx) -> pb.Product:
         return tr.product_to_pb(await catalog.get_product(self._uows, request.sku))
+
+    async def GetProductByBarcode(
+        self, request: pb.GetProductByBarcodeRequest, context: Ctx
+    ) -> pb.Product:
+        return tr.product_to_pb(await catalog.product_by_barcode(self._uows, request.barcode))
 
     async def ListProducts(
         self, request: pb.ListProductsRequest, context: Ctx

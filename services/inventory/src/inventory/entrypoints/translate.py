@@ -79,6 +79,8 @@ def product_from_pb(msg: pb.Product, currency: str) -> Product:
         price=msg.price.amount,
         weight_g=msg.weight_g,
         currency=currency,
+        barcode=msg.barcode.strip(),
+        spec=msg.spec.strip(),
     )
 
 
@@ -89,6 +91,8 @@ def product_to_pb(p: Product) -> pb.Product:
         category=p.category,
         price=Money(amount=p.price, currency=p.currency),
         weight_g=p.weight_g,
+        barcode=p.barcode,
+        spec=p.spec,
     )
 
 

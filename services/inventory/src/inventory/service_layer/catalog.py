@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chainkit.errors import NotFound
+from chainkit.errors import AlreadyExists, NotFound
+from inventory.domain.barcode import barcode_problem
 from inventory.domain.errors import UnknownProducts
 from inventory.domain.model import Location, LocationKind, Product, ProductPatch
 from inventory.domain.validation import Errors, check_location, check_product, check_product_patch
-from inventory.service_layer.ports import UnitOfWorkFactory
+from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 200
@@ -60,11 +61,20 @@ async def list_locations(uows: UnitOfWorkFactory) -> list[Location]:
         return await uow.locations.list()
 
 
+async def _barcode_free(uow: UnitOfWork, product: Product) -> None:
+    """A barcode names one product: a till scanning it must find exactly one."""
+    if product.barcode:
+        owner = await uow.products.by_barcode(product.barcode)
+        if owner is not None and owner.sku != product.sku:
+            raise AlreadyExists(f"barcode {product.barcode} is already product {owner.sku!r}")
+
+
 async def create_product(uows: UnitOfWorkFactory, product: Product) -> Product:
     errors = Errors()
     check_product(errors, product)
     errors.raise_if_any()
     async with uows() as uow:
+        await _barcode_free(uow, product)
         await uow.products.add(product)
         await uow.commit()
     return product
@@ -80,6 +90,7 @@ async def update_product(uows: UnitOfWorkFactory, sku: str, patch: ProductPatch)
         if current is None:
             raise NotFound(f"product {sku!r} not found")
         updated = patch.apply(current)
+        await _barcode_free(uow, updated)
         await uow.products.save(updated)
         await uow.commit()
     return updated
@@ -93,6 +104,20 @@ async def get_product(uows: UnitOfWorkFactory, sku: str) -> Product:
         product = await uow.products.get(sku)
     if product is None:
         raise NotFound(f"product {sku!r} not found")
+    return product
+
+
+async def product_by_barcode(uows: UnitOfWorkFactory, barcode: str) -> Product:
+    """The product a till scanned; NOT_FOUND when no product carries the code."""
+    errors = Errors()
+    problem = barcode_problem(barcode)
+    if problem:
+        errors.add("barcode", problem)
+    errors.raise_if_any()
+    async with uows() as uow:
+        product = await uow.products.by_barcode(barcode)
+    if product is None:
+        raise NotFound(f"no product has barcode {barcode}")
     return product
 
 

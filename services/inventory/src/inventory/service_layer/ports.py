@@ -81,6 +81,8 @@ class ProductRepository(Protocol):
 
     async def page(self, after_sku: str, limit: int) -> list[Product]: ...
 
+    async def by_barcode(self, barcode: str) -> Product | None: ...
+
 
 class StockRepository(Protocol):
     async def receive(self, location_id: str, lines: Sequence[SkuQty]) -> None:

@@ -132,6 +132,8 @@ def product_out(product: inventory_pb2.Product) -> ProductPublic:
         price=product.price.amount,
         currency=product.price.currency or "CNY",
         weight_g=product.weight_g,
+        barcode=product.barcode or None,
+        spec=product.spec,
     )
 
 
@@ -143,13 +145,15 @@ def create_product_request(body: ProductCreate) -> inventory_pb2.CreateProductRe
             category=body.category,
             price=common_pb2.Money(amount=body.price, currency=body.currency),
             weight_g=body.weight_g,
+            barcode=body.barcode or "",
+            spec=body.spec,
         )
     )
 
 
 def update_product_request(sku: str, body: ProductUpdate) -> inventory_pb2.UpdateProductRequest:
     request = inventory_pb2.UpdateProductRequest(sku=sku)
-    for name in ("name", "category", "price", "weight_g"):
+    for name in ("name", "category", "price", "weight_g", "barcode", "spec"):
         value = getattr(body, name)
         if value is not None:
             setattr(request, name, value)
