@@ -149,7 +149,9 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer, Recorder):
             available=7,
             low_stock_threshold=2,
         )
-        return inventory_pb2.ListStockLevelsResponse(items=[level])
+        return inventory_pb2.ListStockLevelsResponse(
+            items=[level], page=common_pb2.PageInfo(next_cursor="lvl-next")
+        )
 
     # Stock operations (issue 3): enough behaviour to test the gateway's translation.
     async def AdjustStock(self, request: Any, context: Any) -> Any:
@@ -326,7 +328,17 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
 
     async def ListStores(self, request: Any, context: Any) -> Any:
         await self.record("ListStores", request)
-        return orders_pb2.ListStoresResponse(items=list(self.stores.values()))
+        # Like the service: by store_id after the cursor (here the plain id), limit 0 = all.
+        items = sorted(
+            (x for x in self.stores.values() if x.store_id > request.page.cursor),
+            key=lambda x: x.store_id,
+        )
+        limit = request.page.limit or len(items)
+        more = len(items) > limit
+        return orders_pb2.ListStoresResponse(
+            items=items[:limit],
+            page=common_pb2.PageInfo(next_cursor=items[limit - 1].store_id if more else ""),
+        )
 
     async def UpdateStore(self, request: Any, context: Any) -> Any:
         await self.record("UpdateStore", request)

@@ -157,9 +157,12 @@ class OrdersClient:
         )
         return response
 
-    async def list_stores(self) -> orders_pb2.ListStoresResponse:
+    async def list_stores(
+        self, request: orders_pb2.ListStoresRequest | None = None
+    ) -> orders_pb2.ListStoresResponse:
+        """Every store without a request (or page limit 0); one page with a limit."""
         response: orders_pb2.ListStoresResponse = await self._stub.ListStores(
-            orders_pb2.ListStoresRequest(), timeout=self._t
+            request or orders_pb2.ListStoresRequest(), timeout=self._t
         )
         return response
 

@@ -66,7 +66,14 @@ class SqlStockRepository(LedgerQueries, ReserveQueries):
                 )
             )
 
-    async def levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]:
+    async def levels(
+        self,
+        *,
+        sku: str = "",
+        location_id: str = "",
+        after: tuple[str, str] | None = None,
+        limit: int = 0,
+    ) -> list[StockLevel]:
         t, line = transfer_t.c, transfer_line_t.c
         transit = (
             select(
@@ -90,6 +97,17 @@ class SqlStockRepository(LedgerQueries, ReserveQueries):
             query = query.where(_c.sku == sku)
         if location_id:
             query = query.where(_c.location_id == location_id)
+        if after is not None:
+            # Keyset on the primary key order (location_id, sku): flat however deep.
+            last_location, last_sku = after
+            query = query.where(
+                or_(
+                    _c.location_id > last_location,
+                    and_(_c.location_id == last_location, _c.sku > last_sku),
+                )
+            )
+        if limit:
+            query = query.limit(limit)
         rows = await self._session.execute(query)
         return [level_of(row, int(row.in_transit)) for row in rows]
 

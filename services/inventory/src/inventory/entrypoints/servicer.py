@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import TypeAlias
 
 import grpc
@@ -34,6 +35,7 @@ Ctx: TypeAlias = grpc.aio.ServicerContext
 # Cursors are opaque to clients: the last key of a page, tagged and base64url-encoded.
 _CURSOR_TAG = "sku:"
 _RESERVATION_TAG = "res:"
+_LEVEL_TAG = "lvl:"
 
 
 def _encode_cursor(key: str, tag: str = _CURSOR_TAG) -> str:
@@ -51,6 +53,17 @@ def _decode_cursor(cursor: str, tag: str = _CURSOR_TAG) -> str:
         message = "is not a cursor this service issued"
         raise InvalidArgument(f"page.cursor: {message}", [FieldError("page.cursor", message)])
     return raw.removeprefix(tag)
+
+
+def _level_key(raw: str) -> tuple[str, str]:
+    try:
+        location_id, sku = json.loads(raw)
+        return str(location_id), str(sku)
+    except (ValueError, TypeError) as e:
+        message = "is not a cursor this service issued"
+        raise InvalidArgument(
+            f"page.cursor: {message}", [FieldError("page.cursor", message)]
+        ) from e
 
 
 class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
@@ -135,10 +148,18 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
     async def ListStockLevels(
         self, request: pb.ListStockLevelsRequest, context: Ctx
     ) -> pb.ListStockLevelsResponse:
-        items = await stock.list_stock_levels(
-            self._uows, sku=request.sku, location_id=request.location_id
+        after = _decode_cursor(request.page.cursor, _LEVEL_TAG)
+        items, last = await stock.list_stock_levels(
+            self._uows,
+            sku=request.sku,
+            location_id=request.location_id,
+            after=_level_key(after) if after else None,
+            limit=request.page.limit,
         )
-        return pb.ListStockLevelsResponse(items=[tr.level_to_pb(x) for x in items])
+        response = pb.ListStockLevelsResponse(items=[tr.level_to_pb(x) for x in items])
+        if last is not None:
+            response.page.next_cursor = _encode_cursor(json.dumps(list(last)), _LEVEL_TAG)
+        return response
 
     async def Reserve(self, request: pb.ReserveRequest, context: Ctx) -> pb.Reservation:
         cmd = reserving.ReserveCommand(

@@ -88,7 +88,16 @@ class StockRepository(Protocol):
     async def receive(self, location_id: str, lines: Sequence[SkuQty]) -> None:
         """on_hand += qty, creating the level row when it does not exist yet."""
 
-    async def levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]: ...
+    async def levels(
+        self,
+        *,
+        sku: str = "",
+        location_id: str = "",
+        after: tuple[str, str] | None = None,
+        limit: int = 0,
+    ) -> list[StockLevel]:
+        """By (location_id, sku), strictly after `after`; `limit` 0 = all of them."""
+        ...
 
     async def levels_at(self, location_id: str, skus: Sequence[str]) -> dict[str, StockLevel]: ...
 

@@ -10,6 +10,7 @@ from inventory.domain.model import Movement, MovementKind, Sale, SkuQty, StockLe
 from inventory.domain.validation import MAX_QTY, Errors, check_lines
 from inventory.service_layer import messages
 from inventory.service_layer.alerts import publish_crossings
+from inventory.service_layer.catalog import MAX_PAGE
 from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from inventory.service_layer.references import check_location, check_skus
 from inventory.service_layer.retry import LostRace, retrying
@@ -48,10 +49,27 @@ async def receive_stock(
 
 
 async def list_stock_levels(
-    uows: UnitOfWorkFactory, *, sku: str = "", location_id: str = ""
-) -> list[StockLevel]:
+    uows: UnitOfWorkFactory,
+    *,
+    sku: str = "",
+    location_id: str = "",
+    after: tuple[str, str] | None = None,
+    limit: int = 0,
+) -> tuple[list[StockLevel], tuple[str, str] | None]:
+    """Levels by (location_id, sku), and the key to continue after (None on the last page).
+    `limit` 0 answers every level (callers that predate paging); at most MAX_PAGE else."""
+    errors = Errors()
+    if not 0 <= limit <= MAX_PAGE:
+        errors.add("page.limit", f"must be between 0 and {MAX_PAGE}")
+    errors.raise_if_any()
     async with uows() as uow:
-        return await uow.stock.levels(sku=sku, location_id=location_id)
+        items = await uow.stock.levels(
+            sku=sku, location_id=location_id, after=after, limit=limit + 1 if limit else 0
+        )
+    if not limit or len(items) <= limit:
+        return items, None
+    items = items[:limit]
+    return items, (items[-1].location_id, items[-1].sku)
 
 
 async def _available_at(

@@ -39,8 +39,9 @@ class SqlStoreRepository:
             update(STORE).where(STORE.c.store_id == store.store_id).values(_store_values(store))
         )
 
-    async def all(self) -> list[Store]:
-        rows = await self._session.execute(select(STORE).order_by(STORE.c.store_id))
+    async def all(self, after: str = "", limit: int = 0) -> list[Store]:
+        stmt = select(STORE).where(STORE.c.store_id > after).order_by(STORE.c.store_id)
+        rows = await self._session.execute(stmt.limit(limit) if limit else stmt)
         return [_store(row._mapping) for row in rows]
 
 

@@ -61,7 +61,11 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         return await stores.get_store(self._deps, req.store_id)
 
     async def ListStores(self, req: pb.ListStoresRequest, _ctx: object) -> pb.ListStoresResponse:
-        return pb.ListStoresResponse(items=await stores.list_stores(self._deps))
+        after = t.store_cursor(req.page.cursor)
+        items, last = await stores.list_stores(self._deps, after, req.page.limit)
+        return pb.ListStoresResponse(
+            items=items, page=PageInfo(next_cursor=t.encode_store_cursor(last))
+        )
 
     async def UpdateStore(self, req: pb.UpdateStoreRequest, _ctx: object) -> pb.Store:
         return await stores.update_store(self._deps, req.store_id, t.update_store_settings(req))

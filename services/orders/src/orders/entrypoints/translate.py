@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from chainkit.errors import FieldError, InvalidArgument
 from chainstore.common.v1 import common_pb2
 from chainstore.orders.v1 import orders_pb2 as pb
 from orders.domain.lines import LineRequest
@@ -55,6 +58,27 @@ def create_order(req: pb.CreateOrderRequest) -> c.CreateOrder:
         scope=scope(req.scope),
         idempotency_key=req.idempotency.key,
     )
+
+
+_STORE_TAG = "store:"
+
+
+def encode_store_cursor(store_id: str) -> str:
+    return base64.urlsafe_b64encode((_STORE_TAG + store_id).encode()).decode() if store_id else ""
+
+
+def store_cursor(cursor: str) -> str:
+    """The store id a cursor continues after; InvalidArgument for one we did not issue."""
+    if not cursor:
+        return ""
+    try:
+        raw = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    if not raw.startswith(_STORE_TAG) or raw == _STORE_TAG:
+        message = "not a cursor this service issued"
+        raise InvalidArgument("invalid cursor", [FieldError("page.cursor", message)])
+    return raw.removeprefix(_STORE_TAG)
 
 
 def list_orders(req: pb.ListOrdersRequest) -> c.ListOrders:

@@ -97,7 +97,9 @@ class StoreRepository(Protocol):
 
     async def save(self, store: Store) -> None: ...
 
-    async def all(self) -> list[Store]: ...
+    async def all(self, after: str = "", limit: int = 0) -> list[Store]:
+        """By store_id, strictly after `after`; `limit` 0 = every one."""
+        ...
 
 
 class OrderRepository(Protocol):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from chainkit.errors import AlreadyExists, NotFound
+from chainkit.errors import AlreadyExists, FieldError, InvalidArgument, NotFound
 from chainstore.orders.v1 import orders_pb2
 from orders.domain.store import Store, StoreSettings
+from orders.service_layer.commands import MAX_PAGE
 from orders.service_layer.ports import Deps
 from orders.service_layer.views import store_view
 
@@ -45,9 +46,21 @@ async def get_store(deps: Deps, store_id: str) -> orders_pb2.Store:
     return store_view(store)
 
 
-async def list_stores(deps: Deps) -> list[orders_pb2.Store]:
+async def list_stores(
+    deps: Deps, after: str = "", limit: int = 0
+) -> tuple[list[orders_pb2.Store], str]:
+    """Stores by id after `after`, and the id to continue after ("" on the last page).
+    `limit` 0 answers every store (callers that predate paging)."""
+    if not 0 <= limit <= MAX_PAGE:
+        raise InvalidArgument(
+            "invalid page", [FieldError("page.limit", f"must be between 0 and {MAX_PAGE}")]
+        )
     async with deps.uow() as uow:
-        return [store_view(s) for s in await uow.stores.all()]
+        found = await uow.stores.all(after, limit + 1 if limit else 0)
+    if not limit or len(found) <= limit:
+        return [store_view(s) for s in found], ""
+    page = found[:limit]
+    return [store_view(s) for s in page], page[-1].store_id
 
 
 async def update_store(deps: Deps, store_id: str, settings: StoreSettings) -> orders_pb2.Store:

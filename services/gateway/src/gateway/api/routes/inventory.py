@@ -42,12 +42,23 @@ Filter = Annotated[str | None, Query(max_length=64)]
 
 @router.get("", responses=documented(422))
 async def list_stock_levels(
-    _staff: StaffUser, inventory: InventoryDep, sku: Filter = None, location_id: Filter = None
+    _staff: StaffUser,
+    inventory: InventoryDep,
+    sku: Filter = None,
+    location_id: Filter = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
 ) -> Page[StockLevelPublic]:
+    """Stock levels by location then SKU, a page at a time."""
     reply = await inventory.list_stock_levels(
-        inventory_pb2.ListStockLevelsRequest(sku=sku or "", location_id=location_id or "")
+        inventory_pb2.ListStockLevelsRequest(
+            sku=sku or "", location_id=location_id or "", page=page_request(limit, cursor)
+        )
     )
-    return Page(items=[mapper.stock_level_out(level) for level in reply.items])
+    return Page(
+        items=[mapper.stock_level_out(level) for level in reply.items],
+        next_cursor=next_cursor(reply.page),
+    )
 
 
 @router.post("/receipts", status_code=201, responses=documented(404, 409, 422))

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.mappers import master_data
-from gateway.api.deps import CurrentUser, HqUser, OrdersDep
+from gateway.adapters.mappers.common import next_cursor, page_request
+from gateway.api.deps import CurrentUser, CursorQuery, HqUser, LimitQuery, OrdersDep
 from gateway.api.problems import documented
 from gateway.schemas.common import Id, Page
 from gateway.schemas.master_data import StoreCreate, StorePublic, StoreUpdate
@@ -17,10 +19,16 @@ async def create_store(body: StoreCreate, _hq: HqUser, orders: OrdersDep) -> Sto
     return master_data.store_out(store)
 
 
-@router.get("")
-async def list_stores(_user: CurrentUser, orders: OrdersDep) -> Page[StorePublic]:
-    reply = await orders.list_stores()
-    return Page(items=[master_data.store_out(s) for s in reply.items])
+@router.get("", responses=documented(422))
+async def list_stores(
+    _user: CurrentUser, orders: OrdersDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> Page[StorePublic]:
+    """The chain's stores by store_id, a page at a time."""
+    reply = await orders.list_stores(orders_pb2.ListStoresRequest(page=page_request(limit, cursor)))
+    return Page(
+        items=[master_data.store_out(s) for s in reply.items],
+        next_cursor=next_cursor(reply.page),
+    )
 
 
 @router.get("/{store_id}", responses=documented(404))
