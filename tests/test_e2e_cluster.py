@@ -47,6 +47,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         database_urls=urls,
         replicas=2,
         nats_nodes=3,
+        # Timers fast enough to race within a test: both replicas sweep deadlines and
+        # stalls, and poll carriers, every half second.
+        extra_env={
+            "ORDERS_EXPIRY_INTERVAL_S": "0.5",
+            "LOGISTICS_POLL_INTERVAL_S": "0.5",
+            "LOGISTICS_STALL_SCALE": "0.000005",
+            "LOGISTICS_STALL_SWEEP_INTERVAL_S": "0.5",
+        },
     )
     try:
         loop.run_until_complete(suite.start())
@@ -114,7 +122,61 @@ def reserved(hq: httpx.Client, sku: str) -> tuple[int, int]:
     return sum(r["reserved"] for r in rows), sum(r["available"] for r in rows)
 
 
-def test_two_replicas_of_everything_answer_through_either_gateway(cluster: Stack) -> None:
+class Timed:
+    """Work whose timers fire while the rest of the module runs: orders left unpaid past
+    their deadline at S003 (the shortest timeout, 60 s), and parcels shipped from S001."""
+
+    def __init__(self, stack: Stack) -> None:
+        from chainkit.testing.sse import SseListener
+
+        base = gateways(stack)[0]
+        self.hq = login(base, "hq", stack.hq_password)
+        # Where the feed stood before: replaying from here shows every event since, once.
+        probe = SseListener(
+            f"{base}/v1/events/stream", headers={"Authorization": self.hq.headers["Authorization"]}
+        )
+        deadline = time.monotonic() + 20
+        while probe.last_id is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.cursor = probe.last_id
+        probe.close()
+        r = self.hq.patch("/v1/stores/S003", json={"payment_timeout_s": 60})
+        assert r.status_code == 200, r.text
+        new_product(self.hq, "TIMED-1", 1000)
+        r = self.hq.post(
+            "/v1/inventory/receipts",
+            json={
+                "location_id": "LOC-S003",
+                "reference": "in-timed",
+                "lines": [{"sku": "TIMED-1", "qty": 100}],
+            },
+        )
+        assert r.status_code in (200, 201), r.text
+        self.started = time.monotonic()
+        self.unpaid = [self._order("S003", f"timed-unpaid-{i}") for i in range(8)]
+        self.shipped = [self._order("S001", f"timed-ship-{i}") for i in range(6)]
+        for order in self.shipped:
+            oid = order["order_id"]
+            pay = {"method": "alipay", "amount": order["total"]}
+            assert self.hq.post(f"/v1/orders/{oid}/pay", json=pay).status_code == 200
+            assert self.hq.post(f"/v1/orders/{oid}/confirm").status_code == 200
+            assert self.hq.post(f"/v1/orders/{oid}/ship", json={}).status_code == 200
+
+    def _order(self, store: str, key: str) -> dict[str, Any]:
+        body = {**order_body("TIMED-1", "C-TIMED"), "store_id": store}
+        r = self.hq.post("/v1/orders", json=body, headers={"Idempotency-Key": key})
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+
+@pytest.fixture(scope="module")
+def timed(cluster: Stack) -> Timed:
+    return Timed(cluster)
+
+
+def test_two_replicas_of_everything_answer_through_either_gateway(
+    cluster: Stack, timed: Timed
+) -> None:
     assert len(cluster.procs) == 1 + 2 * len(SERVICES)
     for base in gateways(cluster):
         hq = login(base, "hq", cluster.hq_password)
@@ -271,3 +333,73 @@ def test_a_nats_majority_loss_stops_events_not_orders_and_they_catch_up(cluster:
         assert sorted(got) == sorted(placed)
     finally:
         feed.close()
+
+
+def test_twins_act_on_every_timer_and_event_once(cluster: Stack, timed: Timed) -> None:
+    """Both replicas sweep payment deadlines and stalls, poll carriers, relay their outbox
+    and consume events: each effect must still happen once."""
+    from chainkit.testing.sse import SseListener
+
+    hq = timed.hq
+    # The deadline (60 s) passes, then the sweep claims orders overdue by its grace (60 s).
+    time.sleep(max(0.0, timed.started + 125 - time.monotonic()))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        states = {
+            hq.get(f"/v1/orders/{o['order_id']}").json()["status"]
+            for o in timed.unpaid + timed.shipped
+        }
+        if states == {"cancelled", "completed"}:
+            break
+        time.sleep(1)
+    for o in timed.unpaid:
+        order = hq.get(f"/v1/orders/{o['order_id']}").json()
+        assert order["status"] == "cancelled", order
+        assert [e["action"] for e in order["timeline"]].count("cancelled") == 1
+    for o in timed.shipped:
+        order = hq.get(f"/v1/orders/{o['order_id']}").json()
+        assert order["status"] == "completed", order
+        assert [e["action"] for e in order["timeline"]].count("completed") == 1
+    # Every hold released once: nothing reserved, nothing restocked twice.
+    rows = hq.get("/v1/inventory", params={"sku": "TIMED-1"}).json()["items"]
+    assert sum(r["reserved"] for r in rows) == 0
+    assert sum(r["on_hand"] for r in rows) == 1100 - len(timed.shipped)
+    # The whole history since the start, replayed from the feed: each fact once.
+    history = SseListener(
+        f"{gateways(cluster)[1]}/v1/events/stream",
+        headers={"Authorization": hq.headers["Authorization"]},
+        params={"after": timed.cursor or ""},
+    )
+    try:
+        last = timed.shipped[-1]["order_no"]
+        history.wait_for(lambda e: e.event == "order.completed" and e.data["order_no"] == last, 60)
+        time.sleep(2)
+        events = list(history.events)
+    finally:
+        history.close()
+    mine = {o["order_no"] for o in timed.unpaid + timed.shipped}
+    facts = [
+        (e.event, e.data.get("order_no"))
+        for e in events
+        if e.event.startswith("order.") and e.data.get("order_no") in mine
+    ]
+    doubled = {f for f in facts if facts.count(f) > 1}
+    assert not doubled, f"order events relayed or applied twice: {doubled}"
+    assert facts.count(("order.cancelled", timed.unpaid[0]["order_no"])) == 1
+    scans = [
+        (e.data["shipment_id"], e.data["status"], e.data.get("scanned_at"), e.data.get("place"))
+        for e in events
+        if e.event == "shipment.scan"
+    ]
+    assert scans, "no scans followed"
+    assert len(scans) == len(set(scans)), "a scan was ingested twice"
+    stalls = [
+        (e.data["shipment_id"], e.data.get("silent_since"))
+        for e in events
+        if e.event == "shipment.stalled"
+    ]
+    # Limits scaled under the carriers' pace: parcels stall between scans, and both
+    # logistics replicas sweep for it.
+    assert stalls, "no stall was flagged"
+    assert len(stalls) == len(set(stalls)), "a stall was flagged twice"
+    print(f"{len(facts)} order events, {len(scans)} scans, {len(stalls)} stalls, each once")
