@@ -36,12 +36,19 @@ ROLLUPS = [STORE, SALES_STORE_DAILY, SALES_DAILY, SALES_MONTHLY]
 
 
 async def load(
-    database_url: str, orders: int, *, stores: int = 300, skus: int = 2000, seed: int = 42
+    database_url: str,
+    orders: int,
+    *,
+    stores: int = 300,
+    skus: int = 2000,
+    seed: int = 42,
+    now: datetime | None = None,
 ) -> dict[str, float]:
-    """Create the schema and `orders` orders (plus read models); returns timings."""
+    """Create the schema and `orders` orders (plus read models) over the year before `now`
+    (default: a fixed day, so a seed always gives the same data); returns timings."""
     started = time.perf_counter()
     await upgrade_async(database_url, MIGRATIONS)
-    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    now = now or datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     world = World.make(seed, stores, skus, max(orders // 5, 100), now)
     rollups = Rollups()
     engine = create_engine(database_url)

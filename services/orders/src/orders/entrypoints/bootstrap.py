@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,15 +36,21 @@ def bootstrap(
     logistics: LogisticsPort,
     on_events_committed: EventsCommitted | None = None,
     business_tz: ZoneInfo | None = None,
+    read_sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> OrdersApp:
-    """Wire the use cases to a database and peers; tests pass fakes of our ports."""
+    """Wire the use cases to a database and peers; tests pass fakes of our ports.
+    `read_sessions` (chainkit.db.session_factory(engine, read_only=True)) serve analytics;
+    without them analytics share the writers' sessions."""
 
     def uow_factory() -> SqlOrdersUnitOfWork:
         return SqlOrdersUnitOfWork(sessions, on_events_committed)
 
-    deps = Deps(uow=uow_factory, inventory=inventory, logistics=logistics)
+    def read_uow() -> SqlOrdersUnitOfWork:
+        return SqlOrdersUnitOfWork(read_sessions or sessions)
+
+    deps = Deps(uow=uow_factory, inventory=inventory, logistics=logistics, read_uow=read_uow)
     if business_tz is not None:
-        deps = Deps(uow_factory, inventory, logistics, deps.clock, business_tz)
+        deps = replace(deps, business_tz=business_tz)
     return OrdersApp(deps, uow_factory, inventory, logistics)
 
 
@@ -52,6 +58,7 @@ def bootstrap_from_settings(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     on_events_committed: EventsCommitted | None = None,
+    read_sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> OrdersApp:
     return bootstrap(
         sessions,
@@ -59,4 +66,5 @@ def bootstrap_from_settings(
         logistics=GrpcLogistics.connect(settings.logistics_addr, settings.peer_timeout_s),
         on_events_committed=on_events_committed,
         business_tz=settings.business_zone,
+        read_sessions=read_sessions,
     )

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from chainkit.db import session_factory
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap_from_settings
@@ -36,7 +37,12 @@ async def expiry_loop(app: OrdersApp, interval_s: float) -> None:
 
 async def serve(settings: Settings) -> None:
     runtime = await ServiceRuntime.start("orders", settings, stream="ORDERS", migrations=MIGRATIONS)
-    app = bootstrap_from_settings(settings, runtime.sessions, runtime.relay.committed)
+    app = bootstrap_from_settings(
+        settings,
+        runtime.sessions,
+        runtime.relay.committed,
+        read_sessions=session_factory(runtime.engine, read_only=True),
+    )
     runtime.spawn(
         logistics_consumer(runtime.js, runtime.sessions, app.uow_factory).run(),
         "logistics-consumer",

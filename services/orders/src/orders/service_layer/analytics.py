@@ -104,7 +104,7 @@ async def _today(deps: Deps, uow: UnitOfWork, store_id: str) -> date:
 
 async def summary(deps: Deps, scope: Scope) -> orders_pb2.AnalyticsSummary:
     store_id = _store_of(scope)
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         today = await _today(deps, uow, store_id)
         counts = await uow.sales.status_counts(store_id)
         orders_today, revenue_today = await uow.sales.day_totals(today, store_id)
@@ -128,7 +128,7 @@ async def sales(
         raise InvalidArgument(
             "invalid grouping", [FieldError("group_by", f"must be one of {', '.join(GROUP_BY)}")]
         )
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         days = day_range(from_day, to_day, await _today(deps, uow, store_id))
         rows = await uow.sales.sales(days.first, days.last, group_by, store_id, region)
     return orders_pb2.SalesResponse(
@@ -146,7 +146,7 @@ async def top_products(
     store_id = _store_of(scope)
     if not 0 <= limit <= MAX_TOP:
         raise InvalidArgument("invalid limit", [FieldError("limit", f"between 1 and {MAX_TOP}")])
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         days = day_range(from_day, to_day, await _today(deps, uow, store_id))
         rows = await uow.sales.top_products(days.first, days.last, region, store_id, limit or 10)
     return orders_pb2.TopProductsResponse(
@@ -171,15 +171,15 @@ MAX_PERIOD = timedelta(days=MAX_DAYS)
 async def period_figures(
     deps: Deps, scope: Scope, start: datetime, end: datetime
 ) -> orders_pb2.PeriodFigures:
-    """The orders placed in [start, end): the caller picks the window (a day in its own
-    time zone), so "today" is not tied to the UTC days of the read models."""
+    """The orders placed in [start, end), read from the orders themselves: the caller picks
+    the window (e.g. its own calendar day), and it counts orders placed, not sales paid."""
     store_id = _store_of(scope)
     if not start < end <= start + MAX_PERIOD:
         raise InvalidArgument(
             "invalid window",
             [FieldError("end", f"after start, at most {MAX_DAYS} days later")],
         )
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         row = await uow.sales.period_figures(start, end, store_id)
     return orders_pb2.PeriodFigures(
         orders=row.orders,

@@ -225,3 +225,9 @@ class Deps:
     clock: Callable[[], datetime] = utcnow
     # The chain's business days (order numbers, analytics days); a store may override it.
     business_tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_BUSINESS_TZ))
+    # Units of work for reads only (analytics): on SQLite a snapshot that takes no write
+    # lock, so reports neither queue behind writers nor behind each other. Default: `uow`.
+    read_uow: Callable[[], UnitOfWork] | None = None
+
+    def reader(self) -> UnitOfWork:
+        return (self.read_uow or self.uow)()
