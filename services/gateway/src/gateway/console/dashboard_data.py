@@ -1,8 +1,8 @@
 """What head office's dashboard shows, fetched with the API's clients and the hq scope.
 
-Figures come from the same orders analytics RPCs as /v1/analytics (the Scope says whose),
-plus GetPeriodFigures for "today against yesterday" in Asia/Shanghai days. Chart days
-are the sales read models' days (UTC, as /v1/analytics/sales documents them).
+Figures come from the same orders analytics RPCs as /v1/analytics (the Scope says whose):
+the sales read models (by the chain's business day) for the charts, and GetPeriodFigures
+over Asia/Shanghai calendar days for "today against yesterday" (orders placed that day).
 """
 
 from __future__ import annotations

@@ -29,10 +29,10 @@ TEXT = {
         "这段时间没有已付款的销售。",
         "No paid sales in these days.",
     ),
-    "dashboard.sales.utc_note": (
-        "图表按付款日统计（UTC 日期），已扣除退款；今日卡片按北京时间的下单日统计。",
-        "Charts count sales by payment day (UTC days), net of refunds; "
-        "today's cards count orders by Beijing-time order day.",
+    "dashboard.sales.days_note": (
+        "图表按付款日（北京时间）统计已付款销售，已扣除退款；今日卡片统计当天下单的订单。",
+        "Charts count paid sales by payment day (Beijing time), net of refunds; "
+        "today's cards count the orders placed that day.",
     ),
     "dashboard.chart.revenue": ("销售额", "Revenue"),
     "dashboard.chart.orders": ("订单数", "Orders"),

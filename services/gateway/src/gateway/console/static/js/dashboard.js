@@ -6,7 +6,12 @@
 (function () {
   const cs = window.chainstore;
   const root = document.querySelector(".dashboard");
-  if (!root || !window.echarts || !window.htmx) return;
+  if (!root || !window.htmx) return;
+  // ECharts loads async (see index.html): charts wait for it, the data fetch does not.
+  const echartsReady = new Promise((resolve) => {
+    if (window.echarts) return resolve();
+    document.getElementById("echarts-js").addEventListener("load", () => resolve());
+  });
   const zh = cs.lang() !== "en";
   const ACCENT = "#0b5f5a";
   const charts = new Set();
@@ -96,7 +101,7 @@
     });
   }
 
-  window.htmx.onLoad(draw);
+  window.htmx.onLoad((scope) => { echartsReady.then(() => draw(scope)); });
   let resizing = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
