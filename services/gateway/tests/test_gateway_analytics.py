@@ -178,7 +178,7 @@ async def test_address_correction_and_the_timeline_in_the_order_body(
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["shipping_address"]["region"] == "north"
+    assert body["shipping_address"]["region"] == "华北"
     assert [(s["action"], s["status"], s["actor"]) for s in body["timeline"]] == [
         ("created", "pending_payment", "alice"),
         ("paid", "paid", "alice"),

@@ -123,9 +123,9 @@ async def test_address_corrected_before_shipping_only(app: OrdersApp, probe: Any
         app.deps,
         c.UpdateShippingAddress(order.order_id, NEW_ADDRESS, "moved house", scope=ALICE),
     )
-    assert fixed.shipping_address.region == "north"
+    assert fixed.shipping_address.region == "华北"
     assert steps(fixed)[-1] == ("address_corrected", "pending_payment", "pending_payment", "alice")
-    assert fixed.timeline[-1].reason == "moved house (east/Shanghai -> north/Beijing)"
+    assert fixed.timeline[-1].reason == "moved house (华东/Shanghai -> 华北/Beijing)"
     assert "orders.address_changed" in await probe.event_types()
 
     await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", 1200)))
@@ -314,7 +314,7 @@ async def test_every_event_carries_store_customer_lines_and_region(
         seen.add(env.type)
         assert env.store_id == order.store_id == "s1"
         assert order.customer_id == "c1"
-        assert order.shipping_address.region == "east"
+        assert order.shipping_address.region == "华东"
         assert order.lines and all(
             line.category and line.amount == line.qty * line.unit_price for line in order.lines
         )

@@ -209,7 +209,7 @@ async def test_reserve_gets_the_parcels_point_and_shipping_names_the_stores_regi
     await confirm_order(app.deps, c.ConfirmOrder(order.order_id))
     await ship_order(app.deps, c.ShipOrder(order.order_id))
     origins = {p.location_id: p.origin_region for p in logistics.packages}
-    assert origins == {"st-1": "east", "wh-b": ""}
+    assert origins == {"st-1": "华东", "wh-b": ""}
 
 
 async def test_cancel_releases_and_refunds_a_paid_order(

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-REGIONS = ["east", "north", "south", "west", "central", "northeast", "northwest", "southwest"]
+from chainkit.china.regions import SALES_REGIONS
+
+REGIONS = list(SALES_REGIONS)  # 华北, 东北, 华东, 华中, 华南, 西南, 西北
 CHUNK = 20_000
 
 
@@ -197,7 +199,7 @@ def generate(world: World, count: int, rollups: Rollups) -> Iterator[Batch]:
         batch.allocations.extend(
             {
                 "order_id": order_id,
-                "location_id": f"WH-{region.upper()}",
+                "location_id": f"WH-{REGIONS.index(region) + 1:02d}",
                 "sku": x["sku"],
                 "qty": x["qty"],
                 "reason": "loadgen",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from chainkit.china.contact import MOBILE_HINT, normalise_mobile
+from chainkit.china.regions import LEGACY_REGIONS, SALES_REGIONS, normalise_region
 
 T = TypeVar("T")
 
@@ -21,10 +24,56 @@ Qty = Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
 Amount = Annotated[int, Field(strict=True, ge=0, le=10**12, description="minor units (fen)")]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
-# A carrier's code ("swift"); which carriers exist is logistics' call, checked there.
+# A carrier's code ("sf"); which carriers exist is logistics' call, checked there.
 CarrierCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
 # The promised speed a shipment must meet.
 ServiceLevel = Literal["express", "standard", "economy"]
+
+_REGIONS_HINT = (
+    f"a sales region: one of {', '.join(SALES_REGIONS)} "
+    f"(or an old value: {', '.join(LEGACY_REGIONS)})"
+)
+
+
+def _sales_region(value: str) -> str:
+    region = normalise_region(value)
+    if not region:
+        raise ValueError(_REGIONS_HINT)
+    return region
+
+
+def _mobile(value: str) -> str:
+    number = normalise_mobile(value)
+    if number is None:
+        raise ValueError(MOBILE_HINT)
+    return number
+
+
+# Stored by its Chinese name; the old English values (east, north, ...) are read as theirs.
+SalesRegion = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+    AfterValidator(_sales_region),
+    Field(description=_REGIONS_HINT, examples=["华东"]),
+]
+# A mainland mobile number; spaces, dashes and a +86 prefix are accepted and dropped.
+MobilePhone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=32),
+    AfterValidator(_mobile),
+    Field(description=MOBILE_HINT, examples=["13812345678"]),
+]
+Postcode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$"),
+    Field(description="a six-digit postcode", examples=["200120"]),
+]
+# A GB/T 2260 division code: province (310000), city (310100) or district (310115).
+DivisionCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$"),
+    Field(description="a six-digit GB/T 2260 code", examples=["310115"]),
+]
 
 
 class Page(BaseModel, Generic[T]):

@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from chainkit.china.divisions import DivisionError, resolve
 from chainkit.errors import FieldError, InvalidArgument
 from gateway.schemas.common import (
     Amount,
     CarrierCode,
+    DivisionCode,
     Id,
     Lat,
     Lon,
+    MobilePhone,
+    Postcode,
+    SalesRegion,
     ServiceLevel,
     SkuQtyIn,
     Text,
@@ -22,7 +27,6 @@ from gateway.schemas.common import (
 Channel = Literal["online", "pos"]
 OrderStatus = Literal["pending_payment", "paid", "shipped", "completed", "cancelled"]
 PaymentMethod = Literal["cash", "card", "wechat_pay", "alipay"]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 PaymentReference = Annotated[
     str,
@@ -36,13 +40,63 @@ PaymentReference = Annotated[
 
 
 class AddressIn(BaseModel):
+    """A mainland address. With GB/T 2260 codes (the district's alone is enough) the
+    province, city and district names and the sales region come from the division table;
+    without them, `region` and `city` are required as before."""
+
     name: Text
-    phone: Phone
-    region: Text
-    city: Text
+    phone: MobilePhone
+    province_code: DivisionCode | None = None
+    city_code: DivisionCode | None = None
+    district_code: DivisionCode | None = None
+    region: SalesRegion | None = None
+    city: Text | None = None
     line1: Text
+    postcode: Postcode | None = None
     lat: Lat | None = None
     lon: Lon | None = None
+    # Filled in from the codes.
+    province: str = Field(default="", exclude=True)
+    district: str = Field(default="", exclude=True)
+
+    @model_validator(mode="after")
+    def _place(self) -> AddressIn:
+        """Names and region from the codes; refused with the field at fault (both order
+        bodies call the address `shipping_address`)."""
+        where = "shipping_address"
+        if not (self.province_code or self.city_code or self.district_code):
+            missing = [f for f in ("region", "city") if getattr(self, f) is None]
+            if missing:
+                hint = "required (or give province_code, city_code, district_code)"
+                raise InvalidArgument(
+                    "incomplete address", [FieldError(f"{where}.{f}", hint) for f in missing]
+                )
+            return self
+        try:
+            place = resolve(
+                self.province_code or "", self.city_code or "", self.district_code or ""
+            )
+        except DivisionError as e:
+            raise InvalidArgument(
+                "unknown address", [FieldError(f"{where}.{e.field}", e.message)]
+            ) from e
+        if self.region is not None and self.region != place.region:
+            message = f"{place.province.name} is in {place.region}, not {self.region}"
+            raise InvalidArgument("inconsistent address", [FieldError(f"{where}.region", message)])
+        self.region, self.province_code, self.province = (
+            place.region,
+            place.province.code,
+            place.province.name,
+        )
+        if place.city is not None:
+            self.city_code, self.city = place.city.code, place.city.name
+        if place.district is not None:
+            self.district_code, self.district = place.district.code, place.district.name
+        if self.city is None:
+            raise InvalidArgument(
+                "incomplete address", [FieldError(f"{where}.city_code", "required")]
+            )
+        return self
 
 
 class PaymentIn(BaseModel):
@@ -126,6 +180,13 @@ class AddressPublic(BaseModel):
     line1: str
     lat: float | None = None
     lon: float | None = None
+    # GB/T 2260 codes and names; empty for addresses stored before codes existed.
+    province_code: str = ""
+    province: str = ""
+    city_code: str = ""
+    district_code: str = ""
+    district: str = ""
+    postcode: str = ""
 
 
 class AllocationPublic(BaseModel):

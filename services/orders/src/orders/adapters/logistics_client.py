@@ -13,14 +13,11 @@ from chainstore.logistics.v1 import logistics_pb2 as pb
 from chainstore.logistics.v1.logistics_pb2_grpc import LogisticsServiceStub
 from orders.adapters.grpc_errors import DEFAULT_TIMEOUT_S, translate
 from orders.domain.order import Address, Package, Shipment
+from orders.service_layer.address_pb import address_pb
 
 
 def _address(a: Address) -> AddressPb:
-    msg = AddressPb(name=a.name, phone=a.phone, region=a.region, city=a.city, line1=a.line1)
-    if a.lat is not None and a.lon is not None:
-        msg.point.lat = a.lat
-        msg.point.lon = a.lon
-    return msg
+    return address_pb(a)
 
 
 class GrpcLogistics:

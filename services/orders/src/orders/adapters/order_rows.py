@@ -22,6 +22,9 @@ from orders.domain.order import (
 )
 from orders.domain.timeline import Action, TimelineEntry
 
+# Address fields stored as ship_<name> (migration 0007).
+ADDRESS_CODES = ("province_code", "province", "city_code", "district_code", "district", "postcode")
+
 
 def as_utc(dt: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything we store is UTC."""
@@ -55,6 +58,7 @@ def order_values(order: Order) -> dict[str, Any]:
         "ship_line1": a.line1 if a else None,
         "ship_lat": a.lat if a else None,
         "ship_lon": a.lon if a else None,
+        **{f"ship_{k}": getattr(a, k) if a else None for k in ADDRESS_CODES},
         "payment_method": p.method if p else None,
         "payment_amount": p.amount if p else None,
         "payment_reference": p.reference if p else None,
@@ -119,6 +123,7 @@ def order_from_rows(
             line1=row.ship_line1 or "",
             lat=row.ship_lat,
             lon=row.ship_lon,
+            **{k: getattr(row, f"ship_{k}") or "" for k in ADDRESS_CODES},
         )
     payment = None
     if row.payment_method is not None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.china.regions import region_or_as_is
 from orders.adapters.analytics_tables import (
     SALES_ATTRIBUTION,
     SALES_DAILY,
@@ -91,6 +92,7 @@ class SqlSalesRepository:
     async def sales(
         self, first: date, last: date, group_by: str, store_id: str, region: str = ""
     ) -> list[SalesRow]:
+        region = region_or_as_is(region)  # rollups hold 华东; east still asks for it
         if group_by in LINE_KEYS:
             t: Any = _lines(first, last, store_id, region)
             key = t.c[LINE_KEYS[group_by]]
@@ -116,7 +118,7 @@ class SqlSalesRepository:
     async def top_products(
         self, first: date, last: date, region: str, store_id: str, limit: int
     ) -> list[ProductRow]:
-        t = _lines(first, last, store_id, region)
+        t = _lines(first, last, store_id, region_or_as_is(region))
         units, revenue = func.sum(t.c.units), func.sum(t.c.revenue)
         stmt = (
             select(

@@ -64,6 +64,13 @@ class OrderRow(SQLModel, table=True):
     ship_line1: str | None = Field(default=None, max_length=300)
     ship_lat: float | None = None
     ship_lon: float | None = None
+    # 0007: GB/T 2260 codes and names, postcode.
+    ship_province_code: str | None = Field(default=None, max_length=6)
+    ship_province: str | None = Field(default=None, max_length=64)
+    ship_city_code: str | None = Field(default=None, max_length=6)
+    ship_district_code: str | None = Field(default=None, max_length=6)
+    ship_district: str | None = Field(default=None, max_length=64)
+    ship_postcode: str | None = Field(default=None, max_length=6)
     payment_method: str | None = Field(default=None, max_length=20)
     payment_amount: int | None = Field(default=None, sa_type=BigInteger)
     payment_reference: str | None = Field(default=None, max_length=64)

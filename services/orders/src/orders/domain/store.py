@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from chainkit.china.regions import region_or_as_is
 from chainkit.errors import FieldError, InvalidArgument
 from orders.domain.business_day import is_time_zone, time_zone
 
@@ -88,7 +89,7 @@ class Store:
         store = cls(
             store_id=store_id,
             name=name,
-            region=region,
+            region=region_or_as_is(region),  # east is stored as 华东
             city=city,
             kind=store_kind,
             location_id=location_id,
@@ -124,6 +125,8 @@ class Store:
         if errors:
             raise InvalidArgument("invalid store settings", errors)
         changes = {k: v for k, v in vars(s).items() if v is not None}
+        if s.region is not None:
+            changes["region"] = region_or_as_is(s.region)
         return replace(self, **changes)
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from chainkit.china.regions import region_of_province, region_or_as_is
 from chainkit.errors import FieldError, InvalidArgument
 
 PAYMENT_METHODS = frozenset({"cash", "card", "wechat_pay", "alipay"})
@@ -18,11 +19,23 @@ PAYMENT_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 class Address:
     name: str
     phone: str
-    region: str
+    region: str  # sales region (华东, ...); from the province when codes are given
     city: str
     line1: str
     lat: float | None = None
     lon: float | None = None
+    # GB/T 2260 codes and names (the gateway resolves them); "" for older addresses.
+    province_code: str = ""
+    province: str = ""
+    city_code: str = ""
+    district_code: str = ""
+    district: str = ""
+    postcode: str = ""
+
+    def __post_init__(self) -> None:
+        # An old English region (east) is stored as its sales region (华东).
+        region = region_or_as_is(self.region) or region_of_province(self.province_code)
+        object.__setattr__(self, "region", region)
 
     def errors(self, prefix: str = "shipping_address") -> list[FieldError]:
         required = {"name": self.name, "phone": self.phone, "region": self.region}

@@ -34,6 +34,12 @@ def address(msg: common_pb2.Address) -> Address:
         line1=msg.line1,
         lat=point.lat if point else None,
         lon=point.lon if point else None,
+        province_code=msg.province_code,
+        province=msg.province,
+        city_code=msg.city_code,
+        district_code=msg.district_code,
+        district=msg.district,
+        postcode=msg.postcode,
     )
 
 

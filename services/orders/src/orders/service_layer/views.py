@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from chainstore.common.v1 import common_pb2
 from chainstore.orders.v1 import orders_pb2
 from orders.domain.lines import OrderLine
 from orders.domain.order import Channel, Order, OrderStatus, Payment
 from orders.domain.receipt import Receipt
 from orders.domain.store import Store, StoreKind
+from orders.service_layer.address_pb import address_pb
 
 STATUS_TO_PROTO = {
     OrderStatus.PENDING_PAYMENT: orders_pb2.ORDER_STATUS_PENDING_PAYMENT,
@@ -152,18 +152,7 @@ def order_view(order: Order) -> orders_pb2.Order:
         time_zone=order.time_zone,
     )
     if address is not None:
-        view.shipping_address.CopyFrom(
-            common_pb2.Address(
-                name=address.name,
-                phone=address.phone,
-                region=address.region,
-                city=address.city,
-                line1=address.line1,
-            )
-        )
-        if address.lat is not None and address.lon is not None:
-            view.shipping_address.point.lat = address.lat
-            view.shipping_address.point.lon = address.lon
+        view.shipping_address.CopyFrom(address_pb(address))
     if order.payment is not None:
         view.payment.CopyFrom(_payment_view(order.payment))
     return view

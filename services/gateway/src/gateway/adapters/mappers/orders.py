@@ -57,7 +57,17 @@ def idempotency(key: str | None) -> orders_pb2.Idempotency | None:
 
 def address(body: AddressIn) -> common_pb2.Address:
     result = common_pb2.Address(
-        name=body.name, phone=body.phone, region=body.region, city=body.city, line1=body.line1
+        name=body.name,
+        phone=body.phone,
+        region=body.region or "",
+        city=body.city or "",
+        line1=body.line1,
+        province_code=body.province_code or "",
+        province=body.province,
+        city_code=body.city_code or "",
+        district_code=body.district_code or "",
+        district=body.district,
+        postcode=body.postcode or "",
     )
     if body.lat is not None and body.lon is not None:
         result.point.CopyFrom(common_pb2.GeoPoint(lat=body.lat, lon=body.lon))
@@ -133,6 +143,12 @@ def _address_out(order: orders_pb2.Order) -> AddressPublic | None:
         line1=a.line1,
         lat=point.lat if point is not None else None,
         lon=point.lon if point is not None else None,
+        province_code=a.province_code,
+        province=a.province,
+        city_code=a.city_code,
+        district_code=a.district_code,
+        district=a.district,
+        postcode=a.postcode,
     )
 
 

@@ -1,0 +1,80 @@
+"""Chinese addresses at the gateway: GB/T 2260 codes give names and the sales region,
+mainland mobiles and postcodes are checked, and every refusal names its field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+PROBLEM = "application/problem+json"
+PUDONG = {
+    "name": "李雷",
+    "phone": "+86 138-1234-5678",
+    "district_code": "310115",
+    "line1": "世纪大道 1 号",
+    "postcode": "200120",
+}
+
+
+def order(address: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "store_id": "S1",
+        "channel": "online",
+        "lines": [{"sku": "SKU-1", "qty": 1}],
+        "shipping_address": address,
+    }
+
+
+async def test_a_district_code_names_the_province_city_and_sales_region(
+    client: httpx.AsyncClient, backends: Any, tokens: Any
+) -> None:
+    r = await client.post("/v1/orders", json=order(PUDONG), headers=tokens.alice)
+    assert r.status_code == 201, r.text
+    sent = backends.orders.last("CreateOrder").shipping_address
+    assert (sent.province_code, sent.province) == ("310000", "上海市")
+    assert (sent.city_code, sent.city) == ("310100", "上海市")
+    assert (sent.district_code, sent.district) == ("310115", "浦东新区")
+    assert (sent.region, sent.phone, sent.postcode) == ("华东", "13812345678", "200120")
+    assert (sent.name, sent.line1) == ("李雷", "世纪大道 1 号")  # Chinese kept as written
+
+
+async def test_old_free_text_addresses_still_work_with_their_region_renamed(
+    client: httpx.AsyncClient, backends: Any, tokens: Any
+) -> None:
+    old = {"name": "Li", "phone": "13800000000", "region": "east", "city": "Shanghai"}
+    r = await client.post("/v1/orders", json=order({**old, "line1": "1 Rd"}), headers=tokens.alice)
+    assert r.status_code == 201, r.text
+    sent = backends.orders.last("CreateOrder").shipping_address
+    assert (sent.region, sent.city, sent.province_code) == ("华东", "Shanghai", "")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "says"),
+    [
+        ({"phone": "12345"}, "shipping_address.phone", "mainland mobile number"),
+        ({"phone": "021-6888 8888"}, "shipping_address.phone", "11 digits"),
+        ({"postcode": "20012"}, "shipping_address.postcode", ""),
+        ({"district_code": "999999"}, "shipping_address.district_code", "no division 999999"),
+        ({"district_code": "3101151"}, "shipping_address.district_code", ""),
+        ({"province_code": "110000"}, "shipping_address.province_code", "310000"),
+        ({"region": "华北"}, "shipping_address.region", "上海市 is in 华东"),
+        ({"region": "mars"}, "shipping_address.region", "华东"),
+        ({"district_code": None, "region": "east"}, "shipping_address.city", "required"),
+    ],
+)
+async def test_bad_addresses_are_refused_naming_the_field(
+    client: httpx.AsyncClient,
+    tokens: Any,
+    change: dict[str, Any],
+    field: str,
+    says: str,
+) -> None:
+    address = {k: v for k, v in {**PUDONG, **change}.items() if v is not None}
+    r = await client.post("/v1/orders", json=order(address), headers=tokens.alice)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    errors = r.json()["errors"]
+    assert [e["field"] for e in errors] == [field]
+    assert says in errors[0]["message"]
