@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from chainkit.db import create_engine, session_factory
 from chainkit.logging import configure_logging
 from chainkit.migrations import upgrade_async
-from gateway import console
+from gateway import apidocs, console
 from gateway.accounts import ensure_hq_user
 from gateway.adapters.grpc_clients import ServiceClients
 from gateway.adapters.users import UserRepository
@@ -73,6 +73,10 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
         summary="Orders, inventory and logistics of a retail chain",
         version="1.0.0",
         lifespan=lifespan,
+        # /docs and /redoc come from vendored assets (gateway.apidocs), never a CDN.
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=apidocs.operation_id,
     )
     app.state.gateway = state
     problems.install(app)
@@ -80,6 +84,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     app.add_middleware(ObservabilityMiddleware)
     app.include_router(api_router)
     console.install(app)
+    apidocs.install(app)
     openapi_doc.install(app, exempt_paths=ratelimit.EXEMPT_PATHS)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.common import Id, SkuQtyIn, Text
 
@@ -20,6 +20,18 @@ class StockLevelPublic(BaseModel):
 
 
 class ReceiptCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "location_id": "WH-EAST",
+                    "lines": [{"sku": "TEA-001", "qty": 48}, {"sku": "RICE-001", "qty": 20}],
+                    "reference": "PO-20261205-017",
+                }
+            ]
+        }
+    )
+
     location_id: Id
     lines: list[SkuQtyIn] = Field(min_length=1, max_length=500)
     reference: Text
@@ -32,6 +44,14 @@ class ReceiptPublic(BaseModel):
 
 
 class AdjustmentCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"location_id": "LOC-S001", "sku": "DRK-002", "delta": -1, "reason": "damaged"}
+            ]
+        }
+    )
+
     location_id: Id
     sku: Id
     delta: int = Field(strict=True, ge=-1_000_000, le=1_000_000, description="non-zero")
@@ -44,6 +64,18 @@ class AdjustmentPublic(BaseModel):
 
 
 class TransferCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "from_location_id": "WH-EAST",
+                    "to_location_id": "LOC-S001",
+                    "lines": [{"sku": "TEA-001", "qty": 12}],
+                }
+            ]
+        }
+    )
+
     from_location_id: Id
     to_location_id: Id
     lines: list[SkuQtyIn] = Field(min_length=1, max_length=500)

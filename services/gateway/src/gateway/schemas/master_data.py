@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from chainkit.errors import FieldError, InvalidArgument
 from gateway.schemas.common import Amount, CarrierCode, Id, Lat, Lon, ServiceLevel, Text
@@ -122,6 +122,22 @@ class LocationPublic(BaseModel):
 
 
 class ProductCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sku": "DRK-003",
+                    "name": "酸梅汤",
+                    "category": "drinks",
+                    "price": 590,
+                    "weight_g": 520,
+                    "barcode": "6920000001439",
+                    "spec": "500ml",
+                }
+            ]
+        }
+    )
+
     sku: Id
     name: Text
     category: Text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chainkit.china.divisions import DivisionError, resolve
 from chainkit.errors import FieldError, InvalidArgument
@@ -106,6 +106,36 @@ class PaymentIn(BaseModel):
 
 
 class OrderCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "store_id": "S001",
+                    "channel": "online",
+                    "lines": [{"sku": "TEA-001", "qty": 2}, {"sku": "SNK-002", "qty": 1}],
+                    "shipping_address": {
+                        "name": "李雷",
+                        "phone": "13812345678",
+                        "district_code": "310101",
+                        "line1": "南京东路 100 号 5 楼",
+                        "postcode": "200001",
+                    },
+                },
+                {
+                    "store_id": "S001",
+                    "customer_id": "walk-in",
+                    "channel": "pos",
+                    "lines": [{"sku": "DRK-002", "qty": 2}],
+                    "payment": {
+                        "method": "wechat_pay",
+                        "amount": 2580,
+                        "reference": "4200001234202612050012345678",
+                    },
+                },
+            ]
+        }
+    )
+
     store_id: Id | None = Field(default=None, description="store staff: defaults to their own")
     customer_id: Id | None = Field(default=None, description="customers: always their own")
     channel: Channel
@@ -130,6 +160,14 @@ class OrderCreate(BaseModel):
 
 
 class PayIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"method": "alipay", "amount": 27890, "reference": "2026120522001412345678901234"}
+            ]
+        }
+    )
+
     method: PaymentMethod
     amount: Amount
     reference: PaymentReference = ""
@@ -140,6 +178,10 @@ class CancelIn(BaseModel):
 
 
 class ShipIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"service_level": "express"}, {"carrier": "swift"}]}
+    )
+
     # Staff override; empty lets the rules and the store's preferred carrier choose.
     carrier: CarrierCode = ""
     # Unset: the store's service level.
