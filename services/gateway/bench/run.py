@@ -16,7 +16,8 @@ GATEWAY_BENCH_REQUESTS (default 1000 per run), GATEWAY_BENCH_CONCURRENCY (64),
 GATEWAY_BENCH_RUNS (3), GATEWAY_BENCH_DATABASES (default "sqlite,postgresql").
 
 Then the live feed bench (live_feed.py, beside this file): commit → SSE client latency with
-100 and 1,000 clients. GATEWAY_BENCH_PARTS picks what runs (default "placement,feed").
+100 and 1,000 clients; then placement with one and with two replicas of every service
+(replicas.py). GATEWAY_BENCH_PARTS picks what runs (default "placement,feed,replicas").
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ REQUESTS = int(os.environ.get("GATEWAY_BENCH_REQUESTS", "1000"))
 CONCURRENCY = int(os.environ.get("GATEWAY_BENCH_CONCURRENCY", "64"))
 RUNS = int(os.environ.get("GATEWAY_BENCH_RUNS", "3"))
 DATABASES = os.environ.get("GATEWAY_BENCH_DATABASES", "sqlite,postgresql").lower().split(",")
-PARTS = os.environ.get("GATEWAY_BENCH_PARTS", "placement,feed").lower().split(",")
+PARTS = os.environ.get("GATEWAY_BENCH_PARTS", "placement,feed,replicas").lower().split(",")
 TARGET_X_BARE = 0.20  # design.md §7
 TARGET_P99_MS = 100.0
 SKU = "TEA-001"
@@ -190,6 +191,10 @@ async def main() -> None:
         import live_feed  # beside this script, which Python put on sys.path
 
         await live_feed.main()
+    if "replicas" in PARTS:
+        import replicas  # beside this script
+
+        await replicas.main()
 
 
 async def placement() -> None:
