@@ -16,7 +16,7 @@ class SummaryPublic(BaseModel):
     day: date
     currency: str
     orders_by_status: dict[OrderStatus, int]
-    # Net sales (paid orders less refunds) of the UTC day.
+    # Net sales (paid orders less refunds) of today, a business day (the chain's time zone).
     revenue_today: int
     orders_today: int
     # Absent (null) until inventory/logistics offer a count to ask for: never guessed.

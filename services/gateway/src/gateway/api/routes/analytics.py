@@ -20,10 +20,11 @@ router = APIRouter(
 )
 
 FromDay = Annotated[
-    date | None, Query(alias="from", description="first UTC day (default: 30 days before `to`)")
+    date | None,
+    Query(alias="from", description="first business day, chain time (default: `to` - 29 days)"),
 ]
 ToDay = Annotated[
-    date | None, Query(alias="to", description="last UTC day, included (default: today)")
+    date | None, Query(alias="to", description="last business day, included (default: today)")
 ]
 
 
