@@ -72,6 +72,11 @@ def carrier_signed(principal: str, owner: str) -> str:
     return "401"
 
 
+def credential_in_body(principal: str, owner: str) -> str:
+    """The refresh token in the body is the credential: a bearer token does not help."""
+    return "401"
+
+
 def signed_in(principal: str, owner: str) -> str:
     return "401" if principal == "anonymous" else "ok"
 
@@ -178,6 +183,22 @@ ROUTES: dict[tuple[str, str], tuple[Rule, Request]] = {
             "/v1/auth/token",
             None,
             {"username": "alice", "password": "alice-demo-pass"},
+        ),
+    ),
+    ("POST", "/v1/auth/refresh"): (
+        credential_in_body,
+        lambda w, x: ("POST", "/v1/auth/refresh", None, {"refresh_token": "sid.not-a-secret"}),
+    ),
+    # Called with a session of its own (it ends the session): see FRESH_SESSION.
+    ("POST", "/v1/auth/logout"): (signed_in, lambda w, x: ("POST", "/v1/auth/logout", None, None)),
+    # A wrong current password: the caller got through (422), nothing changes.
+    ("POST", "/v1/auth/password"): (
+        signed_in,
+        lambda w, x: (
+            "POST",
+            "/v1/auth/password",
+            None,
+            {"current_password": "not-it", "new_password": "whatever-long"},
         ),
     ),
     ("POST", "/v1/users"): (
@@ -365,6 +386,10 @@ ROUTES: dict[tuple[str, str], tuple[Rule, Request]] = {
 }
 
 
+# Routes that end the caller's session are called with a throwaway sign-in.
+FRESH_SESSION = {("POST", "/v1/auth/logout")}
+
+
 def route_table() -> set[tuple[str, str]]:
     """(method, path) of every API route the gateway serves (console pages excluded)."""
     app = create_app(Settings(environment="development", live_feed=False))
@@ -404,16 +429,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     suite.stop()
 
 
+def signed_in_client(base_url: str, username: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=base_url, timeout=15)
+    r = client.post("/v1/auth/token", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+    return client
+
+
 @pytest.fixture(scope="module")
-def clients(stack: Stack) -> Iterator[dict[str, httpx.Client]]:
-    logins = {**LOGINS, "hq": ("hq", stack.hq_password)}
+def logins(stack: Stack) -> dict[str, tuple[str, str]]:
+    return {**LOGINS, "hq": ("hq", stack.hq_password)}
+
+
+@pytest.fixture(scope="module")
+def clients(stack: Stack, logins: dict[str, tuple[str, str]]) -> Iterator[dict[str, httpx.Client]]:
     made = {"anonymous": httpx.Client(base_url=stack.gateway_url, timeout=15)}
     for principal, (username, password) in logins.items():
-        client = httpx.Client(base_url=stack.gateway_url, timeout=15)
-        r = client.post("/v1/auth/token", json={"username": username, "password": password})
-        assert r.status_code == 200, r.text
-        client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-        made[principal] = client
+        made[principal] = signed_in_client(stack.gateway_url, username, password)
     yield made
     for client in made.values():
         client.close()
@@ -481,7 +514,7 @@ def verdict(status: int) -> str:
 
 
 def test_every_route_answers_each_principal_by_its_rule(
-    clients: dict[str, httpx.Client],
+    clients: dict[str, httpx.Client], logins: dict[str, tuple[str, str]], stack: Stack
 ) -> None:
     world = build_world(clients)
     wrong = []
@@ -492,7 +525,14 @@ def test_every_route_answers_each_principal_by_its_rule(
             assert call[0] == method, (method, template)
             for principal in PRINCIPALS:
                 expected = rule(principal, owner)
-                got = verdict(answer(clients[principal], call))
+                if (method, template) in FRESH_SESSION and principal != "anonymous":
+                    own = signed_in_client(stack.gateway_url, *logins[principal])
+                    try:
+                        got = verdict(answer(own, call))
+                    finally:
+                        own.close()
+                else:
+                    got = verdict(answer(clients[principal], call))
                 checked += 1
                 if got != expected:
                     wrong.append(f"{method} {template} on {owner}'s as {principal}: {got}")

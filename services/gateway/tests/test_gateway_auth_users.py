@@ -40,7 +40,10 @@ async def test_hq_signs_in_with_the_configured_password(
     assert body["token_type"] == "bearer" and body["role"] == "hq"
     assert body["expires_in"] == settings.token_ttl_s
     claims = jwt.decode(
-        body["access_token"], settings.jwt_secret.get_secret_value(), algorithms=["HS256"]
+        body["access_token"],
+        settings.jwt_secret.get_secret_value(),
+        algorithms=["HS256"],
+        audience="chainstore-api",
     )
     assert claims["sub"] == "hq" and claims["role"] == "hq"
     assert claims["exp"] > datetime.now(UTC).timestamp()

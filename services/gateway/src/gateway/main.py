@@ -45,7 +45,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
         engine = create_engine(settings.database_url)
         owned = clients is None
         try:
-            state.users = UserRepository(session_factory(engine))
+            state.users = UserRepository(session_factory(engine), settings.passwords())
             if settings.hq_password is None:
                 log.warning("CHAINSTORE_HQ_PASSWORD is unset: using the development password")
             await ensure_hq_user(state.users, settings.effective_hq_password())

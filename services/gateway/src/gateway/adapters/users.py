@@ -1,16 +1,19 @@
-"""The gateway's one table: user accounts (`gw_user`), and the repository over it."""
+"""User accounts (`gw_user`) and their sign-in sessions (`gw_session`), and the repository
+over both. A session is what a refresh token renews and what sign-out or a password change
+revokes; every access token names its session, and a revoked one is refused everywhere."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, update
+from sqlalchemy import DateTime, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
 from chainkit.errors import AlreadyExists
+from gateway.core.passwords import Passwords
 from gateway.core.security import ROLES, Role
 
 
@@ -27,6 +30,34 @@ class GwUser(SQLModel, table=True):
     store_id: str | None = Field(default=None, max_length=64)
     customer_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class GwSession(SQLModel, table=True):
+    __tablename__ = "gw_session"
+
+    sid: str = Field(primary_key=True, max_length=36)
+    username: str = Field(max_length=64, index=True)
+    # SHA-256 of the refresh token's secret part; replaced at every refresh.
+    refresh_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    sid: str
+    username: str
+    refresh_hash: str
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 @dataclass(frozen=True)
@@ -57,8 +88,12 @@ def _record(row: GwUser) -> UserRecord:
 class UserRepository:
     """One short transaction per call: the gateway's user writes are rare and independent."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], passwords: Passwords | None = None
+    ) -> None:
         self._sessions = sessions
+        # How passwords of these accounts are hashed (the cost is a setting).
+        self.passwords = passwords or Passwords()
 
     async def get(self, username: str) -> UserRecord | None:
         async with self._sessions() as session:
@@ -90,3 +125,77 @@ class UserRepository:
                 .values(password_hash=password_hash)
             )
             await session.commit()
+
+    async def open_session(self, session: SessionRecord) -> None:
+        async with self._sessions() as db:
+            db.add(
+                GwSession(
+                    sid=session.sid,
+                    username=session.username,
+                    refresh_hash=session.refresh_hash,
+                    expires_at=session.expires_at,
+                )
+            )
+            await db.commit()
+
+    async def get_session(self, sid: str) -> SessionRecord | None:
+        async with self._sessions() as db:
+            row = await db.get(GwSession, sid)
+            if row is None:
+                return None
+            return SessionRecord(
+                sid=row.sid,
+                username=row.username,
+                refresh_hash=row.refresh_hash,
+                expires_at=_utc(row.expires_at),
+                revoked_at=_utc(row.revoked_at) if row.revoked_at else None,
+            )
+
+    async def session_active(self, sid: str) -> bool:
+        session = await self.get_session(sid)
+        return session is not None and session.active(utcnow())
+
+    async def renew_session(self, sid: str, old_hash: str, new_hash: str) -> bool:
+        """Swap the refresh hash if it is still `old_hash` (one refresh wins a race)."""
+        async with self._sessions() as db:
+            result = await db.execute(
+                update(GwSession)
+                .where(
+                    col(GwSession.sid) == sid,
+                    col(GwSession.refresh_hash) == old_hash,
+                    col(GwSession.revoked_at).is_(None),
+                )
+                .values(refresh_hash=new_hash)
+            )
+            await db.commit()
+            return bool(getattr(result, "rowcount", 0))
+
+    async def revoke_session(self, sid: str) -> None:
+        async with self._sessions() as db:
+            await db.execute(
+                update(GwSession)
+                .where(col(GwSession.sid) == sid, col(GwSession.revoked_at).is_(None))
+                .values(revoked_at=utcnow())
+            )
+            await db.commit()
+
+    async def revoke_sessions_of(self, username: str) -> int:
+        async with self._sessions() as db:
+            result = await db.execute(
+                update(GwSession)
+                .where(col(GwSession.username) == username, col(GwSession.revoked_at).is_(None))
+                .values(revoked_at=utcnow())
+            )
+            await db.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def active_sessions_of(self, username: str) -> list[str]:
+        async with self._sessions() as db:
+            rows = await db.execute(
+                select(col(GwSession.sid)).where(
+                    col(GwSession.username) == username,
+                    col(GwSession.revoked_at).is_(None),
+                    col(GwSession.expires_at) > utcnow(),
+                )
+            )
+            return [str(sid) for sid in rows.scalars()]

@@ -121,18 +121,32 @@ async def check_csrf(request: Request, session_token: str, secret: str) -> None:
 async def current_user(
     request: Request,
     settings: SettingsDep,
+    state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The bearer token's caller; without one, the console session cookie's (CSRF-checked)."""
     secret = settings.jwt_secret.get_secret_value()
     if credentials is not None:
-        return decode_access_token(credentials.credentials, secret=secret)
-    session = request.cookies.get(SESSION_COOKIE)
-    if not session:
-        raise Unauthenticated("an Authorization: Bearer token is required")
-    principal = decode_access_token(session, secret=secret)
-    await check_csrf(request, session, secret)
+        principal = decode_access_token(credentials.credentials, secret=secret)
+    else:
+        session = request.cookies.get(SESSION_COOKIE)
+        if not session:
+            raise Unauthenticated("an Authorization: Bearer token is required")
+        principal = decode_access_token(session, secret=secret)
+        await check_csrf(request, session, secret)
+    await require_live_session(state, principal)
     return principal
+
+
+async def require_live_session(state: AppState, principal: Principal) -> None:
+    """A token of a signed-out session (or one ended by a password change) is refused on
+    every replica: the session lives in the shared database."""
+    if principal.sid is None:
+        return
+    if state.users is None:
+        raise Unavailable("the gateway is starting")
+    if not await state.users.session_active(principal.sid):
+        raise Unauthenticated("the session has ended; sign in again")
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

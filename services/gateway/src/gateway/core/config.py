@@ -7,6 +7,12 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from chainkit.config import ServiceSettings
+from gateway.core.passwords import (
+    OWASP_MEMORY_KIB,
+    OWASP_PARALLELISM,
+    OWASP_TIME_COST,
+    Passwords,
+)
 
 DEFAULT_JWT_SECRET = "chainstore-development-jwt-secret-do-not-use"
 # Only ever used in development when CHAINSTORE_HQ_PASSWORD is unset (and logged loudly).
@@ -22,8 +28,15 @@ class Settings(ServiceSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     database_url: str = "sqlite+aiosqlite:///.data/gateway.db"
+    # Signing keys, space-separated: the first signs, each verifies its own tokens (by kid).
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
-    token_ttl_s: int = Field(default=3600, gt=0)
+    # Access tokens are short-lived; a refresh token renews them for session_ttl_s.
+    token_ttl_s: int = Field(default=900, gt=0)
+    session_ttl_s: int = Field(default=7 * 24 * 3600, gt=0)
+    # Argon2id cost (OWASP's recommendation by default: 19 MiB, 2 passes, 1 lane).
+    password_memory_kib: int = Field(default=OWASP_MEMORY_KIB, ge=8 * 1024)
+    password_time_cost: int = Field(default=OWASP_TIME_COST, ge=1)
+    password_parallelism: int = Field(default=OWASP_PARALLELISM, ge=1)
     hq_password: SecretStr | None = Field(
         default=None,
         validation_alias="CHAINSTORE_HQ_PASSWORD",
@@ -83,14 +96,21 @@ class Settings(ServiceSettings):
         problems = []
         if self.hq_password is None or not self.hq_password.get_secret_value():
             problems.append("CHAINSTORE_HQ_PASSWORD must be set")
-        secret = self.jwt_secret.get_secret_value()
-        if secret == DEFAULT_JWT_SECRET or len(secret) < MIN_SECRET_LENGTH:
+        keys = self.jwt_secret.get_secret_value().split()
+        if not keys or any(k == DEFAULT_JWT_SECRET or len(k) < MIN_SECRET_LENGTH for k in keys):
             problems.append(
                 f"GATEWAY_JWT_SECRET must be set to a secret of {MIN_SECRET_LENGTH}+ characters"
             )
         if problems:
             raise ValueError(f"environment {self.environment!r}: " + "; ".join(problems))
         return self
+
+    def passwords(self) -> Passwords:
+        return Passwords(
+            memory_kib=self.password_memory_kib,
+            time_cost=self.password_time_cost,
+            parallelism=self.password_parallelism,
+        )
 
     def effective_hq_password(self) -> str:
         if self.hq_password is not None and self.hq_password.get_secret_value():

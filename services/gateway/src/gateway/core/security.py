@@ -1,14 +1,16 @@
-"""Passwords (stdlib scrypt, salted, constant-time compare) and access tokens (JWT HS256).
+"""Access tokens (JWT HS256) and who they name. Passwords live in gateway.core.passwords.
 
-Pure functions of their inputs: the secret and lifetimes come from Settings via the caller.
+Tokens are short-lived, carry `iss` and `aud` (both checked), the signing key's `kid` in
+their header and the session id (`sid`) they belong to, so signing out or changing the
+password revokes them. `GATEWAY_JWT_SECRET` may hold several keys separated by spaces:
+the first signs, every one verifies the tokens signed with it (found by `kid`), so a key is
+rotated by putting a new one first and dropping the old one after a token lifetime.
+Pure functions of their inputs: the keys and lifetimes come from Settings via the caller.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import os
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,11 +23,9 @@ from chainkit.errors import Unauthenticated
 Role = Literal["customer", "store", "hq"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
-# scrypt cost: n=2**14, r=8, p=1 is the interactive-login setting (~16 MiB, tens of ms).
-_N, _R, _P = 2**14, 8, 1
-_SALT_BYTES = 16
-_KEY_BYTES = 32
 _ALGORITHM = "HS256"
+ISSUER = "chainstore-gateway"
+AUDIENCE = "chainstore-api"
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Principal:
     role: Role
     store_id: str | None = None
     customer_id: str | None = None
+    # The session the token belongs to (None only for tokens minted outside a sign-in).
+    sid: str | None = None
 
 
 def normalise_username(username: str) -> str:
@@ -45,46 +47,30 @@ def normalise_username(username: str) -> str:
     return unicodedata.normalize("NFKC", username).casefold().strip()
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
+def key_id(key: str) -> str:
+    """A key's `kid`: a short fingerprint, so no name has to be configured beside it."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-def hash_password(password: str) -> str:
-    """`scrypt$n$r$p$salt$key`, so the cost can be raised later without breaking old hashes."""
-    salt = os.urandom(_SALT_BYTES)
-    key = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=_KEY_BYTES)
-    return f"scrypt${_N}${_R}${_P}${_b64(salt)}${_b64(key)}"
-
-
-def verify_password(password: str, encoded: str) -> bool:
-    try:
-        scheme, n, r, p, salt, key = encoded.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(key)
-        actual = hashlib.scrypt(
-            password.encode(),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-        )
-    except ValueError:
-        return False
-    return hmac.compare_digest(actual, expected)
-
-
-# Verified against when the user does not exist, so that a wrong name costs as much as a
-# wrong password and response times do not reveal which accounts exist.
-DUMMY_HASH = hash_password("not-a-real-password")
+def keyring(secret: str) -> list[str]:
+    """The configured keys, signing key first (space-separated in the setting)."""
+    keys = secret.split()
+    return keys or [secret]
 
 
 def create_access_token(
-    principal: Principal, *, secret: str, ttl_s: int, now: datetime | None = None
+    principal: Principal,
+    *,
+    secret: str,
+    ttl_s: int,
+    now: datetime | None = None,
+    issuer: str = ISSUER,
+    audience: str = AUDIENCE,
 ) -> str:
     issued = now or datetime.now(UTC)
     claims: dict[str, object] = {
+        "iss": issuer,
+        "aud": audience,
         "sub": principal.username,
         "role": principal.role,
         "iat": issued,
@@ -94,14 +80,38 @@ def create_access_token(
         claims["store_id"] = principal.store_id
     if principal.customer_id:
         claims["customer_id"] = principal.customer_id
-    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+    if principal.sid:
+        claims["sid"] = principal.sid
+    signing = keyring(secret)[0]
+    return jwt.encode(claims, signing, algorithm=_ALGORITHM, headers={"kid": key_id(signing)})
 
 
-def decode_access_token(token: str, *, secret: str) -> Principal:
-    """The caller named by a valid, unexpired token; Unauthenticated otherwise."""
+def _verification_key(token: str, secret: str) -> str:
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        raise Unauthenticated("the access token is invalid") from None
+    keys = {key_id(key): key for key in keyring(secret)}
+    kid = header.get("kid")
+    if not isinstance(kid, str) or kid not in keys:
+        raise Unauthenticated("the access token is invalid")
+    return keys[kid]
+
+
+def decode_access_token(
+    token: str, *, secret: str, issuer: str = ISSUER, audience: str = AUDIENCE
+) -> Principal:
+    """The caller named by a valid, unexpired token; Unauthenticated otherwise (unknown
+    `kid`, wrong key, `alg` other than HS256 — `none` included —, wrong `iss` or `aud`)."""
+    key = _verification_key(token, secret)
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "role"]}
+            token,
+            key,
+            algorithms=[_ALGORITHM],
+            issuer=issuer,
+            audience=audience,
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "role"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the access token has expired") from None
@@ -113,9 +123,11 @@ def decode_access_token(token: str, *, secret: str) -> Principal:
         raise Unauthenticated("the access token is invalid")
     store_id = claims.get("store_id")
     customer_id = claims.get("customer_id")
+    sid = claims.get("sid")
     return Principal(
         username=sub,
         role=role,
         store_id=store_id if isinstance(store_id, str) else None,
         customer_id=customer_id if isinstance(customer_id, str) else None,
+        sid=sid if isinstance(sid, str) else None,
     )

@@ -29,6 +29,17 @@ class TokenResponse(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
     role: Role
+    # Renews the session at POST /v1/auth/refresh (each use hands out a new one).
+    refresh_token: str | None = None
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class PasswordChange(BaseModel):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Annotated[str, Field(min_length=8, max_length=256)]
 
 
 class UserCreate(BaseModel):

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from chainkit.errors import Unauthenticated
 from gateway import accounts
-from gateway.api.deps import SettingsDep, StateDep, UsersDep
+from gateway.api.deps import CurrentUser, SettingsDep, StateDep, UsersDep
 from gateway.api.problems import documented
 from gateway.api.ratelimit import client_address
 from gateway.core.security import normalise_username
-from gateway.schemas.auth import TokenRequest, TokenResponse
+from gateway.schemas.auth import PasswordChange, RefreshRequest, TokenRequest, TokenResponse
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -25,12 +25,13 @@ async def issue_token(
     if limiter is not None:
         await limiter.before_sign_in(account, address)
     try:
-        token, user = await accounts.authenticate(
+        signed = await accounts.sign_in(
             users,
             body.username,
             body.password,
             secret=settings.jwt_secret.get_secret_value(),
             ttl_s=settings.token_ttl_s,
+            session_ttl_s=settings.session_ttl_s,
         )
     except Unauthenticated:
         if limiter is not None:
@@ -38,4 +39,42 @@ async def issue_token(
         raise
     if limiter is not None:
         await limiter.succeeded_sign_in(account, address)
-    return TokenResponse(access_token=token, expires_in=settings.token_ttl_s, role=user.role)
+    return _tokens(signed, settings.token_ttl_s)
+
+
+def _tokens(signed: accounts.SignedIn, ttl_s: int) -> TokenResponse:
+    return TokenResponse(
+        access_token=signed.access_token,
+        expires_in=ttl_s,
+        role=signed.user.role,
+        refresh_token=signed.refresh_token,
+    )
+
+
+@router.post("/refresh", responses=documented(401, 422))
+async def refresh_token(
+    body: RefreshRequest, users: UsersDep, settings: SettingsDep
+) -> TokenResponse:
+    """New tokens for a live session (the refresh token given is spent). A signed-out
+    session, a changed password or a refresh token used twice → 401: sign in again."""
+    signed = await accounts.refresh(
+        users,
+        body.refresh_token,
+        secret=settings.jwt_secret.get_secret_value(),
+        ttl_s=settings.token_ttl_s,
+    )
+    return _tokens(signed, settings.token_ttl_s)
+
+
+@router.post("/logout", status_code=204, responses=documented(401))
+async def sign_out(user: CurrentUser, users: UsersDep) -> Response:
+    """End this session: its access and refresh tokens stop working on every replica."""
+    await accounts.sign_out(users, user)
+    return Response(status_code=204)
+
+
+@router.post("/password", status_code=204, responses=documented(401, 422))
+async def change_password(body: PasswordChange, user: CurrentUser, users: UsersDep) -> Response:
+    """Change one's own password; every session of the account ends (sign in again)."""
+    await accounts.change_password(users, user, body.current_password, body.new_password)
+    return Response(status_code=204)
