@@ -31,6 +31,7 @@ async def test_hq_creates_and_updates_stores(
     assert created.status_code == 201, created.text
     assert created.json() == {
         **STORE,
+        "region": "华东",  # sent as the old "east": stored by its Chinese name
         "payment_timeout_s": 600,
         "auto_confirm": False,
         "share_stock_online": False,
@@ -145,12 +146,12 @@ async def test_locations_with_share_online(
     by_customer = await client.get("/v1/locations", headers=tokens.alice)
 
     assert r.status_code == 201, r.text
-    assert r.json() == location
+    assert r.json() == {**location, "region": "华东"}  # sent as "east"
     sent = backends.inventory.last("CreateLocation")
     assert sent.location.kind == inventory_pb2.LOCATION_KIND_STORE
     assert sent.HasField("share_online") and sent.share_online is True
     assert half_point.status_code == 422 and half_point.json()["errors"][0]["field"] == "lon"
-    assert listed.json()["items"] == [location]
+    assert listed.json()["items"] == [{**location, "region": "华东"}]
     assert by_customer.status_code == 403
 
 

@@ -105,8 +105,9 @@ async def test_reserve_allocates_region_first_and_splits(inventory: Any) -> None
         ("WH-W", "TEA-1", 2),
         ("WH-E1", "CUP-1", 1),
     ]
-    assert r.allocations[0].reason == "region_priority: same region east, priority 1, 4 available"
-    assert r.allocations[2].reason == "region_priority: other region west, priority 0, 50 available"
+    # Asked for "east": locations made with "east" are stored as 华东 and still match.
+    assert r.allocations[0].reason == "region_priority: same region 华东, priority 1, 4 available"
+    assert r.allocations[2].reason == "region_priority: other region 西南, priority 0, 50 available"
     assert r.expires_at.ToDatetime(tzinfo=UTC) == expires
 
     levels = await inventory.levels(sku="TEA-1")

@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from chainkit.errors import FieldError, InvalidArgument
-from gateway.schemas.common import Amount, CarrierCode, Id, Lat, Lon, ServiceLevel, Text
+from gateway.schemas.common import (
+    Amount,
+    CarrierCode,
+    Id,
+    Lat,
+    Lon,
+    SalesRegion,
+    ServiceLevel,
+    Text,
+)
 
 StoreKind = Literal["direct", "franchise"]
 AllocationStrategy = Literal["region_priority", "nearest", "fewest_shipments"]
@@ -62,7 +71,7 @@ class StoreSettings(BaseModel):
 class StoreCreate(StoreSettings):
     store_id: Id
     name: Text
-    region: Text
+    region: SalesRegion
     city: Text
     kind: StoreKind
     location_id: Id
@@ -70,7 +79,7 @@ class StoreCreate(StoreSettings):
 
 class StoreUpdate(StoreSettings):
     name: Text | None = None
-    region: Text | None = None
+    region: SalesRegion | None = None
     city: Text | None = None
 
 
@@ -95,7 +104,7 @@ class LocationCreate(BaseModel):
     location_id: Id
     name: Text
     kind: LocationKind
-    region: Text
+    region: SalesRegion
     city: Text
     priority: Annotated[int, Field(strict=True, ge=0, le=1_000_000)] = 0
     lat: Lat | None = None

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from inventory.domain.geo import Point, haversine_km
 from inventory.domain.model import Location, StockLevel
+from inventory.domain.strategies import same_region
 
 
 class Crossing(StrEnum):
@@ -67,7 +68,7 @@ def suggest_replenishment(
             key = (0, km, 0, loc.priority, loc.location_id)
             where = f"{km:.1f} km away"
         else:
-            same = 0 if loc.region == here.region else 1
+            same = 0 if same_region(loc.region, here.region) else 1
             key = (1, 0.0, same, loc.priority, loc.location_id)
             where = f"{'same' if same == 0 else 'other'} region {loc.region}"
         qty = min(surplus, want)

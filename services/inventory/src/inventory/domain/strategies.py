@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import NamedTuple
 
+from chainkit.china.regions import region_or_as_is
 from inventory.domain.candidates import Candidate
 from inventory.domain.geo import Point, haversine_km
 
@@ -50,12 +51,17 @@ class Ranked(NamedTuple):  # not a frozen dataclass: one per candidate per reser
 Planner = Callable[[Request, Sequence[Candidate]], list[Ranked]]
 
 
+def same_region(here: str, there: str) -> bool:
+    """Sales regions by name (华东); an old English value (east) counts as its region."""
+    return bool(there) and region_or_as_is(here) == region_or_as_is(there)
+
+
 def region_key(c: Candidate, region: str) -> tuple[int, int, str]:
-    return (0 if region and c.region == region else 1, c.priority, c.location_id)
+    return (0 if same_region(c.region, region) else 1, c.priority, c.location_id)
 
 
 def _region_reason(c: Candidate, req: Request) -> str:
-    where = "same region" if req.region and c.region == req.region else "other region"
+    where = "same region" if same_region(c.region, req.region) else "other region"
     reason = f"{where} {c.region}, priority {c.priority}, {c.available} available"
     if c.location_id == req.home_location_id:
         reason += ", ordering store's own stock"

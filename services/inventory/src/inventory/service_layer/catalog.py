@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chainkit.china.regions import region_or_as_is
 from chainkit.errors import AlreadyExists, NotFound
 from inventory.domain.barcode import barcode_problem
 from inventory.domain.errors import UnknownProducts
@@ -41,7 +42,7 @@ async def create_location(uows: UnitOfWorkFactory, new: NewLocation) -> Location
         location_id=new.location_id,
         name=new.name,
         kind=kind,
-        region=new.region,
+        region=region_or_as_is(new.region),  # east is stored as 华东
         city=new.city,
         priority=new.priority,
         share_online=share,
