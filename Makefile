@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SERVICES := inventory orders logistics gateway
 GEN := libs/src/chainstore
 
-.PHONY: setup run cluster test lint proto proto-check bench clean
+.PHONY: setup run cluster test soak lint proto proto-check bench clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,11 @@ cluster: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The cluster's failure test repeated for SOAK_S seconds (kill, restart, repeat under load).
+SOAK_S ?= 600
+soak: setup
+	CHAINSTORE_SOAK_S=$(SOAK_S) $(BIN)/python -m pytest -s tests/test_e2e_cluster.py
 
 lint: setup proto-check
 	$(BIN)/ruff check .
