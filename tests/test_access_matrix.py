@@ -379,6 +379,10 @@ ROUTES: dict[tuple[str, str], tuple[Rule, Request]] = {
         own_notice,
         lambda w, x: ("POST", f"/v1/notifications/{w.notice[x]}/read", None, None),
     ),
+    ("GET", "/v1/audit"): (
+        hq_only,
+        lambda w, x: ("GET", "/v1/audit", {"store_id": STORE[x]}, None),
+    ),
     ("GET", "/healthz"): (public, get(lambda w, x: "/healthz")),
     ("GET", "/healthz/dependencies"): (public, get(lambda w, x: "/healthz/dependencies")),
     ("GET", "/readyz"): (public, get(lambda w, x: "/readyz")),
@@ -562,3 +566,17 @@ def test_lists_never_show_another_customers_or_stores_items(
         )["items"]
         leaks += [o["order_no"] for o in foreign]
     assert not leaks
+
+
+def test_the_audit_trail_saw_the_staff_changes_and_no_customers(
+    clients: dict[str, httpx.Client],
+) -> None:
+    hq = clients["hq"]
+    staff_changes = ok(hq.get("/v1/audit", params={"username": "s001", "limit": 200}))["items"]
+    customer_changes = ok(hq.get("/v1/audit", params={"username": "alice"}))["items"]
+
+    assert staff_changes and all(e["store_id"] == "S001" for e in staff_changes)
+    assert {"POST /v1/orders/{order_ref}/confirm", "PUT /v1/inventory/thresholds"} <= {
+        e["action"] for e in staff_changes
+    }
+    assert customer_changes == []

@@ -17,9 +17,11 @@ from chainkit.logging import configure_logging
 from chainkit.migrations import upgrade_async
 from gateway import apidocs, console
 from gateway.accounts import ensure_hq_user
+from gateway.adapters.audit import AuditRepository
 from gateway.adapters.grpc_clients import ServiceClients
 from gateway.adapters.users import UserRepository
 from gateway.api import openapi_doc, problems, ratelimit
+from gateway.api.audit_trail import AuditTrailMiddleware
 from gateway.api.deps import AppState
 from gateway.api.main import api_router
 from gateway.api.middleware import ObservabilityMiddleware
@@ -46,6 +48,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
         owned = clients is None
         try:
             state.users = UserRepository(session_factory(engine), settings.passwords())
+            state.audit = AuditRepository(session_factory(engine))
             if settings.hq_password is None:
                 log.warning("CHAINSTORE_HQ_PASSWORD is unset: using the development password")
             await ensure_hq_user(state.users, settings.effective_hq_password())
@@ -66,6 +69,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
                 await state.clients.close()
             state.clients = None
             state.users = None
+            state.audit = None
             await engine.dispose()
 
     app = FastAPI(
@@ -81,6 +85,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     app.state.gateway = state
     problems.install(app)
     ratelimit.install(app, limiter)
+    app.add_middleware(AuditTrailMiddleware, state=state)
     app.add_middleware(ObservabilityMiddleware)
     app.include_router(api_router)
     console.install(app)

@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chainkit.errors import PermissionDenied, Unauthenticated, Unavailable
+from gateway.adapters.audit import AuditRepository
 from gateway.adapters.grpc_clients import (
     InventoryClient,
     LogisticsClient,
@@ -37,6 +38,7 @@ class AppState:
     users: UserRepository | None = None
     feed: FeedRuntime | None = None
     limiter: RateLimiter | None = None
+    audit: AuditRepository | None = None
 
 
 async def get_state(request: Request) -> AppState:

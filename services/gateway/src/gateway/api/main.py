@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from gateway.api.routes import (
     analytics,
+    audit,
     auth,
     carriers,
     events,
@@ -36,6 +37,7 @@ for module in (
     analytics,
     events,
     notifications,
+    audit,
     health,
 ):
     api_router.include_router(module.router)

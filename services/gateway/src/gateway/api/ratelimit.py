@@ -187,7 +187,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        credential = _credential(headers)
+        credential = credential_of(headers)
         push = _CARRIER_PUSH.match(scope["path"]) if scope["method"] == "POST" else None
         try:
             await self.limiter.request(
@@ -200,7 +200,8 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send)
 
 
-def _credential(headers: Headers) -> str | None:
+def credential_of(headers: Headers) -> str | None:
+    """The bearer token, else the console session cookie."""
     authorization = headers.get("authorization", "")
     if authorization[:7].lower() == "bearer " and len(authorization) > 7:
         return authorization[7:].strip()
