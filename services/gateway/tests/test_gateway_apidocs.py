@@ -31,17 +31,26 @@ async def test_docs_and_redoc_load_only_our_own_assets(client: httpx.AsyncClient
     docs = (await client.get("/docs")).text
     assert "/openapi.json" in docs and "/docs/oauth2-redirect" in docs
     assert (await client.get("/docs/oauth2-redirect")).status_code == 200
+    policy = (await client.get("/redoc")).headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "img-src 'self' data:" in policy
 
 
 def test_vendored_assets_are_pinned_with_their_licences() -> None:
     static = apidocs.STATIC
     versions = (static / "VERSIONS").read_text()
     assert re.search(r"^swagger-ui-dist\s+5\.35\.0\s+sha512-", versions, re.M)
-    assert re.search(r"^redoc\s+3\.0\.1\s+sha512-", versions, re.M)
-    for licence in ("swagger-ui/LICENSE", "swagger-ui/NOTICE", "redoc/LICENSE"):
+    assert re.search(r"^redoc\s+2\.5\.4\s+sha512-", versions, re.M)
+    for licence in (
+        "swagger-ui/LICENSE",
+        "swagger-ui/NOTICE",
+        "redoc/LICENSE",
+        "redoc/redoc.standalone.js.LICENSE.txt",
+    ):
         assert (static / licence).stat().st_size > 40, licence
     bundle = (static / "redoc/redoc.standalone.js").read_text(errors="replace")
     assert "fonts.googleapis.com" not in bundle
+    # Its one outside reference (a logo) is refused by /redoc's Content-Security-Policy.
+    assert "cdn.redoc.ly/redoc/logo-mini.svg" in bundle
 
 
 async def test_operation_ids_are_stable_unique_and_readable(client: httpx.AsyncClient) -> None:
