@@ -78,3 +78,33 @@ async def test_bad_addresses_are_refused_naming_the_field(
     errors = r.json()["errors"]
     assert [e["field"] for e in errors] == [field]
     assert says in errors[0]["message"]
+
+
+async def test_stores_and_locations_placed_by_codes(
+    client: httpx.AsyncClient, backends: Any, tokens: Any
+) -> None:
+    location = {"location_id": "WH-PD", "name": "浦东仓", "kind": "warehouse"}
+    r = await client.post(
+        "/v1/locations", json={**location, "district_code": "310115"}, headers=tokens.hq
+    )
+    assert r.status_code == 201, r.text
+    sent = backends.inventory.last("CreateLocation").location
+    assert (sent.region, sent.city) == ("华东", "上海市")
+    assert (r.json()["region"], r.json()["city"]) == ("华东", "上海市")
+
+    store = {"store_id": "S9", "name": "拉萨店", "kind": "direct", "location_id": "L9"}
+    r = await client.post("/v1/stores", json={**store, "city_code": "540100"}, headers=tokens.hq)
+    assert r.status_code == 201, r.text
+    sent_store = backends.orders.last("CreateStore")
+    assert (sent_store.store.region, sent_store.store.city) == ("西南", "拉萨市")
+
+    wrong = await client.post(
+        "/v1/stores",
+        json={**store, "province_code": "540000", "region": "西北"},
+        headers=tokens.hq,
+    )
+    assert wrong.status_code == 422
+    assert [e["field"] for e in wrong.json()["errors"]] == ["region"]
+    neither = await client.post("/v1/locations", json=location, headers=tokens.hq)
+    assert neither.status_code == 422
+    assert {e["field"] for e in neither.json()["errors"]} == {"region", "city"}

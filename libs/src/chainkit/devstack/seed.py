@@ -1,4 +1,7 @@
-"""The demo chain `make run` seeds through the public API: what a new user tries first."""
+"""The demo chain `make run` seeds through the public API: what a new user tries first.
+
+Stores and warehouses are placed by real GB/T 2260 district codes: the gateway names their
+city and sales region (华东, 华北) from the vendored division table."""
 
 from __future__ import annotations
 
@@ -11,8 +14,7 @@ WAREHOUSES = [
         "location_id": "WH-EAST",
         "name": "Shanghai central warehouse",
         "kind": "warehouse",
-        "region": "east",
-        "city": "Shanghai",
+        "district_code": "310115",  # 上海市 浦东新区: region 华东, city 上海市
         "priority": 1,
         "lat": 31.23,
         "lon": 121.47,
@@ -21,8 +23,7 @@ WAREHOUSES = [
         "location_id": "WH-NORTH",
         "name": "Beijing central warehouse",
         "kind": "warehouse",
-        "region": "north",
-        "city": "Beijing",
+        "district_code": "110115",  # 北京市 大兴区: 华北
         "priority": 2,
         "lat": 39.90,
         "lon": 116.40,
@@ -32,8 +33,7 @@ STORES = [
     {
         "store_id": "S001",
         "name": "Nanjing Road",
-        "region": "east",
-        "city": "Shanghai",
+        "district_code": "310101",  # 上海市 黄浦区
         "kind": "direct",
         "lat": 31.24,
         "lon": 121.48,
@@ -41,8 +41,7 @@ STORES = [
     {
         "store_id": "S002",
         "name": "Wangfujing",
-        "region": "north",
-        "city": "Beijing",
+        "district_code": "110101",  # 北京市 东城区
         "kind": "direct",
         "lat": 39.91,
         "lon": 116.41,
@@ -50,8 +49,7 @@ STORES = [
     {
         "store_id": "S003",
         "name": "West Lake (franchise)",
-        "region": "east",
-        "city": "Hangzhou",
+        "district_code": "330106",  # 浙江省 杭州市 西湖区
         "kind": "franchise",
         "lat": 30.25,
         "lon": 120.15,
@@ -128,15 +126,14 @@ async def seed(gateway_url: str, hq_password: str) -> list[dict[str, Any]]:
                     "location_id": location,
                     "name": f"{store['name']} stockroom",
                     "kind": "store",
-                    "region": store["region"],
-                    "city": store["city"],
+                    "district_code": store["district_code"],
                     "priority": 5,
                     "lat": store["lat"],
                     "lon": store["lon"],
                     "share_online": store["kind"] == "direct",
                 },
             )
-            body = {k: store[k] for k in ("store_id", "name", "region", "city", "kind")}
+            body = {k: store[k] for k in ("store_id", "name", "district_code", "kind")}
             await _post(client, "/v1/stores", {**body, "location_id": location})
         for sku, name, category, price, weight in PRODUCTS:
             await _post(

@@ -7,7 +7,9 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from chainkit.china.contact import MOBILE_HINT, normalise_mobile
+from chainkit.china.divisions import DivisionError, Place, resolve
 from chainkit.china.regions import LEGACY_REGIONS, SALES_REGIONS, normalise_region
+from chainkit.errors import FieldError, InvalidArgument
 
 T = TypeVar("T")
 
@@ -101,3 +103,24 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldProblem] | None = None
+
+
+def resolve_codes(
+    prefix: str, province_code: str | None, city_code: str | None, district_code: str | None
+) -> Place | None:
+    """The place GB/T 2260 codes name (None when none is given); refused naming the field
+    (`prefix` + field) when a code is unknown or the codes do not nest."""
+    if not (province_code or city_code or district_code):
+        return None
+    try:
+        return resolve(province_code or "", city_code or "", district_code or "")
+    except DivisionError as e:
+        raise InvalidArgument("unknown place", [FieldError(prefix + e.field, e.message)]) from e
+
+
+def check_region(prefix: str, place: Place, region: str | None) -> str:
+    """The place's sales region; a region given too must be the same one."""
+    if region is not None and region != place.region:
+        message = f"{place.province.name} is in {place.region}, not {region}"
+        raise InvalidArgument("inconsistent place", [FieldError(prefix + "region", message)])
+    return place.region

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from chainkit.errors import FieldError, InvalidArgument
 from gateway.schemas.common import (
     Amount,
     CarrierCode,
+    DivisionCode,
     Id,
     Lat,
     Lon,
     SalesRegion,
     ServiceLevel,
     Text,
+    check_region,
+    resolve_codes,
 )
 
 StoreKind = Literal["direct", "franchise"]
@@ -68,13 +78,37 @@ class StoreSettings(BaseModel):
     time_zone: TimeZone | None = None
 
 
-class StoreCreate(StoreSettings):
+class PlaceCodes(BaseModel):
+    """Where a store or location is: GB/T 2260 codes give its sales region and city name
+    (stored as such); without them `region` and `city` are given as text."""
+
+    province_code: DivisionCode | None = Field(default=None, exclude=True)
+    city_code: DivisionCode | None = Field(default=None, exclude=True)
+    district_code: DivisionCode | None = Field(default=None, exclude=True)
+
+    def _place(self, region: str | None, city: str | None) -> tuple[str | None, str | None]:
+        place = resolve_codes("", self.province_code, self.city_code, self.district_code)
+        if place is None:
+            return region, city
+        return check_region("", place, region), place.city.name if place.city else city
+
+
+class StoreCreate(StoreSettings, PlaceCodes):
     store_id: Id
     name: Text
-    region: SalesRegion
-    city: Text
+    region: SalesRegion | None = None
+    city: Text | None = None
     kind: StoreKind
     location_id: Id
+
+    @model_validator(mode="after")
+    def _codes(self) -> StoreCreate:
+        self.region, self.city = self._place(self.region, self.city)
+        missing = [f for f in ("region", "city") if getattr(self, f) is None]
+        if missing:
+            hint = "required (or give province_code, city_code, district_code)"
+            raise InvalidArgument("invalid store", [FieldError(f, hint) for f in missing])
+        return self
 
 
 class StoreUpdate(StoreSettings):
@@ -100,17 +134,26 @@ class StorePublic(BaseModel):
     time_zone: str = ""
 
 
-class LocationCreate(BaseModel):
+class LocationCreate(PlaceCodes):
     location_id: Id
     name: Text
     kind: LocationKind
-    region: SalesRegion
-    city: Text
+    region: SalesRegion | None = None
+    city: Text | None = None
     priority: Annotated[int, Field(strict=True, ge=0, le=1_000_000)] = 0
     lat: Lat | None = None
     lon: Lon | None = None
     # Unset: warehouses share with online orders, store locations do not.
     share_online: bool | None = None
+
+    @model_validator(mode="after")
+    def _codes(self) -> LocationCreate:
+        self.region, self.city = self._place(self.region, self.city)
+        missing = [f for f in ("region", "city") if getattr(self, f) is None]
+        if missing:
+            hint = "required (or give province_code, city_code, district_code)"
+            raise InvalidArgument("invalid location", [FieldError(f, hint) for f in missing])
+        return self
 
     def check(self) -> None:
         if (self.lat is None) != (self.lon is None):

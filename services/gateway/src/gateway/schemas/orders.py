@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from chainkit.china.divisions import DivisionError, resolve
 from chainkit.errors import FieldError, InvalidArgument
 from gateway.schemas.common import (
     Amount,
@@ -22,6 +21,8 @@ from gateway.schemas.common import (
     ServiceLevel,
     SkuQtyIn,
     Text,
+    check_region,
+    resolve_codes,
 )
 
 Channel = Literal["online", "pos"]
@@ -63,39 +64,24 @@ class AddressIn(BaseModel):
     def _place(self) -> AddressIn:
         """Names and region from the codes; refused with the field at fault (both order
         bodies call the address `shipping_address`)."""
-        where = "shipping_address"
-        if not (self.province_code or self.city_code or self.district_code):
+        where = "shipping_address."
+        place = resolve_codes(where, self.province_code, self.city_code, self.district_code)
+        if place is None:
             missing = [f for f in ("region", "city") if getattr(self, f) is None]
             if missing:
                 hint = "required (or give province_code, city_code, district_code)"
-                raise InvalidArgument(
-                    "incomplete address", [FieldError(f"{where}.{f}", hint) for f in missing]
-                )
+                errors = [FieldError(f"{where}{f}", hint) for f in missing]
+                raise InvalidArgument("incomplete address", errors)
             return self
-        try:
-            place = resolve(
-                self.province_code or "", self.city_code or "", self.district_code or ""
-            )
-        except DivisionError as e:
-            raise InvalidArgument(
-                "unknown address", [FieldError(f"{where}.{e.field}", e.message)]
-            ) from e
-        if self.region is not None and self.region != place.region:
-            message = f"{place.province.name} is in {place.region}, not {self.region}"
-            raise InvalidArgument("inconsistent address", [FieldError(f"{where}.region", message)])
-        self.region, self.province_code, self.province = (
-            place.region,
-            place.province.code,
-            place.province.name,
-        )
+        self.region = check_region(where, place, self.region)
+        self.province_code, self.province = place.province.code, place.province.name
         if place.city is not None:
             self.city_code, self.city = place.city.code, place.city.name
         if place.district is not None:
             self.district_code, self.district = place.district.code, place.district.name
         if self.city is None:
-            raise InvalidArgument(
-                "incomplete address", [FieldError(f"{where}.city_code", "required")]
-            )
+            errors = [FieldError(f"{where}city_code", "required")]
+            raise InvalidArgument("incomplete address", errors)
         return self
 
 

@@ -53,8 +53,8 @@ def create_store_request(body: StoreCreate) -> orders_pb2.CreateStoreRequest:
         store=orders_pb2.Store(
             store_id=body.store_id,
             name=body.name,
-            region=body.region,
-            city=body.city,
+            region=body.region or "",
+            city=body.city or "",
             kind=invert(STORE_KINDS)[body.kind],
             location_id=body.location_id,
         )
@@ -112,8 +112,8 @@ def create_location_request(body: LocationCreate) -> inventory_pb2.CreateLocatio
         location_id=body.location_id,
         name=body.name,
         kind=invert(LOCATION_KINDS)[body.kind],
-        region=body.region,
-        city=body.city,
+        region=body.region or "",
+        city=body.city or "",
         priority=body.priority,
     )
     if body.lat is not None and body.lon is not None:

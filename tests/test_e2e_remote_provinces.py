@@ -1,0 +1,77 @@
+"""A parcel to 西藏 end to end: the address by GB/T 2260 code, the EMS-like carrier chosen
+because only it serves the remote provinces, its scans arriving as a Kuaidi100-style
+aggregator's form pushes through the gateway's webhook, the order completing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+LHASA = {
+    "name": "卓玛",
+    "phone": "+86 139 0891 0000",
+    "district_code": "540102",  # 西藏自治区 拉萨市 城关区
+    "line1": "北京中路 1 号",
+    "postcode": "850000",
+}
+
+
+def wait_for(client: httpx.Client, order_id: str, status: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        order = client.get(f"/v1/orders/{order_id}").json()
+        if order["status"] == status:
+            return dict(order)
+        time.sleep(0.3)
+    raise AssertionError(f"order {order_id} never reached {status}")
+
+
+def test_remote_province_ships_with_ems_tracked_through_the_aggregator(
+    hq: httpx.Client, alice: httpx.Client
+) -> None:
+    body = {
+        "store_id": "S001",
+        "customer_id": "C-ALICE",
+        "channel": "online",
+        "lines": [{"sku": "SNK-001", "qty": 1}],
+        "shipping_address": LHASA,
+    }
+    created = alice.post("/v1/orders", json=body)
+    assert created.status_code == 201, created.text
+    order = created.json()
+    address = order["shipping_address"]
+    assert (address["province"], address["city"], address["district"]) == (
+        "西藏自治区",
+        "拉萨市",
+        "城关区",
+    )
+    assert (address["region"], address["phone"]) == ("西南", "13908910000")
+    paid = alice.post(
+        f"/v1/orders/{order['order_id']}/pay", json={"method": "alipay", "amount": order["total"]}
+    )
+    assert paid.status_code == 200, paid.text
+    hq.post(f"/v1/orders/{order['order_id']}/confirm")
+
+    # sf serves 西南 but not 西藏: a staff override to it is refused, naming the province.
+    refused = hq.post(f"/v1/orders/{order['order_id']}/ship", json={"carrier": "sf"})
+    assert refused.status_code == 422, refused.text
+    assert "province 540000" in refused.json()["detail"]
+
+    shipped = hq.post(f"/v1/orders/{order['order_id']}/ship")
+    assert shipped.status_code == 200, shipped.text
+    assert [s["carrier"] for s in shipped.json()["shipments"]] == ["ems"]
+
+    done = wait_for(alice, order["order_id"], "completed")
+    assert done["completed_at"]
+    tracking = alice.get(f"/v1/orders/{order['order_id']}/tracking").json()["shipments"]
+    statuses = [e["status"] for e in tracking[0]["events"]]
+    assert statuses[-1] == "delivered" and "picked_up" in statuses
+    # A forged aggregator push (a form with a wrong sign) is refused.
+    forged = httpx.post(
+        f"{alice.base_url}/v1/carriers/ems/events",
+        content=b"param=%7B%7D&sign=00",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert forged.status_code == 401
