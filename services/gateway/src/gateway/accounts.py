@@ -200,3 +200,22 @@ async def ensure_hq_user(users: UserRepository, password: str) -> None:
     )
     await users.revoke_sessions_of(HQ_USERNAME)
     log.info("updated the hq account's password from CHAINSTORE_HQ_PASSWORD")
+
+
+async def refuse_demo_accounts(users: UserRepository) -> None:
+    """Outside development the demo users, whose passwords are published, must not exist
+    (with those passwords): RuntimeError stops the start-up."""
+    from chainkit.devstack.seed import USERS  # the demo chain's published accounts
+
+    present = []
+    for demo in USERS:
+        user = await users.get(str(demo["username"]))
+        if user is not None and await asyncio.to_thread(
+            users.passwords.verify, str(demo["password"]), user.password_hash
+        ):
+            present.append(user.username)
+    if present:
+        raise RuntimeError(
+            "demo accounts with their published passwords exist outside development: "
+            + ", ".join(present)
+        )

@@ -16,12 +16,13 @@ from chainkit.db import create_engine, session_factory
 from chainkit.logging import configure_logging
 from chainkit.migrations import upgrade_async
 from gateway import apidocs, console
-from gateway.accounts import ensure_hq_user
+from gateway.accounts import ensure_hq_user, refuse_demo_accounts
 from gateway.adapters.audit import AuditRepository
 from gateway.adapters.grpc_clients import ServiceClients
 from gateway.adapters.users import UserRepository
-from gateway.api import openapi_doc, problems, ratelimit
+from gateway.api import metrics_port, openapi_doc, problems, ratelimit
 from gateway.api.audit_trail import AuditTrailMiddleware
+from gateway.api.body_limit import BodyLimitMiddleware
 from gateway.api.deps import AppState
 from gateway.api.main import api_router
 from gateway.api.middleware import ObservabilityMiddleware
@@ -46,12 +47,15 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
             await upgrade_async(settings.database_url, MIGRATIONS)
         engine = create_engine(settings.database_url)
         owned = clients is None
+        metrics_server = metrics_port.start_listener(settings)
         try:
             state.users = UserRepository(session_factory(engine), settings.passwords())
             state.audit = AuditRepository(session_factory(engine))
             if settings.hq_password is None:
                 log.warning("CHAINSTORE_HQ_PASSWORD is unset: using the development password")
             await ensure_hq_user(state.users, settings.effective_hq_password())
+            if not settings.is_development:
+                await refuse_demo_accounts(state.users)
             state.feed = FeedRuntime(settings, session_factory(engine))
             state.feed.start()
             state.clients = clients or ServiceClients.open(
@@ -71,6 +75,9 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
             state.users = None
             state.audit = None
             await engine.dispose()
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
 
     app = FastAPI(
         title="chainstore",
@@ -84,6 +91,9 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     )
     app.state.gateway = state
     problems.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if metrics_port.separate_port(settings) is not None:
+        app.add_middleware(metrics_port.HidePublicMetrics)
     ratelimit.install(app, limiter)
     app.add_middleware(AuditTrailMiddleware, state=state)
     app.add_middleware(ObservabilityMiddleware)

@@ -181,6 +181,8 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code
     lang = lang_of(request)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    if request.scope.get("chainstore.body_too_large"):  # see gateway.api.body_limit
+        return problem(413, "the request body is too large", lang=lang)
     if status == 400 and detail == BODY_PARSE_ERROR:
         # A body that is not even text (bad UTF-8) is invalid JSON like any other.
         errors = [("body", problem_text.detail("the body is not valid JSON", lang))]

@@ -18,6 +18,8 @@ DEFAULT_JWT_SECRET = "chainstore-development-jwt-secret-do-not-use"
 # Only ever used in development when CHAINSTORE_HQ_PASSWORD is unset (and logged loudly).
 DEVELOPMENT_HQ_PASSWORD = "hq-development"
 MIN_SECRET_LENGTH = 32
+# The passwords development tooling uses for hq (make run's and the test suite's).
+DEFAULT_HQ_PASSWORDS = frozenset({DEVELOPMENT_HQ_PASSWORD, "hq-dev-password"})
 
 
 class Settings(ServiceSettings):
@@ -50,6 +52,11 @@ class Settings(ServiceSettings):
     ready_timeout_s: float = Field(default=1.0, gt=0)
     # Largest carrier webhook body accepted.
     max_webhook_bytes: int = 1_048_576
+    # /metrics: unset → on the public port in development, on 9464 elsewhere (the public
+    # port then answers 404 there); a number → that port always.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Largest request body accepted on any route (413 beyond it).
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Live feed: follow the services' events over NATS (off only for tests without NATS).
     live_feed: bool = True
     # How far back a reconnecting feed client can resume; older cursors get `event: reset`.
@@ -96,6 +103,8 @@ class Settings(ServiceSettings):
         problems = []
         if self.hq_password is None or not self.hq_password.get_secret_value():
             problems.append("CHAINSTORE_HQ_PASSWORD must be set")
+        elif self.hq_password.get_secret_value() in DEFAULT_HQ_PASSWORDS:
+            problems.append("CHAINSTORE_HQ_PASSWORD must not be a development default")
         keys = self.jwt_secret.get_secret_value().split()
         if not keys or any(k == DEFAULT_JWT_SECRET or len(k) < MIN_SECRET_LENGTH for k in keys):
             problems.append(
