@@ -92,7 +92,10 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer, Recorder):
 
     async def ListLocations(self, request: Any, context: Any) -> Any:
         await self.record("ListLocations", request)
-        return inventory_pb2.ListLocationsResponse(items=list(self.locations.values()))
+        return inventory_pb2.ListLocationsResponse(
+            items=list(self.locations.values()),
+            page=common_pb2.PageInfo(next_cursor="loc-next" if request.page.limit else ""),
+        )
 
     async def CreateProduct(self, request: Any, context: Any) -> Any:
         await self.record("CreateProduct", request)
@@ -223,7 +226,9 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer, Recorder):
                 from_location_id="WH-2", qty=8, reason="nearest with surplus: 12.0 km away"
             ),
         )
-        return inventory_pb2.ListLowStockResponse(items=[row])
+        return inventory_pb2.ListLowStockResponse(
+            items=[row], page=common_pb2.PageInfo(next_cursor="low-next")
+        )
 
     async def ListMovements(self, request: Any, context: Any) -> Any:
         await self.record("ListMovements", request)

@@ -57,3 +57,24 @@ async def test_stock_levels_are_paged_and_the_cursor_goes_back_to_inventory(
     assert second.status_code == 200
     assert (asked_second.page.limit, asked_second.page.cursor) == (1, "lvl-next")
     assert asked_second.sku == "SKU-1"
+
+
+async def test_locations_and_low_stock_are_paged_too(
+    client: httpx.AsyncClient, backends: Any, tokens: Any
+) -> None:
+    locations = await client.get("/v1/locations", params={"limit": 5}, headers=tokens.hq)
+    asked = backends.inventory.last("ListLocations").page
+    more = await client.get(
+        "/v1/locations", params={"cursor": locations.json()["next_cursor"]}, headers=tokens.hq
+    )
+    asked_more = backends.inventory.last("ListLocations").page
+    low = await client.get(
+        "/v1/inventory/low-stock", params={"limit": 3, "cursor": "c-1"}, headers=tokens.hq
+    )
+    asked_low = backends.inventory.last("ListLowStock").page
+
+    assert locations.status_code == 200 and locations.json()["next_cursor"] == "loc-next"
+    assert (asked.limit, asked.cursor) == (5, "")
+    assert more.status_code == 200 and (asked_more.limit, asked_more.cursor) == (20, "loc-next")
+    assert low.status_code == 200 and low.json()["next_cursor"] == "low-next"
+    assert (asked_low.limit, asked_low.cursor) == (3, "c-1")

@@ -67,3 +67,56 @@ async def test_bad_pages_are_refused(inventory: Any, page: PageRequest, field: s
         await inventory.stub.ListStockLevels(pb.ListStockLevelsRequest(page=page), timeout=T)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field in (caught.value.details() or "")
+
+
+async def test_locations_and_low_stock_come_in_pages(inventory: Any) -> None:
+    stub = inventory.stub
+    for location in ("WH-A", "WH-B", "ST-1", "ST-2", "ST-3"):
+        await inventory.add_location(location)
+    for sku in ("TEA-1", "MUG-1"):
+        await inventory.add_product(sku)
+    for location in ("WH-A", "ST-1", "ST-2"):
+        await inventory.receive(location, **{"TEA-1": 2, "MUG-1": 2})
+        for sku in ("TEA-1", "MUG-1"):  # 2 on hand, threshold 5: low
+            await stub.SetThreshold(
+                pb.SetThresholdRequest(location_id=location, sku=sku, low_stock_threshold=5),
+                timeout=T,
+            )
+
+    all_locations = await stub.ListLocations(pb.ListLocationsRequest(), timeout=T)
+    ids = [x.location_id for x in all_locations.items]
+    assert ids == sorted(ids) and len(ids) == 5 and not all_locations.page.next_cursor
+    seen, cursor = [], ""
+    while True:
+        reply = await stub.ListLocations(
+            pb.ListLocationsRequest(page=PageRequest(limit=2, cursor=cursor)), timeout=T
+        )
+        seen.append([x.location_id for x in reply.items])
+        cursor = reply.page.next_cursor
+        if not cursor:
+            break
+    assert [len(p) for p in seen] == [2, 2, 1] and [x for p in seen for x in p] == ids
+
+    low_all = await stub.ListLowStock(pb.ListLowStockRequest(), timeout=T)
+    keys = [(x.level.location_id, x.level.sku) for x in low_all.items]
+    assert len(keys) == 6 and keys == sorted(keys)
+    pages_seen, cursor = [], ""
+    while True:
+        reply = await stub.ListLowStock(
+            pb.ListLowStockRequest(page=PageRequest(limit=4, cursor=cursor)), timeout=T
+        )
+        pages_seen.append([(x.level.location_id, x.level.sku) for x in reply.items])
+        cursor = reply.page.next_cursor
+        if not cursor:
+            break
+    assert [len(p) for p in pages_seen] == [4, 2] and [x for p in pages_seen for x in p] == keys
+    # A cursor of one list is not one of another.
+    level_page = await stub.ListStockLevels(
+        pb.ListStockLevelsRequest(page=PageRequest(limit=1)), timeout=T
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ListLowStock(
+            pb.ListLowStockRequest(page=PageRequest(limit=1, cursor=level_page.page.next_cursor)),
+            timeout=T,
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

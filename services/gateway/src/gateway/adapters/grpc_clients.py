@@ -29,9 +29,12 @@ class InventoryClient:
         response: inventory_pb2.Location = await self._stub.CreateLocation(request, timeout=self._t)
         return response
 
-    async def list_locations(self) -> inventory_pb2.ListLocationsResponse:
+    async def list_locations(
+        self, request: inventory_pb2.ListLocationsRequest | None = None
+    ) -> inventory_pb2.ListLocationsResponse:
+        """Every location without a request (or page limit 0); one page with a limit."""
         response: inventory_pb2.ListLocationsResponse = await self._stub.ListLocations(
-            inventory_pb2.ListLocationsRequest(), timeout=self._t
+            request or inventory_pb2.ListLocationsRequest(), timeout=self._t
         )
         return response
 

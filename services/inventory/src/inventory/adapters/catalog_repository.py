@@ -71,8 +71,13 @@ class SqlLocationRepository:
         row = result.first()
         return _location(row) if row else None
 
-    async def list(self) -> list[Location]:
-        result = await self._session.execute(select(location_t).order_by(location_t.c.location_id))
+    async def list(self, after: str = "", limit: int = 0) -> list[Location]:
+        query = (
+            select(location_t)
+            .where(location_t.c.location_id > after)
+            .order_by(location_t.c.location_id)
+        )
+        result = await self._session.execute(query.limit(limit) if limit else query)
         return [_location(row) for row in result]
 
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    Select,
     and_,
     func,
     or_,
@@ -35,6 +36,19 @@ from inventory.domain.transfer import TransferState
 from inventory.service_layer.ports import Pair
 
 _c = stock_t.c
+
+
+def _page(query: Select[Any], after: tuple[str, str] | None, limit: int) -> Select[Any]:
+    """Keyset on the primary key order (location_id, sku): flat however deep; limit 0 = all."""
+    if after is not None:
+        last_location, last_sku = after
+        query = query.where(
+            or_(
+                _c.location_id > last_location,
+                and_(_c.location_id == last_location, _c.sku > last_sku),
+            )
+        )
+    return query.limit(limit) if limit else query
 
 
 class SqlStockRepository(LedgerQueries, ReserveQueries):
@@ -97,18 +111,7 @@ class SqlStockRepository(LedgerQueries, ReserveQueries):
             query = query.where(_c.sku == sku)
         if location_id:
             query = query.where(_c.location_id == location_id)
-        if after is not None:
-            # Keyset on the primary key order (location_id, sku): flat however deep.
-            last_location, last_sku = after
-            query = query.where(
-                or_(
-                    _c.location_id > last_location,
-                    and_(_c.location_id == last_location, _c.sku > last_sku),
-                )
-            )
-        if limit:
-            query = query.limit(limit)
-        rows = await self._session.execute(query)
+        rows = await self._session.execute(_page(query, after, limit))
         return [level_of(row, int(row.in_transit)) for row in rows]
 
     async def levels_for(self, pairs: Sequence[Pair]) -> list[StockLevel]:
@@ -118,7 +121,14 @@ class SqlStockRepository(LedgerQueries, ReserveQueries):
         rows = await self._session.execute(select(stock_t).where(or_(*keys)))
         return [level_of(row) for row in rows]
 
-    async def low_levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]:
+    async def low_levels(
+        self,
+        *,
+        sku: str = "",
+        location_id: str = "",
+        after: tuple[str, str] | None = None,
+        limit: int = 0,
+    ) -> list[StockLevel]:
         query = (
             select(stock_t)
             .where(_c.low_stock_threshold > 0, _c.on_hand - _c.reserved <= _c.low_stock_threshold)
@@ -128,7 +138,7 @@ class SqlStockRepository(LedgerQueries, ReserveQueries):
             query = query.where(_c.sku == sku)
         if location_id:
             query = query.where(_c.location_id == location_id)
-        return [level_of(row) for row in await self._session.execute(query)]
+        return [level_of(row) for row in await self._session.execute(_page(query, after, limit))]
 
     async def set_threshold(self, sku: str, location_id: str, threshold: int) -> None:
         now = utcnow()

@@ -6,9 +6,6 @@ in inventory.entrypoints.errors adds the InsufficientStock detail).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from typing import TypeAlias
 
 import grpc
@@ -18,6 +15,7 @@ from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from inventory.domain.model import CURRENCY, ProductPatch
 from inventory.domain.reservation import ReservationState
+from inventory.entrypoints import cursors
 from inventory.entrypoints import translate as tr
 from inventory.entrypoints.stock_ops import StockOperations
 from inventory.service_layer import (
@@ -30,40 +28,6 @@ from inventory.service_layer import (
 from inventory.service_layer.ports import UnitOfWorkFactory
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
-
-
-# Cursors are opaque to clients: the last key of a page, tagged and base64url-encoded.
-_CURSOR_TAG = "sku:"
-_RESERVATION_TAG = "res:"
-_LEVEL_TAG = "lvl:"
-
-
-def _encode_cursor(key: str, tag: str = _CURSOR_TAG) -> str:
-    return base64.urlsafe_b64encode((tag + key).encode()).decode() if key else ""
-
-
-def _decode_cursor(cursor: str, tag: str = _CURSOR_TAG) -> str:
-    if not cursor:
-        return ""
-    try:
-        raw = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
-    if not raw.startswith(tag):
-        message = "is not a cursor this service issued"
-        raise InvalidArgument(f"page.cursor: {message}", [FieldError("page.cursor", message)])
-    return raw.removeprefix(tag)
-
-
-def _level_key(raw: str) -> tuple[str, str]:
-    try:
-        location_id, sku = json.loads(raw)
-        return str(location_id), str(sku)
-    except (ValueError, TypeError) as e:
-        message = "is not a cursor this service issued"
-        raise InvalidArgument(
-            f"page.cursor: {message}", [FieldError("page.cursor", message)]
-        ) from e
 
 
 class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
@@ -90,8 +54,14 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
     async def ListLocations(
         self, request: pb.ListLocationsRequest, context: Ctx
     ) -> pb.ListLocationsResponse:
-        items = await catalog.list_locations(self._uows)
-        return pb.ListLocationsResponse(items=[tr.location_to_pb(x) for x in items])
+        items, last = await catalog.list_locations(
+            self._uows,
+            after=cursors.decode(request.page.cursor, cursors.LOCATION_TAG),
+            limit=request.page.limit,
+        )
+        response = pb.ListLocationsResponse(items=[tr.location_to_pb(x) for x in items])
+        response.page.next_cursor = cursors.encode(last, cursors.LOCATION_TAG)
+        return response
 
     async def CreateProduct(self, request: pb.CreateProductRequest, context: Ctx) -> pb.Product:
         currency = request.product.price.currency or CURRENCY
@@ -121,10 +91,10 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
         self, request: pb.ListProductsRequest, context: Ctx
     ) -> pb.ListProductsResponse:
         items, last = await catalog.list_products(
-            self._uows, after_sku=_decode_cursor(request.page.cursor), limit=request.page.limit
+            self._uows, after_sku=cursors.decode(request.page.cursor), limit=request.page.limit
         )
         response = pb.ListProductsResponse(items=[tr.product_to_pb(x) for x in items])
-        response.page.next_cursor = _encode_cursor(last)
+        response.page.next_cursor = cursors.encode(last)
         return response
 
     async def BatchGetProducts(
@@ -148,17 +118,15 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
     async def ListStockLevels(
         self, request: pb.ListStockLevelsRequest, context: Ctx
     ) -> pb.ListStockLevelsResponse:
-        after = _decode_cursor(request.page.cursor, _LEVEL_TAG)
         items, last = await stock.list_stock_levels(
             self._uows,
             sku=request.sku,
             location_id=request.location_id,
-            after=_level_key(after) if after else None,
+            after=cursors.decode_pair(request.page.cursor, cursors.LEVEL_TAG),
             limit=request.page.limit,
         )
         response = pb.ListStockLevelsResponse(items=[tr.level_to_pb(x) for x in items])
-        if last is not None:
-            response.page.next_cursor = _encode_cursor(json.dumps(list(last)), _LEVEL_TAG)
+        response.page.next_cursor = cursors.encode_pair(last, cursors.LEVEL_TAG)
         return response
 
     async def Reserve(self, request: pb.ReserveRequest, context: Ctx) -> pb.Reservation:
@@ -217,9 +185,9 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
                 if request.HasField("created_before")
                 else None
             ),
-            after_id=_decode_cursor(request.page.cursor, _RESERVATION_TAG),
+            after_id=cursors.decode(request.page.cursor, cursors.RESERVATION_TAG),
             limit=request.page.limit,
         )
         response = pb.ListReservationsResponse(items=[tr.reservation_to_pb(x) for x in items])
-        response.page.next_cursor = _encode_cursor(last, _RESERVATION_TAG)
+        response.page.next_cursor = cursors.encode(last, cursors.RESERVATION_TAG)
         return response

@@ -13,6 +13,7 @@ import grpc
 from chainkit.errors import FieldError, InvalidArgument
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from inventory.domain.transfer import TransferState
+from inventory.entrypoints import cursors
 from inventory.entrypoints import translate as tr
 from inventory.service_layer import alerts, ledger, stock, transfers
 from inventory.service_layer.ports import UnitOfWorkFactory
@@ -111,10 +112,15 @@ class StockOperations:
     async def ListLowStock(
         self, request: pb.ListLowStockRequest, context: Ctx
     ) -> pb.ListLowStockResponse:
-        rows = await alerts.list_low_stock(
-            self._uows, sku=request.sku, location_id=request.location_id
+        rows, last = await alerts.list_low_stock(
+            self._uows,
+            sku=request.sku,
+            location_id=request.location_id,
+            after=cursors.decode_pair(request.page.cursor, cursors.LOW_STOCK_TAG),
+            limit=request.page.limit,
         )
         out = pb.ListLowStockResponse()
+        out.page.next_cursor = cursors.encode_pair(last, cursors.LOW_STOCK_TAG)
         for row in rows:
             item = out.items.add(level=tr.level_to_pb(row.level))
             if row.suggestion is not None:

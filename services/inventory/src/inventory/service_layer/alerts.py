@@ -14,6 +14,7 @@ from inventory.domain.low_stock import Crossing, Suggestion, crossing, suggest_r
 from inventory.domain.model import StockLevel
 from inventory.domain.validation import MAX_QTY, Errors
 from inventory.service_layer import messages
+from inventory.service_layer.catalog import check_page_limit
 from inventory.service_layer.ports import Pair, UnitOfWork, UnitOfWorkFactory
 from inventory.service_layer.references import check_location
 
@@ -80,10 +81,22 @@ class LowStockRow:
 
 
 async def list_low_stock(
-    uows: UnitOfWorkFactory, *, sku: str = "", location_id: str = ""
-) -> list[LowStockRow]:
+    uows: UnitOfWorkFactory,
+    *,
+    sku: str = "",
+    location_id: str = "",
+    after: tuple[str, str] | None = None,
+    limit: int = 0,
+) -> tuple[list[LowStockRow], tuple[str, str] | None]:
+    """Rows at or below threshold by (location_id, sku), and the key to continue after
+    (None on the last page); `limit` 0 answers all of them."""
+    check_page_limit(limit)
     async with uows() as uow:
-        rows = []
-        for level in await uow.stock.low_levels(sku=sku, location_id=location_id):
-            rows.append(LowStockRow(level, await suggestion_for(uow, level)))
-        return rows
+        levels = await uow.stock.low_levels(
+            sku=sku, location_id=location_id, after=after, limit=limit + 1 if limit else 0
+        )
+        more = bool(limit) and len(levels) > limit
+        levels = levels[:limit] if more else levels
+        rows = [LowStockRow(level, await suggestion_for(uow, level)) for level in levels]
+    last = (levels[-1].location_id, levels[-1].sku) if more else None
+    return rows, last

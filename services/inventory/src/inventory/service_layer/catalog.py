@@ -57,9 +57,24 @@ async def create_location(uows: UnitOfWorkFactory, new: NewLocation) -> Location
     return location
 
 
-async def list_locations(uows: UnitOfWorkFactory) -> list[Location]:
+def check_page_limit(limit: int) -> None:
+    """0 (everything, for callers that predate paging) up to MAX_PAGE."""
+    errors = Errors()
+    if not 0 <= limit <= MAX_PAGE:
+        errors.add("page.limit", f"must be between 0 and {MAX_PAGE}")
+    errors.raise_if_any()
+
+
+async def list_locations(
+    uows: UnitOfWorkFactory, *, after: str = "", limit: int = 0
+) -> tuple[list[Location], str]:
+    """Locations by id after `after`, and the id to continue after ("" on the last page)."""
+    check_page_limit(limit)
     async with uows() as uow:
-        return await uow.locations.list()
+        items = await uow.locations.list(after, limit + 1 if limit else 0)
+    if not limit or len(items) <= limit:
+        return items, ""
+    return items[:limit], items[limit - 1].location_id
 
 
 async def _barcode_free(uow: UnitOfWork, product: Product) -> None:

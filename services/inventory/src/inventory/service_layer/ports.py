@@ -66,7 +66,9 @@ class LocationRepository(Protocol):
 
     async def get(self, location_id: str) -> Location | None: ...
 
-    async def list(self) -> list[Location]: ...
+    async def list(self, after: str = "", limit: int = 0) -> list[Location]:
+        """By location_id, strictly after `after`; `limit` 0 = every one."""
+        ...
 
 
 class ProductRepository(Protocol):
@@ -125,7 +127,16 @@ class StockRepository(Protocol):
     async def set_low_stock(self, sku: str, location_id: str, *, expected: bool) -> bool:
         """Flip the low-stock flag from `expected` (False: someone else flipped it)."""
 
-    async def low_levels(self, *, sku: str = "", location_id: str = "") -> list[StockLevel]: ...
+    async def low_levels(
+        self,
+        *,
+        sku: str = "",
+        location_id: str = "",
+        after: tuple[str, str] | None = None,
+        limit: int = 0,
+    ) -> list[StockLevel]:
+        """At or below threshold, by (location_id, sku) after `after`; `limit` 0 = all."""
+        ...
 
     async def record(self, movements: Sequence[Movement]) -> None:
         """Append ledger lines."""

@@ -10,7 +10,7 @@ from inventory.domain.model import Movement, MovementKind, Sale, SkuQty, StockLe
 from inventory.domain.validation import MAX_QTY, Errors, check_lines
 from inventory.service_layer import messages
 from inventory.service_layer.alerts import publish_crossings
-from inventory.service_layer.catalog import MAX_PAGE
+from inventory.service_layer.catalog import check_page_limit
 from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from inventory.service_layer.references import check_location, check_skus
 from inventory.service_layer.retry import LostRace, retrying
@@ -58,10 +58,7 @@ async def list_stock_levels(
 ) -> tuple[list[StockLevel], tuple[str, str] | None]:
     """Levels by (location_id, sku), and the key to continue after (None on the last page).
     `limit` 0 answers every level (callers that predate paging); at most MAX_PAGE else."""
-    errors = Errors()
-    if not 0 <= limit <= MAX_PAGE:
-        errors.add("page.limit", f"must be between 0 and {MAX_PAGE}")
-    errors.raise_if_any()
+    check_page_limit(limit)
     async with uows() as uow:
         items = await uow.stock.levels(
             sku=sku, location_id=location_id, after=after, limit=limit + 1 if limit else 0

@@ -202,13 +202,20 @@ async def list_low_stock(
     orders: OrdersDep,
     sku: Filter = None,
     location_id: Filter = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
 ) -> Page[LowStockPublic]:
     reply = await inventory.list_low_stock(
         inventory_pb2.ListLowStockRequest(
-            sku=sku or "", location_id=await _scoped(user, orders, location_id)
+            sku=sku or "",
+            location_id=await _scoped(user, orders, location_id),
+            page=page_request(limit, cursor),
         )
     )
-    return Page(items=[mapper.low_stock_out(row) for row in reply.items])
+    return Page(
+        items=[mapper.low_stock_out(row) for row in reply.items],
+        next_cursor=next_cursor(reply.page),
+    )
 
 
 @router.get("/movements", responses=documented(422))

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from chainstore.inventory.v1 import inventory_pb2
 from gateway.adapters.mappers import master_data
-from gateway.api.deps import HqUser, InventoryDep, StaffUser
+from gateway.adapters.mappers.common import next_cursor, page_request
+from gateway.api.deps import CursorQuery, HqUser, InventoryDep, LimitQuery, StaffUser
 from gateway.api.problems import documented
 from gateway.schemas.common import Page
 from gateway.schemas.master_data import LocationCreate, LocationPublic
@@ -20,7 +22,15 @@ async def create_location(
     return master_data.location_out(location)
 
 
-@router.get("")
-async def list_locations(_staff: StaffUser, inventory: InventoryDep) -> Page[LocationPublic]:
-    reply = await inventory.list_locations()
-    return Page(items=[master_data.location_out(item) for item in reply.items])
+@router.get("", responses=documented(422))
+async def list_locations(
+    _staff: StaffUser, inventory: InventoryDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> Page[LocationPublic]:
+    """Stock locations by location_id, a page at a time."""
+    reply = await inventory.list_locations(
+        inventory_pb2.ListLocationsRequest(page=page_request(limit, cursor))
+    )
+    return Page(
+        items=[master_data.location_out(item) for item in reply.items],
+        next_cursor=next_cursor(reply.page),
+    )
