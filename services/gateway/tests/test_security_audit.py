@@ -5,8 +5,15 @@ data of customers in it."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from .conftest import Backends, Tokens
+
+
+@pytest.fixture
+def users_db_url(database_url: str) -> str:
+    """Sessions and the audit trail on both databases (SQLite and PostgreSQL)."""
+    return database_url
 
 
 async def audit(client: httpx.AsyncClient, **params: str) -> list[dict[str, object]]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
+import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
@@ -19,6 +20,12 @@ from gateway.main import create_app
 from .conftest import JWT_SECRET, Tokens
 
 OLD_KEY = "an-older-signing-key-that-is-long-enough-too"
+
+
+@pytest.fixture
+def users_db_url(database_url: str) -> str:
+    """Sessions and the audit trail on both databases (SQLite and PostgreSQL)."""
+    return database_url
 
 
 @asynccontextmanager
