@@ -131,6 +131,14 @@ async def test_summary_sales_and_top_products_for_head_office(
     assert (sent.from_day, sent.to_day, sent.group_by) == ("2025-02-01", "2025-02-28", "store")
     assert sent.scope.store_id == ""
     r = await client.get(
+        "/v1/analytics/sales",
+        params={"group_by": "province", "region": "华东"},
+        headers=tokens.hq,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["group_by"] == "province"
+    assert (fake.requests[-1].group_by, fake.requests[-1].region) == ("province", "华东")
+    r = await client.get(
         "/v1/analytics/top-products", params={"region": "east", "limit": 3}, headers=tokens.hq
     )
     assert r.status_code == 200, r.text

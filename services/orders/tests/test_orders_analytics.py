@@ -40,6 +40,7 @@ def shanghai_day(at: datetime) -> date:
 
 
 PRICES = {"TEA-1": 1200, "MUG-1": 3000, "PEN-1": 500}
+PROVINCES = {"310000": "上海市", "540000": "西藏自治区"}
 
 
 async def make_history(app: OrdersApp, clock: Any, inventory: Any) -> None:
@@ -62,8 +63,12 @@ async def make_history(app: OrdersApp, clock: Any, inventory: Any) -> None:
                     c.CreateOrder(store, "walk-in", "pos", lines, payment=Payment("cash", total)),
                 )
                 continue
-            region = rng.choice(["east", "west"])
-            address = Address("Li", "138", region, "City", "1 Rd")
+            where = rng.choice(["east", "west", "310000", "540000"])
+            if where in PROVINCES:  # by code: the region comes from the province
+                province = {"province_code": where, "province": PROVINCES[where]}
+                address = Address("Li", "138", "", "City", "1 Rd", **province)
+            else:  # an old free-text address
+                address = Address("Li", "138", where, "City", "1 Rd")
             order = await create_order(
                 app.deps, c.CreateOrder(store, f"c{i}", "online", lines, shipping_address=address)
             )
@@ -118,7 +123,12 @@ async def recompute(sessions: async_sessionmaker[AsyncSession], store_id: str = 
         if o.paid_at is None or o.refunded_amount or (store_id and o.store_id != store_id):
             continue
         region = o.ship_region or REGIONS[o.store_id]
-        order_keys = {"store": o.store_id, "region": region, "day": str(shanghai_day(o.paid_at))}
+        order_keys = {
+            "store": o.store_id,
+            "region": region,
+            "province": o.ship_province or "",
+            "day": str(shanghai_day(o.paid_at)),
+        }
         for group, key in order_keys.items():
             row = out[group][key]
             row[0] += 1
@@ -168,6 +178,12 @@ async def test_read_models_equal_a_recomputation_from_the_orders_table(
         ]
         assert all(p.category and p.name for p in top.items)
     assert set((await recompute(sessions, "s2"))["store"]) == {"s2"}
+    # By province: coded addresses by their province, the rest (POS, old text) under "".
+    days = ("2025-03-01", "2025-03-31")
+    by_province = await analytics.sales(app.deps, c.Scope(), *days, "province")
+    assert {"上海市", "西藏自治区", ""} == {r.key for r in by_province.rows}
+    in_east = await analytics.sales(app.deps, c.Scope(), *days, "province", "east")
+    assert [r.key for r in in_east.rows] == ["上海市"]  # 华东's provinces only
 
     east = await analytics.top_products(app.deps, c.Scope(), "2025-03-01", "2025-03-31", "east", 5)
     west = await analytics.top_products(app.deps, c.Scope(), "2025-03-01", "2025-03-31", "west", 5)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from gateway.schemas.orders import OrderStatus
 
-GroupBy = Literal["store", "region", "category", "product", "day"]
+GroupBy = Literal["store", "region", "province", "category", "product", "day"]
 
 
 class SummaryPublic(BaseModel):

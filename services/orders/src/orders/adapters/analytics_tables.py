@@ -2,6 +2,7 @@
 
 Grains, all by UTC date of payment and net of refunds:
 - `ord_sales_store_daily` (day, store, region): whole orders — for store/region/day views.
+- `ord_sales_province_daily` (day, store, province): whole orders — for the province view.
 - `ord_sales_daily` (day, store, region, category, sku): lines — for category/product views.
   `orders` counts orders containing the SKU; `category_orders` counts each order once per
   category (on its first line of that category), so summing it by category is exact.
@@ -64,6 +65,20 @@ class SalesMonthlyRow(SQLModel, table=True):
     revenue: int = Field(default=0, sa_type=BigInteger)
 
 
+class SalesProvinceDailyRow(SQLModel, table=True):
+    """Whole orders by the province shipped to (0008); "" = unknown (POS, addresses
+    without codes), so the provinces of a day add up to the chain's day."""
+
+    __tablename__ = "ord_sales_province_daily"
+
+    day: date = Field(primary_key=True, sa_type=Date)
+    store_id: str = Field(primary_key=True, max_length=64)
+    province: str = Field(primary_key=True, max_length=64)
+    orders: int = Field(default=0, sa_type=BigInteger)
+    units: int = Field(default=0, sa_type=BigInteger)
+    revenue: int = Field(default=0, sa_type=BigInteger)
+
+
 class SalesAttributionRow(SQLModel, table=True):
     """Where a paid order was counted, so a refund is taken out of the same bucket."""
 
@@ -74,6 +89,7 @@ class SalesAttributionRow(SQLModel, table=True):
     store_id: str = Field(max_length=64)
     region: str = Field(max_length=64)
     refunded: bool = False
+    province: str = Field(default="", max_length=64)  # 0008
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -84,3 +100,4 @@ SALES_STORE_DAILY = _table(SalesStoreDailyRow)
 SALES_DAILY = _table(SalesDailyRow)
 SALES_MONTHLY = _table(SalesMonthlyRow)
 SALES_ATTRIBUTION = _table(SalesAttributionRow)
+SALES_PROVINCE_DAILY = _table(SalesProvinceDailyRow)

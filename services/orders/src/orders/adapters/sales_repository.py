@@ -20,11 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.china.regions import region_or_as_is
+from chainkit.china.divisions import provinces
+from chainkit.china.regions import region_of_province, region_or_as_is
 from orders.adapters.analytics_tables import (
     SALES_ATTRIBUTION,
     SALES_DAILY,
     SALES_MONTHLY,
+    SALES_PROVINCE_DAILY,
     SALES_STORE_DAILY,
 )
 from orders.adapters.order_rows import to_utc
@@ -57,7 +59,11 @@ class SqlSalesRepository:
             await self._session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=sums))
 
     async def apply(self, store: StoreDelta, lines: list[LineDelta]) -> None:
-        await self._add(SALES_STORE_DAILY, ["day", "store_id", "region"], [vars(store)])
+        figures = {k: v for k, v in vars(store).items() if k not in ("region", "province")}
+        by_region = {**figures, "region": store.region}
+        await self._add(SALES_STORE_DAILY, ["day", "store_id", "region"], [by_region])
+        by_province = {**figures, "province": store.province}
+        await self._add(SALES_PROVINCE_DAILY, ["day", "store_id", "province"], [by_province])
         keys = ["day", "store_id", "region", "category", "sku"]
         await self._add(SALES_DAILY, keys, [vars(x) for x in lines])
         monthly = [
@@ -70,17 +76,21 @@ class SqlSalesRepository:
     async def attribute(self, sale: Sale) -> None:
         await self._session.execute(
             insert(SALES_ATTRIBUTION).values(
-                order_id=sale.order_id, day=sale.day, store_id=sale.store_id, region=sale.region
+                order_id=sale.order_id,
+                day=sale.day,
+                store_id=sale.store_id,
+                region=sale.region,
+                province=sale.province,
             )
         )
 
-    async def attribution(self, order_id: str) -> tuple[date, str, str, bool] | None:
+    async def attribution(self, order_id: str) -> tuple[date, str, str, bool, str] | None:
         row = (
             await self._session.execute(
                 select(SALES_ATTRIBUTION).where(SALES_ATTRIBUTION.c.order_id == order_id)
             )
         ).first()
-        return (row.day, row.store_id, row.region, row.refunded) if row else None
+        return (row.day, row.store_id, row.region, row.refunded, row.province) if row else None
 
     async def mark_refunded(self, order_id: str) -> None:
         await self._session.execute(
@@ -98,6 +108,12 @@ class SqlSalesRepository:
             key = t.c[LINE_KEYS[group_by]]
             orders = t.c.category_orders if group_by == "category" else t.c.orders
             where: list[ColumnElement[bool]] = []
+        elif group_by == "province":
+            t = SALES_PROVINCE_DAILY
+            key, orders = t.c.province, t.c.orders
+            where = _window(t, first, last, store_id)
+            if region:  # the provinces of one sales region
+                where.append(t.c.province.in_(province_names(region)))
         else:
             t = SALES_STORE_DAILY
             key = STORE_KEYS.get(group_by, t.c.day)
@@ -203,3 +219,7 @@ def _lines(first: date, last: date, store_id: str, region: str) -> Subquery:
 
 def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def province_names(region: str) -> list[str]:
+    return [p.name for p in provinces() if region_of_province(p.code) == region]

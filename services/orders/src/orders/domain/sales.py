@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from chainkit.errors import FieldError, InvalidArgument
 
-GROUP_BY = ("store", "region", "category", "product", "day")
+GROUP_BY = ("store", "region", "province", "category", "product", "day")
 DEFAULT_DAYS = 30
 MAX_DAYS = 400
 MAX_TOP = 100
@@ -34,6 +34,7 @@ class Sale:
     store_id: str
     region: str
     lines: tuple[SaleLine, ...]
+    province: str = ""  # the province shipped to (name); "" when unknown (POS, old addresses)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class StoreDelta:
     orders: int
     units: int
     revenue: int
+    province: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def deltas(sale: Sale, sign: int) -> tuple[StoreDelta, list[LineDelta]]:
         sign,
         sign * sum(x.qty for x in sale.lines),
         sign * sum(x.amount for x in sale.lines),
+        sale.province,
     )
     seen_categories: set[str] = set()
     lines = []

@@ -33,6 +33,7 @@ async def _sale(uow: UnitOfWork, order: orders_pb2.Order, chain_tz: ZoneInfo) ->
     shipped to (POS: the store's)."""
     store = await uow.stores.get(order.store_id)
     region = order.shipping_address.region if order.HasField("shipping_address") else ""
+    province = order.shipping_address.province if order.HasField("shipping_address") else ""
     if not region:
         region = store.region if store else ""
     zone = store.zone(chain_tz) if store else chain_tz
@@ -42,6 +43,7 @@ async def _sale(uow: UnitOfWork, order: orders_pb2.Order, chain_tz: ZoneInfo) ->
         store_id=order.store_id,
         region=region,
         lines=tuple(SaleLine(x.sku, x.name, x.category, x.qty, x.amount) for x in order.lines),
+        province=province,
     )
 
 
@@ -81,10 +83,10 @@ async def handle_order_cancelled(uow: UnitOfWork, env: EventEnvelope, chain_tz: 
         if counted is None:
             # The paid event has not been applied yet (redelivered out of order): later.
             raise Retryable(f"order {order.order_id} refunded before its payment was counted")
-        day, store_id, region, refunded = counted
+        day, store_id, region, refunded, province = counted
         if not refunded:
             sale = await _sale(uow, order, chain_tz)
-            sale = Sale(sale.order_id, day, store_id, region, sale.lines)
+            sale = Sale(sale.order_id, day, store_id, region, sale.lines, province)
             await uow.sales.apply(*deltas(sale, -1))
             await uow.sales.mark_refunded(order.order_id)
         await uow.commit()

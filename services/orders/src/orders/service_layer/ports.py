@@ -171,8 +171,8 @@ class SalesRepository(Protocol):
 
     async def attribute(self, sale: Sale) -> None: ...
 
-    async def attribution(self, order_id: str) -> tuple[date, str, str, bool] | None:
-        """(day, store_id, region, refunded) where the paid order was counted."""
+    async def attribution(self, order_id: str) -> tuple[date, str, str, bool, str] | None:
+        """(day, store_id, region, refunded, province) where the paid order was counted."""
         ...
 
     async def mark_refunded(self, order_id: str) -> None: ...

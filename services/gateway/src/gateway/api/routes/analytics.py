@@ -42,14 +42,19 @@ async def sales(
     group_by: GroupBy = "day",
     from_day: FromDay = None,
     to_day: ToDay = None,
+    region: Annotated[
+        str | None, Query(max_length=64, description="only orders shipped to this sales region")
+    ] = None,
 ) -> SalesPage:
     """`{key, orders, units, revenue}` rows: revenue counts paid orders less refunds, on the
-    day they were paid; by day oldest first, otherwise highest revenue first."""
+    day they were paid; by day oldest first, otherwise highest revenue first. By province:
+    the province shipped to, by name ("" for orders whose address has no codes)."""
     request = orders_pb2.SalesRequest(
         scope=scope_of(user),
         from_day=mapper.day_text(from_day),
         to_day=mapper.day_text(to_day),
         group_by=group_by,
+        region=region or "",
     )
     return mapper.sales_out(await orders.sales(request), group_by)
 
