@@ -216,6 +216,20 @@ def fill_days(rows: list[Row], days: DayRange) -> list[Row]:
     return out
 
 
+def chain_categories(per_region: list[orders_pb2.SalesResponse]) -> list[Row]:
+    """The chain's categories as the sum of every region's: exact, since each sale counts
+    in exactly one region (and one query fewer than asking for them)."""
+    totals: dict[str, list[int]] = {}
+    for reply in per_region:
+        for r in reply.rows:
+            figures = totals.setdefault(r.key, [0, 0, 0])
+            figures[0] += r.orders
+            figures[1] += r.units
+            figures[2] += r.revenue
+    rows = [Row(key, key, o, u, v) for key, (o, u, v) in totals.items()]
+    return sorted(rows, key=lambda r: (-r.revenue, r.key))
+
+
 def demand_of(
     regions: list[Row], categories: list[Row], per_region: list[orders_pb2.SalesResponse]
 ) -> Demand:
@@ -255,17 +269,21 @@ async def sales_view(orders: OrdersClient, user: Principal, days: DayRange) -> S
         to_day=days.last.isoformat(),
         limit=TOP_PRODUCTS,
     )
-    by_day, by_store, by_region, by_category, top, stores = await asyncio.gather(
+
+    async def demand() -> tuple[list[Row], list[orders_pb2.SalesResponse]]:
+        """The regions, then each region's categories (all at once, as soon as known)."""
+        regions = _rows(await orders.sales(sales("region")))
+        replies = await asyncio.gather(*(orders.sales(sales("category", r.key)) for r in regions))
+        return regions, list(replies)
+
+    by_day, by_store, top, stores, (regions, per_region) = await asyncio.gather(
         orders.sales(sales("day")),
         orders.sales(sales("store")),
-        orders.sales(sales("region")),
-        orders.sales(sales("category")),
         orders.top_products(top_request),
         orders.list_stores(),
+        demand(),
     )
-    regions = _rows(by_region)
-    categories = _rows(by_category)
-    per_region = await asyncio.gather(*(orders.sales(sales("category", r.key)) for r in regions))
+    categories = chain_categories(per_region)
     store_rows = _rows(by_store, {s.store_id: s.name for s in stores.items})
     return SalesView(
         range=days,
@@ -275,7 +293,7 @@ async def sales_view(orders: OrdersClient, user: Principal, days: DayRange) -> S
         by_region=regions,
         by_category=categories,
         top_products=list(top.items),
-        demand=demand_of(regions, categories, list(per_region)),
+        demand=demand_of(regions, categories, per_region),
     )
 
 
