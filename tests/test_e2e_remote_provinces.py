@@ -59,6 +59,9 @@ def test_remote_province_ships_with_ems_tracked_through_the_aggregator(
     assert refused.status_code == 422, refused.text
     assert "province 540000" in refused.json()["detail"]
 
+    carriers = {c["code"]: c for c in hq.get("/v1/carriers").json()["items"]}
+    assert "540000" in carriers["sf"]["excluded_provinces"]
+    assert carriers["ems"]["excluded_provinces"] == []
     shipped = hq.post(f"/v1/orders/{order['order_id']}/ship")
     assert shipped.status_code == 200, shipped.text
     assert [s["carrier"] for s in shipped.json()["shipments"]] == ["ems"]

@@ -84,6 +84,7 @@ async def test_carriers_need_a_token(client: httpx.AsyncClient, tokens: Any) -> 
                 "days_same_region": 1,
                 "days_other_region": 2,
                 "service_levels": ["express", "standard", "economy"],
+                "excluded_provinces": [],
             }
         ],
         "next_cursor": None,

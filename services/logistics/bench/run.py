@@ -1,6 +1,6 @@
 """Logistics bench (SQLite, one process), each figure beside a baseline from the same run.
 
-1. Tracking updates ingested per second: signed swift webhook bodies (one scan each)
+1. Tracking updates ingested per second: signed sf webhook bodies (one scan each)
    through gRPC IngestCarrierPush (HMAC check, parse, dedup, timeline insert, status
    update, outbox event, one transaction each), beside a bare baseline: one Core INSERT of
    one tracking-event row per update, each in its own transaction, on the same database
@@ -57,7 +57,7 @@ def sid(i: int) -> str:
 
 
 def waybill(i: int) -> str:
-    return f"SW{i:012d}"
+    return f"SF{i:012d}"
 
 
 def shipment_rows(start: int, stop: int) -> list[dict[str, Any]]:
@@ -67,11 +67,11 @@ def shipment_rows(start: int, stop: int) -> list[dict[str, Any]]:
             "order_id": f"o-{i}",
             "store_id": f"S{i % 50:03d}",
             "location_id": "WH-1",
-            "carrier": "swift",
+            "carrier": "sf",
             "waybill_no": waybill(i),
             "carrier_reason": "bench",
-            "region": "east",
-            "city": "Hangzhou",
+            "region": "华东",
+            "city": "杭州市",
             "weight_g": 800,
             "status": "in_transit",
             "created_at": T0,
@@ -161,7 +161,7 @@ async def run(engine: AsyncEngine, stub: logistics_pb2_grpc.LogisticsServiceStub
         async def push(i: int, offset: int = offset) -> None:
             body = push_body(waybill(i % small_parcels), offset + i)
             request = pb.IngestCarrierPushRequest(
-                carrier="swift", body=body, signature=sign(SECRET, body)
+                carrier="sf", body=body, signature=sign(SECRET, body)
             )
             await stub.IngestCarrierPush(request, timeout=30)
 

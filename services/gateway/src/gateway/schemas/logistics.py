@@ -37,6 +37,8 @@ class CarrierPublic(BaseModel):
     days_same_region: int = 0
     days_other_region: int = 0
     service_levels: list[str] = []
+    # Provinces (GB/T 2260 codes) it does not deliver to, whatever `regions` says.
+    excluded_provinces: list[str] = []
 
 
 class TrackingEventPublic(BaseModel):

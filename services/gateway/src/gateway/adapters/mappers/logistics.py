@@ -46,6 +46,7 @@ def carrier_out(carrier: logistics_pb2.Carrier) -> CarrierPublic:
         days_same_region=carrier.days_same_region,
         days_other_region=carrier.days_other_region,
         service_levels=list(carrier.service_levels),
+        excluded_provinces=list(carrier.excluded_provinces),
     )
 
 
