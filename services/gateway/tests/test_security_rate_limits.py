@@ -3,6 +3,7 @@ with Retry-After; in process by default, shared through Redis when configured.""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -145,3 +146,34 @@ async def test_in_process_limits_are_per_replica(settings: Settings) -> None:
 def test_a_limit_that_is_not_a_rate_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="not a rate limit"):
         Settings(environment="development", rate_limit_per_token="lots")
+
+
+async def console_sign_in(client: httpx.AsyncClient, username: str, password: str) -> int:
+    form = await client.get("/")
+    found = re.search(r'name="signin_token" value="([^"]+)"', form.text)
+    assert found, form.text
+    data = {"username": username, "password": password, "signin_token": found[1]}
+    return (await client.post("/", data=data)).status_code
+
+
+async def test_the_console_sign_in_form_is_limited_like_the_api(settings: Settings) -> None:
+    async with gateway(settings, rate_limit_signin_per_account_address="3/minute") as client:
+        wrong = [await console_sign_in(client, "HQ", f"guess-{i}") for i in range(3)]
+        api_too = await sign_in(client, "hq", HQ_PASSWORD)
+        form_too = await console_sign_in(client, "hq", HQ_PASSWORD)
+        other = await console_sign_in(client, "someone", "guess")
+
+    assert wrong == [401, 401, 401]  # the same account however it is spelled
+    assert_too_many(api_too)
+    assert form_too == 429 and other == 401
+
+
+async def test_signing_in_on_the_console_forgives_the_owners_typos(settings: Settings) -> None:
+    async with gateway(settings, rate_limit_signin_per_account_address="3/minute") as client:
+        assert await console_sign_in(client, "hq", "typo") == 401
+        assert await console_sign_in(client, "hq", "typo") == 401
+        assert await console_sign_in(client, "hq", HQ_PASSWORD) == 303
+        client.cookies.clear()
+        later = [await console_sign_in(client, "hq", "typo") for _ in range(3)]
+
+    assert later == [401, 401, 401]

@@ -23,6 +23,7 @@ from gateway.adapters.users import UserRepository
 from gateway.api import metrics_port, openapi_doc, problems, ratelimit
 from gateway.api.audit_trail import AuditTrailMiddleware
 from gateway.api.body_limit import BodyLimitMiddleware
+from gateway.api.console_signin_limit import ConsoleSignInLimit
 from gateway.api.deps import AppState
 from gateway.api.main import api_router
 from gateway.api.middleware import ObservabilityMiddleware
@@ -94,6 +95,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if metrics_port.separate_port(settings) is not None:
         app.add_middleware(metrics_port.HidePublicMetrics)
+    app.add_middleware(ConsoleSignInLimit, limiter=limiter)
     ratelimit.install(app, limiter)
     app.add_middleware(AuditTrailMiddleware, state=state)
     app.add_middleware(ObservabilityMiddleware)
