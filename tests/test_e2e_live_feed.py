@@ -402,8 +402,10 @@ def test_a_customer_follows_their_parcel_and_is_told_when_it_ships_and_arrives(
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             items = alice.get("/v1/notifications", params={"limit": 50}).json()["items"]
-            kinds = {i["type"] for i in items if i["order_no"] == o["order_no"]}
-            if {"order.paid", "order.shipped", "shipment.scan"} <= kinds:
+            ours = [i for i in items if i["order_no"] == o["order_no"]]
+            kinds = {i["type"] for i in ours}
+            delivered_told = any(i["title"] == "包裹已签收" for i in ours)
+            if {"order.paid", "order.shipped"} <= kinds and delivered_told:
                 break
             time.sleep(0.3)
         mine_notes = [i for i in items if i["order_no"] == o["order_no"]]
