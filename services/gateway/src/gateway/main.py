@@ -27,6 +27,7 @@ from gateway.api.console_signin_limit import ConsoleSignInLimit
 from gateway.api.deps import AppState
 from gateway.api.main import api_router
 from gateway.api.middleware import ObservabilityMiddleware
+from gateway.api.session_gate import SessionGate
 from gateway.core.config import Settings
 from gateway.feed_runtime import FeedRuntime
 
@@ -95,6 +96,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if metrics_port.separate_port(settings) is not None:
         app.add_middleware(metrics_port.HidePublicMetrics)
+    app.add_middleware(SessionGate, state=state)
     app.add_middleware(ConsoleSignInLimit, limiter=limiter)
     ratelimit.install(app, limiter)
     app.add_middleware(AuditTrailMiddleware, state=state)
