@@ -29,6 +29,17 @@ def test_dev_secret_refused_outside_development(monkeypatch: pytest.MonkeyPatch)
     assert Settings().carrier_secret == "real"
 
 
+def test_a_real_aggregator_needs_its_own_key_and_salt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGISTICS_AGGREGATOR_URL", "https://poll.aggregator.example")
+    with pytest.raises(ValidationError, match="LOGISTICS_AGGREGATOR_KEY"):
+        Settings()
+    monkeypatch.setenv("LOGISTICS_AGGREGATOR_KEY", "live-key")
+    with pytest.raises(ValidationError, match="LOGISTICS_AGGREGATOR_SALT"):
+        Settings()
+    monkeypatch.setenv("LOGISTICS_AGGREGATOR_SALT", "live-salt")
+    assert Settings().aggregator_url == "https://poll.aggregator.example"
+
+
 def test_simulator_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     sim = SimSettings()
     assert (sim.port, sim.pace_s, sim.secret) == (8090, 12.0, "dev-carrier-secret")

@@ -95,3 +95,8 @@ class CancelShipmentIn(BaseModel):
 class CarrierPushResult(BaseModel):
     accepted: int
     duplicates: int
+    # A tracking aggregator's push is acknowledged in its own terms too (it retries any
+    # other answer): {"result": true, "returnCode": "200", "message": "成功"}.
+    result: bool | None = None
+    return_code: str | None = Field(default=None, serialization_alias="returnCode")
+    message: str | None = None

@@ -10,6 +10,8 @@ from pydantic_settings import SettingsConfigDict
 from chainkit.config import ServiceSettings
 
 DEV_CARRIER_SECRET = "dev-carrier-secret"
+DEV_AGGREGATOR_KEY = "dev-aggregator-key"
+DEV_AGGREGATOR_SALT = "dev-aggregator-salt"
 
 
 class Settings(ServiceSettings):
@@ -35,10 +37,10 @@ class Settings(ServiceSettings):
     # The Kuaidi100-style tracking aggregator: a real account is these settings. An empty
     # URL means the simulator's ({carrier_sim_url}/kuaidi100).
     aggregator_url: str = ""
-    aggregator_key: str = "dev-aggregator-key"
+    aggregator_key: str = DEV_AGGREGATOR_KEY
     aggregator_customer: str = "dev-aggregator-customer"
     # Signs the aggregator's pushes to us (we choose it when subscribing).
-    aggregator_salt: str = "dev-aggregator-salt"
+    aggregator_salt: str = DEV_AGGREGATOR_SALT
     # Where the aggregator can reach the gateway: pushes go to /v1/carriers/{code}/events.
     aggregator_callback_base: str = Field(
         default="http://127.0.0.1:8080",
@@ -64,4 +66,10 @@ class Settings(ServiceSettings):
     def _no_dev_secret_outside_development(self) -> Self:
         if self.environment != "development" and self.carrier_secret == DEV_CARRIER_SECRET:
             raise ValueError("set LOGISTICS_CARRIER_SECRET outside development")
+        # A real aggregator account (its URL set) with the published key or salt: anyone
+        # could forge its pushes.
+        if self.aggregator_url and self.aggregator_key == DEV_AGGREGATOR_KEY:
+            raise ValueError("set LOGISTICS_AGGREGATOR_KEY with LOGISTICS_AGGREGATOR_URL")
+        if self.aggregator_url and self.aggregator_salt == DEV_AGGREGATOR_SALT:
+            raise ValueError("set LOGISTICS_AGGREGATOR_SALT with LOGISTICS_AGGREGATOR_URL")
         return self

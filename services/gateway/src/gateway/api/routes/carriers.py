@@ -40,7 +40,9 @@ async def list_carriers(_user: CurrentUser, logistics: LogisticsDep) -> Page[Car
     return Page(items=[mapper.carrier_out(c) for c in reply.items])
 
 
-@router.post("/{code}/events", responses=documented(401, 404, 413, 422))
+@router.post(
+    "/{code}/events", responses=documented(401, 404, 413, 422), response_model_exclude_none=True
+)
 async def carrier_push(
     code: Id,
     request: Request,
@@ -58,4 +60,12 @@ async def carrier_push(
     reply = await logistics.ingest_carrier_push(
         logistics_pb2.IngestCarrierPushRequest(carrier=code, body=body, signature=signature or "")
     )
+    if form:  # the aggregator's acknowledgement
+        return CarrierPushResult(
+            accepted=reply.accepted,
+            duplicates=reply.duplicates,
+            result=True,
+            return_code="200",
+            message="成功",
+        )
     return CarrierPushResult(accepted=reply.accepted, duplicates=reply.duplicates)
