@@ -74,7 +74,11 @@ async def with_replicas(bare_url: str, replicas: int) -> tuple[Result, Result]:
         urls = {s: await dbs.enter_async_context(new_pg_database(f"rb_{s}")) for s in SERVICES}
         with tempfile.TemporaryDirectory() as tmp:
             stack = Stack(
-                data_dir=Path(tmp), ports=Ports.free(), database_urls=urls, replicas=replicas
+                data_dir=Path(tmp),
+                ports=Ports.free(),
+                database_urls=urls,
+                replicas=replicas,
+                extra_env=run.BENCH_ENV,
             )
             try:
                 await stack.start()
