@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.api.ratelimit import RateLimited
 from gateway.core.config import Settings
 from gateway.main import create_app
 
@@ -177,3 +178,20 @@ async def test_signing_in_on_the_console_forgives_the_owners_typos(settings: Set
         later = [await console_sign_in(client, "hq", "typo") for _ in range(3)]
 
     assert later == [401, 401, 401]
+
+
+async def test_guessers_spread_over_addresses_do_not_lock_the_owner_out_at_home(
+    settings: Settings,
+) -> None:
+    """The account-wide budget stops a guesser on many addresses, but the owner still gets
+    in from an address they signed in from before."""
+    app = create_app(settings.model_copy(update={"rate_limit_signin_per_account": "3/hour"}))
+    limiter = app.state.gateway.limiter
+    await limiter.succeeded_sign_in("hq", "10.0.0.1")  # the owner's office, last week
+    for guesser in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        await limiter.before_sign_in("hq", guesser)
+        await limiter.failed_sign_in("hq", guesser)
+
+    with pytest.raises(RateLimited):
+        await limiter.before_sign_in("hq", "203.0.113.4")  # a new guesser: stopped
+    await limiter.before_sign_in("hq", "10.0.0.1")  # the owner at the office: let in

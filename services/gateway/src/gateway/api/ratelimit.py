@@ -5,7 +5,8 @@ by every gateway replica when `GATEWAY_REDIS_URL` is set.
   session cookie), and the carrier webhook a budget per carrier;
 - sign-in: failed attempts per account and address (a guesser is stopped, the owner typing
   from elsewhere is not), per address (one guesser trying many names) and per account
-  across addresses (a spread-out guesser), checked before the password is.
+  across addresses (a spread-out guesser; it never locks the owner out of an address they
+  signed in from in the last 30 days), checked before the password is.
 
 Over a limit → 429 problem+json with `Retry-After`. If the shared store fails, requests are
 let through (logged): a rate-limit store outage must not take the API down with it.
@@ -24,7 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -36,6 +37,9 @@ from gateway.core.config import Settings
 
 log = logging.getLogger(__name__)
 
+# An address the account signed in from lately: the account-wide budget (a spread-out
+# guesser) never locks its owner out there; only their own per-address budget applies.
+KNOWN_ADDRESS = parse("1000000/30 days")
 # Probes and scrapes are never limited (an orchestrator must always reach them).
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _CARRIER_PUSH = re.compile(r"^/v1/carriers/([^/]{1,64})/events$")
@@ -93,6 +97,7 @@ class RateLimiter:
         self.enabled = enabled
         self._storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
+        self._known = FixedWindowRateLimiter(storage)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
@@ -144,6 +149,8 @@ class RateLimiter:
             try:
                 if await self._limiter.test(item, kind, key):
                     continue
+                if kind == "signin-acct" and await self._known_address(account, address):
+                    continue
                 retry_after = await self._retry_after(item, kind, key)
             except Exception:
                 log.warning("rate-limit store failed; letting the sign-in through", exc_info=True)
@@ -166,8 +173,15 @@ class RateLimiter:
         item, kind, key = self._signin_keys(account, address)[0]
         try:
             await self._limiter.clear(item, kind, key)
+            await self._known.hit(KNOWN_ADDRESS, "signin-known", f"{account}|{address}")
         except Exception:
             log.warning("rate-limit store failed to clear a sign-in budget", exc_info=True)
+
+    async def _known_address(self, account: str, address: str) -> bool:
+        stats = await self._known.get_window_stats(
+            KNOWN_ADDRESS, "signin-known", f"{account}|{address}"
+        )
+        return stats.remaining < KNOWN_ADDRESS.amount
 
 
 def client_address(scope: Scope) -> str:
