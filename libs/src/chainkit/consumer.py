@@ -34,6 +34,37 @@ U = TypeVar("U", bound=SqlUnitOfWork)
 EventHandler = Callable[[U, EventEnvelope], Awaitable[None]]
 
 
+async def pull_forever(
+    js: JetStreamContext,
+    stream: str,
+    durable: str,
+    handle: Callable[[Msg], Awaitable[None]],
+    batch: int = 50,
+) -> None:
+    """Fetch from a durable pull consumer and hand each message to `handle`, in order, until
+    cancelled. A fetch that finds nothing is idle, not a failure."""
+    sub = await js.pull_subscribe_bind(durable, stream)
+    try:
+        while True:
+            try:
+                msgs = await sub.fetch(batch, timeout=1.0)
+            except (NatsTimeout, TimeoutError):
+                continue  # idle (nats-py raises either, depending on where it waited)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("%s: fetch failed; retrying", durable, exc_info=True)
+                await asyncio.sleep(1.0)
+                continue
+            for msg in msgs:
+                await handle(msg)
+    finally:
+        # A pull subscription left behind makes `nc.drain()` wait its full 30 s timeout,
+        # so a cancelled consumer would stall the process's graceful shutdown.
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+
+
 class EventConsumer(Generic[U]):
     def __init__(
         self,
@@ -57,26 +88,7 @@ class EventConsumer(Generic[U]):
     async def run(self) -> None:
         subjects = [events.subject_for(t) for t in self._handlers]
         await ensure_consumer(self._js, self._stream, self._durable, subjects)
-        sub = await self._js.pull_subscribe_bind(self._durable, self._stream)
-        try:
-            while True:
-                try:
-                    msgs = await sub.fetch(self._batch, timeout=1.0)
-                except (NatsTimeout, TimeoutError):
-                    continue  # idle (nats-py raises either, depending on where it waited)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.warning("fetch failed; retrying", exc_info=True)
-                    await asyncio.sleep(1.0)
-                    continue
-                for msg in msgs:
-                    await self.handle(msg)
-        finally:
-            # A pull subscription left behind makes `nc.drain()` wait its full 30 s timeout,
-            # so a cancelled consumer would stall the process's graceful shutdown.
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+        await pull_forever(self._js, self._stream, self._durable, self.handle, self._batch)
 
     async def handle(self, msg: Msg) -> None:
         try:

@@ -70,10 +70,18 @@ async def ensure_stream(
 
 
 async def ensure_consumer(
-    js: JetStreamContext, stream: str, durable: str, subjects: list[str]
+    js: JetStreamContext,
+    stream: str,
+    durable: str,
+    subjects: list[str],
+    *,
+    create_stream: bool = True,
 ) -> None:
-    """A durable pull consumer: explicit acks, bounded redelivery with backoff."""
-    await ensure_stream(js, stream, update=False)
+    """A durable pull consumer: explicit acks, bounded redelivery with backoff. With
+    `create_stream`, one of our service streams is created first if missing; a stream
+    someone else declares (the gateway's FEED) must exist already."""
+    if create_stream:
+        await ensure_stream(js, stream, update=False)
     config = ConsumerConfig(
         durable_name=durable,
         deliver_policy=DeliverPolicy.ALL,

@@ -4,17 +4,14 @@ written; the row's key (the event id) makes a redelivery harmless."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from chainkit import events
-from chainkit.nats import ACK_WAIT_S, MAX_DELIVER
+from chainkit.consumer import pull_forever
+from chainkit.nats import ensure_consumer
 from gateway.adapters.feed_stream import FEED_STREAM
 from gateway.adapters.notification_store import NotificationStore
 from gateway.feed.model import translate
@@ -31,34 +28,9 @@ class NotificationConsumer:
         self._store = store
 
     async def run(self) -> None:
-        config = ConsumerConfig(
-            durable_name=DURABLE,
-            deliver_policy=DeliverPolicy.ALL,
-            ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=ACK_WAIT_S,
-            max_deliver=MAX_DELIVER,
-            filter_subjects=list(NOTICE_SOURCES),
-            max_ack_pending=1000,
-        )
-        await self._js.add_consumer(FEED_STREAM, config)
-        sub = await self._js.pull_subscribe_bind(DURABLE, FEED_STREAM)
-        try:
-            while True:
-                try:
-                    msgs = await sub.fetch(100, timeout=1.0)
-                except (NatsTimeout, TimeoutError):
-                    continue  # idle (nats-py raises either, depending on where it waited)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.warning("notifications: fetch failed; retrying", exc_info=True)
-                    await asyncio.sleep(1.0)
-                    continue
-                for msg in msgs:
-                    await self.handle(msg)
-        finally:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+        subjects = list(NOTICE_SOURCES)
+        await ensure_consumer(self._js, FEED_STREAM, DURABLE, subjects, create_stream=False)
+        await pull_forever(self._js, FEED_STREAM, DURABLE, self.handle, batch=100)
 
     async def handle(self, msg: Msg) -> None:
         try:
