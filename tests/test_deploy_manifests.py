@@ -230,7 +230,13 @@ def test_http_port_and_probes_match_the_service(
     settings = settings_from(SETTINGS[service], manifest_env(objs, deployment))
     assert settings.port == port
     assert settings.host == "0.0.0.0"
-    assert {p["name"]: p["containerPort"] for p in server["ports"]} == {"http": port}
+    ports = {p["name"]: p["containerPort"] for p in server["ports"]}
+    if service == "gateway":  # /metrics on its own port, never the public one
+        metrics = ports.pop("metrics")
+        assert metrics == settings.metrics_port
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(metrics)
+    assert ports == {"http": port}
     for probe in ("readinessProbe", "livenessProbe"):
         assert server[probe]["httpGet"]["port"] == "http"
     assert server["livenessProbe"]["httpGet"]["path"] == "/healthz"
