@@ -69,7 +69,7 @@ def on_hand(hq: httpx.Client, sku: str, location: str) -> int:
 
 def charts_drawn(page: Page) -> dict[str, int]:
     page.wait_for_function(
-        "() => document.querySelectorAll('[data-chart][data-drawn]').length >= 5"
+        "() => document.querySelectorAll('[data-chart][data-drawn]').length >= 4"
     )
     return dict(page.evaluate(CHART_DATA))
 
@@ -96,7 +96,7 @@ def test_cards_and_charts_render_with_data(
 
     drawn = charts_drawn(page)
     assert drawn["day"] == 7  # the last 7 days, one point each
-    for name in ("store", "region", "category", "demand"):
+    for name in ("store", "region", "category"):
         assert drawn[name] > 0, drawn
     revenue_by_day = page.evaluate(
         "() => echarts.getInstanceByDom(document.querySelector('[data-chart-name=day]'))"
@@ -106,6 +106,9 @@ def test_cards_and_charts_render_with_data(
     hot = page.locator("table.dash-hot")
     expect(hot).to_contain_text("Electric kettle 1.7L")
     expect(page.locator(".leaders li").first).to_contain_text("需求最高")
+    heat = page.locator("table.heat")
+    expect(heat.locator("thead")).to_contain_text("electronics")
+    expect(heat.locator("tbody td").first).to_have_text(re.compile(r"^(¥[\d,]+\.\d\d|—)$"))
     expect(page.locator(".stock-board, #stock-board p").first).to_be_visible()
     expect(page.locator("#parcels-panel .dash-carriers li").first).to_be_visible()
     expect(page.locator("#live-feed[data-live=open]")).to_have_count(1)
@@ -169,7 +172,7 @@ def test_the_dashboard_in_english(page: Page, sign_in: SignIn) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Head office dashboard")
     expect(page.locator('[data-kpi="orders"] h3')).to_have_text("Orders today")
     expect(page.locator('[data-kpi="cancel_rate"] h3')).to_have_text("Cancellation rate")
-    expect(page.get_by_role("heading", name="Sales by region and category")).to_be_visible()
+    expect(page.get_by_role("table", name="Sales by region and category")).to_be_visible()
     charts_drawn(page)
     expect(page.get_by_role("heading", name="Live feed")).to_be_visible()
     page.get_by_role("link", name="中文").click()

@@ -218,14 +218,21 @@ async def test_sales_fragment_on_known_data(
     # The chain's categories are the regions' summed: tea 2,000 + 300, snacks 1,000, grocery 700.
     assert specs["category"]["labels"] == ["tea", "snacks", "grocery"]
     assert specs["category"]["values"] == [230_000, 100_000, 70_000]
-    assert specs["demand"]["x"] == ["tea", "snacks", "grocery"]
-    assert specs["demand"]["y"] == ["east", "north"]
-    assert specs["demand"]["cells"] == [
-        [0, 0, 200_000],
-        [1, 0, 100_000],
-        [0, 1, 30_000],
-        [2, 1, 70_000],
+    assert "demand" not in specs  # the heat map is a table: regions by the chain's top categories
+    heat = re.search(r'<table class="heat".*?</table>', r.text, re.S)
+    assert heat
+    cells = [
+        re.findall(r"<td[^>]*>([^<]*)</td>", tr)
+        for tr in re.findall(r"<tr>(.*?)</tr>", heat[0], re.S)
+        if "<td" in tr
     ]
+    assert re.findall(r'<th scope="col" class="num">([^<]*)</th>', heat[0]) == [
+        "tea",
+        "snacks",
+        "grocery",
+    ]
+    assert cells == [["¥2,000.00", "¥1,000.00", "—"], ["¥300.00", "—", "¥700.00"]]
+    assert 'class="num hot" style="background: rgba(11, 95, 90, 1.00)"' in heat[0]
     text = html.unescape(r.text)
     assert "east：tea 需求最高，销售额 ¥2,000.00，占该区 67%" in text
     assert "north：grocery 需求最高，销售额 ¥700.00，占该区 70%" in text

@@ -182,6 +182,14 @@ class Demand:
     # (region, category, revenue, share of the region's revenue 0..1), strongest region first
     leaders: list[tuple[str, str, int, float]] = field(default_factory=list)
 
+    def cell(self, i: int, j: int) -> int:
+        return self.cells.get((i, j), 0)
+
+    def shade(self, i: int, j: int) -> float:
+        """0..1: the cell's revenue against the largest cell (the heat map's colour)."""
+        top = max(self.cells.values(), default=0)
+        return self.cell(i, j) / top if top else 0.0
+
 
 @dataclass
 class SalesView:
@@ -299,7 +307,6 @@ async def sales_view(orders: OrdersClient, user: Principal, days: DayRange) -> S
 
 def chart_specs(view: SalesView) -> dict[str, dict[str, object]]:
     """What each chart draws (dashboard.js turns a spec into ECharts options); fen throughout."""
-    demand = view.demand
     return {
         "day": {
             "kind": "line",
@@ -321,11 +328,5 @@ def chart_specs(view: SalesView) -> dict[str, dict[str, object]]:
             "kind": "bar",
             "labels": [r.label for r in view.by_category],
             "values": [r.revenue for r in view.by_category],
-        },
-        "demand": {
-            "kind": "heatmap",
-            "x": demand.categories,
-            "y": demand.regions,
-            "cells": [[j, i, v] for (i, j), v in sorted(demand.cells.items())],
         },
     }

@@ -58,6 +58,7 @@ TEXT = {
         "{region}: {category} sells most, {revenue}, {share}% of the region's sales",
     ),
     "dashboard.demand.heat": ("区域 × 品类销售额", "Sales by region and category"),
+    "dashboard.demand.region": ("区域", "Region"),
     "dashboard.stock.title": ("低库存", "Low stock"),
     "dashboard.stock.none": ("目前没有低于阈值的库存。", "Nothing is below its threshold."),
     "dashboard.stock.shown": (

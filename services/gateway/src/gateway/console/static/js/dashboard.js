@@ -76,27 +76,7 @@
           series: [{ type: "bar", name, data: spec.values, itemStyle: { color: ACCENT }, barMaxWidth: 36 }],
         };
       }
-      // heatmap: x = categories, y = regions, cells = [x, y, fen]
-      const max = spec.cells.reduce((m, c) => Math.max(m, c[2]), 0);
-      return {
-        grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
-        tooltip: {
-          position: "top",
-          formatter: (p) => spec.y[p.data[1]] + " · " + spec.x[p.data[0]] + "<br>" + cs.money(p.data[2]),
-        },
-        xAxis: { type: "category", data: spec.x, splitArea: { show: true }, axisLabel: { interval: 0, rotate: spec.x.length > 6 ? 30 : 0 } },
-        yAxis: { type: "category", data: spec.y, splitArea: { show: true } },
-        visualMap: {
-          min: 0, max: max || 1, calculable: false, orient: "horizontal", left: "center", bottom: 0,
-          itemHeight: 120, inRange: { color: ["#f0f7f6", "#7fb8b2", ACCENT] },
-          formatter: (v) => short(v),
-        },
-        series: [{
-          type: "heatmap", name, data: spec.cells,
-          label: { show: spec.x.length <= 8, formatter: (p) => short(p.data[2]), fontSize: 12 },
-          emphasis: { itemStyle: { borderColor: "#1f2933", borderWidth: 1 } },
-        }],
-      };
+      return null;  // the heat map is a server-rendered table
     }
 
     function draw(scope) {
@@ -109,7 +89,6 @@
         try { spec = JSON.parse(el.dataset.chart); } catch (_) { return; }
         // As tall as its rows need: one bar per store, one band per region.
         if (spec.kind === "hbar") el.style.height = Math.max(160, spec.labels.length * 26 + 60) + "px";
-        if (spec.kind === "heatmap") el.style.height = Math.max(200, spec.y.length * 44 + 110) + "px";
         const chart = window.echarts.init(el, null, { renderer: "canvas" });
         chart.setOption(Object.assign({ animation: false }, options(spec)));
         charts.add(chart);
