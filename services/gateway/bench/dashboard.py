@@ -1,5 +1,5 @@
-"""Dashboard bench: head office's /dashboard with 1 million orders stored (design.md §7:
-"opens in under 1 s with 1 million orders stored").
+"""Dashboard bench: head office's /dashboard with 1 million orders stored (the bar: it
+opens in under 1 s).
 
 Builds a 1,000,000-order orders database with the orders bench's loader (`orders.loadgen`,
 SQLite: a year of orders ending now, so "today" holds a real day's worth), starts the
