@@ -55,9 +55,46 @@ ADDRESS_COLUMNS = (
 )
 
 
+# Read models keyed by region: two old values that become one region (west and southwest
+# are both 西南) would collide on the key, so their figures are added together instead.
+KEYED = {
+    "ord_sales_store_daily": (("day", "store_id"), ("orders", "units", "revenue")),
+    "ord_sales_daily": (
+        ("day", "store_id", "category", "sku"),
+        ("orders", "category_orders", "units", "revenue"),
+    ),
+    "ord_sales_monthly": (
+        ("month", "category", "sku"),
+        ("orders", "category_orders", "units", "revenue"),
+    ),
+}
+
+
+def _merge(table: str, old: str, new: str) -> None:
+    """Rows of region `old` whose twin under `new` exists are added into it and dropped."""
+    keys, sums = KEYED[table]
+    same = " AND ".join(f"o.{k} = {table}.{k}" for k in keys)
+    twin = f"FROM {table} o WHERE o.region = :old AND {same}"
+    added = ", ".join(f"{c} = {c} + (SELECT o.{c} {twin})" for c in sums)
+    op.execute(
+        sa.text(
+            f"UPDATE {table} SET {added} WHERE region = :new AND EXISTS (SELECT 1 {twin})"
+        ).bindparams(old=old, new=new)
+    )
+    kept = " AND ".join(f"n.{k} = {table}.{k}" for k in keys)
+    op.execute(
+        sa.text(
+            f"DELETE FROM {table} WHERE region = :old AND EXISTS "
+            f"(SELECT 1 FROM {table} n WHERE n.region = :new AND {kept})"
+        ).bindparams(old=old, new=new)
+    )
+
+
 def _rewrite(mapping: dict[str, str]) -> None:
     for table, column in REGION_COLUMNS:
         for old, new in mapping.items():
+            if table in KEYED:
+                _merge(table, old, new)
             statement = f"UPDATE {table} SET {column} = :new WHERE {column} = :old"
             op.execute(sa.text(statement).bindparams(new=new, old=old))
 
