@@ -120,6 +120,15 @@ def staff_own_location(principal: str, owner: str) -> str:
     ]
 
 
+def staff_own_transfer(principal: str, owner: str) -> str:
+    """A transfer named by its id: another store's is not found (its id is not confirmed)."""
+    if principal.startswith("customer"):
+        return "403"
+    return {"anonymous": "401", "hq": "ok", "own": "ok", "other": "404"}[
+        _relation(principal, owner)
+    ]
+
+
 def order_for(principal: str, owner: str) -> str:
     """Placing an order for A's store and customer: only A's customer, A's staff and hq."""
     return {"anonymous": "401", "hq": "ok", "own": "ok", "other": "403"}[
@@ -301,7 +310,7 @@ ROUTES: dict[tuple[str, str], tuple[Rule, Request]] = {
         ),
     ),
     ("POST", "/v1/inventory/transfers/{transfer_id}/receive"): (
-        staff_own_location,
+        staff_own_transfer,
         lambda w, x: ("POST", f"/v1/inventory/transfers/{w.transfer[x]}/receive", None, {}),
     ),
     ("PUT", "/v1/inventory/thresholds"): (

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from chainkit.errors import PermissionDenied
+from chainkit.errors import NotFound, PermissionDenied
 from chainstore.inventory.v1 import inventory_pb2
 from gateway.adapters.grpc_clients import OrdersClient
 from gateway.adapters.mappers import inventory as mapper
@@ -160,7 +160,10 @@ async def receive_transfer(
     key: IdempotencyKey = None,
 ) -> TransferPublic:
     transfer = await inventory.get_transfer(transfer_id)
-    await require_own(user, orders, transfer.to_location_id, "receive transfers")
+    own = await own_location(user, orders)
+    if own is not None and own != transfer.to_location_id:
+        # Another store's transfer: not found, never "forbidden" (its id would be confirmed).
+        raise NotFound(f"transfer {transfer_id} not found")
     lines = body.lines if body else []
     reply = await inventory.receive_transfer(
         inventory_pb2.ReceiveTransferRequest(
