@@ -1,4 +1,4 @@
-"""Event envelopes and subjects (design.md §3): `chainstore.<service>.<event>`."""
+"""Event envelopes and subjects (docs/events.md): `chainstore.<service>.<event>`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Live feed bench: from commit in the orders service (the event's `at`) to Server-Sent
-Events clients of the gateway, with 100 and with 1,000 clients connected (design.md §7:
+Events clients of the gateway, with 100 and with 1,000 clients connected (docs/performance.md:
 order paid → head-office live feed p99 < 250 ms with 1,000 clients).
 
 Every client follows `order.paid` as head office (each event goes to every client: the

@@ -1,8 +1,8 @@
-"""Gateway bench: order placement through the whole suite (design.md §7), beside a bare
+"""Gateway bench: order placement through the whole suite (docs/performance.md), beside a bare
 FastAPI app measured in the same run by the same client at the same concurrency.
 
 - baseline: one `GET` route that returns a constant, served by uvicorn with one worker in
-  a process of its own (the "bare FastAPI one-worker rate" of design.md §7);
+  a process of its own (the "bare FastAPI one-worker rate" of docs/performance.md);
 - order placement: `POST /v1/orders` as a customer (token, Idempotency-Key, one online
   line) through the gateway, orders, inventory (Reserve) and back, with the order stored,
   its event written to the outbox and relayed: every service a real process
@@ -46,7 +46,7 @@ CONCURRENCY = int(os.environ.get("GATEWAY_BENCH_CONCURRENCY", "64"))
 RUNS = int(os.environ.get("GATEWAY_BENCH_RUNS", "3"))
 DATABASES = os.environ.get("GATEWAY_BENCH_DATABASES", "sqlite,postgresql").lower().split(",")
 PARTS = os.environ.get("GATEWAY_BENCH_PARTS", "placement,feed,replicas").lower().split(",")
-TARGET_X_BARE = 0.20  # design.md §7
+TARGET_X_BARE = 0.20  # docs/performance.md
 # One load client is one address and one token: limits far above what it sends, so the
 # limiter's cost is measured but it never answers 429.
 BENCH_ENV = {

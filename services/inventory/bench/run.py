@@ -3,7 +3,7 @@ one hot SKU and for 10,000 distinct SKUs, beside two baselines measured in the s
 the same concurrency:
 
 - gRPC echo: the standard health `Check` on the same server (same interceptors, channel and
-  event loop as Reserve, no I/O) — design.md §7 holds Reserve to at least 0.6 x this;
+  event loop as Reserve, no I/O) — docs/performance.md holds Reserve to at least 0.6 x this;
 - conditional UPDATE: a single-row `reserved + 1 WHERE on_hand - reserved >= 1`, each in its
   own transaction, on the same database, without gRPC.
 
@@ -47,7 +47,7 @@ REQUESTS = int(os.environ.get("INVENTORY_BENCH_REQUESTS", "2000"))
 CONCURRENCY = int(os.environ.get("INVENTORY_BENCH_CONCURRENCY", "64"))
 RUNS = int(os.environ.get("INVENTORY_BENCH_RUNS", "5"))
 DATABASES = os.environ.get("INVENTORY_BENCH_DATABASES", "sqlite,postgresql").lower().split(",")
-TARGET_X_ECHO = 0.6  # design.md §7: Reserve RPC at least 0.6 x a gRPC echo on the same box
+TARGET_X_ECHO = 0.6  # docs/performance.md: Reserve RPC at least 0.6 x a gRPC echo on the same box
 DISTINCT = 10_000
 PLENTY = 10**9
 Op = Callable[[int], Awaitable[object]]

@@ -240,7 +240,7 @@ Global___BadRequest: _TypeAlias = BadRequest  # noqa: Y015
 
 @_typing.final
 class EventEnvelope(_message.Message):
-    """The envelope every event travels in (design.md §3). The payload is one of the
+    """The envelope every event travels in (docs/events.md). The payload is one of the
     `*.v1` event messages of the publishing service.
     """
 

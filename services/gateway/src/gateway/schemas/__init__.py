@@ -1,1 +1,1 @@
-"""The JSON shapes of the public API (api.md): request models validate, response models document."""
+"""The JSON shapes of the public API (docs/api-conventions.md): request models validate, response models document."""

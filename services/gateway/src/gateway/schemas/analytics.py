@@ -1,4 +1,4 @@
-"""Head-office analytics: the summary, sales rows and top products (api.md)."""
+"""Head-office analytics: the summary, sales rows and top products (docs/api-conventions.md)."""
 
 from __future__ import annotations
 

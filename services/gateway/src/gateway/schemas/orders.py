@@ -1,4 +1,4 @@
-"""Orders: what clients send and the order body they get back (api.md)."""
+"""Orders: what clients send and the order body they get back (docs/api-conventions.md)."""
 
 from __future__ import annotations
 

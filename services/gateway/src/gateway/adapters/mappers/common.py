@@ -30,7 +30,7 @@ def time_of(message: Message, field: str) -> datetime | None:
 
 def timestamp(value: datetime) -> Timestamp:
     stamp = Timestamp()
-    # A naive datetime from a client is taken as UTC (api.md: times are UTC).
+    # A naive datetime from a client is taken as UTC (docs/api-conventions.md: times are UTC).
     stamp.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
     return stamp
 
