@@ -1,1 +1,2 @@
-"""The JSON shapes of the public API (docs/api-conventions.md): request models validate, response models document."""
+"""The JSON shapes of the public API (docs/api-conventions.md): request models validate,
+response models document."""
