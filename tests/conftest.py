@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,23 +9,15 @@ import httpx
 import pytest
 
 from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import seed
+from chainkit.devstack.running import seeded_stack
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("stack")
     suite = Stack(data_dir=data_dir, ports=Ports.free(), carrier_pace_s=0.3)
-    try:
-        asyncio.run(suite.start())
-        asyncio.run(seed(suite.gateway_url, suite.hq_password))
-    except BaseException:
-        for name in suite.procs:
-            print(f"--- {name} ---\n{suite.tail(name)}")
-        suite.stop()
-        raise
-    yield suite
-    suite.stop()
+    with seeded_stack(suite):
+        yield suite
 
 
 class Api:

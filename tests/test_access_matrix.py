@@ -14,7 +14,6 @@ cancelled first, so every permitted action answers 409 and changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ import httpx
 import pytest
 
 from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import seed
+from chainkit.devstack.running import seeded_stack
 from gateway.api.openapi_doc import api_routes
 from gateway.core.config import Settings
 from gateway.main import create_app
@@ -430,16 +429,8 @@ def test_every_route_has_an_access_rule() -> None:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     suite = Stack(data_dir=tmp_path_factory.mktemp("matrix"), ports=Ports.free())
-    try:
-        asyncio.run(suite.start())
-        asyncio.run(seed(suite.gateway_url, suite.hq_password))
-    except BaseException:
-        for name in suite.procs:
-            print(f"--- {name} ---\n{suite.tail(name)}")
-        suite.stop()
-        raise
-    yield suite
-    suite.stop()
+    with seeded_stack(suite):
+        yield suite
 
 
 def signed_in_client(base_url: str, username: str, password: str) -> httpx.Client:

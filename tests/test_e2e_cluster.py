@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import seed
+from chainkit.devstack.running import seeded_stack
 from chainkit.testing import new_pg_database
 
 ADDRESS = {
@@ -61,18 +61,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         },
     )
     try:
-        loop.run_until_complete(suite.start())
-        loop.run_until_complete(seed(suite.gateway_url, suite.hq_password))
-    except BaseException:
-        for name in suite.procs:
-            print(f"--- {name} ---\n{suite.tail(name)}")
-        suite.stop()
+        with seeded_stack(suite):
+            yield suite
+    finally:
         loop.run_until_complete(databases.aclose())
-        raise
-    yield suite
-    suite.stop()
-    loop.run_until_complete(databases.aclose())
-    loop.close()
+        loop.close()
 
 
 def gateways(stack: Stack) -> list[str]:

@@ -19,7 +19,7 @@ import pytest
 
 from chainkit import events
 from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import seed
+from chainkit.devstack.running import seeded_stack
 from chainkit.testing.infra import free_port
 from chainkit.testing.sse import SseListener
 from chainstore.orders.v1 import events_pb2, orders_pb2
@@ -69,16 +69,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # Small buffers, so a client that stops reading is dropped quickly.
         extra_env={"GATEWAY_FEED_CLIENT_BUFFER": "100", "GATEWAY_FEED_HEARTBEAT_S": "1"},
     )
-    try:
-        asyncio.run(suite.start())
-        asyncio.run(seed(suite.gateway_url, suite.hq_password))
-    except BaseException:
-        for name in suite.procs:
-            print(f"--- {name} ---\n{suite.tail(name)}")
-        suite.stop()
-        raise
-    yield suite
-    suite.stop()
+    with seeded_stack(suite):
+        yield suite
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ CHAINSTORE_FUZZ_ONLY=<path part> to chase one finding.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import seed
+from chainkit.devstack.running import seeded_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -68,16 +67,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "GATEWAY_RATE_LIMIT_PER_TOKEN": "100000/minute",
         },
     )
-    try:
-        asyncio.run(suite.start())
-        asyncio.run(seed(suite.gateway_url, suite.hq_password))
-    except BaseException:
-        for name in suite.procs:
-            print(f"--- {name} ---\n{suite.tail(name)}")
-        suite.stop()
-        raise
-    yield suite
-    suite.stop()
+    with seeded_stack(suite):
+        yield suite
 
 
 def bearer(base_url: str, username: str, password: str) -> dict[str, str]:

@@ -17,26 +17,23 @@ Fixtures and helpers for console test modules:
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, sync_playwright
 
 from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import USERS, seed
+from chainkit.devstack.running import seeded_stack
+from chainkit.devstack.seed import USERS
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HOME = {"customer": "/my/orders", "store": "/store", "hq": "/dashboard"}
 DEMO = {"customer": "alice", "store": "s001", "hq": "hq"}
 TIMEOUT_MS = 15_000
-T = TypeVar("T")
 
 
 def _require_chromium() -> None:
@@ -55,22 +52,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     suite = Stack(
         data_dir=tmp_path_factory.mktemp("console-stack"), ports=Ports.free(), carrier_pace_s=0.3
     )
-    try:
-        _in_thread(suite.start())
-        _in_thread(seed(suite.gateway_url, suite.hq_password))
-    except BaseException:
-        for name in suite.procs:
-            print(f"--- {name} ---\n{suite.tail(name)}")
-        suite.stop()
-        raise
-    yield suite
-    suite.stop()
-
-
-def _in_thread(coro: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run in a worker thread: works whether or not Playwright's loop is running here."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    with seeded_stack(suite):
+        yield suite
 
 
 # Module scope: Playwright's sync API runs an event loop on this thread while it is open, and
