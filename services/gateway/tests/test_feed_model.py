@@ -207,3 +207,23 @@ def test_amounts_in_yuan() -> None:
         fields={"order_no": "N", "total": 123456},
     )
     assert summary(ZH, e.data()) == "订单 N 已付款 ¥1,234.56"
+
+
+def test_each_role_gets_its_scope_and_no_more() -> None:
+    from chainkit.errors import PermissionDenied
+    from gateway.feed.scope import scope_for
+
+    def of(role: str, store_filter: str | None = None) -> FeedScope:
+        return scope_for(
+            role, own_store="S001", own_customer="C-A", store_filter=store_filter, types=None
+        )
+
+    assert of("hq") == FeedScope("hq")
+    assert of("hq", "S002") == FeedScope("hq", store_id="S002")
+    assert of("store") == FeedScope("store", store_id="S001")
+    assert of("store", "S001") == FeedScope("store", store_id="S001")
+    assert of("customer") == FeedScope("customer", customer_id="C-A")
+    with pytest.raises(PermissionDenied, match="own store"):
+        of("store", "S002")
+    with pytest.raises(PermissionDenied, match="no store filter"):
+        of("customer", "S001")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
+from chainkit.errors import PermissionDenied
 from gateway.feed.model import FEED_TYPES, KIND_ORDER, KIND_STOCK, FeedEvent
 
 
@@ -52,3 +53,24 @@ def parse_types(spec: str | None) -> frozenset[str] | None:
             raise ValueError(f"{pattern!r} matches no event type")
         chosen.update(matched)
     return frozenset(chosen) if chosen else None
+
+
+def scope_for(
+    role: str,
+    *,
+    own_store: str | None,
+    own_customer: str | None,
+    store_filter: str | None,
+    types: frozenset[str] | None,
+) -> FeedScope:
+    """The caller's scope; its `location_id` is filled in by whoever can look the store up.
+    A customer has no store filter; store staff may name only their own store."""
+    if role == "customer":
+        if store_filter is not None:
+            raise PermissionDenied("a customer's feed has no store filter")
+        return FeedScope("customer", customer_id=own_customer or "", types=types)
+    if role == "store":
+        if store_filter is not None and store_filter != own_store:
+            raise PermissionDenied("store staff follow their own store only")
+        store_filter = own_store or ""
+    return FeedScope(role, store_id=store_filter, types=types)

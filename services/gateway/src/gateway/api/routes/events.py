@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.sse import EventSourceResponse
 
-from chainkit.errors import FieldError, InvalidArgument, PermissionDenied, Unavailable
+from chainkit.errors import FieldError, InvalidArgument, Unavailable
 from gateway.adapters.grpc_clients import OrdersClient
 from gateway.api.deps import CurrentUser, OrdersDep, StateDep
 from gateway.api.problems import documented
 from gateway.core.security import Principal
 from gateway.feed.cursor import Cursor
-from gateway.feed.scope import FeedScope, parse_types
+from gateway.feed.scope import FeedScope, parse_types, scope_for
 from gateway.feed.texts import language
 
 router = APIRouter(tags=["live feed"])
@@ -39,18 +40,17 @@ async def _scope(
         wanted = parse_types(types)
     except ValueError as e:
         raise _invalid("types", str(e)) from None
-    if user.role == "customer":
-        if store_id is not None:
-            raise PermissionDenied("a customer's feed has no store filter")
-        return FeedScope("customer", customer_id=user.customer_id or "", types=wanted)
-    if user.role == "store":
-        if store_id is not None and store_id != user.store_id:
-            raise PermissionDenied("store staff follow their own store only")
-        store_id = user.store_id or ""
-    if store_id is None:
-        return FeedScope("hq", types=wanted)
-    store = await orders.get_store(store_id)  # 404 for a store that does not exist
-    return FeedScope(user.role, store_id=store_id, location_id=store.location_id, types=wanted)
+    scope = scope_for(
+        user.role,
+        own_store=user.store_id,
+        own_customer=user.customer_id,
+        store_filter=store_id,
+        types=wanted,
+    )
+    if scope.store_id is None:
+        return scope
+    store = await orders.get_store(scope.store_id)  # 404 for a store that does not exist
+    return replace(scope, location_id=store.location_id)
 
 
 @router.get(
