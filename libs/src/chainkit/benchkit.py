@@ -4,10 +4,12 @@ print rate and latency percentiles beside a baseline measured in the same run.""
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -76,3 +78,65 @@ def report(
 
 def spread(values: list[float]) -> str:
     return f"median {statistics.median(values):.1f} (min {min(values):.1f}, max {max(values):.1f})"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after "(comm)": fields 3.. of proc(5)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_backends(databases: list[str]) -> list[int]:
+    """PostgreSQL backends serving these databases (a backend's title names its database:
+    "postgres: 15/main: user dbname host(port) state"); the server's shared writers are not counted."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().decode(errors="replace").split()
+            except OSError:
+                continue
+            if title[:1] == ["postgres:"] and any(word in databases for word in title[1:5]):
+                found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds used by named groups of processes between two readings.
+
+    `groups` answers name → pids at each reading (replicas come and go, backends too); the
+    bench's own process is counted as "load client"."""
+
+    groups: Callable[[], Mapping[str, list[int]]]
+    used: dict[str, float] = field(default_factory=dict)
+    _start: dict[str, float] = field(default_factory=dict)
+
+    def _read(self) -> dict[str, float]:
+        now = {name: sum(cpu_seconds(p) for p in pids) for name, pids in self.groups().items()}
+        own = os.times()
+        now["load client"] = own.user + own.system
+        return now
+
+    def start(self) -> None:
+        self._start = self._read()
+
+    def stop(self) -> None:
+        for name, seconds in self._read().items():
+            self.used[name] = self.used.get(name, 0.0) + seconds - self._start.get(name, 0.0)
+
+    def report(self, operations: int, what: str = "order") -> None:
+        """CPU milliseconds per operation by process group, largest first."""
+        if not operations:
+            return
+        print(f"CPU ms per {what} (all rounds, {operations} {what}s):")
+        total = 0.0
+        for name, seconds in sorted(self.used.items(), key=lambda kv: -kv[1]):
+            ms = seconds * 1000 / operations
+            total += 0.0 if name == "load client" else ms
+            print(f"  {name:<28} {ms:>7.2f}")
+        print(f"  {'suite total (no load client)':<28} {total:>7.2f}")

@@ -35,7 +35,7 @@ from pathlib import Path
 import aiohttp
 import httpx
 
-from chainkit.benchkit import Result, drive, median_of, report
+from chainkit.benchkit import CpuMeter, Result, drive, median_of, postgres_backends, report
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.seed import seed
 from chainkit.testing import new_pg_database
@@ -122,7 +122,25 @@ async def stock_up(stack: Stack) -> None:
         r.raise_for_status()
 
 
-async def measure(bare_url: str, gateway_url: str, token: str) -> tuple[Result, Result]:
+def cpu_meter(stack: Stack, database_urls: dict[str, str]) -> CpuMeter:
+    """The suite's processes by service (replicas summed), NATS, and PostgreSQL's backends
+    serving the bench's databases."""
+    databases = [url.rsplit("/", 1)[1] for url in database_urls.values()]
+
+    def groups() -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for name, pids in stack.pids().items():
+            found.setdefault(name.split("-")[0], []).extend(pids)
+        if databases:
+            found["postgresql"] = postgres_backends(databases)
+        return found
+
+    return CpuMeter(groups)
+
+
+async def measure(
+    bare_url: str, gateway_url: str, token: str, cpu: CpuMeter
+) -> tuple[Result, Result]:
     # aiohttp as the load client: httpx's pool managed ~250 requests/s at 64 clients here,
     # far below what either server answers, so it would have measured itself.
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
@@ -155,6 +173,7 @@ async def measure(bare_url: str, gateway_url: str, token: str) -> tuple[Result, 
                     concurrency=CONCURRENCY,
                 )
             )
+            cpu.start()
             places.append(
                 await drive(
                     "order placement through the gateway",
@@ -163,8 +182,10 @@ async def measure(bare_url: str, gateway_url: str, token: str) -> tuple[Result, 
                     concurrency=CONCURRENCY,
                 )
             )
+            cpu.stop()
         if failures:
             print(f"order placements refused, by status: {failures}")
+        cpu.report(REQUESTS * RUNS)
         return median_of(bares), median_of(places)
 
 
@@ -181,7 +202,8 @@ async def bench_on(label: str, bare_url: str, database_urls: dict[str, str]) -> 
             await seed(stack.gateway_url, stack.hq_password)
             await stock_up(stack)
             token = await login(stack.gateway_url, "alice", "alice-demo-pass")
-            baseline, placement = await measure(bare_url, stack.gateway_url, token)
+            cpu = cpu_meter(stack, database_urls)
+            baseline, placement = await measure(bare_url, stack.gateway_url, token, cpu)
         finally:
             stack.stop()
     report(

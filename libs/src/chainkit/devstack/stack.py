@@ -115,6 +115,14 @@ class Stack:
             "carrier_sim": p.carrier_sim,
         }[name]
 
+    def pids(self) -> dict[str, list[int]]:
+        """Running processes by name, NATS included (for the benches' CPU accounting)."""
+        found = {n: [p.pid] for n, p in self.procs.items() if p.poll() is None}
+        nats = self.nats_cluster.pids if self.nats_cluster else []
+        if self.nats and self.nats.pid:
+            nats = [self.nats.pid]
+        return {**found, "nats": nats}
+
     def replica_urls(self, service: str) -> list[str]:
         """`host:port` of every replica of a service."""
         names = [n for n in self.process_names if n.split("-")[0] == service]

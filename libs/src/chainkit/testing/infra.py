@@ -70,6 +70,10 @@ class NatsServer:
                 time.sleep(0.05)
         raise RuntimeError("nats-server did not start")
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc and self._proc.poll() is None else None
+
     def stop(self) -> None:
         if self._proc and self._proc.poll() is None:
             self._proc.terminate()

@@ -24,6 +24,10 @@ class NatsCluster:
         """Every node: a client connects to any and fails over to the others."""
         return ",".join(f"nats://127.0.0.1:{p}" for p in self.client_ports)
 
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._procs if p is not None and p.poll() is None]
+
     def start(self) -> None:
         for i in range(len(self.client_ports)):
             self.start_node(i)
