@@ -92,7 +92,8 @@ def cpu_seconds(pid: int) -> float:
 
 def postgres_backends(databases: list[str]) -> list[int]:
     """PostgreSQL backends serving these databases (a backend's title names its database:
-    "postgres: 15/main: user dbname host(port) state"); the server's shared writers are not counted."""
+    "postgres: 15/main: user dbname host(port) state"); the server's shared writers are
+    not counted."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():

@@ -1,4 +1,10 @@
-"""InventoryPort over gRPC."""
+"""InventoryPort over gRPC.
+
+Product look-ups made at the same moment share one BatchGetProducts call (concurrent
+placements all price their lines first; see orders.service_layer.placement): the answers
+are exact, not cached. When the shared call names an unknown SKU, each caller asks again
+on its own, so only the caller who sent that SKU is refused.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from datetime import datetime
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from chainkit.batching import Batcher
+from chainkit.errors import DomainError, NotFound
 from chainkit.grpc_client import open_channel
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
@@ -26,6 +34,9 @@ class GrpcInventory:
         self._channel = channel
         self._stub = InventoryServiceStub(channel)
         self._timeout = timeout_s
+        self._products: Batcher[tuple[str, ...], dict[str, ProductInfo]] = Batcher(
+            self._products_for_many
+        )
 
     @classmethod
     def connect(cls, address: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> GrpcInventory:
@@ -35,6 +46,26 @@ class GrpcInventory:
         await self._channel.close()
 
     async def batch_get_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]:
+        return await self._products.submit(tuple(skus))
+
+    async def _products_for_many(
+        self, asks: Sequence[tuple[str, ...]]
+    ) -> list[dict[str, ProductInfo] | BaseException]:
+        try:
+            found = await self._fetch_products(sorted({sku for ask in asks for sku in ask}))
+        except NotFound:
+            if len(asks) == 1:
+                raise
+            return [await self._products_alone(ask) for ask in asks]
+        return [{sku: found[sku] for sku in ask if sku in found} for ask in asks]
+
+    async def _products_alone(self, skus: Sequence[str]) -> dict[str, ProductInfo] | DomainError:
+        try:
+            return await self._fetch_products(skus)
+        except DomainError as e:
+            return e
+
+    async def _fetch_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]:
         try:
             reply = await self._stub.BatchGetProducts(
                 pb.BatchGetProductsRequest(skus=list(skus)), timeout=self._timeout

@@ -18,9 +18,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.errors import Retryable
+from chainkit.bulk import insert_rows
+from chainkit.errors import AlreadyExists, Retryable
 from orders.adapters.order_rows import (
     event_values,
     execute_unique,
@@ -39,30 +41,39 @@ class SqlOrderRepository:
         self._session = session
 
     async def add(self, order: Order) -> None:
-        values = order_values(order) | {
-            "order_id": order.order_id,
-            "order_no": order.order_no,
-            "store_id": order.store_id,
-            "customer_id": order.customer_id,
-            "channel": order.channel.value,
-            "currency": order.currency,
-            "created_at": order.created_at,
-            "version": order.version,
-            "time_zone": order.time_zone,
-        }
-        await execute_unique(self._session, insert(ORDER).values(values), f"order {order.order_id}")
-        lines = [
-            {"order_id": order.order_id, "line_no": i} | vars(line)
-            for i, line in enumerate(order.lines)
-        ]
-        await self._session.execute(insert(LINE), lines)
-        if order.allocations:
-            allocations = [{"order_id": order.order_id} | vars(a) for a in order.allocations]
-            await self._session.execute(insert(ALLOCATION), allocations)
-        if order.shipments:
-            shipments = [shipment_values(order.order_id, s) for s in order.shipments]
-            await self._session.execute(insert(SHIPMENT), shipments)
-        await self._add_timeline(order, 0)
+        await self.add_many([order])
+
+    async def add_many(self, orders: Sequence[Order]) -> None:
+        """One bulk INSERT per table for all of them (chainkit.bulk): placement's group
+        commit stores a whole batch of new orders this way."""
+        try:
+            await insert_rows(self._session, ORDER, [_new_order_values(o) for o in orders])
+        except IntegrityError as e:
+            raise AlreadyExists(f"order {orders[0].order_id} already exists") from e
+        await insert_rows(
+            self._session,
+            LINE,
+            [
+                {"order_id": o.order_id, "line_no": i} | vars(line)
+                for o in orders
+                for i, line in enumerate(o.lines)
+            ],
+        )
+        await insert_rows(
+            self._session,
+            ALLOCATION,
+            [{"order_id": o.order_id} | vars(a) for o in orders for a in o.allocations],
+        )
+        await insert_rows(
+            self._session,
+            SHIPMENT,
+            [shipment_values(o.order_id, s) for o in orders for s in o.shipments],
+        )
+        await insert_rows(
+            self._session,
+            ORDER_EVENT,
+            [event_values(o.order_id, i, e) for o in orders for i, e in enumerate(o.timeline)],
+        )
 
     async def _add_timeline(self, order: Order, known: int) -> None:
         """Append the steps not stored yet; the version check makes `known` exact."""
@@ -190,6 +201,20 @@ class SqlOrderRepository:
         for row in (await self._session.execute(stmt)).all():
             grouped[row.order_id].append(row)
         return grouped
+
+
+def _new_order_values(order: Order) -> dict[str, Any]:
+    return order_values(order) | {
+        "order_id": order.order_id,
+        "order_no": order.order_no,
+        "store_id": order.store_id,
+        "customer_id": order.customer_id,
+        "channel": order.channel.value,
+        "currency": order.currency,
+        "created_at": order.created_at,
+        "version": order.version,
+        "time_zone": order.time_zone,
+    }
 
 
 def _conditions(where: OrderFilter) -> Iterable[ColumnElement[bool]]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.bulk import insert_rows
+from chainkit.errors import AlreadyExists
 from orders.adapters.order_rows import execute_unique
 from orders.adapters.tables import COUNTER, IDEMPOTENCY, STORE
 from orders.domain.store import Store, StoreKind
@@ -28,6 +32,10 @@ class SqlStoreRepository:
             await self._session.execute(select(STORE).where(STORE.c.store_id == store_id))
         ).first()
         return _store(row._mapping) if row else None
+
+    async def get_many(self, store_ids: Sequence[str]) -> dict[str, Store]:
+        rows = await self._session.execute(select(STORE).where(STORE.c.store_id.in_(store_ids)))
+        return {row.store_id: _store(row._mapping) for row in rows}
 
     async def add(self, store: Store) -> None:
         await execute_unique(
@@ -61,14 +69,18 @@ class SqlCounterRepository:
         self._session = session
 
     async def next(self, store_id: str, day: date) -> int:
+        return await self.take(store_id, day, 1)
+
+    async def take(self, store_id: str, day: date, count: int) -> int:
+        """Takes `count` numbers at once; answers the last (they are last-count+1..last)."""
         dialect = self._session.get_bind().dialect.name
         insert_fn = sqlite.insert if dialect == "sqlite" else postgresql.insert
         stmt = (
             insert_fn(COUNTER)
-            .values(store_id=store_id, day=day, value=1)
+            .values(store_id=store_id, day=day, value=count)
             .on_conflict_do_update(
                 index_elements=[COUNTER.c.store_id, COUNTER.c.day],
-                set_={"value": COUNTER.c.value + 1},
+                set_={"value": COUNTER.c.value + count},
             )
             .returning(COUNTER.c.value)
         )
@@ -89,11 +101,31 @@ class SqlIdempotencyRepository:
         ).first()
         return IdempotencyRecord(row.request_hash, bytes(row.response)) if row else None
 
-    async def add(self, key: str, record: IdempotencyRecord) -> None:
-        stmt = insert(IDEMPOTENCY).values(
-            key=key,
-            request_hash=record.request_hash,
-            response=record.response,
-            created_at=datetime.now(UTC),
+    async def get_many(self, keys: Sequence[str]) -> dict[str, IdempotencyRecord]:
+        if not keys:
+            return {}
+        rows = await self._session.execute(
+            select(IDEMPOTENCY.c.key, IDEMPOTENCY.c.request_hash, IDEMPOTENCY.c.response).where(
+                IDEMPOTENCY.c.key.in_(keys)
+            )
         )
-        await execute_unique(self._session, stmt, "idempotency key")
+        return {row.key: IdempotencyRecord(row.request_hash, bytes(row.response)) for row in rows}
+
+    async def add(self, key: str, record: IdempotencyRecord) -> None:
+        await self.add_many({key: record})
+
+    async def add_many(self, records: Mapping[str, IdempotencyRecord]) -> None:
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "key": key,
+                "request_hash": r.request_hash,
+                "response": r.response,
+                "created_at": now,
+            }
+            for key, r in records.items()
+        ]
+        try:
+            await insert_rows(self._session, IDEMPOTENCY, rows)
+        except IntegrityError as e:
+            raise AlreadyExists("idempotency key already exists") from e

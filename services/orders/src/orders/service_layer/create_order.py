@@ -11,7 +11,6 @@ import contextlib
 import logging
 import uuid
 from dataclasses import replace
-from datetime import datetime
 
 from chainkit.errors import (
     AlreadyExists,
@@ -21,24 +20,19 @@ from chainkit.errors import (
     NotFound,
     PermissionDenied,
 )
-from chainstore.orders.v1 import events_pb2, orders_pb2
-from orders.domain.business_day import business_day
+from chainstore.orders.v1 import orders_pb2
 from orders.domain.lines import OrderLine, price_lines, validate_line_requests
-from orders.domain.numbering import order_number
-from orders.domain.order import Allocation, Channel, Order, check_payment, payment_deadline
-from orders.domain.store import Store
+from orders.domain.order import Allocation, Channel, check_payment, payment_deadline
+from orders.service_layer import placement
 from orders.service_layer.commands import CreateOrder
-from orders.service_layer.idempotency import Idempotency, idempotency_for, remember, replay
-from orders.service_layer.order_actions import COMPLETED, EXPIRY_GRACE, PAID
-from orders.service_layer.order_flow import Event, emit_all
+from orders.service_layer.idempotency import Idempotency, idempotency_for, replay
+from orders.service_layer.order_actions import EXPIRY_GRACE
 from orders.service_layer.ports import Deps
-from orders.service_layer.views import order_view
 
 log = logging.getLogger(__name__)
 
 # Fixed forever: order ids derived from idempotency keys must not change between releases.
 ORDER_ID_NAMESPACE = uuid.UUID("6f1c2a8e-3d4b-5e6f-8a9b-0c1d2e3f4a5b")
-CREATED = Event("orders.created", lambda v: events_pb2.OrderCreated(order=v))
 
 
 def validate(cmd: CreateOrder) -> None:
@@ -75,11 +69,10 @@ async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
         cmd = replace(cmd, customer_id=scope.customer_id)
     validate(cmd)
     idem = idempotency_for("create", cmd)
-    async with deps.uow() as uow:
-        stored = await replay(uow, idem)
-        if stored is not None:
-            return stored
-        store = await uow.stores.get(cmd.store_id)
+    found = await placement.look_up(deps, cmd.store_id, idem)
+    if found.replay is not None:
+        return found.replay
+    store = found.store
     if store is None or (scope.store_id and scope.store_id != cmd.store_id):
         raise InvalidArgument("unknown store", [FieldError("store_id", "unknown store")])
 
@@ -110,8 +103,9 @@ async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
                 else None
             ),
         )
+    new = placement.NewOrder(idem, cmd, store, order_id, lines, allocations, now)
     try:
-        return await _persist(deps, idem, cmd, store, order_id, lines, allocations, now)
+        return await placement.record(deps, new)
     except AlreadyExists:
         # A concurrent twin with the same key committed first: answer what it answered.
         async with deps.uow() as uow:
@@ -144,58 +138,3 @@ async def _priced_lines(deps: Deps, cmd: CreateOrder) -> list[OrderLine]:
         ]
         raise InvalidArgument("unknown SKU", named or [FieldError("lines", e.message)]) from e
     return price_lines(cmd.lines, products)
-
-
-async def _persist(
-    deps: Deps,
-    idem: Idempotency,
-    cmd: CreateOrder,
-    store: Store,
-    order_id: str,
-    lines: list[OrderLine],
-    allocations: list[Allocation],
-    now: datetime,
-) -> orders_pb2.Order:
-    async with deps.uow() as uow:
-        stored = await replay(uow, idem)
-        if stored is not None:
-            return stored
-        zone = store.zone(deps.business_tz)
-        day = business_day(now, zone)
-        seq = await uow.counters.next(store.store_id, day)
-        number = order_number(day, store.store_id, seq)
-        if cmd.channel == Channel.POS:
-            assert cmd.payment is not None
-            order = Order.sell_at_till(
-                order_id=order_id,
-                order_no=number,
-                store=store,
-                customer_id=cmd.customer_id,
-                lines=lines,
-                payment=cmd.payment,
-                now=now,
-                by=cmd.scope.actor,
-                time_zone=zone.key,
-            )
-            events = [CREATED, PAID, COMPLETED]
-        else:
-            assert cmd.shipping_address is not None
-            order = Order.place_online(
-                order_id=order_id,
-                order_no=number,
-                store=store,
-                customer_id=cmd.customer_id,
-                lines=lines,
-                shipping_address=cmd.shipping_address,
-                allocations=allocations,
-                now=now,
-                by=cmd.scope.actor,
-                time_zone=zone.key,
-            )
-            events = [CREATED]
-        await uow.orders.add(order)
-        emit_all(uow, order, events)
-        view = order_view(order)
-        await remember(uow, idem, view)
-        await uow.commit()
-        return view

@@ -42,7 +42,11 @@ async def replay(uow: UnitOfWork, idem: Idempotency) -> orders_pb2.Order | None:
     """The stored answer to the same request; InvalidArgument if the key meant another."""
     if not idem.key:
         return None
-    record = await uow.idempotency.get(idem.key)
+    return replayed(await uow.idempotency.get(idem.key), idem)
+
+
+def replayed(record: IdempotencyRecord | None, idem: Idempotency) -> orders_pb2.Order | None:
+    """The answer stored under the key, if any; InvalidArgument if it was another request."""
     if record is None:
         return None
     if record.request_hash != idem.request_hash:
@@ -53,8 +57,10 @@ async def replay(uow: UnitOfWork, idem: Idempotency) -> orders_pb2.Order | None:
     return orders_pb2.Order.FromString(record.response)
 
 
+def record_of(idem: Idempotency, response: orders_pb2.Order) -> IdempotencyRecord:
+    return IdempotencyRecord(idem.request_hash, response.SerializeToString())
+
+
 async def remember(uow: UnitOfWork, idem: Idempotency, response: orders_pb2.Order) -> None:
     if idem.key:
-        await uow.idempotency.add(
-            idem.key, IdempotencyRecord(idem.request_hash, response.SerializeToString())
-        )
+        await uow.idempotency.add(idem.key, record_of(idem, response))

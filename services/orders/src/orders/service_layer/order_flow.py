@@ -51,7 +51,17 @@ async def load_in_scope(uow: UnitOfWork, scope: Scope, ref: str) -> Order:
 
 
 def emit_all(uow: UnitOfWork, order: Order, events: list[Event], causation_id: str = "") -> None:
-    view = order_view(order)
+    emit_events(uow, order, order_view(order), events, causation_id)
+
+
+def emit_events(
+    uow: UnitOfWork,
+    order: Order,
+    view: orders_pb2.Order,
+    events: list[Event],
+    causation_id: str = "",
+) -> None:
+    """As emit_all, with the order's view already built."""
     for event in events:
         uow.emit(
             envelope(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from chainkit.ports import TransactionPort
@@ -14,6 +14,9 @@ from orders.domain.lines import LineRequest, ProductInfo
 from orders.domain.order import Address, Allocation, Order, Package, Shipment
 from orders.domain.sales import LineDelta, Sale, StoreDelta
 from orders.domain.store import Store
+
+if TYPE_CHECKING:
+    from orders.service_layer.placement import Placements
 
 
 class InventoryPort(Protocol):
@@ -93,6 +96,8 @@ class IdempotencyRecord:
 class StoreRepository(Protocol):
     async def get(self, store_id: str) -> Store | None: ...
 
+    async def get_many(self, store_ids: Sequence[str]) -> dict[str, Store]: ...
+
     async def add(self, store: Store) -> None: ...
 
     async def save(self, store: Store) -> None: ...
@@ -109,6 +114,10 @@ class OrderRepository(Protocol):
 
     async def add(self, order: Order) -> None:
         """Raises AlreadyExists when the order id is taken (a concurrent twin won)."""
+        ...
+
+    async def add_many(self, orders: Sequence[Order]) -> None:
+        """New orders in one go; AlreadyExists when any id or number is taken."""
         ...
 
     async def save(self, order: Order) -> None:
@@ -129,12 +138,22 @@ class OrderRepository(Protocol):
 class CounterRepository(Protocol):
     async def next(self, store_id: str, day: date) -> int: ...
 
+    async def take(self, store_id: str, day: date, count: int) -> int:
+        """`count` numbers at once: answers the last; they are last - count + 1 .. last."""
+        ...
+
 
 class IdempotencyRepository(Protocol):
     async def get(self, key: str) -> IdempotencyRecord | None: ...
 
+    async def get_many(self, keys: Sequence[str]) -> dict[str, IdempotencyRecord]: ...
+
     async def add(self, key: str, record: IdempotencyRecord) -> None:
         """Raises AlreadyExists when the key is taken."""
+        ...
+
+    async def add_many(self, records: Mapping[str, IdempotencyRecord]) -> None:
+        """Raises AlreadyExists when any key is taken."""
         ...
 
 
@@ -228,6 +247,14 @@ class Deps:
     # Units of work for reads only (analytics): on SQLite a snapshot that takes no write
     # lock, so reports neither queue behind writers nor behind each other. Default: `uow`.
     read_uow: Callable[[], UnitOfWork] | None = None
+    # What concurrent placements share (orders.service_layer.placement): one per process.
+    placements: Placements = field(default_factory=lambda: _new_placements(), compare=False)
 
     def reader(self) -> UnitOfWork:
         return (self.read_uow or self.uow)()
+
+
+def _new_placements() -> Placements:
+    from orders.service_layer.placement import Placements  # it needs Deps: import on use
+
+    return Placements()

@@ -1,0 +1,218 @@
+"""Order placement's fast path: what concurrent CreateOrders share, in one place.
+
+A placement pays fixed costs that do not grow with the order: a transaction (BEGIN, COMMIT
+and its fsync, SQLite's write lock), a statement per table, a session. At a flash sale
+thousands of buyers place at once, so calls that arrive together share them
+(chainkit.batching):
+
+- look-ups: one read for a batch's stores and stored answers (Idempotency-Key replays);
+- recording: one transaction for a batch's new orders: the stored answers checked again,
+  each (store, day)'s order numbers taken with one UPDATE, then one INSERT per table, the
+  events into the outbox and the answers remembered (group commit);
+- product look-ups share one BatchGetProducts call in the inventory client (its adapter).
+
+Nothing changes for a caller: each order is still all or nothing, numbered in commit order
+per store and day, its events written with it. A batch that fails as a whole (a concurrent
+twin with the same key committed first, say) is split and each order recorded alone, so
+one order's failure never fails its neighbours; two calls with the same key never share a
+batch (the second waits for the next, where it replays the first's answer).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from chainkit.batching import Batcher
+from chainstore.orders.v1 import events_pb2, orders_pb2
+from orders.domain.business_day import business_day
+from orders.domain.lines import OrderLine
+from orders.domain.numbering import order_number
+from orders.domain.order import Allocation, Channel, Order
+from orders.domain.store import Store
+from orders.service_layer.commands import CreateOrder
+from orders.service_layer.idempotency import Idempotency, record_of, replayed
+from orders.service_layer.order_actions import COMPLETED, PAID
+from orders.service_layer.order_flow import Event, emit_events
+from orders.service_layer.ports import Deps, IdempotencyRecord, UnitOfWork
+from orders.service_layer.views import order_view
+
+CREATED = Event("orders.created", lambda v: events_pb2.OrderCreated(order=v))
+Outcome = orders_pb2.Order | BaseException
+
+
+@dataclass(frozen=True)
+class Found:
+    """What placement reads first: the store, and the stored answer to a replay."""
+
+    store: Store | None
+    replay: orders_pb2.Order | None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """An order whose units are held (or sold at the till): ready to record."""
+
+    idem: Idempotency
+    cmd: CreateOrder
+    store: Store
+    order_id: str
+    lines: list[OrderLine]
+    allocations: list[Allocation]
+    now: datetime
+
+
+class Placements:
+    """The batchers of one application (one per process; see the module docstring)."""
+
+    def __init__(self, max_batch: int = 128) -> None:
+        self.look_ups: Batcher[tuple[Deps, str, Idempotency], Found] = Batcher(
+            _look_up_many, max_batch=max_batch
+        )
+        self.records: Batcher[tuple[Deps, NewOrder], orders_pb2.Order] = Batcher(
+            _record_many, max_batch=max_batch
+        )
+
+
+async def look_up(deps: Deps, store_id: str, idem: Idempotency) -> Found:
+    """The store and, for a key used before, its stored answer (InvalidArgument when the
+    key was used for another request)."""
+    return await deps.placements.look_ups.submit((deps, store_id, idem))
+
+
+async def record(deps: Deps, new: NewOrder) -> orders_pb2.Order:
+    """Store the order with its events and answer; AlreadyExists when a concurrent twin
+    committed first."""
+    return await deps.placements.records.submit((deps, new))
+
+
+async def _look_up_many(items: Sequence[tuple[Deps, str, Idempotency]]) -> list[Found | Exception]:
+    deps = items[0][0]
+    async with deps.uow() as uow:
+        stores = await uow.stores.get_many(sorted({store_id for _, store_id, _ in items}))
+        stored = await uow.idempotency.get_many([i.key for _, _, i in items if i.key])
+    out: list[Found | Exception] = []
+    for _, store_id, idem in items:
+        try:
+            replay = replayed(stored.get(idem.key), idem) if idem.key else None
+        except Exception as e:  # a key reused for another request: this caller's error
+            out.append(e)
+            continue
+        out.append(Found(stores.get(store_id), replay))
+    return out
+
+
+async def _record_many(items: Sequence[tuple[Deps, NewOrder]]) -> list[Outcome]:
+    deps = items[0][0]
+    news = [new for _, new in items]
+    outcomes: dict[int, Outcome] = {}
+    pending = list(enumerate(news))
+    while pending:  # a key once per transaction: a repeat waits for the next round
+        keys: set[str] = set()
+        now: list[tuple[int, NewOrder]] = []
+        later: list[tuple[int, NewOrder]] = []
+        for i, new in pending:
+            (later if new.idem.key and new.idem.key in keys else now).append((i, new))
+            keys.add(new.idem.key)
+        outcomes.update(await _settle(deps, now))
+        pending = later
+    return [outcomes[i] for i in range(len(news))]
+
+
+async def _settle(deps: Deps, batch: list[tuple[int, NewOrder]]) -> dict[int, Outcome]:
+    try:
+        answers = await _record_together(deps, [new for _, new in batch])
+        return {i: answer for (i, _), answer in zip(batch, answers, strict=True)}
+    except Exception as e:
+        if len(batch) == 1:
+            return {batch[0][0]: e}
+    out: dict[int, Outcome] = {}
+    for item in batch:  # split: each order on its own, so one failure stays its own
+        out.update(await _settle(deps, [item]))
+    return out
+
+
+async def _record_together(deps: Deps, news: list[NewOrder]) -> list[Outcome]:
+    async with deps.uow() as uow:
+        stored = await uow.idempotency.get_many([n.idem.key for n in news if n.idem.key])
+        answers: dict[int, Outcome] = {}
+        fresh: list[int] = []
+        for i, new in enumerate(news):
+            try:
+                answer = replayed(stored.get(new.idem.key), new.idem) if new.idem.key else None
+            except Exception as e:  # the key was used for another request
+                answers[i] = e
+                continue
+            if answer is None:
+                fresh.append(i)
+            else:
+                answers[i] = answer
+        numbers = await _take_numbers(deps, uow, [news[i] for i in fresh])
+        orders = [
+            _order(news[i], number, news[i].store.zone(deps.business_tz).key)
+            for i, number in zip(fresh, numbers, strict=True)
+        ]
+        await uow.orders.add_many(orders)
+        remembered: dict[str, IdempotencyRecord] = {}
+        for i, order in zip(fresh, orders, strict=True):
+            view = order_view(order)
+            emit_events(uow, order, view, _events(order))
+            answers[i] = view
+            if news[i].idem.key:
+                remembered[news[i].idem.key] = record_of(news[i].idem, view)
+        await uow.idempotency.add_many(remembered)
+        await uow.commit()
+    return [answers[i] for i in range(len(news))]
+
+
+async def _take_numbers(deps: Deps, uow: UnitOfWork, news: list[NewOrder]) -> list[str]:
+    """Order numbers for each, per store and business day, in batch order."""
+    wanted: dict[tuple[str, date], list[int]] = defaultdict(list)
+    days = []
+    for i, new in enumerate(news):
+        day = business_day(new.now, new.store.zone(deps.business_tz))
+        days.append(day)
+        wanted[(new.store.store_id, day)].append(i)
+    numbers = [""] * len(news)
+    for (store_id, day), positions in wanted.items():
+        last = await uow.counters.take(store_id, day, len(positions))
+        for offset, i in enumerate(positions):
+            seq = last - len(positions) + 1 + offset
+            numbers[i] = order_number(days[i], store_id, seq)
+    return numbers
+
+
+def _order(new: NewOrder, order_no: str, zone: str) -> Order:
+    cmd = new.cmd
+    if cmd.channel == Channel.POS:
+        assert cmd.payment is not None  # validated before
+        return Order.sell_at_till(
+            order_id=new.order_id,
+            order_no=order_no,
+            store=new.store,
+            customer_id=cmd.customer_id,
+            lines=new.lines,
+            payment=cmd.payment,
+            now=new.now,
+            by=cmd.scope.actor,
+            time_zone=zone,
+        )
+    assert cmd.shipping_address is not None
+    return Order.place_online(
+        order_id=new.order_id,
+        order_no=order_no,
+        store=new.store,
+        customer_id=cmd.customer_id,
+        lines=new.lines,
+        shipping_address=cmd.shipping_address,
+        allocations=new.allocations,
+        now=new.now,
+        by=cmd.scope.actor,
+        time_zone=zone,
+    )
+
+
+def _events(order: Order) -> list[Event]:
+    return [CREATED, PAID, COMPLETED] if order.channel == Channel.POS else [CREATED]
