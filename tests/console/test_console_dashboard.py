@@ -111,6 +111,9 @@ def test_cards_and_charts_render_with_data(
     expect(heat.locator("tbody td").first).to_have_text(re.compile(r"^(¥[\d,]+\.\d\d|—)$"))
     expect(page.locator(".stock-board, #stock-board p").first).to_be_visible()
     expect(page.locator("#parcels-panel .dash-carriers li").first).to_be_visible()
+    # Carrier push gaps come with the first paint, from logistics' current state.
+    expect(page.locator("#push-gaps li").first).to_be_visible()
+    expect(page.locator("#push-gaps")).not_to_contain_text("暂时无法读取")
     expect(page.locator("#live-feed[data-live=open]")).to_have_count(1)
     live = paid_order(alice, "HOM-002")  # so the feed shows what it does
     expect(page.locator("#live-feed")).to_contain_text(f"订单 {live['order_no']} 已付款")

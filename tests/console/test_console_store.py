@@ -89,6 +89,38 @@ def test_staff_confirm_and_ship_a_paid_order(
     expect(queued(page, no)).to_have_count(0)
 
 
+def test_the_ship_form_suggests_the_carrier_that_then_ships(
+    page: Page, sign_in: SignIn, alice: httpx.Client, s001: httpx.Client, screenshot: Shot
+) -> None:
+    order = paid_order(alice, "TEA-001", 1)
+    r = s001.post(f"/v1/orders/{order['order_id']}/confirm")
+    assert r.status_code == 200, r.text
+
+    sign_in(page, "store")
+    page.goto(f"/store/orders/{order['order_no']}")
+    suggested = page.locator("#ship-quote .quoted")
+    expect(suggested).to_have_count(1)
+    expect(page.locator("#ship-quote")).to_contain_text("建议承运商")
+    expect(suggested.locator(".quoted-rule")).to_contain_text("规则")
+    expect(page.get_by_role("radio", name=re.compile("按规则选择"))).to_be_checked()
+    screenshot(page, "store-ship-quote")
+
+    # Another level: the suggestion follows (htmx), still before anything is shipped.
+    page.get_by_label("时效", exact=True).select_option("express")
+    expect(suggested).to_contain_text("特快")
+    carrier = suggested.get_attribute("data-carrier")
+    name = suggested.locator(".quoted-carrier").inner_text()
+    assert carrier and name
+    assert s001.get(f"/v1/orders/{order['order_id']}").json()["status"] == "paid"
+
+    page.get_by_role("button", name="发货", exact=True).click()
+
+    expect(page.get_by_role("status")).to_contain_text("已发货")
+    expect(page.locator("article.parcel dd").first).to_have_text(name)
+    shipped = s001.get(f"/v1/orders/{order['order_id']}").json()
+    assert [s["carrier"] for s in shipped["shipments"]] == [carrier]
+
+
 def test_a_new_paid_order_appears_in_the_queue_without_a_reload(
     page: Page, sign_in: SignIn, alice: httpx.Client
 ) -> None:

@@ -471,6 +471,9 @@ def make_shipment(order_id: str = "o-1", store_id: str = "S1") -> logistics_pb2.
 
 
 class FakeLogistics(logistics_pb2_grpc.LogisticsServiceServicer, Recorder):
+    # Set by a test: swift's push-gap alert is open since then (ListCarriers reports it).
+    push_gap_since: datetime | None = None
+
     @staticmethod
     def sign(body: bytes) -> str:
         return "sha256=" + hmac.new(CARRIER_SECRET, body, hashlib.sha256).hexdigest()
@@ -488,6 +491,8 @@ class FakeLogistics(logistics_pb2_grpc.LogisticsServiceServicer, Recorder):
             days_other_region=2,
             service_levels=["express", "standard", "economy"],
         )
+        if self.push_gap_since is not None:
+            carrier.push_gap_since.CopyFrom(ts(self.push_gap_since))
         return logistics_pb2.ListCarriersResponse(items=[carrier])
 
     async def ListShipments(self, request: Any, context: Any) -> Any:

@@ -329,3 +329,32 @@ async def test_stalled_parcels_per_carrier(client: httpx.AsyncClient, backends: 
     assert backends.logistics.last("ListShipments").stalled_only is True
     assert "Swift Express" in r.text and "1 件停滞" in r.text
     assert 'href="/track?waybill=SW123"' in r.text
+
+
+async def test_the_first_paint_shows_a_carrier_push_gap_open_now(
+    client: httpx.AsyncClient, backends: Backends, fake: FakeDashboardOrders
+) -> None:
+    sign_in(client)
+    quiet = await client.get("/dashboard")
+    assert '<li class="none muted">目前没有承运商中断推送。</li>' in quiet.text
+    assert 'data-carrier="swift"' not in quiet.text
+
+    backends.logistics.push_gap_since = datetime(2025, 3, 1, 1, 30, tzinfo=UTC)
+    r = await client.get("/dashboard")
+
+    gaps = r.text[r.text.index('id="push-gaps"') : r.text.index("</ul>", r.text.index("push-gaps"))]
+    assert 'data-carrier="swift"' in gaps
+    assert "Swift Express 自 2025-03-01 09:30 起停止推送物流信息" in gaps  # Shanghai time
+    assert 'class="none' not in gaps
+
+
+async def test_the_dashboard_opens_when_logistics_does_not_answer(
+    client: httpx.AsyncClient, backends: Backends, fake: FakeDashboardOrders
+) -> None:
+    from chainkit.errors import Unavailable
+
+    sign_in(client)
+    backends.logistics.fail_next = Unavailable("logistics is restarting")
+    r = await client.get("/dashboard")
+    assert r.status_code == 200
+    assert '<li class="none muted">暂时无法读取承运商状态' in r.text

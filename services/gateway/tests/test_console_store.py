@@ -73,7 +73,33 @@ class StoreInventory(FakeInventory):
 
 
 class StoreOrders(FakeOrders):
-    """The shared fake plus the address correction."""
+    """The shared fake plus the address correction and the shipping quote."""
+
+    quote_refusal: Conflict | None = None
+
+    async def QuoteShipping(self, request: Any, context: Any) -> Any:
+        await self.record("QuoteShipping", request)
+        order = self._find(request.scope, request.order_ref)
+        if self.quote_refusal is not None:
+            raise self.quote_refusal
+        carrier = request.carrier or "swift"
+        return orders_pb2.QuoteShippingResponse(
+            order_id=order.order_id,
+            order_no=order.order_no,
+            packages=[
+                orders_pb2.ShippingQuote(
+                    location_id="WH-EAST",
+                    carrier=carrier,
+                    service_level=request.service_level or "standard",
+                    rule="override" if request.carrier else "cheapest",
+                    carrier_reason=f"cheapest meeting standard for east at 800 g ({carrier} 1200)",
+                    price=1200,
+                    days=1,
+                    weight_g=800,
+                    eligible_carriers=["swift"],
+                )
+            ],
+        )
 
     async def UpdateShippingAddress(self, request: Any, context: Any) -> Any:
         await self.record("UpdateShippingAddress", request)
@@ -259,6 +285,68 @@ async def test_ship_by_rules_or_override_and_show_the_carrier_and_its_reason(
     assert "已发货，运单如下。" in shipped.text
     assert "SW123" in shipped.text and "规则选择" in shipped.text
     assert "cheapest meeting standard for east at 800 g" in shipped.text
+
+
+async def test_the_ship_form_names_the_suggested_carrier_and_why_before_shipping(
+    store_client: tuple[httpx.AsyncClient, StoreInventory], backends: Backends
+) -> None:
+    client, _ = store_client
+    order = paid(backends, confirmed=True)
+    sign_in(client)
+
+    page = await client.get(f"/store/orders/{order.order_no}")
+
+    asked = backends.orders.last("QuoteShipping")
+    assert (asked.scope.store_id, asked.order_ref, asked.carrier) == ("S1", order.order_no, "")
+    start = page.text.index('id="ship-quote"')
+    quote = page.text[start : page.text.index("</form>", start)]
+    assert "建议承运商" in quote and "Swift Express" in quote
+    assert "规则：满足时效的承运商中最便宜的" in quote and "运费 ¥12.00" in quote
+    assert "cheapest meeting standard for east at 800 g" in quote
+    assert quote.index("Swift Express") < quote.index('type="submit"')  # above the button
+    # The override stays on "by the rules": nothing is pre-selected for staff.
+    assert re.search(r'name="carrier" value="" checked', page.text)
+    assert not re.search(r'name="carrier" value="swift" checked', page.text)
+    assert backends.orders.count("ShipOrder") == 0
+
+    picked = await client.get(
+        f"/store/orders/{order.order_no}/quote",
+        params={"carrier": "swift", "service_level": "express"},
+        headers={"HX-Request": "true"},
+    )
+    assert picked.status_code == 200 and picked.text.lstrip().startswith('<div id="ship-quote"')
+    again = backends.orders.last("QuoteShipping")
+    assert (again.carrier, again.service_level) == ("swift", "express")
+    assert "员工指定的承运商" in picked.text and "特快" in picked.text
+
+
+async def test_a_refused_quote_is_shown_and_shipping_stays_possible(
+    store_client: tuple[httpx.AsyncClient, StoreInventory], backends: Backends
+) -> None:
+    client, _ = store_client
+    order = paid(backends, confirmed=True)
+    sign_in(client)
+    assert isinstance(backends.orders, StoreOrders)
+    backends.orders.quote_refusal = Conflict("no carrier serves 西北 (province 630000) at 40000 g")
+
+    page = await client.get(f"/store/orders/{order.order_no}")
+
+    assert page.status_code == 200
+    assert "暂时无法给出建议承运商：no carrier serves 西北" in page.text
+    assert "发货</button>" in page.text
+    other = await client.get(f"/store/orders/{order.order_no}/quote", params={"carrier": "x"})
+    assert other.status_code == 200  # an override it cannot check is still answered
+
+
+async def test_another_stores_staff_get_no_quote(
+    store_client: tuple[httpx.AsyncClient, StoreInventory], backends: Backends
+) -> None:
+    client, _ = store_client
+    order = paid(backends, "S2", confirmed=True)
+    sign_in(client)
+    r = await client.get(f"/store/orders/{order.order_no}/quote")
+    assert "Swift Express" not in r.text and "no order" in r.text
+    assert backends.orders.last("QuoteShipping").scope.store_id == "S1"
 
 
 async def test_a_refused_ship_says_why_on_the_order_page(

@@ -22,7 +22,7 @@ from orders.domain.lines import LineRequest, ProductInfo, StockShortfall
 from orders.domain.order import Address, Allocation, Package, Shipment
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap
 from orders.service_layer import stores
-from orders.service_layer.ports import Deps
+from orders.service_layer.ports import Deps, PackageQuote
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -150,6 +150,7 @@ class FakeLogistics:
     created: dict[tuple[str, str], Shipment] = field(default_factory=dict)
     packages: list[Package] = field(default_factory=list)
     requests: list[ShipmentRequest] = field(default_factory=list)
+    quotes: list[ShipmentRequest] = field(default_factory=list)
     # Overrides it refuses, the way logistics refuses a carrier that cannot serve the parcel.
     refuse: frozenset[str] = frozenset()
 
@@ -171,21 +172,53 @@ class FakeLogistics:
                 order_id, carrier, service_level, preferred_carrier, customer_id, order_no
             )
         )
-        if carrier in self.refuse:
-            message = f"{carrier} does not serve region {destination.region!r}"
-            raise InvalidArgument(message, [FieldError("carrier", message)])
-        carrier = carrier or preferred_carrier
+        carrier, _ = self._choose(destination, carrier, preferred_carrier)
         out = []
         for p in packages:
             key = (order_id, p.location_id)
             if key not in self.created:
                 self.packages.append(p)
                 n = len(self.created) + 1
-                self.created[key] = Shipment(
-                    f"shp-{n}", p.location_id, carrier or "swift", f"SW{n:08d}"
-                )
+                self.created[key] = Shipment(f"shp-{n}", p.location_id, carrier, f"SW{n:08d}")
             out.append(self.created[key])
         return out
+
+    async def quote_shipments(
+        self,
+        *,
+        store_id: str,
+        destination: Address,
+        packages: Sequence[Package],
+        carrier: str,
+        service_level: str = "",
+        preferred_carrier: str = "",
+    ) -> list[PackageQuote]:
+        """The carrier create_shipments would pick, with the same refusals; records nothing
+        but the question."""
+        self.quotes.append(ShipmentRequest("", carrier, service_level, preferred_carrier))
+        chosen, rule = self._choose(destination, carrier, preferred_carrier)
+        return [
+            PackageQuote(
+                location_id=p.location_id,
+                carrier=chosen,
+                service_level=service_level or "standard",
+                rule=rule,
+                reason=f"{rule}: {chosen}",
+                price=800,
+                days=2,
+                weight_g=p.weight_g,
+                eligible=("swift", preferred_carrier) if preferred_carrier else ("swift",),
+            )
+            for p in packages
+        ]
+
+    def _choose(self, destination: Address, carrier: str, preferred: str) -> tuple[str, str]:
+        if carrier in self.refuse:
+            message = f"{carrier} does not serve region {destination.region!r}"
+            raise InvalidArgument(message, [FieldError("carrier", message)])
+        if carrier:
+            return carrier, "override"
+        return (preferred, "preference") if preferred else ("swift", "cheapest")
 
 
 @pytest.fixture

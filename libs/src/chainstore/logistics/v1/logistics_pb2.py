@@ -26,47 +26,53 @@ from chainstore.common.v1 import common_pb2 as chainstore_dot_common_dot_v1_dot_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'chainstore/logistics/v1/logistics.proto\x12\x17\x63hainstore.logistics.v1\x1a!chainstore/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaa\x02\n\x07\x43\x61rrier\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07regions\x18\x03 \x03(\t\x12\x14\n\x0cmax_weight_g\x18\x04 \x01(\x03\x12\x38\n\x0bupdate_mode\x18\x05 \x01(\x0e\x32#.chainstore.logistics.v1.UpdateMode\x12\x39\n\x0cweight_bands\x18\x06 \x03(\x0b\x32#.chainstore.logistics.v1.WeightBand\x12\x18\n\x10\x64\x61ys_same_region\x18\x07 \x01(\x05\x12\x19\n\x11\x64\x61ys_other_region\x18\x08 \x01(\x05\x12\x16\n\x0eservice_levels\x18\t \x03(\t\x12\x1a\n\x12\x65xcluded_provinces\x18\n \x03(\t\",\n\nWeightBand\x12\x0f\n\x07up_to_g\x18\x01 \x01(\x03\x12\r\n\x05price\x18\x02 \x01(\x03\"\x15\n\x13ListCarriersRequest\"G\n\x14ListCarriersResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .chainstore.logistics.v1.Carrier\"\x97\x01\n\rTrackingEvent\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x06status\x18\x02 \x01(\x0e\x32\'.chainstore.logistics.v1.TrackingStatus\x12\x10\n\x08location\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\x91\x05\n\x08Shipment\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x10\n\x08store_id\x18\x03 \x01(\t\x12\x13\n\x0blocation_id\x18\x04 \x01(\t\x12\x0f\n\x07\x63\x61rrier\x18\x05 \x01(\t\x12\x12\n\nwaybill_no\x18\x06 \x01(\t\x12\x37\n\x06status\x18\x07 \x01(\x0e\x32\'.chainstore.logistics.v1.TrackingStatus\x12\x39\n\x15\x65stimated_delivery_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x06\x65vents\x18\t \x03(\x0b\x32&.chainstore.logistics.v1.TrackingEvent\x12\x32\n\x0elast_update_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07stalled\x18\x0b \x01(\x08\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x63\x61rrier_reason\x18\r \x01(\t\x12\x15\n\rservice_level\x18\x0e \x01(\t\x12\r\n\x05price\x18\x0f \x01(\x03\x12\x10\n\x08weight_g\x18\x10 \x01(\x03\x12\x30\n\x0c\x63\x61ncelled_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rcancel_reason\x18\x12 \x01(\t\x12\x31\n\rstalled_since\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x63ustomer_id\x18\x14 \x01(\t\x12\x10\n\x08order_no\x18\x15 \x01(\t\"t\n\x07Package\x12\x13\n\x0blocation_id\x18\x01 \x01(\t\x12+\n\x05lines\x18\x02 \x03(\x0b\x32\x1c.chainstore.common.v1.SkuQty\x12\x10\n\x08weight_g\x18\x03 \x01(\x03\x12\x15\n\rorigin_region\x18\x04 \x01(\t\"\x8e\x02\n\x16\x43reateShipmentsRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x10\n\x08store_id\x18\x02 \x01(\t\x12\x32\n\x0b\x64\x65stination\x18\x03 \x01(\x0b\x32\x1d.chainstore.common.v1.Address\x12\x32\n\x08packages\x18\x04 \x03(\x0b\x32 .chainstore.logistics.v1.Package\x12\x0f\n\x07\x63\x61rrier\x18\x05 \x01(\t\x12\x15\n\rservice_level\x18\x06 \x01(\t\x12\x19\n\x11preferred_carrier\x18\x07 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x08 \x01(\t\x12\x10\n\x08order_no\x18\t \x01(\t\"O\n\x17\x43reateShipmentsResponse\x12\x34\n\tshipments\x18\x01 \x03(\x0b\x32!.chainstore.logistics.v1.Shipment\"\x91\x01\n\x14ListShipmentsRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x10\n\x08store_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x14\n\x0cstalled_only\x18\x04 \x01(\x08\x12/\n\x04page\x18\x05 \x01(\x0b\x32!.chainstore.common.v1.PageRequest\"w\n\x15ListShipmentsResponse\x12\x30\n\x05items\x18\x01 \x03(\x0b\x32!.chainstore.logistics.v1.Shipment\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.chainstore.common.v1.PageInfo\"(\n\x12GetTrackingRequest\x12\x12\n\nwaybill_no\x18\x01 \x01(\t\"L\n\x18IngestCarrierPushRequest\x12\x0f\n\x07\x63\x61rrier\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\x0c\x12\x11\n\tsignature\x18\x03 \x01(\t\"N\n\x15\x43\x61ncelShipmentRequest\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x10\n\x08store_id\x18\x03 \x01(\t\"A\n\x19IngestCarrierPushResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x05\x12\x12\n\nduplicates\x18\x02 \x01(\x05*U\n\nUpdateMode\x12\x1b\n\x17UPDATE_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10UPDATE_MODE_PUSH\x10\x01\x12\x14\n\x10UPDATE_MODE_POLL\x10\x02*\xe7\x02\n\x0eTrackingStatus\x12\x1f\n\x1bTRACKING_STATUS_UNSPECIFIED\x10\x00\x12!\n\x1dTRACKING_STATUS_INFO_RECEIVED\x10\x01\x12\x1d\n\x19TRACKING_STATUS_PICKED_UP\x10\x02\x12\x1e\n\x1aTRACKING_STATUS_IN_TRANSIT\x10\x03\x12\"\n\x1eTRACKING_STATUS_ARRIVED_AT_HUB\x10\x04\x12$\n TRACKING_STATUS_OUT_FOR_DELIVERY\x10\x05\x12\x1d\n\x19TRACKING_STATUS_DELIVERED\x10\x06\x12\"\n\x1eTRACKING_STATUS_FAILED_ATTEMPT\x10\x07\x12\x1d\n\x19TRACKING_STATUS_EXCEPTION\x10\x08\x12&\n\"TRACKING_STATUS_RETURNED_TO_SENDER\x10\t2\xa5\x05\n\x10LogisticsService\x12k\n\x0cListCarriers\x12,.chainstore.logistics.v1.ListCarriersRequest\x1a-.chainstore.logistics.v1.ListCarriersResponse\x12t\n\x0f\x43reateShipments\x12/.chainstore.logistics.v1.CreateShipmentsRequest\x1a\x30.chainstore.logistics.v1.CreateShipmentsResponse\x12n\n\rListShipments\x12-.chainstore.logistics.v1.ListShipmentsRequest\x1a..chainstore.logistics.v1.ListShipmentsResponse\x12]\n\x0bGetTracking\x12+.chainstore.logistics.v1.GetTrackingRequest\x1a!.chainstore.logistics.v1.Shipment\x12z\n\x11IngestCarrierPush\x12\x31.chainstore.logistics.v1.IngestCarrierPushRequest\x1a\x32.chainstore.logistics.v1.IngestCarrierPushResponse\x12\x63\n\x0e\x43\x61ncelShipment\x12..chainstore.logistics.v1.CancelShipmentRequest\x1a!.chainstore.logistics.v1.Shipmentb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'chainstore/logistics/v1/logistics.proto\x12\x17\x63hainstore.logistics.v1\x1a!chainstore/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xde\x02\n\x07\x43\x61rrier\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07regions\x18\x03 \x03(\t\x12\x14\n\x0cmax_weight_g\x18\x04 \x01(\x03\x12\x38\n\x0bupdate_mode\x18\x05 \x01(\x0e\x32#.chainstore.logistics.v1.UpdateMode\x12\x39\n\x0cweight_bands\x18\x06 \x03(\x0b\x32#.chainstore.logistics.v1.WeightBand\x12\x18\n\x10\x64\x61ys_same_region\x18\x07 \x01(\x05\x12\x19\n\x11\x64\x61ys_other_region\x18\x08 \x01(\x05\x12\x16\n\x0eservice_levels\x18\t \x03(\t\x12\x1a\n\x12\x65xcluded_provinces\x18\n \x03(\t\x12\x32\n\x0epush_gap_since\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\",\n\nWeightBand\x12\x0f\n\x07up_to_g\x18\x01 \x01(\x03\x12\r\n\x05price\x18\x02 \x01(\x03\"\x15\n\x13ListCarriersRequest\"G\n\x14ListCarriersResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .chainstore.logistics.v1.Carrier\"\x97\x01\n\rTrackingEvent\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x06status\x18\x02 \x01(\x0e\x32\'.chainstore.logistics.v1.TrackingStatus\x12\x10\n\x08location\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\x91\x05\n\x08Shipment\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x10\n\x08store_id\x18\x03 \x01(\t\x12\x13\n\x0blocation_id\x18\x04 \x01(\t\x12\x0f\n\x07\x63\x61rrier\x18\x05 \x01(\t\x12\x12\n\nwaybill_no\x18\x06 \x01(\t\x12\x37\n\x06status\x18\x07 \x01(\x0e\x32\'.chainstore.logistics.v1.TrackingStatus\x12\x39\n\x15\x65stimated_delivery_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x06\x65vents\x18\t \x03(\x0b\x32&.chainstore.logistics.v1.TrackingEvent\x12\x32\n\x0elast_update_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07stalled\x18\x0b \x01(\x08\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x63\x61rrier_reason\x18\r \x01(\t\x12\x15\n\rservice_level\x18\x0e \x01(\t\x12\r\n\x05price\x18\x0f \x01(\x03\x12\x10\n\x08weight_g\x18\x10 \x01(\x03\x12\x30\n\x0c\x63\x61ncelled_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rcancel_reason\x18\x12 \x01(\t\x12\x31\n\rstalled_since\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x63ustomer_id\x18\x14 \x01(\t\x12\x10\n\x08order_no\x18\x15 \x01(\t\"t\n\x07Package\x12\x13\n\x0blocation_id\x18\x01 \x01(\t\x12+\n\x05lines\x18\x02 \x03(\x0b\x32\x1c.chainstore.common.v1.SkuQty\x12\x10\n\x08weight_g\x18\x03 \x01(\x03\x12\x15\n\rorigin_region\x18\x04 \x01(\t\"\x8e\x02\n\x16\x43reateShipmentsRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x10\n\x08store_id\x18\x02 \x01(\t\x12\x32\n\x0b\x64\x65stination\x18\x03 \x01(\x0b\x32\x1d.chainstore.common.v1.Address\x12\x32\n\x08packages\x18\x04 \x03(\x0b\x32 .chainstore.logistics.v1.Package\x12\x0f\n\x07\x63\x61rrier\x18\x05 \x01(\t\x12\x15\n\rservice_level\x18\x06 \x01(\t\x12\x19\n\x11preferred_carrier\x18\x07 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x08 \x01(\t\x12\x10\n\x08order_no\x18\t \x01(\t\"O\n\x17\x43reateShipmentsResponse\x12\x34\n\tshipments\x18\x01 \x03(\x0b\x32!.chainstore.logistics.v1.Shipment\"\xd4\x01\n\x15QuoteShipmentsRequest\x12\x10\n\x08store_id\x18\x01 \x01(\t\x12\x32\n\x0b\x64\x65stination\x18\x02 \x01(\x0b\x32\x1d.chainstore.common.v1.Address\x12\x32\n\x08packages\x18\x03 \x03(\x0b\x32 .chainstore.logistics.v1.Package\x12\x0f\n\x07\x63\x61rrier\x18\x04 \x01(\t\x12\x15\n\rservice_level\x18\x05 \x01(\t\x12\x19\n\x11preferred_carrier\x18\x06 \x01(\t\"\xbb\x01\n\x0cPackageQuote\x12\x13\n\x0blocation_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61rrier\x18\x02 \x01(\t\x12\x15\n\rservice_level\x18\x03 \x01(\t\x12\x0c\n\x04rule\x18\x04 \x01(\t\x12\x16\n\x0e\x63\x61rrier_reason\x18\x05 \x01(\t\x12\r\n\x05price\x18\x06 \x01(\x03\x12\x0c\n\x04\x64\x61ys\x18\x07 \x01(\x05\x12\x10\n\x08weight_g\x18\x08 \x01(\x03\x12\x19\n\x11\x65ligible_carriers\x18\t \x03(\t\"Q\n\x16QuoteShipmentsResponse\x12\x37\n\x08packages\x18\x01 \x03(\x0b\x32%.chainstore.logistics.v1.PackageQuote\"\x91\x01\n\x14ListShipmentsRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x10\n\x08store_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x14\n\x0cstalled_only\x18\x04 \x01(\x08\x12/\n\x04page\x18\x05 \x01(\x0b\x32!.chainstore.common.v1.PageRequest\"w\n\x15ListShipmentsResponse\x12\x30\n\x05items\x18\x01 \x03(\x0b\x32!.chainstore.logistics.v1.Shipment\x12,\n\x04page\x18\x02 \x01(\x0b\x32\x1e.chainstore.common.v1.PageInfo\"(\n\x12GetTrackingRequest\x12\x12\n\nwaybill_no\x18\x01 \x01(\t\"L\n\x18IngestCarrierPushRequest\x12\x0f\n\x07\x63\x61rrier\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\x0c\x12\x11\n\tsignature\x18\x03 \x01(\t\"N\n\x15\x43\x61ncelShipmentRequest\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x10\n\x08store_id\x18\x03 \x01(\t\"A\n\x19IngestCarrierPushResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x05\x12\x12\n\nduplicates\x18\x02 \x01(\x05*U\n\nUpdateMode\x12\x1b\n\x17UPDATE_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10UPDATE_MODE_PUSH\x10\x01\x12\x14\n\x10UPDATE_MODE_POLL\x10\x02*\xe7\x02\n\x0eTrackingStatus\x12\x1f\n\x1bTRACKING_STATUS_UNSPECIFIED\x10\x00\x12!\n\x1dTRACKING_STATUS_INFO_RECEIVED\x10\x01\x12\x1d\n\x19TRACKING_STATUS_PICKED_UP\x10\x02\x12\x1e\n\x1aTRACKING_STATUS_IN_TRANSIT\x10\x03\x12\"\n\x1eTRACKING_STATUS_ARRIVED_AT_HUB\x10\x04\x12$\n TRACKING_STATUS_OUT_FOR_DELIVERY\x10\x05\x12\x1d\n\x19TRACKING_STATUS_DELIVERED\x10\x06\x12\"\n\x1eTRACKING_STATUS_FAILED_ATTEMPT\x10\x07\x12\x1d\n\x19TRACKING_STATUS_EXCEPTION\x10\x08\x12&\n\"TRACKING_STATUS_RETURNED_TO_SENDER\x10\t2\x98\x06\n\x10LogisticsService\x12k\n\x0cListCarriers\x12,.chainstore.logistics.v1.ListCarriersRequest\x1a-.chainstore.logistics.v1.ListCarriersResponse\x12t\n\x0f\x43reateShipments\x12/.chainstore.logistics.v1.CreateShipmentsRequest\x1a\x30.chainstore.logistics.v1.CreateShipmentsResponse\x12q\n\x0eQuoteShipments\x12..chainstore.logistics.v1.QuoteShipmentsRequest\x1a/.chainstore.logistics.v1.QuoteShipmentsResponse\x12n\n\rListShipments\x12-.chainstore.logistics.v1.ListShipmentsRequest\x1a..chainstore.logistics.v1.ListShipmentsResponse\x12]\n\x0bGetTracking\x12+.chainstore.logistics.v1.GetTrackingRequest\x1a!.chainstore.logistics.v1.Shipment\x12z\n\x11IngestCarrierPush\x12\x31.chainstore.logistics.v1.IngestCarrierPushRequest\x1a\x32.chainstore.logistics.v1.IngestCarrierPushResponse\x12\x63\n\x0e\x43\x61ncelShipment\x12..chainstore.logistics.v1.CancelShipmentRequest\x1a!.chainstore.logistics.v1.Shipmentb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'chainstore.logistics.v1.logistics_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_UPDATEMODE']._serialized_start=2401
-  _globals['_UPDATEMODE']._serialized_end=2486
-  _globals['_TRACKINGSTATUS']._serialized_start=2489
-  _globals['_TRACKINGSTATUS']._serialized_end=2848
+  _globals['_UPDATEMODE']._serialized_start=2941
+  _globals['_UPDATEMODE']._serialized_end=3026
+  _globals['_TRACKINGSTATUS']._serialized_start=3029
+  _globals['_TRACKINGSTATUS']._serialized_end=3388
   _globals['_CARRIER']._serialized_start=137
-  _globals['_CARRIER']._serialized_end=435
-  _globals['_WEIGHTBAND']._serialized_start=437
-  _globals['_WEIGHTBAND']._serialized_end=481
-  _globals['_LISTCARRIERSREQUEST']._serialized_start=483
-  _globals['_LISTCARRIERSREQUEST']._serialized_end=504
-  _globals['_LISTCARRIERSRESPONSE']._serialized_start=506
-  _globals['_LISTCARRIERSRESPONSE']._serialized_end=577
-  _globals['_TRACKINGEVENT']._serialized_start=580
-  _globals['_TRACKINGEVENT']._serialized_end=731
-  _globals['_SHIPMENT']._serialized_start=734
-  _globals['_SHIPMENT']._serialized_end=1391
-  _globals['_PACKAGE']._serialized_start=1393
-  _globals['_PACKAGE']._serialized_end=1509
-  _globals['_CREATESHIPMENTSREQUEST']._serialized_start=1512
-  _globals['_CREATESHIPMENTSREQUEST']._serialized_end=1782
-  _globals['_CREATESHIPMENTSRESPONSE']._serialized_start=1784
-  _globals['_CREATESHIPMENTSRESPONSE']._serialized_end=1863
-  _globals['_LISTSHIPMENTSREQUEST']._serialized_start=1866
-  _globals['_LISTSHIPMENTSREQUEST']._serialized_end=2011
-  _globals['_LISTSHIPMENTSRESPONSE']._serialized_start=2013
-  _globals['_LISTSHIPMENTSRESPONSE']._serialized_end=2132
-  _globals['_GETTRACKINGREQUEST']._serialized_start=2134
-  _globals['_GETTRACKINGREQUEST']._serialized_end=2174
-  _globals['_INGESTCARRIERPUSHREQUEST']._serialized_start=2176
-  _globals['_INGESTCARRIERPUSHREQUEST']._serialized_end=2252
-  _globals['_CANCELSHIPMENTREQUEST']._serialized_start=2254
-  _globals['_CANCELSHIPMENTREQUEST']._serialized_end=2332
-  _globals['_INGESTCARRIERPUSHRESPONSE']._serialized_start=2334
-  _globals['_INGESTCARRIERPUSHRESPONSE']._serialized_end=2399
-  _globals['_LOGISTICSSERVICE']._serialized_start=2851
-  _globals['_LOGISTICSSERVICE']._serialized_end=3528
+  _globals['_CARRIER']._serialized_end=487
+  _globals['_WEIGHTBAND']._serialized_start=489
+  _globals['_WEIGHTBAND']._serialized_end=533
+  _globals['_LISTCARRIERSREQUEST']._serialized_start=535
+  _globals['_LISTCARRIERSREQUEST']._serialized_end=556
+  _globals['_LISTCARRIERSRESPONSE']._serialized_start=558
+  _globals['_LISTCARRIERSRESPONSE']._serialized_end=629
+  _globals['_TRACKINGEVENT']._serialized_start=632
+  _globals['_TRACKINGEVENT']._serialized_end=783
+  _globals['_SHIPMENT']._serialized_start=786
+  _globals['_SHIPMENT']._serialized_end=1443
+  _globals['_PACKAGE']._serialized_start=1445
+  _globals['_PACKAGE']._serialized_end=1561
+  _globals['_CREATESHIPMENTSREQUEST']._serialized_start=1564
+  _globals['_CREATESHIPMENTSREQUEST']._serialized_end=1834
+  _globals['_CREATESHIPMENTSRESPONSE']._serialized_start=1836
+  _globals['_CREATESHIPMENTSRESPONSE']._serialized_end=1915
+  _globals['_QUOTESHIPMENTSREQUEST']._serialized_start=1918
+  _globals['_QUOTESHIPMENTSREQUEST']._serialized_end=2130
+  _globals['_PACKAGEQUOTE']._serialized_start=2133
+  _globals['_PACKAGEQUOTE']._serialized_end=2320
+  _globals['_QUOTESHIPMENTSRESPONSE']._serialized_start=2322
+  _globals['_QUOTESHIPMENTSRESPONSE']._serialized_end=2403
+  _globals['_LISTSHIPMENTSREQUEST']._serialized_start=2406
+  _globals['_LISTSHIPMENTSREQUEST']._serialized_end=2551
+  _globals['_LISTSHIPMENTSRESPONSE']._serialized_start=2553
+  _globals['_LISTSHIPMENTSRESPONSE']._serialized_end=2672
+  _globals['_GETTRACKINGREQUEST']._serialized_start=2674
+  _globals['_GETTRACKINGREQUEST']._serialized_end=2714
+  _globals['_INGESTCARRIERPUSHREQUEST']._serialized_start=2716
+  _globals['_INGESTCARRIERPUSHREQUEST']._serialized_end=2792
+  _globals['_CANCELSHIPMENTREQUEST']._serialized_start=2794
+  _globals['_CANCELSHIPMENTREQUEST']._serialized_end=2872
+  _globals['_INGESTCARRIERPUSHRESPONSE']._serialized_start=2874
+  _globals['_INGESTCARRIERPUSHRESPONSE']._serialized_end=2939
+  _globals['_LOGISTICSSERVICE']._serialized_start=3391
+  _globals['_LOGISTICSSERVICE']._serialized_end=4183
 # @@protoc_insertion_point(module_scope)

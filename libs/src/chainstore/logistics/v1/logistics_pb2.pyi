@@ -84,6 +84,7 @@ class Carrier(_message.Message):
     DAYS_OTHER_REGION_FIELD_NUMBER: _builtins.int
     SERVICE_LEVELS_FIELD_NUMBER: _builtins.int
     EXCLUDED_PROVINCES_FIELD_NUMBER: _builtins.int
+    PUSH_GAP_SINCE_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     name: _builtins.str
     max_weight_g: _builtins.int
@@ -105,6 +106,12 @@ class Carrier(_message.Message):
     def excluded_provinces(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Provinces (GB/T 2260 codes) it does not deliver to, whatever `regions` says."""
 
+    @_builtins.property
+    def push_gap_since(self) -> _timestamp_pb2.Timestamp:
+        """A pushing carrier that sent nothing for every parcel for too long: since when the
+        alert is open (unset while none is). Closed by the sweep after its next scan.
+        """
+
     def __init__(
         self,
         *,
@@ -118,10 +125,11 @@ class Carrier(_message.Message):
         days_other_region: _builtins.int = ...,
         service_levels: _abc.Iterable[_builtins.str] | None = ...,
         excluded_provinces: _abc.Iterable[_builtins.str] | None = ...,
+        push_gap_since: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["push_gap_since", b"push_gap_since"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "days_other_region", b"days_other_region", "days_same_region", b"days_same_region", "excluded_provinces", b"excluded_provinces", "max_weight_g", b"max_weight_g", "name", b"name", "regions", b"regions", "service_levels", b"service_levels", "update_mode", b"update_mode", "weight_bands", b"weight_bands"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "days_other_region", b"days_other_region", "days_same_region", b"days_same_region", "excluded_provinces", b"excluded_provinces", "max_weight_g", b"max_weight_g", "name", b"name", "push_gap_since", b"push_gap_since", "regions", b"regions", "service_levels", b"service_levels", "update_mode", b"update_mode", "weight_bands", b"weight_bands"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -409,6 +417,117 @@ class CreateShipmentsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CreateShipmentsResponse: _TypeAlias = CreateShipmentsResponse  # noqa: Y015
+
+@_typing.final
+class QuoteShipmentsRequest(_message.Message):
+    """The inputs of CreateShipmentsRequest that choose the carrier."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORE_ID_FIELD_NUMBER: _builtins.int
+    DESTINATION_FIELD_NUMBER: _builtins.int
+    PACKAGES_FIELD_NUMBER: _builtins.int
+    CARRIER_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
+    store_id: _builtins.str
+    carrier: _builtins.str
+    service_level: _builtins.str
+    preferred_carrier: _builtins.str
+    @_builtins.property
+    def destination(self) -> _common_pb2.Address: ...
+    @_builtins.property
+    def packages(self) -> _containers.RepeatedCompositeFieldContainer[Global___Package]: ...
+    def __init__(
+        self,
+        *,
+        store_id: _builtins.str = ...,
+        destination: _common_pb2.Address | None = ...,
+        packages: _abc.Iterable[Global___Package] | None = ...,
+        carrier: _builtins.str = ...,
+        service_level: _builtins.str = ...,
+        preferred_carrier: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["destination", b"destination"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "destination", b"destination", "packages", b"packages", "preferred_carrier", b"preferred_carrier", "service_level", b"service_level", "store_id", b"store_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QuoteShipmentsRequest: _TypeAlias = QuoteShipmentsRequest  # noqa: Y015
+
+@_typing.final
+class PackageQuote(_message.Message):
+    """One package's carrier as CreateShipments would record it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    CARRIER_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    RULE_FIELD_NUMBER: _builtins.int
+    CARRIER_REASON_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    DAYS_FIELD_NUMBER: _builtins.int
+    WEIGHT_G_FIELD_NUMBER: _builtins.int
+    ELIGIBLE_CARRIERS_FIELD_NUMBER: _builtins.int
+    location_id: _builtins.str
+    carrier: _builtins.str
+    service_level: _builtins.str
+    rule: _builtins.str
+    """Which rule chose: "override" (staff), "preference" (the store's), "only" (the one
+    carrier serving the parcel at that level), "cheapest" (the rules' default).
+    """
+    carrier_reason: _builtins.str
+    """The same text CreateShipments records as the shipment's carrier_reason."""
+    price: _builtins.int
+    """What the carrier charges for this parcel, minor units (fen), CNY; promised days."""
+    days: _builtins.int
+    weight_g: _builtins.int
+    @_builtins.property
+    def eligible_carriers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Carriers serving this parcel's destination and weight: those an override may name."""
+
+    def __init__(
+        self,
+        *,
+        location_id: _builtins.str = ...,
+        carrier: _builtins.str = ...,
+        service_level: _builtins.str = ...,
+        rule: _builtins.str = ...,
+        carrier_reason: _builtins.str = ...,
+        price: _builtins.int = ...,
+        days: _builtins.int = ...,
+        weight_g: _builtins.int = ...,
+        eligible_carriers: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "carrier_reason", b"carrier_reason", "days", b"days", "eligible_carriers", b"eligible_carriers", "location_id", b"location_id", "price", b"price", "rule", b"rule", "service_level", b"service_level", "weight_g", b"weight_g"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PackageQuote: _TypeAlias = PackageQuote  # noqa: Y015
+
+@_typing.final
+class QuoteShipmentsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PACKAGES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def packages(self) -> _containers.RepeatedCompositeFieldContainer[Global___PackageQuote]: ...
+    def __init__(
+        self,
+        *,
+        packages: _abc.Iterable[Global___PackageQuote] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["packages", b"packages"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QuoteShipmentsResponse: _TypeAlias = QuoteShipmentsResponse  # noqa: Y015
 
 @_typing.final
 class ListShipmentsRequest(_message.Message):

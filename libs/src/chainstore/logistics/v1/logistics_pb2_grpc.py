@@ -44,6 +44,11 @@ class LogisticsServiceStub:
                 request_serializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.CreateShipmentsRequest.SerializeToString,
                 response_deserializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.CreateShipmentsResponse.FromString,
                 _registered_method=True)
+        self.QuoteShipments = channel.unary_unary(
+                '/chainstore.logistics.v1.LogisticsService/QuoteShipments',
+                request_serializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.QuoteShipmentsRequest.SerializeToString,
+                response_deserializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.QuoteShipmentsResponse.FromString,
+                _registered_method=True)
         self.ListShipments = channel.unary_unary(
                 '/chainstore.logistics.v1.LogisticsService/ListShipments',
                 request_serializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.ListShipmentsRequest.SerializeToString,
@@ -77,6 +82,14 @@ class LogisticsServiceServicer:
 
     def CreateShipments(self, request, context):
         """One shipment per package (source location). Idempotent by (order_id, location_id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QuoteShipments(self, request, context):
+        """What CreateShipments would choose for the same parcels (carrier, level, rule, reason),
+        and which carriers could take each one. Read-only: no waybill, no shipment, no event.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -122,6 +135,11 @@ def add_LogisticsServiceServicer_to_server(servicer, server):
                     servicer.CreateShipments,
                     request_deserializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.CreateShipmentsRequest.FromString,
                     response_serializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.CreateShipmentsResponse.SerializeToString,
+            ),
+            'QuoteShipments': grpc.unary_unary_rpc_method_handler(
+                    servicer.QuoteShipments,
+                    request_deserializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.QuoteShipmentsRequest.FromString,
+                    response_serializer=chainstore_dot_logistics_dot_v1_dot_logistics__pb2.QuoteShipmentsResponse.SerializeToString,
             ),
             'ListShipments': grpc.unary_unary_rpc_method_handler(
                     servicer.ListShipments,
@@ -198,6 +216,33 @@ class LogisticsService:
             '/chainstore.logistics.v1.LogisticsService/CreateShipments',
             chainstore_dot_logistics_dot_v1_dot_logistics__pb2.CreateShipmentsRequest.SerializeToString,
             chainstore_dot_logistics_dot_v1_dot_logistics__pb2.CreateShipmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QuoteShipments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.logistics.v1.LogisticsService/QuoteShipments',
+            chainstore_dot_logistics_dot_v1_dot_logistics__pb2.QuoteShipmentsRequest.SerializeToString,
+            chainstore_dot_logistics_dot_v1_dot_logistics__pb2.QuoteShipmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -34,6 +34,10 @@ class LogisticsServiceStub:
     ListCarriers: _grpc.UnaryUnaryMultiCallable[_logistics_pb2.ListCarriersRequest, _logistics_pb2.ListCarriersResponse]
     CreateShipments: _grpc.UnaryUnaryMultiCallable[_logistics_pb2.CreateShipmentsRequest, _logistics_pb2.CreateShipmentsResponse]
     """One shipment per package (source location). Idempotent by (order_id, location_id)."""
+    QuoteShipments: _grpc.UnaryUnaryMultiCallable[_logistics_pb2.QuoteShipmentsRequest, _logistics_pb2.QuoteShipmentsResponse]
+    """What CreateShipments would choose for the same parcels (carrier, level, rule, reason),
+    and which carriers could take each one. Read-only: no waybill, no shipment, no event.
+    """
     ListShipments: _grpc.UnaryUnaryMultiCallable[_logistics_pb2.ListShipmentsRequest, _logistics_pb2.ListShipmentsResponse]
     GetTracking: _grpc.UnaryUnaryMultiCallable[_logistics_pb2.GetTrackingRequest, _logistics_pb2.Shipment]
     """The waybill look-up: no personal data."""
@@ -50,6 +54,10 @@ class LogisticsServiceAsyncStub(LogisticsServiceStub):
     ListCarriers: _aio.UnaryUnaryMultiCallable[_logistics_pb2.ListCarriersRequest, _logistics_pb2.ListCarriersResponse]  # type: ignore[assignment]
     CreateShipments: _aio.UnaryUnaryMultiCallable[_logistics_pb2.CreateShipmentsRequest, _logistics_pb2.CreateShipmentsResponse]  # type: ignore[assignment]
     """One shipment per package (source location). Idempotent by (order_id, location_id)."""
+    QuoteShipments: _aio.UnaryUnaryMultiCallable[_logistics_pb2.QuoteShipmentsRequest, _logistics_pb2.QuoteShipmentsResponse]  # type: ignore[assignment]
+    """What CreateShipments would choose for the same parcels (carrier, level, rule, reason),
+    and which carriers could take each one. Read-only: no waybill, no shipment, no event.
+    """
     ListShipments: _aio.UnaryUnaryMultiCallable[_logistics_pb2.ListShipmentsRequest, _logistics_pb2.ListShipmentsResponse]  # type: ignore[assignment]
     GetTracking: _aio.UnaryUnaryMultiCallable[_logistics_pb2.GetTrackingRequest, _logistics_pb2.Shipment]  # type: ignore[assignment]
     """The waybill look-up: no personal data."""
@@ -75,6 +83,16 @@ class LogisticsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_logistics_pb2.CreateShipmentsResponse, _abc.Awaitable[_logistics_pb2.CreateShipmentsResponse]]:
         """One shipment per package (source location). Idempotent by (order_id, location_id)."""
+
+    @_abc_1.abstractmethod
+    def QuoteShipments(
+        self,
+        request: _logistics_pb2.QuoteShipmentsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_logistics_pb2.QuoteShipmentsResponse, _abc.Awaitable[_logistics_pb2.QuoteShipmentsResponse]]:
+        """What CreateShipments would choose for the same parcels (carrier, level, rule, reason),
+        and which carriers could take each one. Read-only: no waybill, no shipment, no event.
+        """
 
     @_abc_1.abstractmethod
     def ListShipments(

@@ -1426,3 +1426,112 @@ class PeriodFigures(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___PeriodFigures: _TypeAlias = PeriodFigures  # noqa: Y015
+
+@_typing.final
+class QuoteShippingRequest(_message.Message):
+    """ShipOrderRequest without the idempotency key: what shipping would do now."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SCOPE_FIELD_NUMBER: _builtins.int
+    ORDER_REF_FIELD_NUMBER: _builtins.int
+    CARRIER_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    order_ref: _builtins.str
+    carrier: _builtins.str
+    """As on ShipOrderRequest: a staff override, and a level (empty = the store's)."""
+    service_level: _builtins.str
+    @_builtins.property
+    def scope(self) -> Global___Scope: ...
+    def __init__(
+        self,
+        *,
+        scope: Global___Scope | None = ...,
+        order_ref: _builtins.str = ...,
+        carrier: _builtins.str = ...,
+        service_level: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scope", b"scope"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "order_ref", b"order_ref", "scope", b"scope", "service_level", b"service_level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QuoteShippingRequest: _TypeAlias = QuoteShippingRequest  # noqa: Y015
+
+@_typing.final
+class ShippingQuote(_message.Message):
+    """One package (source location) and the carrier logistics would choose for it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_ID_FIELD_NUMBER: _builtins.int
+    CARRIER_FIELD_NUMBER: _builtins.int
+    SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
+    RULE_FIELD_NUMBER: _builtins.int
+    CARRIER_REASON_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    DAYS_FIELD_NUMBER: _builtins.int
+    WEIGHT_G_FIELD_NUMBER: _builtins.int
+    ELIGIBLE_CARRIERS_FIELD_NUMBER: _builtins.int
+    location_id: _builtins.str
+    carrier: _builtins.str
+    service_level: _builtins.str
+    rule: _builtins.str
+    """"override" | "preference" | "only" | "cheapest": the rule that chose."""
+    carrier_reason: _builtins.str
+    """The reason logistics records on the shipment when it is made."""
+    price: _builtins.int
+    """Minor units (fen), CNY; the carrier's promised days."""
+    days: _builtins.int
+    weight_g: _builtins.int
+    @_builtins.property
+    def eligible_carriers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Carriers that serve this package's destination and weight."""
+
+    def __init__(
+        self,
+        *,
+        location_id: _builtins.str = ...,
+        carrier: _builtins.str = ...,
+        service_level: _builtins.str = ...,
+        rule: _builtins.str = ...,
+        carrier_reason: _builtins.str = ...,
+        price: _builtins.int = ...,
+        days: _builtins.int = ...,
+        weight_g: _builtins.int = ...,
+        eligible_carriers: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "carrier_reason", b"carrier_reason", "days", b"days", "eligible_carriers", b"eligible_carriers", "location_id", b"location_id", "price", b"price", "rule", b"rule", "service_level", b"service_level", "weight_g", b"weight_g"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ShippingQuote: _TypeAlias = ShippingQuote  # noqa: Y015
+
+@_typing.final
+class QuoteShippingResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    ORDER_NO_FIELD_NUMBER: _builtins.int
+    PACKAGES_FIELD_NUMBER: _builtins.int
+    order_id: _builtins.str
+    order_no: _builtins.str
+    @_builtins.property
+    def packages(self) -> _containers.RepeatedCompositeFieldContainer[Global___ShippingQuote]: ...
+    def __init__(
+        self,
+        *,
+        order_id: _builtins.str = ...,
+        order_no: _builtins.str = ...,
+        packages: _abc.Iterable[Global___ShippingQuote] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order_id", b"order_id", "order_no", b"order_no", "packages", b"packages"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QuoteShippingResponse: _TypeAlias = QuoteShippingResponse  # noqa: Y015

@@ -124,6 +124,11 @@ class OrdersServiceStub:
                 request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFiguresRequest.SerializeToString,
                 response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFigures.FromString,
                 _registered_method=True)
+        self.QuoteShipping = channel.unary_unary(
+                '/chainstore.orders.v1.OrdersService/QuoteShipping',
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.QuoteShippingRequest.SerializeToString,
+                response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.QuoteShippingResponse.FromString,
+                _registered_method=True)
 
 
 class OrdersServiceServicer:
@@ -245,6 +250,14 @@ class OrdersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QuoteShipping(self, request, context):
+        """The carrier ShipOrder would get for each package, and why, before shipping: the same
+        packages, store settings and logistics rules, nothing written. Scoped like ShipOrder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrdersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -337,6 +350,11 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.GetPeriodFigures,
                     request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFiguresRequest.FromString,
                     response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFigures.SerializeToString,
+            ),
+            'QuoteShipping': grpc.unary_unary_rpc_method_handler(
+                    servicer.QuoteShipping,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.QuoteShippingRequest.FromString,
+                    response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.QuoteShippingResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -825,6 +843,33 @@ class OrdersService:
             '/chainstore.orders.v1.OrdersService/GetPeriodFigures',
             chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFiguresRequest.SerializeToString,
             chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFigures.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QuoteShipping(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.orders.v1.OrdersService/QuoteShipping',
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.QuoteShippingRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.QuoteShippingResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -60,6 +60,10 @@ class OrdersServiceStub:
     """The orders placed in a window of time (e.g. a local calendar day), from the orders
     themselves: for "today against yesterday" in the caller's time zone.
     """
+    QuoteShipping: _grpc.UnaryUnaryMultiCallable[_orders_pb2.QuoteShippingRequest, _orders_pb2.QuoteShippingResponse]
+    """The carrier ShipOrder would get for each package, and why, before shipping: the same
+    packages, store settings and logistics rules, nothing written. Scoped like ShipOrder.
+    """
 
 @_typing.type_check_only
 class OrdersServiceAsyncStub(OrdersServiceStub):
@@ -92,6 +96,10 @@ class OrdersServiceAsyncStub(OrdersServiceStub):
     GetPeriodFigures: _aio.UnaryUnaryMultiCallable[_orders_pb2.PeriodFiguresRequest, _orders_pb2.PeriodFigures]  # type: ignore[assignment]
     """The orders placed in a window of time (e.g. a local calendar day), from the orders
     themselves: for "today against yesterday" in the caller's time zone.
+    """
+    QuoteShipping: _aio.UnaryUnaryMultiCallable[_orders_pb2.QuoteShippingRequest, _orders_pb2.QuoteShippingResponse]  # type: ignore[assignment]
+    """The carrier ShipOrder would get for each package, and why, before shipping: the same
+    packages, store settings and logistics rules, nothing written. Scoped like ShipOrder.
     """
 
 class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -230,6 +238,16 @@ class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_orders_pb2.PeriodFigures, _abc.Awaitable[_orders_pb2.PeriodFigures]]:
         """The orders placed in a window of time (e.g. a local calendar day), from the orders
         themselves: for "today against yesterday" in the caller's time zone.
+        """
+
+    @_abc_1.abstractmethod
+    def QuoteShipping(
+        self,
+        request: _orders_pb2.QuoteShippingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_orders_pb2.QuoteShippingResponse, _abc.Awaitable[_orders_pb2.QuoteShippingResponse]]:
+        """The carrier ShipOrder would get for each package, and why, before shipping: the same
+        packages, store settings and logistics rules, nothing written. Scoped like ShipOrder.
         """
 
 def add_OrdersServiceServicer_to_server(servicer: OrdersServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

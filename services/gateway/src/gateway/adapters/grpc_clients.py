@@ -209,6 +209,14 @@ class OrdersClient:
         response: orders_pb2.Order = await self._stub.ShipOrder(request, timeout=self._t)
         return response
 
+    async def quote_shipping(
+        self, request: orders_pb2.QuoteShippingRequest
+    ) -> orders_pb2.QuoteShippingResponse:
+        response: orders_pb2.QuoteShippingResponse = await self._stub.QuoteShipping(
+            request, timeout=self._t
+        )
+        return response
+
     async def receive_order(self, request: orders_pb2.ReceiveOrderRequest) -> orders_pb2.Order:
         response: orders_pb2.Order = await self._stub.ReceiveOrder(request, timeout=self._t)
         return response

@@ -1,5 +1,6 @@
 """Head office's operational panels: the chain's low-stock board with its replenishment
-suggestions (and the transfer a click makes of one), stalled parcels per carrier.
+suggestions (and the transfer a click makes of one), stalled parcels per carrier, and the
+carriers whose push-gap alert is open now.
 
 The same RPCs and rules as GET /v1/inventory/low-stock, POST /v1/inventory/transfers and
 GET /v1/shipments?stalled=true (head office: every location, every store).
@@ -10,6 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import grpc
 
 from chainstore.inventory.v1 import inventory_pb2
 from chainstore.logistics.v1 import logistics_pb2
@@ -123,3 +127,25 @@ async def stalled_parcels(logistics: LogisticsClient) -> Parcels:
         ],
         names={c.code: c.name for c in known},
     )
+
+
+@dataclass
+class PushGap:
+    code: str
+    name: str
+    since: datetime
+
+
+async def open_push_gaps(logistics: LogisticsClient) -> list[PushGap] | None:
+    """Carriers silent for every parcel right now, longest first (None: logistics did not
+    answer; the page still opens and the live feed still reports new gaps)."""
+    try:
+        reply = await logistics.list_carriers()
+    except grpc.aio.AioRpcError:
+        return None
+    gaps = [
+        PushGap(c.code, c.name, c.push_gap_since.ToDatetime(tzinfo=UTC))
+        for c in reply.items
+        if c.HasField("push_gap_since")
+    ]
+    return sorted(gaps, key=lambda g: g.since)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+import grpc
+
 from chainstore.inventory.v1 import inventory_pb2
 from chainstore.logistics.v1 import logistics_pb2
 from chainstore.orders.v1 import orders_pb2
@@ -129,6 +131,67 @@ async def order_shipments(logistics: LogisticsClient, order_id: str) -> list[Sto
     """The parcels of an order the caller may see (ask only after orders answered it)."""
     reply = await logistics.list_shipments(logistics_pb2.ListShipmentsRequest(order_id=order_id))
     return [parcel_out(s) for s in reply.items]
+
+
+@dataclass
+class QuotedParcel:
+    """The carrier shipping would choose for one package, and why (QuoteShipping)."""
+
+    location_id: str
+    carrier: str
+    service_level: str
+    rule: str
+    reason: str
+    price: int
+    days: int
+    eligible: tuple[str, ...]
+
+
+@dataclass
+class ShipQuote:
+    parcels: list[QuotedParcel]
+    # Why nothing can be suggested (e.g. the override cannot serve the address); the form
+    # stays usable: shipping gives the same answer.
+    refused: str = ""
+
+    def serving(self) -> set[str] | None:
+        """Carriers an override may name for every package (None: not known)."""
+        if not self.parcels:
+            return None
+        return set.intersection(*(set(p.eligible) for p in self.parcels))
+
+
+async def ship_quote(
+    orders: OrdersClient, user: Principal, order_no: str, carrier: str = "", level: str = ""
+) -> ShipQuote:
+    """What shipping the order now would choose (same scope as the ship action)."""
+    try:
+        reply = await orders.quote_shipping(
+            orders_pb2.QuoteShippingRequest(
+                scope=mapper.scope_of(user),
+                order_ref=order_no,
+                carrier=carrier,
+                service_level=level,
+            )
+        )
+    except grpc.aio.AioRpcError as e:
+        # Advisory only: any refusal or outage is shown, and shipping still decides.
+        return ShipQuote([], e.details() or e.code().name)
+    return ShipQuote(
+        [
+            QuotedParcel(
+                location_id=q.location_id,
+                carrier=q.carrier,
+                service_level=q.service_level,
+                rule=q.rule,
+                reason=q.carrier_reason,
+                price=q.price,
+                days=q.days,
+                eligible=tuple(q.eligible_carriers),
+            )
+            for q in reply.packages
+        ]
+    )
 
 
 @dataclass

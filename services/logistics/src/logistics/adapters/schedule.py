@@ -160,6 +160,13 @@ class ScheduleQueries:
         )
         return _rowcount(result) == 1
 
+    async def open_push_gaps(self) -> dict[str, datetime]:
+        since = col(CarrierStateRow.push_gap_since)
+        rows = await self._session.execute(
+            select(col(CarrierStateRow.carrier), since).where(since.is_not(None))
+        )
+        return {carrier: as_utc(at) for carrier, at in rows if at is not None}
+
 
 def shipment_of(row: Any, events: list[TrackingEvent]) -> Shipment:
     """A shipment from a `log_shipment` row (an ORM object or a Core row alike)."""

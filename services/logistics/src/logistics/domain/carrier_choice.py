@@ -4,6 +4,9 @@
 2. The store's preferred carrier, if it serves the parcel and meets the service level.
 3. Otherwise the cheapest carrier that serves the parcel and meets the service level;
    ties go to the faster one, then to the code, so the choice is deterministic.
+
+Each choice names its rule ("override", "preference", "only" when a single carrier could
+take the parcel, "cheapest") so that a screen can say why in the reader's language.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class CarrierChoice:
     reason: str
     price: int
     days: int
+    rule: str = "cheapest"
 
 
 def parse_level(value: str, field_name: str = "service_level") -> ServiceLevel:
@@ -61,7 +65,7 @@ def choose_carrier(
     if override:
         return _override(carriers, parcel, override)
     where = parcel.where
-    serving = [c for c in carriers if _serves(c, parcel)]
+    serving = eligible_carriers(carriers, parcel)
     if not serving:
         raise Conflict(f"no carrier serves {where}")
     meeting = [c for c in serving if c.meets(parcel.level, parcel.origin_region, parcel.region)]
@@ -72,12 +76,19 @@ def choose_carrier(
     if preferred:
         chosen = next((c for c in meeting if c.code == preferred), None)
         if chosen is not None:
-            return _choice(chosen, parcel, f"store preference: {preferred} ({priced})")
+            reason = f"store preference: {preferred} ({priced})"
+            return _choice(chosen, parcel, reason, "preference")
         why = f"store preference {preferred} cannot serve {where} at {parcel.level}; "
     else:
         why = ""
     best = ranked[0]
-    return _choice(best, parcel, f"{why}cheapest meeting {parcel.level} for {where} ({priced})")
+    reason = f"{why}cheapest meeting {parcel.level} for {where} ({priced})"
+    return _choice(best, parcel, reason, "only" if len(meeting) == 1 else "cheapest")
+
+
+def eligible_carriers(carriers: Sequence[Carrier], parcel: Parcel) -> list[Carrier]:
+    """Those serving the parcel's destination and weight: what an override may name."""
+    return [c for c in carriers if _serves(c, parcel)]
 
 
 def _override(carriers: Sequence[Carrier], parcel: Parcel, code: str) -> CarrierChoice:
@@ -91,7 +102,7 @@ def _override(carriers: Sequence[Carrier], parcel: Parcel, code: str) -> Carrier
     if not chosen.meets(parcel.level, parcel.origin_region, parcel.region):
         # Staff may knowingly ship slower; the record says so.
         reason += f" (promises {_days(chosen, parcel)} days, slower than {parcel.level})"
-    return _choice(chosen, parcel, reason)
+    return _choice(chosen, parcel, reason, "override")
 
 
 def _serves(carrier: Carrier, parcel: Parcel) -> bool:
@@ -102,7 +113,7 @@ def _days(carrier: Carrier, parcel: Parcel) -> int:
     return carrier.days(parcel.origin_region, parcel.region)
 
 
-def _choice(carrier: Carrier, parcel: Parcel, reason: str) -> CarrierChoice:
+def _choice(carrier: Carrier, parcel: Parcel, reason: str, rule: str) -> CarrierChoice:
     return CarrierChoice(
-        carrier, reason[:300], carrier.price(parcel.weight_g), _days(carrier, parcel)
+        carrier, reason[:300], carrier.price(parcel.weight_g), _days(carrier, parcel), rule
     )

@@ -19,8 +19,9 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
     async def ListCarriers(
         self, request: pb.ListCarriersRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListCarriersResponse:
+        carriers = await shipping.list_carriers(self._deps)
         return pb.ListCarriersResponse(
-            items=[carrier_pb(c) for c in shipping.list_carriers(self._deps)]
+            items=[carrier_pb(c.carrier, c.push_gap_since) for c in carriers]
         )
 
     async def CreateShipments(
@@ -31,12 +32,7 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
             store_id=request.store_id,
             region=request.destination.region,
             city=request.destination.city,
-            packages=[
-                shipping.PackageSpec(
-                    location_id=p.location_id, weight_g=p.weight_g, origin_region=p.origin_region
-                )
-                for p in request.packages
-            ],
+            packages=[_package(p) for p in request.packages],
             carrier=request.carrier,
             service_level=request.service_level,
             preferred_carrier=request.preferred_carrier,
@@ -46,6 +42,22 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
         )
         shipments = await shipping.create_shipments(self._deps, command)
         return pb.CreateShipmentsResponse(shipments=[self._shipment(s) for s in shipments])
+
+    async def QuoteShipments(
+        self, request: pb.QuoteShipmentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.QuoteShipmentsResponse:
+        query = shipping.QuoteShipments(
+            store_id=request.store_id,
+            region=request.destination.region,
+            city=request.destination.city,
+            packages=[_package(p) for p in request.packages],
+            carrier=request.carrier,
+            service_level=request.service_level,
+            preferred_carrier=request.preferred_carrier,
+            province_code=request.destination.province_code,
+        )
+        plans = shipping.quote_shipments(self._deps, query)
+        return pb.QuoteShipmentsResponse(packages=[_quote(p) for p in plans])
 
     async def ListShipments(
         self, request: pb.ListShipmentsRequest, context: grpc.aio.ServicerContext
@@ -88,3 +100,25 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
 
     def _shipment(self, shipment: Shipment) -> pb.Shipment:
         return shipment_pb(shipment)
+
+
+def _package(package: pb.Package) -> shipping.PackageSpec:
+    return shipping.PackageSpec(
+        location_id=package.location_id,
+        weight_g=package.weight_g,
+        origin_region=package.origin_region,
+    )
+
+
+def _quote(plan: shipping.PackagePlan) -> pb.PackageQuote:
+    return pb.PackageQuote(
+        location_id=plan.package.location_id,
+        carrier=plan.choice.carrier.code,
+        service_level=plan.parcel.level.value,
+        rule=plan.choice.rule,
+        carrier_reason=plan.choice.reason,
+        price=plan.choice.price,
+        days=plan.choice.days,
+        weight_g=plan.package.weight_g,
+        eligible_carriers=plan.eligible,
+    )

@@ -69,8 +69,8 @@ def shipment_pb(shipment: Shipment) -> pb.Shipment:
     return msg
 
 
-def carrier_pb(carrier: Carrier) -> pb.Carrier:
-    return pb.Carrier(
+def carrier_pb(carrier: Carrier, push_gap_since: datetime | None = None) -> pb.Carrier:
+    msg = pb.Carrier(
         code=carrier.code,
         name=carrier.name,
         regions=sorted(carrier.regions),
@@ -82,3 +82,6 @@ def carrier_pb(carrier: Carrier) -> pb.Carrier:
         service_levels=[level.value for level in carrier.service_levels()],
         excluded_provinces=sorted(carrier.excluded_provinces),
     )
+    if push_gap_since is not None:
+        msg.push_gap_since.CopyFrom(timestamp(push_gap_since))
+    return msg

@@ -160,6 +160,10 @@ class ShipmentRepository(Protocol):
         """Open (since set) or close (None) the carrier's push-gap alert; True if it changed."""
         ...
 
+    async def open_push_gaps(self) -> dict[str, datetime]:
+        """Carrier code → since when its push-gap alert is open (closed ones left out)."""
+        ...
+
     async def search(self, query: ShipmentQuery) -> list[Shipment]: ...
 
 

@@ -1,14 +1,25 @@
-"""Use cases: list carriers, create shipments (one per package, idempotent)."""
+"""Use cases: list carriers, quote and create shipments (one per package, idempotent).
+
+A quote and a creation plan their packages with the same function (`plan_packages`), so
+what a quote says is what the creation will choose for the same inputs and carriers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from chainkit.china.regions import region_of_province
 from chainkit.errors import FieldError, InvalidArgument, Retryable
 from chainstore.logistics.v1 import events_pb2
-from logistics.domain.carrier_choice import CarrierChoice, Parcel, choose_carrier, parse_level
+from logistics.domain.carrier_choice import (
+    CarrierChoice,
+    Parcel,
+    choose_carrier,
+    eligible_carriers,
+    parse_level,
+)
 from logistics.domain.carriers import Carrier, UpdateMode
 from logistics.domain.shipment import Shipment, shipment_id_for
 from logistics.service_layer.deps import Deps
@@ -21,6 +32,30 @@ class PackageSpec:
     location_id: str
     weight_g: int  # item master weight x quantity, summed by the caller (orders)
     origin_region: str = ""
+
+
+@dataclass(frozen=True)
+class QuoteShipments:
+    """What chooses the carriers: the destination, the packages and the choice's settings."""
+
+    store_id: str
+    region: str  # sales region; derived from province_code when empty
+    city: str
+    packages: Sequence[PackageSpec]
+    carrier: str = ""  # staff override; empty lets the rules choose
+    service_level: str = ""  # empty = standard
+    preferred_carrier: str = ""  # the store's preference
+    province_code: str = ""  # GB/T 2260: carriers may leave provinces out (remote ones)
+
+
+@dataclass(frozen=True)
+class PackagePlan:
+    """One package, its parcel and the carrier chosen for it (and those that could take it)."""
+
+    package: PackageSpec
+    parcel: Parcel
+    choice: CarrierChoice
+    eligible: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -37,35 +72,69 @@ class CreateShipments:
     order_no: str = ""
     province_code: str = ""  # GB/T 2260: carriers may leave provinces out (remote ones)
 
+    def quote(self) -> QuoteShipments:
+        return QuoteShipments(
+            store_id=self.store_id,
+            region=self.region,
+            city=self.city,
+            packages=self.packages,
+            carrier=self.carrier,
+            service_level=self.service_level,
+            preferred_carrier=self.preferred_carrier,
+            province_code=self.province_code,
+        )
 
-def list_carriers(deps: Deps) -> list[Carrier]:
-    return list(deps.carriers)
+
+@dataclass(frozen=True)
+class CarrierState:
+    carrier: Carrier
+    push_gap_since: datetime | None  # its push-gap alert is open since then (stalls.py)
+
+
+async def list_carriers(deps: Deps) -> list[CarrierState]:
+    async with deps.reader() as uow:
+        gaps = await uow.shipments.open_push_gaps()
+    return [CarrierState(c, gaps.get(c.code)) for c in deps.carriers]
+
+
+def quote_shipments(deps: Deps, query: QuoteShipments) -> list[PackagePlan]:
+    """What create_shipments would choose for these inputs. Reads and writes nothing."""
+    return plan_packages(deps, query)
+
+
+def plan_packages(
+    deps: Deps, query: QuoteShipments, errors: Sequence[FieldError] = ()
+) -> list[PackagePlan]:
+    """Validate, then choose a carrier for every package, before anything is asked of a
+    carrier: a bad override refuses the whole request. `errors`: the caller's own."""
+    _validate(query, list(errors))
+    level = parse_level(query.service_level)
+    plans = []
+    for p in query.packages:
+        parcel = Parcel(query.region, p.weight_g, p.origin_region, level, query.province_code)
+        choice = choose_carrier(
+            deps.carriers, parcel, override=query.carrier, preferred=query.preferred_carrier
+        )
+        eligible = tuple(c.code for c in eligible_carriers(deps.carriers, parcel))
+        plans.append(PackagePlan(p, parcel, choice, eligible))
+    return plans
 
 
 async def create_shipments(deps: Deps, cmd: CreateShipments) -> list[Shipment]:
     """One shipment per package; a retry returns the shipments already made.
 
-    Carriers are chosen for every package before any waybill is requested, so a bad
-    override refuses the whole request. The carrier is called outside any transaction
-    with reference = shipment id: its API is idempotent by reference, so a crash between
-    the call and our commit just gets the same waybill on the retry.
+    Carriers are chosen for every package before any waybill is requested (plan_packages).
+    The carrier is called outside any transaction with reference = shipment id: its API is
+    idempotent by reference, so a crash between the call and our commit just gets the same
+    waybill on the retry.
     """
-    _validate(cmd)
-    level = parse_level(cmd.service_level)
-    parcels = {
-        p.location_id: Parcel(cmd.region, p.weight_g, p.origin_region, level, cmd.province_code)
-        for p in cmd.packages
-    }
-    choices = {
-        location: choose_carrier(
-            deps.carriers, parcel, override=cmd.carrier, preferred=cmd.preferred_carrier
-        )
-        for location, parcel in parcels.items()
-    }
-    return [
-        await _create_one(deps, cmd, p, parcels[p.location_id], choices[p.location_id])
-        for p in cmd.packages
-    ]
+    errors: list[FieldError] = []
+    if not cmd.order_id:
+        errors.append(FieldError("order_id", "required"))
+    if not cmd.store_id:
+        errors.append(FieldError("store_id", "required"))
+    plans = plan_packages(deps, cmd.quote(), errors)
+    return [await _create_one(deps, cmd, p.package, p.parcel, p.choice) for p in plans]
 
 
 async def _create_one(
@@ -127,12 +196,7 @@ async def _create_one(
         return existing
 
 
-def _validate(cmd: CreateShipments) -> None:
-    errors: list[FieldError] = []
-    if not cmd.order_id:
-        errors.append(FieldError("order_id", "required"))
-    if not cmd.store_id:
-        errors.append(FieldError("store_id", "required"))
+def _validate(cmd: QuoteShipments, errors: list[FieldError]) -> None:
     if not cmd.region and not cmd.province_code:
         errors.append(FieldError("destination.region", "required (or province_code)"))
     elif cmd.province_code and not region_of_province(cmd.province_code):

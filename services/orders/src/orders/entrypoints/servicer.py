@@ -21,6 +21,7 @@ from orders.service_layer import (
     create_order,
     order_actions,
     queries,
+    shipping_quote,
     stores,
 )
 from orders.service_layer import commands as c
@@ -116,6 +117,17 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
             idempotency_key=req.idempotency.key,
         )
         return await order_actions.ship_order(self._deps, cmd)
+
+    async def QuoteShipping(
+        self, req: pb.QuoteShippingRequest, _ctx: object
+    ) -> pb.QuoteShippingResponse:
+        cmd = shipping_quote.QuoteShipping(
+            order_ref=req.order_ref,
+            carrier=req.carrier,
+            service_level=req.service_level,
+            scope=t.scope(req.scope),
+        )
+        return t.shipping_quote(await shipping_quote.quote_shipping(self._deps, cmd))
 
     async def ReceiveOrder(self, req: pb.ReceiveOrderRequest, _ctx: object) -> pb.Order:
         cmd = c.ReceiveOrder(

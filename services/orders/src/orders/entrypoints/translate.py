@@ -15,6 +15,7 @@ from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment
 from orders.domain.store import StoreSettings
 from orders.service_layer import commands as c
+from orders.service_layer.shipping_quote import ShippingQuote
 
 CHANNELS = {pb.CHANNEL_ONLINE: "online", pb.CHANNEL_POS: "pos"}
 KINDS = {pb.STORE_KIND_DIRECT: "direct", pb.STORE_KIND_FRANCHISE: "franchise"}
@@ -127,4 +128,25 @@ def update_store_settings(req: pb.UpdateStoreRequest) -> StoreSettings:
         preferred_carrier=req.preferred_carrier if has("preferred_carrier") else None,
         service_level=req.service_level if has("service_level") else None,
         time_zone=req.time_zone if has("time_zone") else None,
+    )
+
+
+def shipping_quote(quote: ShippingQuote) -> pb.QuoteShippingResponse:
+    return pb.QuoteShippingResponse(
+        order_id=quote.order_id,
+        order_no=quote.order_no,
+        packages=[
+            pb.ShippingQuote(
+                location_id=q.location_id,
+                carrier=q.carrier,
+                service_level=q.service_level,
+                rule=q.rule,
+                carrier_reason=q.reason,
+                price=q.price,
+                days=q.days,
+                weight_g=q.weight_g,
+                eligible_carriers=q.eligible,
+            )
+            for q in quote.packages
+        ],
     )

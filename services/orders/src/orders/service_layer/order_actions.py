@@ -19,13 +19,12 @@ So an order is never both paid and cancelled, and the loser is told why.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import timedelta
 
-from chainkit.errors import Conflict, DomainError, InvalidArgument
+from chainkit.errors import Conflict, DomainError
 from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.order import Order
-from orders.domain.store import Store, shipping_errors
+from orders.domain.store import Store
 from orders.domain.timeline import DEADLINE_REASON, SYSTEM_DEADLINE
 from orders.service_layer.commands import (
     CancelOrder,
@@ -38,6 +37,7 @@ from orders.service_layer.commands import (
 from orders.service_layer.idempotency import Idempotency, idempotency_for
 from orders.service_layer.order_flow import Event, check_first, commit_change, load_in_scope
 from orders.service_layer.ports import Deps
+from orders.service_layer.shipping_quote import plan_shipping
 
 log = logging.getLogger(__name__)
 
@@ -147,38 +147,25 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
         return found
-    errors = shipping_errors(None, cmd.service_level or None)
-    if errors:
-        raise InvalidArgument("invalid shipping request", errors)
-    store = await _store(deps, found.store_id)
-    auto_confirm = store.auto_confirm if store else False
-    found.check_can_ship(auto_confirm=auto_confirm)
+    plan = await plan_shipping(deps, found, cmd.service_level)
     assert found.shipping_address is not None  # check_can_ship refuses orders without one
-    # Orders knows one origin's region: the store's own location. A warehouse's region is
-    # not in inventory's allocation answer, so those packages leave it to logistics.
-    packages = [
-        replace(p, origin_region=store.region)
-        if store and p.location_id == store.location_id
-        else p
-        for p in found.packages()
-    ]
     shipments = await deps.logistics.create_shipments(
         order_id=found.order_id,
         store_id=found.store_id,
         destination=found.shipping_address,
-        packages=packages,
+        packages=plan.packages,
         # Staff may override the carrier or ask for another level; else the store's settings.
         # Logistics records which rule chose and why on each shipment.
         carrier=cmd.carrier,
-        service_level=cmd.service_level or (store.service_level if store else ""),
-        preferred_carrier=store.preferred_carrier if store else "",
+        service_level=plan.service_level,
+        preferred_carrier=plan.preferred_carrier,
         # Whose parcels: logistics puts them on every shipment event (customer-scoped feed).
         customer_id=found.customer_id,
         order_no=found.order_no,
     )
 
     def change(order: Order) -> list[Event]:
-        order.ship(shipments, deps.clock(), by=cmd.scope.actor, auto_confirm=auto_confirm)
+        order.ship(shipments, deps.clock(), by=cmd.scope.actor, auto_confirm=plan.auto_confirm)
         return [SHIPPED]
 
     return await commit_change(deps, idem, cmd.scope, found.order_id, change)

@@ -48,6 +48,21 @@ class InventoryPort(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True)
+class PackageQuote:
+    """The carrier logistics would choose for one package, and why (nothing is made)."""
+
+    location_id: str
+    carrier: str
+    service_level: str
+    rule: str  # "override" | "preference" | "only" | "cheapest"
+    reason: str  # what logistics records as the shipment's carrier_reason
+    price: int  # fen
+    days: int
+    weight_g: int
+    eligible: tuple[str, ...] = ()  # carriers serving this package: what an override may name
+
+
 class LogisticsPort(Protocol):
     async def create_shipments(
         self,
@@ -66,6 +81,20 @@ class LogisticsPort(Protocol):
         parcel); otherwise the store's `preferred_carrier` wins when it serves the parcel and
         meets `service_level`, else the cheapest carrier that does. `customer_id` and
         `order_no` ride on every shipment and its events (customer-scoped tracking)."""
+        ...
+
+    async def quote_shipments(
+        self,
+        *,
+        store_id: str,
+        destination: Address,
+        packages: Sequence[Package],
+        carrier: str,
+        service_level: str = "",
+        preferred_carrier: str = "",
+    ) -> list[PackageQuote]:
+        """What create_shipments would choose for the same inputs, one per package, and the
+        same refusals; read-only."""
         ...
 
 

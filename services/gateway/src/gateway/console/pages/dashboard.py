@@ -2,12 +2,14 @@
 hot products, regional demand, the low-stock board with one-click transfers, stalled
 parcels and the live feed; `/dashboard/orders/{order_no}` shows an order the feed names.
 
-The first paint waits only for the two small "today / yesterday" queries; charts and
-panels arrive as fragments (hx-trigger="load"), each from its own route below.
+The first paint waits only for the two small "today / yesterday" queries and the carriers'
+open push gaps; charts and panels arrive as fragments (hx-trigger="load"), each from its
+own route below.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated
 
@@ -40,12 +42,16 @@ async def dashboard_home(
     request: Request,
     user: HqPage,
     orders: OrdersDep,
+    logistics: LogisticsDep,
     day_from: Annotated[str, Query(alias="from", max_length=10)] = "",
     day_to: Annotated[str, Query(alias="to", max_length=10)] = "",
     moved: Annotated[str, Query(max_length=1)] = "",
     refused: Annotated[str, Query(max_length=60)] = "",
 ) -> HTMLResponse:
-    figures = await data.today_view(orders, user)
+    # Open push gaps are current state, not only live news: painted with the first page.
+    figures, gaps = await asyncio.gather(
+        data.today_view(orders, user), ops.open_push_gaps(logistics)
+    )
     today = figures.today.day
     days, ignored = data.parse_range(day_from, day_to, today)
     return render(
@@ -53,6 +59,7 @@ async def dashboard_home(
         "dashboard/index.html",
         user=user,
         figures=figures,
+        gaps=gaps,
         days=days,
         ignored=ignored,
         presets=[data.last_days(today, n) for n in (7, 30, 90)],

@@ -101,7 +101,11 @@ async def _order_page(
         store_data.carriers(logistics),
         store_data.order_shipments(logistics, order.order_id),
     )
+    can_ship = order.status == "paid" and (order.confirmed_at is not None or store.auto_confirm)
+    # The carrier the rules would choose, shown before the ship button (nothing is made).
+    quote = await store_data.ship_quote(orders, user, order_no) if can_ship else None
     region = order.shipping_address.region if order.shipping_address else ""
+    serving = quote.serving() if quote else None
     return render(
         request,
         "store/order.html",
@@ -109,12 +113,15 @@ async def _order_page(
         order=order,
         store=store,
         carriers=carriers,
-        serving={c.code for c in carriers if "*" in c.regions or region in c.regions},
+        serving=serving
+        if serving is not None
+        else {c.code for c in carriers if "*" in c.regions or region in c.regions},
         carrier_names={c.code: c.name for c in carriers},
         parcels=parcels,
         levels=SERVICE_LEVELS,
         can_confirm=order.status == "paid" and order.confirmed_at is None,
-        can_ship=order.status == "paid" and (order.confirmed_at is not None or store.auto_confirm),
+        can_ship=can_ship,
+        quote=quote,
         can_edit_address=order.status in ("pending_payment", "paid"),
         address_form=address_form or _address_fields(order.shipping_address),
         done=done if done in DONE else "",
@@ -176,6 +183,30 @@ async def _act(
         )
     page = f"/store/orders/{quote(order_no, safe='')}?done={done}"
     return RedirectResponse(page, status_code=303)
+
+
+@router.get("/store/orders/{order_no}/quote")
+async def ship_quote(
+    request: Request,
+    order_no: OrderNo,
+    user: StorePage,
+    orders: OrdersDep,
+    logistics: LogisticsDep,
+    carrier: Annotated[str, Query(max_length=32)] = "",
+    service_level: Annotated[ServiceLevel | None, Query()] = None,
+) -> HTMLResponse:
+    """The suggestion alone, for the carrier and level picked in the ship form (htmx)."""
+    quote, carriers = await asyncio.gather(
+        store_data.ship_quote(orders, user, order_no, carrier.strip(), service_level or ""),
+        store_data.carriers(logistics),
+    )
+    return render(
+        request,
+        "store/_quote.html",
+        user=user,
+        quote=quote,
+        carrier_names={c.code: c.name for c in carriers},
+    )
 
 
 @router.post("/store/orders/{order_no}/confirm")

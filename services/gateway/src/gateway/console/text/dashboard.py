@@ -101,9 +101,14 @@ TEXT = {
     "dashboard.parcels.silent_since": ("自 {at} 无更新", "silent since {at}"),
     "dashboard.parcels.more": ("还有更多停滞包裹。", "More parcels are stalled."),
     "dashboard.gaps.title": ("承运商推送中断", "Carrier push gaps"),
-    "dashboard.gaps.none_since_open": (
-        "打开本页以来没有承运商中断推送。",
-        "No carrier has stopped pushing since this page opened.",
+    "dashboard.gaps.none": ("目前没有承运商中断推送。", "No carrier has stopped pushing."),
+    "dashboard.gaps.open": (
+        "{carrier} 自 {since} 起停止推送物流信息",
+        "{carrier} has pushed no updates since {since}",
+    ),
+    "dashboard.gaps.unknown": (
+        "暂时无法读取承运商状态；新的中断仍会实时显示。",
+        "Carrier states cannot be read now; new gaps still appear live.",
     ),
     "dashboard.gaps.live": ("实时", "live"),
     "dashboard.live.title": ("实时动态", "Live feed"),

@@ -112,6 +112,34 @@ TEXT = {
     "store.ship.level": ("时效", "Service level"),
     "store.ship.submit": ("发货", "Ship"),
     "store.ship.confirm_first": ("请先确认订单再发货。", "Confirm the order before shipping."),
+    # The carrier the rules would choose, shown before shipping (QuoteShipping)
+    "store.quote.title": ("建议承运商", "Suggested carrier"),
+    "store.quote.package": ("自 {location} 发出", "From {location}"),
+    "store.quote.facts": (
+        "{level} · 运费 {price} · 承诺 {days} 天",
+        "{level} · postage {price} · {days} days promised",
+    ),
+    "store.quote.rule.cheapest": (
+        "规则：满足时效的承运商中最便宜的",
+        "Rule: the cheapest carrier meeting the service level",
+    ),
+    "store.quote.rule.preference": (
+        "规则：门店常用承运商（能配送且满足时效）",
+        "Rule: the store's preferred carrier (serves the parcel at this level)",
+    ),
+    "store.quote.rule.only": (
+        "规则：唯一能配送该地址（偏远省份）或满足时效的承运商",
+        "Rule: the only carrier serving this address (a remote province) or meeting the level",
+    ),
+    "store.quote.rule.override": ("员工指定的承运商", "The carrier chosen by staff"),
+    "store.quote.unavailable": (
+        "暂时无法给出建议承运商：{detail}",
+        "No carrier can be suggested now: {detail}",
+    ),
+    "store.quote.hint": (
+        "发货时将按此选择；改选承运商或时效后建议会随之更新。",
+        "Shipping uses this choice; it updates when you pick another carrier or level.",
+    ),
     "store.level.express": ("特快", "express"),
     "store.level.standard": ("标准", "standard"),
     "store.level.economy": ("经济", "economy"),

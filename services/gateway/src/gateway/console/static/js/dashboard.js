@@ -156,6 +156,11 @@
       return li;
     }
 
+    function gapOf(carrier) {
+      return Array.from(gaps.querySelectorAll("li[data-carrier]"))
+        .find((li) => li.dataset.carrier === carrier);
+    }
+
     function prepend(target, li) {
       const none = target.querySelector(".none");
       if (none) none.remove();
@@ -172,9 +177,20 @@
       } else if (type === "shipment.stalled" || type === "shipment.unstalled") {
         refreshSoon("#parcels-panel", 3000);
       } else if (type === "carrier.push_gap") {
+        // One line per carrier: the live one replaces what the first paint showed.
         const li = item(data, type);
         li.classList.add("gap");
+        li.dataset.carrier = data.carrier || "";
+        gapOf(data.carrier)?.remove();
         prepend(gaps, li);
+      } else if (type === "carrier.push_resumed") {
+        gapOf(data.carrier)?.remove();
+        if (!gaps.children.length) {
+          const none = document.createElement("li");
+          none.className = "none muted";
+          none.textContent = gaps.dataset.noneText || "";
+          gaps.append(none);
+        }
       }
     });
     source.addEventListener("open", () => { list.dataset.live = "open"; });
