@@ -63,10 +63,11 @@ class FakeInventory:
     sales: dict[str, list[LineRequest]] = field(default_factory=dict)
     destinations: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
+    withdrawn: set[str] = field(default_factory=set)  # SKUs taken out of the catalogue
 
     async def batch_get_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]:
         self.calls["batch_get_products"] += 1
-        unknown = [s for s in skus if s not in PRODUCTS]
+        unknown = [s for s in skus if s not in PRODUCTS or s in self.withdrawn]
         if unknown:
             raise NotFound(f"unknown SKU {unknown[0]}")
         return {s: PRODUCTS[s] for s in skus}

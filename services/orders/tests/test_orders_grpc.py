@@ -3,6 +3,7 @@ inventory and logistics gRPC servers defined here."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -273,3 +274,42 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as down:
         await orders.CreateOrder(order_request(1))
     assert down.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_the_inventory_client_keeps_products_for_its_bound_and_shares_look_ups() -> None:
+    inventory = FakeInventoryServicer()  # type: ignore[abstract]
+    calls: list[list[str]] = []
+    original = inventory.BatchGetProducts
+
+    async def counted(req: inv.BatchGetProductsRequest, ctx: Any) -> Any:
+        calls.append(list(req.skus))
+        return await original(req, ctx)
+
+    inventory.BatchGetProducts = counted  # type: ignore[method-assign]
+    server, port, _ = await grpc_server.create_server(
+        [lambda s: inv_grpc.add_InventoryServiceServicer_to_server(inventory, s)],
+        ["chainstore.inventory.v1.InventoryService"],
+    )
+    client = GrpcInventory.connect(f"127.0.0.1:{port}", timeout_s=2.0, product_ttl_s=0.3)
+    try:
+        # Concurrent look-ups share one call; one unknown SKU refuses only its own caller.
+        answers = await asyncio.gather(
+            *(client.batch_get_products(["TEA-1"]) for _ in range(5)),
+            client.batch_get_products(["NOPE-1"]),
+            return_exceptions=True,
+        )
+        assert all(a["TEA-1"].unit_price == 1200 for a in answers[:5])  # type: ignore[index]
+        assert isinstance(answers[5], NotFound)
+        before = len(calls)
+        CATALOG["TEA-1"].price.amount = 1500  # the price changes in inventory
+        try:
+            kept = await client.batch_get_products(["TEA-1"])
+            assert (kept["TEA-1"].unit_price, len(calls)) == (1200, before)  # within the bound
+            await asyncio.sleep(0.35)
+            fresh = await client.batch_get_products(["TEA-1"])
+            assert fresh["TEA-1"].unit_price == 1500  # past it: read again
+        finally:
+            CATALOG["TEA-1"].price.amount = 1200
+    finally:
+        await client.close()
+        await server.stop(None)

@@ -12,8 +12,10 @@ from chainkit.errors import Conflict, InvalidArgument, NotFound, PermissionDenie
 from chainstore.orders.v1 import orders_pb2 as pb
 from orders.domain.lines import LineRequest, StockShortfall
 from orders.domain.order import Address, Payment
-from orders.entrypoints.bootstrap import OrdersApp
+from orders.domain.store import StoreSettings
+from orders.entrypoints.bootstrap import OrdersApp, bootstrap
 from orders.service_layer import commands as c
+from orders.service_layer import stores
 from orders.service_layer.create_order import create_order
 from orders.service_layer.order_actions import (
     cancel_order,
@@ -110,7 +112,9 @@ async def test_idempotent_replay_and_key_reuse_with_another_request(
     first = await create_order(app.deps, online(("TEA-1", 1), key="k1"))
     replay = await create_order(app.deps, online(("TEA-1", 1), key="k1"))
     assert replay == first
-    assert inventory.calls["reserve"] == 1
+    # The retry asked inventory again under the same id, which holds nothing more.
+    assert list(inventory.reservations) == [first.order_id]
+    assert sum(n for (_, sku), n in inventory.stock.items() if sku == "TEA-1") == 12
     with pytest.raises(InvalidArgument, match="reused with a different request"):
         await create_order(app.deps, online(("TEA-1", 2), key="k1"))
     # The same key from another actor is another request altogether.
@@ -313,3 +317,66 @@ async def test_list_orders_newest_first_with_filters_and_cursor_pages(
         await numbers(limit=500)
     with pytest.raises(InvalidArgument):
         await numbers(status="lost")
+
+
+async def test_a_retry_answers_the_first_call_even_when_it_could_not_be_placed_now(
+    app: OrdersApp, inventory: Any, probe: Any
+) -> None:
+    first = await create_order(app.deps, online(("TEA-1", 1), key="k1"))
+    inventory.stock.clear()  # sold out since, and the retry's hold is a replay anyway
+    inventory.withdrawn.add("TEA-1")  # the product withdrawn from the catalogue
+    assert await create_order(app.deps, online(("TEA-1", 1), key="k1")) == first
+    with pytest.raises(InvalidArgument, match="unknown SKU"):
+        await create_order(app.deps, online(("TEA-1", 1), key="k2"))
+    assert await probe.count("ord_order") == 1
+
+
+async def test_concurrent_placements_share_a_transaction_and_number_in_order(
+    app: OrdersApp, probe: Any
+) -> None:
+    placed = await asyncio.gather(
+        *(create_order(app.deps, online(("PEN-1", 1), customer=f"c{i}")) for i in range(20))
+    )
+    numbers = sorted(int(o.order_no.rsplit("-", 1)[1]) for o in placed)
+    assert numbers == list(range(1, 21))  # one per order, none skipped, none twice
+    assert await probe.count("ord_order") == 20
+    assert await probe.event_types() == ["orders.created"] * 20
+
+
+async def test_one_refused_placement_never_fails_its_batch(app: OrdersApp, probe: Any) -> None:
+    good = [create_order(app.deps, online(("PEN-1", 1), customer=f"c{i}")) for i in range(5)]
+    bad = create_order(app.deps, online(("PEN-1", 1), key="k1", customer="c9"))
+    first = await bad
+    twin = create_order(app.deps, online(("PEN-1", 2), key="k1", customer="c9"))
+    answers = await asyncio.gather(*good, twin, return_exceptions=True)
+    assert all(isinstance(a, pb.Order) for a in answers[:5])
+    assert isinstance(answers[5], InvalidArgument)
+    assert await probe.count("ord_order") == 6
+    assert first.order_id not in {a.order_id for a in answers[:5] if isinstance(a, pb.Order)}
+
+
+async def test_store_settings_are_kept_for_a_bounded_time_and_dropped_at_once_where_changed(
+    sessions: Any, inventory: Any, logistics: Any
+) -> None:
+    here = bootstrap(sessions, inventory=inventory, logistics=logistics, store_ttl_s=0.5)
+    there = bootstrap(sessions, inventory=inventory, logistics=logistics, store_ttl_s=0.5)
+    await stores.create_store(
+        here.deps,
+        store_id="s1",
+        name="Xintiandi",
+        region="east",
+        city="Shanghai",
+        kind="direct",
+        location_id="st-1",
+        settings=StoreSettings(payment_timeout_s=600),
+    )
+
+    def timeout_of(order: pb.Order) -> int:
+        return order.payment_due_at.seconds - order.created_at.seconds
+
+    assert timeout_of(await create_order(there.deps, online(("PEN-1", 1)))) == 600  # kept there
+    await stores.update_store(here.deps, "s1", StoreSettings(payment_timeout_s=900))
+    assert timeout_of(await create_order(here.deps, online(("PEN-1", 1)))) == 900
+    assert timeout_of(await create_order(there.deps, online(("PEN-1", 1)))) == 600
+    await asyncio.sleep(0.6)  # the bound: another replica reads it again
+    assert timeout_of(await create_order(there.deps, online(("PEN-1", 1)))) == 900

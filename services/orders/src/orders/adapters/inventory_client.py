@@ -1,9 +1,9 @@
 """InventoryPort over gRPC.
 
-Product look-ups made at the same moment share one BatchGetProducts call (concurrent
-placements all price their lines first; see orders.service_layer.placement): the answers
-are exact, not cached. When the shared call names an unknown SKU, each caller asks again
-on its own, so only the caller who sent that SKU is refused.
+Products (name, price, weight) are kept for `product_ttl_s` seconds, so a changed price
+applies to new orders within that bound (see orders.service_layer.placement). Look-ups of
+products not kept, made at the same moment, share one BatchGetProducts call; when it names
+an unknown SKU, each caller asks again on its own, so only the one who sent it is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from chainkit.batching import Batcher
 from chainkit.errors import DomainError, NotFound
+from chainkit.fresh import FreshFor
 from chainkit.grpc_client import open_channel
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
@@ -30,23 +31,43 @@ def _lines(lines: Sequence[LineRequest]) -> list[SkuQty]:
 
 
 class GrpcInventory:
-    def __init__(self, channel: grpc.aio.Channel, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        channel: grpc.aio.Channel,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        product_ttl_s: float = 0.0,
+    ) -> None:
         self._channel = channel
         self._stub = InventoryServiceStub(channel)
         self._timeout = timeout_s
+        self._kept: FreshFor[str, ProductInfo] = FreshFor(product_ttl_s)
         self._products: Batcher[tuple[str, ...], dict[str, ProductInfo]] = Batcher(
             self._products_for_many
         )
 
     @classmethod
-    def connect(cls, address: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> GrpcInventory:
-        return cls(open_channel(address), timeout_s)
+    def connect(
+        cls, address: str, timeout_s: float = DEFAULT_TIMEOUT_S, product_ttl_s: float = 0.0
+    ) -> GrpcInventory:
+        return cls(open_channel(address), timeout_s, product_ttl_s)
 
     async def close(self) -> None:
         await self._channel.close()
 
     async def batch_get_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]:
-        return await self._products.submit(tuple(skus))
+        found, missing = {}, []
+        for sku in skus:
+            kept = self._kept.get(sku)
+            if kept is None:
+                missing.append(sku)
+            else:
+                found[sku] = kept
+        if missing:
+            fetched = await self._products.submit(tuple(missing))
+            for sku, product in fetched.items():
+                self._kept.put(sku, product)
+            found.update(fetched)
+        return found
 
     async def _products_for_many(
         self, asks: Sequence[tuple[str, ...]]

@@ -13,6 +13,7 @@ from orders.adapters.inventory_client import GrpcInventory
 from orders.adapters.logistics_client import GrpcLogistics
 from orders.adapters.uow import SqlOrdersUnitOfWork
 from orders.entrypoints.config import Settings
+from orders.service_layer.placement import Placements
 from orders.service_layer.ports import Deps, InventoryPort, LogisticsPort
 
 
@@ -37,6 +38,7 @@ def bootstrap(
     on_events_committed: EventsCommitted | None = None,
     business_tz: ZoneInfo | None = None,
     read_sessions: async_sessionmaker[AsyncSession] | None = None,
+    store_ttl_s: float = 0.0,
 ) -> OrdersApp:
     """Wire the use cases to a database and peers; tests pass fakes of our ports.
     `read_sessions` (chainkit.db.session_factory(engine, read_only=True)) serve analytics;
@@ -48,7 +50,13 @@ def bootstrap(
     def read_uow() -> SqlOrdersUnitOfWork:
         return SqlOrdersUnitOfWork(read_sessions or sessions)
 
-    deps = Deps(uow=uow_factory, inventory=inventory, logistics=logistics, read_uow=read_uow)
+    deps = Deps(
+        uow=uow_factory,
+        inventory=inventory,
+        logistics=logistics,
+        read_uow=read_uow,
+        placements=Placements(store_ttl_s=store_ttl_s),
+    )
     if business_tz is not None:
         deps = replace(deps, business_tz=business_tz)
     return OrdersApp(deps, uow_factory, inventory, logistics)
@@ -62,9 +70,12 @@ def bootstrap_from_settings(
 ) -> OrdersApp:
     return bootstrap(
         sessions,
-        inventory=GrpcInventory.connect(settings.inventory_addr, settings.peer_timeout_s),
+        inventory=GrpcInventory.connect(
+            settings.inventory_addr, settings.peer_timeout_s, settings.master_data_ttl_s
+        ),
         logistics=GrpcLogistics.connect(settings.logistics_addr, settings.peer_timeout_s),
         on_events_committed=on_events_committed,
         business_tz=settings.business_zone,
         read_sessions=read_sessions,
+        store_ttl_s=settings.master_data_ttl_s,
     )

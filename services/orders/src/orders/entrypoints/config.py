@@ -31,6 +31,9 @@ class Settings(ServiceSettings):
     expiry_interval_s: float = 10.0
     # The IANA time zone of the chain's business days (order numbers, analytics "today").
     business_tz: str = DEFAULT_BUSINESS_TZ
+    # How long order placement keeps a store's settings and a product's name and price
+    # before reading them again: a change applies to new orders within this (0 = always read).
+    master_data_ttl_s: float = Field(default=2.0, ge=0, le=60)
 
     @field_validator("business_tz")
     @classmethod

@@ -69,10 +69,22 @@ async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
         cmd = replace(cmd, customer_id=scope.customer_id)
     validate(cmd)
     idem = idempotency_for("create", cmd)
-    found = await placement.look_up(deps, cmd.store_id, idem)
-    if found.replay is not None:
-        return found.replay
-    store = found.store
+    try:
+        return await _place(deps, cmd, idem)
+    except DomainError:
+        # A retry whose first call succeeded answers that call, whatever stands in the way
+        # now (the units sold since, the product withdrawn).
+        if idem.key:
+            async with deps.reader() as uow:
+                stored = await replay(uow, idem)
+            if stored is not None:
+                return stored
+        raise
+
+
+async def _place(deps: Deps, cmd: CreateOrder, idem: Idempotency) -> orders_pb2.Order:
+    scope = cmd.scope
+    store = await placement.store_for(deps, cmd.store_id)
     if store is None or (scope.store_id and scope.store_id != cmd.store_id):
         raise InvalidArgument("unknown store", [FieldError("store_id", "unknown store")])
 

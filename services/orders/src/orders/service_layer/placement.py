@@ -5,11 +5,18 @@ and its fsync, SQLite's write lock), a statement per table, a session. At a flas
 thousands of buyers place at once, so calls that arrive together share them
 (chainkit.batching):
 
-- look-ups: one read for a batch's stores and stored answers (Idempotency-Key replays);
+- stores: kept for `store_ttl_s` seconds (ORDERS_MASTER_DATA_TTL_S, 2 s by default), so a
+  changed setting (payment timeout, allocation strategy) applies to new orders within that
+  bound on every replica, at once on the replica that changed it; a store not kept is read
+  with the other callers' in one read-only unit of work (on SQLite, not behind the writer);
+- products: kept as long by the inventory client, and a miss shares one BatchGetProducts
+  call with the other callers' (the adapter; a changed price applies within the bound);
+- stored answers are not read first: a retry with the same Idempotency-Key holds the same
+  units again harmlessly (inventory replays a reservation or sale by its id, which the key
+  derives) and its recording finds the stored answer and returns it;
 - recording: one transaction for a batch's new orders: the stored answers checked again,
   each (store, day)'s order numbers taken with one UPDATE, then one INSERT per table, the
   events into the outbox and the answers remembered (group commit);
-- product look-ups share one BatchGetProducts call in the inventory client (its adapter).
 
 Nothing changes for a caller: each order is still all or nothing, numbered in commit order
 per store and day, its events written with it. A batch that fails as a whole (a concurrent
@@ -26,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from chainkit.batching import Batcher
+from chainkit.fresh import FreshFor
 from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.business_day import business_day
 from orders.domain.lines import OrderLine
@@ -44,14 +52,6 @@ Outcome = orders_pb2.Order | BaseException
 
 
 @dataclass(frozen=True)
-class Found:
-    """What placement reads first: the store, and the stored answer to a replay."""
-
-    store: Store | None
-    replay: orders_pb2.Order | None
-
-
-@dataclass(frozen=True)
 class NewOrder:
     """An order whose units are held (or sold at the till): ready to record."""
 
@@ -65,21 +65,24 @@ class NewOrder:
 
 
 class Placements:
-    """The batchers of one application (one per process; see the module docstring)."""
+    """The batchers and kept stores of one application (one per process; see the module
+    docstring)."""
 
-    def __init__(self, max_batch: int = 128) -> None:
-        self.look_ups: Batcher[tuple[Deps, str, Idempotency], Found] = Batcher(
-            _look_up_many, max_batch=max_batch
+    def __init__(self, *, store_ttl_s: float = 0.0, max_batch: int = 128) -> None:
+        self.stores: FreshFor[str, Store] = FreshFor(store_ttl_s)
+        self.store_reads: Batcher[tuple[Deps, str], Store | None] = Batcher(
+            _read_stores, max_batch=max_batch
         )
         self.records: Batcher[tuple[Deps, NewOrder], orders_pb2.Order] = Batcher(
             _record_many, max_batch=max_batch
         )
 
 
-async def look_up(deps: Deps, store_id: str, idem: Idempotency) -> Found:
-    """The store and, for a key used before, its stored answer (InvalidArgument when the
-    key was used for another request)."""
-    return await deps.placements.look_ups.submit((deps, store_id, idem))
+async def store_for(deps: Deps, store_id: str) -> Store | None:
+    kept = deps.placements.stores.get(store_id)
+    if kept is not None:
+        return kept
+    return await deps.placements.store_reads.submit((deps, store_id))
 
 
 async def record(deps: Deps, new: NewOrder) -> orders_pb2.Order:
@@ -88,20 +91,13 @@ async def record(deps: Deps, new: NewOrder) -> orders_pb2.Order:
     return await deps.placements.records.submit((deps, new))
 
 
-async def _look_up_many(items: Sequence[tuple[Deps, str, Idempotency]]) -> list[Found | Exception]:
+async def _read_stores(items: Sequence[tuple[Deps, str]]) -> list[Store | None]:
     deps = items[0][0]
-    async with deps.uow() as uow:
-        stores = await uow.stores.get_many(sorted({store_id for _, store_id, _ in items}))
-        stored = await uow.idempotency.get_many([i.key for _, _, i in items if i.key])
-    out: list[Found | Exception] = []
-    for _, store_id, idem in items:
-        try:
-            replay = replayed(stored.get(idem.key), idem) if idem.key else None
-        except Exception as e:  # a key reused for another request: this caller's error
-            out.append(e)
-            continue
-        out.append(Found(stores.get(store_id), replay))
-    return out
+    async with deps.reader() as uow:
+        stores = await uow.stores.get_many(sorted({store_id for _, store_id in items}))
+    for store in stores.values():
+        deps.placements.stores.put(store.store_id, store)
+    return [stores.get(store_id) for _, store_id in items]
 
 
 async def _record_many(items: Sequence[tuple[Deps, NewOrder]]) -> list[Outcome]:

@@ -71,4 +71,5 @@ async def update_store(deps: Deps, store_id: str, settings: StoreSettings) -> or
         store = store.updated(settings)
         await uow.stores.save(store)
         await uow.commit()
+    deps.placements.stores.forget(store_id)  # this replica: at once
     return store_view(store)
