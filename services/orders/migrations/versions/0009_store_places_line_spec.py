@@ -253,7 +253,8 @@ def _apply(conn: sa.Connection, moves: Moves) -> None:
                 continue
             match = [t.c[k] == v for k, v in zip(keys, key, strict=True)]
             added = {f: t.c[f] + v for f, v in figures.items()}
-            if conn.execute(t.update().where(*match).values(added)).rowcount == 0:
+            done = conn.execute(t.update().where(*match).values(added)).rowcount
+            if done == 0 and min(figures.values()) >= 0:  # never a row of negative figures
                 row = dict(zip(keys, key, strict=True)) | figures
                 if "name" in t.c:
                     row["name"] = moves.names[key]
