@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chainkit.china.contact import is_postcode, normalise_mobile
-from chainkit.china.divisions import DivisionError, name_of, provinces, resolve
+from chainkit.china.divisions import DivisionError, cities, name_of, provinces, resolve
+from chainkit.china.places import Located, city_named, locate
 from chainkit.china.regions import (
     REMOTE_PROVINCES,
     SALES_REGIONS,
@@ -65,3 +66,41 @@ def test_mainland_mobiles_and_postcodes() -> None:
     for bad in ("12812345678", "1381234567", "138123456789", "021-12345678", "abc"):
         assert normalise_mobile(bad) is None
     assert is_postcode("200120") and not is_postcode("20012") and not is_postcode("2001\uff120")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Shanghai", "310100"),
+        ("上海", "310100"),
+        ("上海市", "310100"),
+        (" hangzhou ", "330100"),
+        ("杭州", "330100"),
+        ("杭州市", "330100"),
+        ("Xi'an", "610100"),
+        ("Beijing City", "110100"),
+        ("浦东新区", None),  # a district, not a city
+        ("Springfield", None),
+        ("", None),
+    ],
+)
+def test_city_named_recognises_one_city_or_none(text: str, code: str | None) -> None:
+    place = city_named(text)
+    assert (place.city.code if place and place.city else None) == code
+
+
+def test_cities_name_municipalities_by_themselves() -> None:
+    by_code = {c.code: c.name for c in cities()}
+    assert by_code["310100"] == "上海市" and by_code["330100"] == "杭州市"
+    assert all(not c.endswith("0000") for c in by_code)
+
+
+def test_locate_by_codes_or_by_text() -> None:
+    assert locate(region="east", city="Hangzhou") == Located("华东", "Hangzhou")
+    assert locate(region="", city="", district_code="330106") == Located(
+        "华东", "杭州市", "330000", "浙江省", "330100", "330106", "西湖区"
+    )
+    assert locate(region="", city="Yiwu", province_code="330000").city == "Yiwu"
+    with pytest.raises(DivisionError) as e:
+        locate(region="north", city="", district_code="330106")
+    assert e.value.field == "region" and "浙江省 is in 华东" in e.value.message

@@ -24,6 +24,7 @@ import pytest
 from fastapi import FastAPI
 from google.protobuf.message import Message
 
+from chainkit.china.places import locate
 from chainkit.errors import Conflict, DomainError, NotFound, Unauthenticated
 from chainkit.grpc_server import create_server
 from chainstore.common.v1 import common_pb2
@@ -82,6 +83,7 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer, Recorder):
         await self.record("CreateLocation", request)
         location = inventory_pb2.Location()
         location.CopyFrom(request.location)
+        named(location)
         location.share_online = (
             request.share_online
             if request.HasField("share_online")
@@ -252,6 +254,17 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer, Recorder):
 NOW = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
 
 
+CODE_FIELDS = ("province_code", "city_code", "district_code")
+
+
+def named(msg: Any) -> None:
+    """Like the services: the names, city and region of the codes a store or location has."""
+    if any(getattr(msg, f) for f in CODE_FIELDS):
+        codes = {f: getattr(msg, f) for f in CODE_FIELDS}
+        for name, value in vars(locate(region=msg.region, city=msg.city, **codes)).items():
+            setattr(msg, name, value)
+
+
 def make_order(store_id: str, customer_id: str, **overrides: Any) -> orders_pb2.Order:
     order = orders_pb2.Order(
         order_id=str(uuid.uuid4()),
@@ -312,6 +325,7 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
         await self.record("CreateStore", request)
         store = orders_pb2.Store()
         store.CopyFrom(request.store)
+        named(store)
         store.payment_timeout_s = request.payment_timeout_s or 1800
         store.share_stock_online = (
             request.share_stock_online
@@ -353,6 +367,10 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
         for name in ("name", "preferred_carrier", "service_level", "time_zone"):
             if request.HasField(name):
                 setattr(store, name, getattr(request, name))
+        if any(request.HasField(f) for f in CODE_FIELDS):
+            for name in ("region", "city", *CODE_FIELDS):
+                setattr(store, name, getattr(request, name))
+            named(store)
         return store
 
     async def CreateOrder(self, request: Any, context: Any) -> Any:

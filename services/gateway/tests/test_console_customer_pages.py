@@ -136,13 +136,17 @@ async def test_the_order_page_shows_lines_address_parcel_and_the_allowed_actions
     client: httpx.AsyncClient, backends: Backends
 ) -> None:
     order = backends.orders.seed("S1", "C-ALICE", status=orders_pb2.ORDER_STATUS_SHIPPED)
+    order.lines[0].spec = "250g"
     sign_in(client)
 
     r = await client.get(f"/my/orders/{order.order_no}")
+    listed = await client.get("/my/orders")
 
     assert r.status_code == 200, r.text
     html = r.text
     assert "Tea" in html and "¥15.00" in html and "¥30.00" in html
+    for page in (html, listed.text):  # the spec (规格) beside the product's name
+        assert 'Tea <span class="line-spec">250g</span>' in page
     assert "Li Lei" in html and "1 Road" in html
     assert "Swift Express" in html and "SW123" in html
     assert "运输中" in html and "已揽收" in html and "Shanghai" in html

@@ -9,6 +9,9 @@ import httpx
 from chainstore.inventory.v1 import inventory_pb2
 from chainstore.orders.v1 import orders_pb2
 
+NO_CODES = dict.fromkeys(
+    ("province_code", "province", "city_code", "district_code", "district"), ""
+)
 STORE = {
     "store_id": "S1",
     "name": "Nanjing Road",
@@ -39,6 +42,7 @@ async def test_hq_creates_and_updates_stores(
         "preferred_carrier": "",
         "service_level": "standard",
         "time_zone": "",
+        **NO_CODES,  # placed by text: no GB/T 2260 codes
     }
     request = backends.orders.last("CreateStore")
     assert request.store.kind == orders_pb2.STORE_KIND_FRANCHISE
@@ -146,12 +150,12 @@ async def test_locations_with_share_online(
     by_customer = await client.get("/v1/locations", headers=tokens.alice)
 
     assert r.status_code == 201, r.text
-    assert r.json() == {**location, "region": "华东"}  # sent as "east"
+    assert r.json() == {**location, **NO_CODES, "region": "华东"}  # sent as "east"
     sent = backends.inventory.last("CreateLocation")
     assert sent.location.kind == inventory_pb2.LOCATION_KIND_STORE
     assert sent.HasField("share_online") and sent.share_online is True
     assert half_point.status_code == 422 and half_point.json()["errors"][0]["field"] == "lon"
-    assert listed.json()["items"] == [{**location, "region": "华东"}]
+    assert listed.json()["items"] == [{**location, **NO_CODES, "region": "华东"}]
     assert by_customer.status_code == 403
 
 

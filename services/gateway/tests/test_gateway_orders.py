@@ -47,6 +47,7 @@ async def test_customer_places_online_order_for_themselves(
         {
             "sku": "SKU-1",
             "name": "Tea",
+            "spec": "",
             "category": "food",
             "qty": 2,
             "unit_price": 1500,

@@ -18,6 +18,7 @@ REF = "4200001234202612050012345678"
 def paid(backends: Any, store_id: str = "S1", customer_id: str = "C-ALICE") -> Any:
     order = backends.orders.seed(store_id, customer_id, status=orders_pb2.ORDER_STATUS_PAID)
     order.payment.CopyFrom(orders_pb2.Payment(method="wechat_pay", amount=3000, reference=REF))
+    order.lines[0].spec = "250g"
     return order
 
 
@@ -50,7 +51,7 @@ async def test_a_till_prints_the_receipt_as_text(
         order.order_no,
         "2026-12-05 00:30:12",
         "Asia/Shanghai",
-        "Tea",
+        "Tea 250g",  # the spec (规格) beside the name
         "2 x 15.00",
         "30.00",
         "微信支付 WeChat Pay",
@@ -79,12 +80,14 @@ async def test_a_customer_gets_a_printable_page_and_json(
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "<!doctype html>" in page.text and "@media print" in page.text
     assert order.order_no in page.text and REF in page.text
+    assert 'Tea <span class="spec">250g</span>' in page.text
     assert "<script" not in page.text and "http" not in page.text  # self-contained
     body = data.json()
     assert data.headers["content-type"] == "application/json"
     assert body["order_no"] == order.order_no and body["local_time"] == "2026-12-05 00:30:12"
     assert body["payment"] == {"method": "wechat_pay", "amount": 3000, "reference": REF}
     assert body["units"] == 2 and body["total"] == 3000
+    assert [(x["name"], x["spec"]) for x in body["lines"]] == [("Tea", "250g")]
 
 
 async def test_receipts_follow_the_orders_access_rules(

@@ -127,3 +127,60 @@ async def test_product_errors(inventory: Any) -> None:
         )
     )
     assert cursor.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_location_placed_by_district_code_gets_names_and_region(inventory: Any) -> None:
+    request = pb.CreateLocationRequest(
+        location=pb.Location(
+            location_id="WH-HZ",
+            name="Hangzhou warehouse",
+            kind=pb.LOCATION_KIND_WAREHOUSE,
+            district_code="330106",
+        )
+    )
+    made = await inventory.stub.CreateLocation(request, timeout=T)
+    listed = await inventory.stub.ListLocations(pb.ListLocationsRequest(), timeout=T)
+    for loc in (made, listed.items[0]):
+        place = (loc.region, loc.province_code, loc.province, loc.city_code, loc.city)
+        assert place == ("华东", "330000", "浙江省", "330100", "杭州市")
+        assert (loc.district_code, loc.district) == ("330106", "西湖区")
+
+
+async def test_location_codes_are_checked_against_the_division_table(inventory: Any) -> None:
+    cases = {
+        ("", "", "339999"): "location.district_code",  # not in the table
+        ("110000", "", "330106"): "location.province_code",  # 西湖区 is not in 北京
+        ("", "", "330100"): "location.district_code",  # a city, not a district
+    }
+    for (province, city, district), field in cases.items():
+        location = pb.Location(
+            location_id="X",
+            name="x",
+            kind=pb.LOCATION_KIND_STORE,
+            province_code=province,
+            city_code=city,
+            district_code=district,
+        )
+        error = await failure(
+            inventory.stub.CreateLocation(pb.CreateLocationRequest(location=location), timeout=T)
+        )
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert bad_fields(error) == [field]
+    wrong_region = pb.Location(
+        location_id="X", name="x", kind=pb.LOCATION_KIND_STORE, region="华北", city_code="330100"
+    )
+    error = await failure(
+        inventory.stub.CreateLocation(pb.CreateLocationRequest(location=wrong_region), timeout=T)
+    )
+    assert bad_fields(error) == ["location.region"]
+    assert "浙江省 is in 华东" in error.details()
+
+
+async def test_a_location_placed_by_text_keeps_its_region_and_city(inventory: Any) -> None:
+    made = await inventory.add_location("WH-OLD", region="north")
+    assert (made.region, made.city, made.province_code, made.city_code) == (
+        "华北",
+        "Shanghai",
+        "",
+        "",
+    )

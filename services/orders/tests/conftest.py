@@ -27,7 +27,7 @@ from orders.service_layer.ports import Deps, PackageQuote
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 PRODUCTS = {
-    "TEA-1": ProductInfo("TEA-1", "Green Tea", "drinks", 1200, "CNY", 250),
+    "TEA-1": ProductInfo("TEA-1", "Green Tea", "drinks", 1200, "CNY", 250, spec="250g"),
     "MUG-1": ProductInfo("MUG-1", "Blue Mug", "kitchen", 3000, "CNY", 400),
     "PEN-1": ProductInfo("PEN-1", "Red Pen", "office", 500, "CNY", 20),
 }

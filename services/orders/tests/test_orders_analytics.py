@@ -25,6 +25,7 @@ from orders.adapters.tables import LINE, ORDER
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment
 from orders.domain.sales import GROUP_BY
+from orders.domain.store import StoreSettings
 from orders.entrypoints.bootstrap import OrdersApp
 from orders.entrypoints.consumer import ANALYTICS_DURABLE, ANALYTICS_STREAM, analytics_consumer
 from orders.service_layer import analytics, stores
@@ -33,6 +34,8 @@ from orders.service_layer.create_order import create_order
 from orders.service_layer.order_actions import cancel_order, pay_order
 
 REGIONS = {"s1": "华东", "s2": "华北"}  # stored by their Chinese names
+# s2 is placed by district code, s1 by text only: a till sale counts in its store's province.
+STORE_PROVINCES = {"s1": "", "s2": "北京市"}
 
 
 def shanghai_day(at: datetime) -> date:
@@ -126,7 +129,9 @@ async def recompute(sessions: async_sessionmaker[AsyncSession], store_id: str = 
         order_keys = {
             "store": o.store_id,
             "region": region,
-            "province": o.ship_province or "",
+            "province": STORE_PROVINCES[o.store_id]
+            if o.channel == "pos"
+            else o.ship_province or "",
             "day": str(shanghai_day(o.paid_at)),
         }
         for group, key in order_keys.items():
@@ -157,9 +162,10 @@ async def test_read_models_equal_a_recomputation_from_the_orders_table(
         store_id="s2",
         name="North",
         region="north",
-        city="Beijing",
+        city="",
         kind="direct",
         location_id="st-2",
+        settings=StoreSettings(district_code="110101"),
     )
     await make_history(app, clock, inventory)
     sent = await feed_events_twice(nats_server, app, sessions)
@@ -178,12 +184,15 @@ async def test_read_models_equal_a_recomputation_from_the_orders_table(
         ]
         assert all(p.category and p.name for p in top.items)
     assert set((await recompute(sessions, "s2"))["store"]) == {"s2"}
-    # By province: coded addresses by their province, the rest (POS, old text) under "".
+    # By province: coded addresses by theirs, till sales by their store's (北京市 for s2),
+    # the rest (s1's till, old text addresses) under "".
     days = ("2025-03-01", "2025-03-31")
     by_province = await analytics.sales(app.deps, c.Scope(), *days, "province")
-    assert {"上海市", "西藏自治区", ""} == {r.key for r in by_province.rows}
+    assert {"上海市", "西藏自治区", "北京市", ""} == {r.key for r in by_province.rows}
     in_east = await analytics.sales(app.deps, c.Scope(), *days, "province", "east")
     assert [r.key for r in in_east.rows] == ["上海市"]  # 华东's provinces only
+    in_north = await analytics.sales(app.deps, c.Scope(), *days, "province", "华北")
+    assert [r.key for r in in_north.rows] == ["北京市"]
 
     east = await analytics.top_products(app.deps, c.Scope(), "2025-03-01", "2025-03-31", "east", 5)
     west = await analytics.top_products(app.deps, c.Scope(), "2025-03-01", "2025-03-31", "west", 5)

@@ -201,6 +201,17 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     violations = status_detail(bad.value, BadRequest)
     assert violations is not None and violations.violations[0].field == "allocation_strategy"
+    placed = await orders.UpdateStore(pb.UpdateStoreRequest(store_id="s1", district_code="310101"))
+    assert (placed.province_code, placed.province, placed.city, placed.district) == (
+        "310000",
+        "上海市",
+        "上海市",
+        "黄浦区",
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as unknown:
+        await orders.UpdateStore(pb.UpdateStoreRequest(store_id="s1", district_code="319999"))
+    violations = status_detail(unknown.value, BadRequest)
+    assert violations is not None and violations.violations[0].field == "district_code"
 
     order = await orders.CreateOrder(order_request(2, key="k1"), timeout=5)
     assert order.status == pb.ORDER_STATUS_PENDING_PAYMENT

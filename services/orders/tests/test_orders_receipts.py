@@ -49,9 +49,10 @@ async def test_a_till_sale_records_its_reference_and_prints_a_receipt(
     )
     assert (receipt.local_time, receipt.time_zone) == ("2025-03-15 00:30:05", "Asia/Shanghai")
     assert receipt.paid_at.ToDatetime(tzinfo=UTC) == clock.now
-    assert [(x.sku, x.name, x.qty, x.unit_price, x.amount) for x in receipt.lines] == [
-        ("TEA-1", "Green Tea", 2, 1200, 2400)
+    assert [(x.sku, x.name, x.spec, x.qty, x.unit_price, x.amount) for x in receipt.lines] == [
+        ("TEA-1", "Green Tea", "250g", 2, 1200, 2400)
     ]
+    assert [x.spec for x in stored.lines] == ["250g"]  # the spec when it was sold, kept
     assert (receipt.total, receipt.units, receipt.currency) == (2400, 2, "CNY")
     assert (receipt.payment.method, receipt.payment.reference) == ("wechat_pay", WECHAT_TXN)
     assert receipt.channel == pb.CHANNEL_POS and receipt.status == pb.ORDER_STATUS_COMPLETED
@@ -108,3 +109,20 @@ async def test_a_payment_reference_is_the_providers_id_or_nothing(
             ),
         )
     assert [e.field for e in bad.value.errors] == ["payment.reference"]
+
+
+async def test_each_line_carries_its_products_spec_or_none(app: OrdersApp, inventory: Any) -> None:
+    inventory.stock[("st-1", "PEN-1")] = 5
+    order = await create_order(
+        app.deps,
+        c.CreateOrder(
+            "s1",
+            "walk-in",
+            "pos",
+            (LineRequest("TEA-1", 1), LineRequest("PEN-1", 1)),
+            payment=Payment("cash", 1700),
+        ),
+    )
+    assert [(x.sku, x.spec) for x in order.lines] == [("TEA-1", "250g"), ("PEN-1", "")]
+    receipt = await queries.get_receipt(app.deps, c.Scope(), order.order_no)
+    assert [x.spec for x in receipt.lines] == ["250g", ""]

@@ -64,6 +64,12 @@ def provinces() -> list[Division]:
     return [Division(c, n) for c, n in _table().items() if c.endswith("0000")]
 
 
+def cities() -> list[Division]:
+    """Prefecture-level cities by code; a municipality's (310100) named as the municipality."""
+    found = (_city(c) for c in _table() if c.endswith("00") and not c.endswith("0000"))
+    return [c for c in found if c is not None]
+
+
 def _province(code: str) -> Division | None:
     code = code[:2] + "0000"
     name = name_of(code)

@@ -1,7 +1,8 @@
 """The demo chain `make run` seeds through the public API: what a new user tries first.
 
 Stores and warehouses are placed by real GB/T 2260 district codes: the gateway names their
-city and sales region (华东, 华北) from the vendored division table."""
+city and sales region (华东, 华北) from the vendored division table, and the services keep
+the codes with their province, city and district names."""
 
 from __future__ import annotations
 

@@ -86,6 +86,11 @@ class Location(_message.Message):
     PRIORITY_FIELD_NUMBER: _builtins.int
     POINT_FIELD_NUMBER: _builtins.int
     SHARE_ONLINE_FIELD_NUMBER: _builtins.int
+    PROVINCE_CODE_FIELD_NUMBER: _builtins.int
+    PROVINCE_FIELD_NUMBER: _builtins.int
+    CITY_CODE_FIELD_NUMBER: _builtins.int
+    DISTRICT_CODE_FIELD_NUMBER: _builtins.int
+    DISTRICT_FIELD_NUMBER: _builtins.int
     location_id: _builtins.str
     name: _builtins.str
     kind: Global___LocationKind.ValueType
@@ -94,6 +99,15 @@ class Location(_message.Message):
     priority: _builtins.int
     share_online: _builtins.bool
     """May online orders take this location's stock?"""
+    province_code: _builtins.str
+    """Where it is by GB/T 2260 code (the district's alone is enough when creating): the names,
+    `city` and `region` (the province's sales region) come from the vendored table. Empty
+    for a location placed by `region` and `city` text alone.
+    """
+    province: _builtins.str
+    city_code: _builtins.str
+    district_code: _builtins.str
+    district: _builtins.str
     @_builtins.property
     def point(self) -> _common_pb2.GeoPoint: ...
     def __init__(
@@ -107,10 +121,15 @@ class Location(_message.Message):
         priority: _builtins.int = ...,
         point: _common_pb2.GeoPoint | None = ...,
         share_online: _builtins.bool = ...,
+        province_code: _builtins.str = ...,
+        province: _builtins.str = ...,
+        city_code: _builtins.str = ...,
+        district_code: _builtins.str = ...,
+        district: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_point", b"_point", "point", b"point"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_point", b"_point", "city", b"city", "kind", b"kind", "location_id", b"location_id", "name", b"name", "point", b"point", "priority", b"priority", "region", b"region", "share_online", b"share_online"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_point", b"_point", "city", b"city", "city_code", b"city_code", "district", b"district", "district_code", b"district_code", "kind", b"kind", "location_id", b"location_id", "name", b"name", "point", b"point", "priority", b"priority", "province", b"province", "province_code", b"province_code", "region", b"region", "share_online", b"share_online"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__point: _TypeAlias = _typing.Literal["point"]  # noqa: Y015
     _WhichOneofArgType__point: _TypeAlias = _typing.Literal["_point", b"_point"]  # noqa: Y015

@@ -145,6 +145,11 @@ class Store(_message.Message):
     PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
     SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
     TIME_ZONE_FIELD_NUMBER: _builtins.int
+    PROVINCE_CODE_FIELD_NUMBER: _builtins.int
+    PROVINCE_FIELD_NUMBER: _builtins.int
+    CITY_CODE_FIELD_NUMBER: _builtins.int
+    DISTRICT_CODE_FIELD_NUMBER: _builtins.int
+    DISTRICT_FIELD_NUMBER: _builtins.int
     store_id: _builtins.str
     name: _builtins.str
     region: _builtins.str
@@ -165,6 +170,15 @@ class Store(_message.Message):
     """The IANA time zone of the store's business days when it differs from the chain's
     (ORDERS_BUSINESS_TZ, Asia/Shanghai by default); empty = the chain's.
     """
+    province_code: _builtins.str
+    """Where it is by GB/T 2260 code (the district's alone is enough when creating): the names,
+    `city` and `region` (the province's sales region) come from the vendored table. Empty
+    for a store placed by `region` and `city` text alone.
+    """
+    province: _builtins.str
+    city_code: _builtins.str
+    district_code: _builtins.str
+    district: _builtins.str
     def __init__(
         self,
         *,
@@ -181,10 +195,15 @@ class Store(_message.Message):
         preferred_carrier: _builtins.str = ...,
         service_level: _builtins.str = ...,
         time_zone: _builtins.str = ...,
+        province_code: _builtins.str = ...,
+        province: _builtins.str = ...,
+        city_code: _builtins.str = ...,
+        district_code: _builtins.str = ...,
+        district: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "kind", b"kind", "location_id", b"location_id", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id", "time_zone", b"time_zone"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "city_code", b"city_code", "district", b"district", "district_code", b"district_code", "kind", b"kind", "location_id", b"location_id", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "province", b"province", "province_code", b"province_code", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -338,6 +357,9 @@ class UpdateStoreRequest(_message.Message):
     PREFERRED_CARRIER_FIELD_NUMBER: _builtins.int
     SERVICE_LEVEL_FIELD_NUMBER: _builtins.int
     TIME_ZONE_FIELD_NUMBER: _builtins.int
+    PROVINCE_CODE_FIELD_NUMBER: _builtins.int
+    CITY_CODE_FIELD_NUMBER: _builtins.int
+    DISTRICT_CODE_FIELD_NUMBER: _builtins.int
     store_id: _builtins.str
     name: _builtins.str
     region: _builtins.str
@@ -351,6 +373,12 @@ class UpdateStoreRequest(_message.Message):
     service_level: _builtins.str
     time_zone: _builtins.str
     """Empty clears the override (the chain's time zone)."""
+    province_code: _builtins.str
+    """Moves the store to the place these codes name (names, city and region follow). A new
+    `region` or `city` without codes places it by text and clears its codes.
+    """
+    city_code: _builtins.str
+    district_code: _builtins.str
     def __init__(
         self,
         *,
@@ -365,10 +393,13 @@ class UpdateStoreRequest(_message.Message):
         preferred_carrier: _builtins.str | None = ...,
         service_level: _builtins.str | None = ...,
         time_zone: _builtins.str | None = ...,
+        province_code: _builtins.str | None = ...,
+        city_code: _builtins.str | None = ...,
+        district_code: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "_time_zone", b"_time_zone", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "time_zone", b"time_zone"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_city_code", b"_city_code", "_district_code", b"_district_code", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_province_code", b"_province_code", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "_time_zone", b"_time_zone", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "city_code", b"city_code", "district_code", b"district_code", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "province_code", b"province_code", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "time_zone", b"time_zone"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "_time_zone", b"_time_zone", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id", "time_zone", b"time_zone"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy", "_auto_confirm", b"_auto_confirm", "_city", b"_city", "_city_code", b"_city_code", "_district_code", b"_district_code", "_name", b"_name", "_payment_timeout_s", b"_payment_timeout_s", "_preferred_carrier", b"_preferred_carrier", "_province_code", b"_province_code", "_region", b"_region", "_service_level", b"_service_level", "_share_stock_online", b"_share_stock_online", "_time_zone", b"_time_zone", "allocation_strategy", b"allocation_strategy", "auto_confirm", b"auto_confirm", "city", b"city", "city_code", b"city_code", "district_code", b"district_code", "name", b"name", "payment_timeout_s", b"payment_timeout_s", "preferred_carrier", b"preferred_carrier", "province_code", b"province_code", "region", b"region", "service_level", b"service_level", "share_stock_online", b"share_stock_online", "store_id", b"store_id", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__allocation_strategy: _TypeAlias = _typing.Literal["allocation_strategy"]  # noqa: Y015
     _WhichOneofArgType__allocation_strategy: _TypeAlias = _typing.Literal["_allocation_strategy", b"_allocation_strategy"]  # noqa: Y015
@@ -376,12 +407,18 @@ class UpdateStoreRequest(_message.Message):
     _WhichOneofArgType__auto_confirm: _TypeAlias = _typing.Literal["_auto_confirm", b"_auto_confirm"]  # noqa: Y015
     _WhichOneofReturnType__city: _TypeAlias = _typing.Literal["city"]  # noqa: Y015
     _WhichOneofArgType__city: _TypeAlias = _typing.Literal["_city", b"_city"]  # noqa: Y015
+    _WhichOneofReturnType__city_code: _TypeAlias = _typing.Literal["city_code"]  # noqa: Y015
+    _WhichOneofArgType__city_code: _TypeAlias = _typing.Literal["_city_code", b"_city_code"]  # noqa: Y015
+    _WhichOneofReturnType__district_code: _TypeAlias = _typing.Literal["district_code"]  # noqa: Y015
+    _WhichOneofArgType__district_code: _TypeAlias = _typing.Literal["_district_code", b"_district_code"]  # noqa: Y015
     _WhichOneofReturnType__name: _TypeAlias = _typing.Literal["name"]  # noqa: Y015
     _WhichOneofArgType__name: _TypeAlias = _typing.Literal["_name", b"_name"]  # noqa: Y015
     _WhichOneofReturnType__payment_timeout_s: _TypeAlias = _typing.Literal["payment_timeout_s"]  # noqa: Y015
     _WhichOneofArgType__payment_timeout_s: _TypeAlias = _typing.Literal["_payment_timeout_s", b"_payment_timeout_s"]  # noqa: Y015
     _WhichOneofReturnType__preferred_carrier: _TypeAlias = _typing.Literal["preferred_carrier"]  # noqa: Y015
     _WhichOneofArgType__preferred_carrier: _TypeAlias = _typing.Literal["_preferred_carrier", b"_preferred_carrier"]  # noqa: Y015
+    _WhichOneofReturnType__province_code: _TypeAlias = _typing.Literal["province_code"]  # noqa: Y015
+    _WhichOneofArgType__province_code: _TypeAlias = _typing.Literal["_province_code", b"_province_code"]  # noqa: Y015
     _WhichOneofReturnType__region: _TypeAlias = _typing.Literal["region"]  # noqa: Y015
     _WhichOneofArgType__region: _TypeAlias = _typing.Literal["_region", b"_region"]  # noqa: Y015
     _WhichOneofReturnType__service_level: _TypeAlias = _typing.Literal["service_level"]  # noqa: Y015
@@ -397,11 +434,17 @@ class UpdateStoreRequest(_message.Message):
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__city) -> _WhichOneofReturnType__city | None: ...
     @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__city_code) -> _WhichOneofReturnType__city_code | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__district_code) -> _WhichOneofReturnType__district_code | None: ...
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__name) -> _WhichOneofReturnType__name | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__payment_timeout_s) -> _WhichOneofReturnType__payment_timeout_s | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__preferred_carrier) -> _WhichOneofReturnType__preferred_carrier | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__province_code) -> _WhichOneofReturnType__province_code | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__region) -> _WhichOneofReturnType__region | None: ...
     @_typing.overload
@@ -452,6 +495,7 @@ class OrderLine(_message.Message):
     UNIT_PRICE_FIELD_NUMBER: _builtins.int
     AMOUNT_FIELD_NUMBER: _builtins.int
     WEIGHT_G_FIELD_NUMBER: _builtins.int
+    SPEC_FIELD_NUMBER: _builtins.int
     sku: _builtins.str
     name: _builtins.str
     category: _builtins.str
@@ -459,6 +503,8 @@ class OrderLine(_message.Message):
     unit_price: _builtins.int
     amount: _builtins.int
     weight_g: _builtins.int
+    spec: _builtins.str
+    """The product's specification (规格) when it was ordered: "500ml", "250g x 2"."""
     def __init__(
         self,
         *,
@@ -469,10 +515,11 @@ class OrderLine(_message.Message):
         unit_price: _builtins.int = ...,
         amount: _builtins.int = ...,
         weight_g: _builtins.int = ...,
+        spec: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "category", b"category", "name", b"name", "qty", b"qty", "sku", b"sku", "unit_price", b"unit_price", "weight_g", b"weight_g"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "category", b"category", "name", b"name", "qty", b"qty", "sku", b"sku", "spec", b"spec", "unit_price", b"unit_price", "weight_g", b"weight_g"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

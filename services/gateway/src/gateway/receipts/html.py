@@ -24,9 +24,13 @@ def _row(label: str, value: str, cls: str = "n") -> str:
     return f'<tr><td>{escape(label)}</td><td class="{cls}">{escape(value)}</td></tr>'
 
 
+def _spec(spec: str) -> str:
+    return f' <span class="spec">{escape(spec)}</span>' if spec else ""
+
+
 def render_html(r: ReceiptPublic) -> str:
     lines = "".join(
-        f"<tr><td>{escape(x.name)}<br><small>{escape(x.sku)} · {x.qty} &times; "
+        f"<tr><td>{escape(x.name)}{_spec(x.spec)}<br><small>{escape(x.sku)} · {x.qty} &times; "
         f'{money(x.unit_price)}</small></td><td class="n">{money(x.amount)}</td></tr>'
         for x in r.lines
     )

@@ -55,7 +55,7 @@ def render_text(r: ReceiptPublic) -> str:
         rule,
     ]
     for line in r.lines:
-        out.append(line.name)
+        out.append(f"{line.name} {line.spec}" if line.spec else line.name)
         out.append(
             spread(f"  {line.sku}  {line.qty} x {money(line.unit_price)}", money(line.amount))
         )

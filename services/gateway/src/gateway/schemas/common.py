@@ -105,6 +105,20 @@ class Problem(BaseModel):
     errors: list[FieldProblem] | None = None
 
 
+class PlacePublic(BaseModel):
+    """Where a store or stock location is by GB/T 2260 code, with the names; empty for one
+    placed by `region` and `city` text alone."""
+
+    province_code: str = ""
+    province: str = ""
+    city_code: str = ""
+    district_code: str = ""
+    district: str = ""
+
+
+PLACE_FIELDS = tuple(PlacePublic.model_fields)
+
+
 def resolve_codes(
     prefix: str, province_code: str | None, city_code: str | None, district_code: str | None
 ) -> Place | None:

@@ -21,6 +21,7 @@ from gateway.schemas.common import (
     Id,
     Lat,
     Lon,
+    PlacePublic,
     SalesRegion,
     ServiceLevel,
     Text,
@@ -79,12 +80,13 @@ class StoreSettings(BaseModel):
 
 
 class PlaceCodes(BaseModel):
-    """Where a store or location is: GB/T 2260 codes give its sales region and city name
-    (stored as such); without them `region` and `city` are given as text."""
+    """Where a store or location is: GB/T 2260 codes (the district's alone is enough) give
+    its province, city and district names and its sales region, kept with the codes; without
+    them `region` and `city` are given as text."""
 
-    province_code: DivisionCode | None = Field(default=None, exclude=True)
-    city_code: DivisionCode | None = Field(default=None, exclude=True)
-    district_code: DivisionCode | None = Field(default=None, exclude=True)
+    province_code: DivisionCode | None = None
+    city_code: DivisionCode | None = None
+    district_code: DivisionCode | None = None
 
     def _place(self, region: str | None, city: str | None) -> tuple[str | None, str | None]:
         place = resolve_codes("", self.province_code, self.city_code, self.district_code)
@@ -111,13 +113,22 @@ class StoreCreate(StoreSettings, PlaceCodes):
         return self
 
 
-class StoreUpdate(StoreSettings):
+class StoreUpdate(StoreSettings, PlaceCodes):
+    """Codes move the store (names, city and region follow); a different `region` or `city`
+    without codes places it by text and clears its codes."""
+
     name: Text | None = None
     region: SalesRegion | None = None
     city: Text | None = None
 
+    @model_validator(mode="after")
+    def _codes(self) -> StoreUpdate:
+        if self.province_code or self.city_code or self.district_code:
+            self.region, self.city = self._place(self.region, self.city)
+        return self
 
-class StorePublic(BaseModel):
+
+class StorePublic(PlacePublic):
     store_id: str
     name: str
     region: str
@@ -161,7 +172,7 @@ class LocationCreate(PlaceCodes):
             raise InvalidArgument("invalid location", [FieldError(field, "give lat and lon")])
 
 
-class LocationPublic(BaseModel):
+class LocationPublic(PlacePublic):
     location_id: str
     name: str
     kind: LocationKind

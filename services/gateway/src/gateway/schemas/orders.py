@@ -194,6 +194,8 @@ class TimelineEntryPublic(BaseModel):
 class OrderLinePublic(BaseModel):
     sku: str
     name: str
+    # The specification (规格) when it was ordered; "" when the product had none.
+    spec: str = ""
     category: str
     qty: int
     unit_price: int

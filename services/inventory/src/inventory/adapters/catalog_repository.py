@@ -13,6 +13,9 @@ from chainkit.errors import AlreadyExists
 from inventory.adapters.tables import location_t, product_t, utcnow
 from inventory.domain.model import Location, LocationKind, Product
 
+# 0005: where a location is by GB/T 2260 code.
+PLACE_COLUMNS = ("province_code", "province", "city_code", "district_code", "district")
+
 
 def _location(row: Any) -> Location:
     return Location(
@@ -25,6 +28,7 @@ def _location(row: Any) -> Location:
         share_online=bool(row.share_online),
         lat=row.lat,
         lon=row.lon,
+        **{name: getattr(row, name) for name in PLACE_COLUMNS},
     )
 
 
@@ -59,6 +63,7 @@ class SqlLocationRepository:
                     lat=location.lat,
                     lon=location.lon,
                     created_at=utcnow(),
+                    **{name: getattr(location, name) for name in PLACE_COLUMNS},
                 )
             )
         except IntegrityError as e:

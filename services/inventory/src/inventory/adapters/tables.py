@@ -28,6 +28,12 @@ class LocationRow(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # 0005: GB/T 2260 codes and names ("" when placed by text alone).
+    province_code: str = Field(default="", max_length=6)
+    province: str = Field(default="", max_length=64)
+    city_code: str = Field(default="", max_length=6)
+    district_code: str = Field(default="", max_length=6)
+    district: str = Field(default="", max_length=64)
 
 
 class ProductRow(SQLModel, table=True):

@@ -26,6 +26,12 @@ class Location:
     share_online: bool
     lat: float | None = None
     lon: float | None = None
+    # GB/T 2260 codes and names; "" for a location placed by region and city text alone.
+    province_code: str = ""
+    province: str = ""
+    city_code: str = ""
+    district_code: str = ""
+    district: str = ""
 
     @staticmethod
     def default_share_online(kind: LocationKind) -> bool:

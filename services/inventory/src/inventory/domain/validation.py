@@ -65,10 +65,15 @@ def check_lines(errors: Errors, lines: Sequence[SkuQty], field: str = "lines") -
             errors.add(f"{field}[{i}].qty", f"must be at most {MAX_QTY}")
 
 
-def check_location(errors: Errors, loc: Location, prefix: str = "location") -> None:
+def check_location(
+    errors: Errors, loc: Location, prefix: str = "location", *, by_code: bool = False
+) -> None:
+    """`by_code`: placed by GB/T 2260 codes, whose region follows from them (or whose bad
+    code is reported on its own field)."""
     errors.require_id(f"{prefix}.location_id", loc.location_id)
     errors.require_text(f"{prefix}.name", loc.name)
-    errors.require_id(f"{prefix}.region", loc.region)
+    if not by_code:
+        errors.require_id(f"{prefix}.region", loc.region)
     errors.require_text(f"{prefix}.city", loc.city, required=False)
     if loc.priority < 0:
         errors.add(f"{prefix}.priority", "must not be negative")

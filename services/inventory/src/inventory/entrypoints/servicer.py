@@ -48,6 +48,9 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
             share_online=request.share_online if request.HasField("share_online") else None,
             lat=loc.point.lat if loc.HasField("point") else None,
             lon=loc.point.lon if loc.HasField("point") else None,
+            province_code=loc.province_code,
+            city_code=loc.city_code,
+            district_code=loc.district_code,
         )
         return tr.location_to_pb(await catalog.create_location(self._uows, new))
 

@@ -53,6 +53,11 @@ def location_from_pb(msg: pb.Location, kind: LocationKind, share_online: bool) -
         share_online=share_online,
         lat=msg.point.lat if has_point else None,
         lon=msg.point.lon if has_point else None,
+        province_code=msg.province_code,
+        province=msg.province,
+        city_code=msg.city_code,
+        district_code=msg.district_code,
+        district=msg.district,
     )
 
 
@@ -65,6 +70,11 @@ def location_to_pb(loc: Location) -> pb.Location:
         city=loc.city,
         priority=loc.priority,
         share_online=loc.share_online,
+        province_code=loc.province_code,
+        province=loc.province,
+        city_code=loc.city_code,
+        district_code=loc.district_code,
+        district=loc.district,
     )
     if loc.lat is not None and loc.lon is not None:
         msg.point.CopyFrom(GeoPoint(lat=loc.lat, lon=loc.lon))

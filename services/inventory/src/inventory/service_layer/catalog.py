@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chainkit.china.divisions import DivisionError
+from chainkit.china.places import CODE_FIELDS, Located, locate
 from chainkit.china.regions import region_or_as_is
 from chainkit.errors import AlreadyExists, NotFound
 from inventory.domain.barcode import barcode_problem
@@ -28,6 +30,24 @@ class NewLocation:
     share_online: bool | None = None  # None: the kind's default
     lat: float | None = None
     lon: float | None = None
+    # GB/T 2260 codes (the district's alone is enough): names, city and region follow.
+    province_code: str = ""
+    city_code: str = ""
+    district_code: str = ""
+
+
+def _located(errors: Errors, new: NewLocation) -> Located:
+    try:
+        return locate(
+            region=new.region,
+            city=new.city,
+            province_code=new.province_code,
+            city_code=new.city_code,
+            district_code=new.district_code,
+        )
+    except DivisionError as e:
+        errors.add(f"location.{e.field}", e.message)
+        return Located(region=region_or_as_is(new.region), city=new.city)
 
 
 async def create_location(uows: UnitOfWorkFactory, new: NewLocation) -> Location:
@@ -42,14 +62,13 @@ async def create_location(uows: UnitOfWorkFactory, new: NewLocation) -> Location
         location_id=new.location_id,
         name=new.name,
         kind=kind,
-        region=region_or_as_is(new.region),  # east is stored as 华东
-        city=new.city,
         priority=new.priority,
         share_online=share,
         lat=new.lat,
         lon=new.lon,
+        **vars(_located(errors, new)),  # east is stored as 华东
     )
-    check_location(errors, location)
+    check_location(errors, location, by_code=any(getattr(new, f) for f in CODE_FIELDS))
     errors.raise_if_any()
     async with uows() as uow:
         await uow.locations.add(location)

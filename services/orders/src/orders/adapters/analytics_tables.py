@@ -1,6 +1,7 @@
 """Sales read models for head office, fed by orders.* events (see service_layer/analytics).
 
-Grains, all by UTC date of payment and net of refunds:
+Grains, all by business day of payment (the store's time zone; 0009 moved the days
+counted by UTC date before) and net of refunds:
 - `ord_sales_store_daily` (day, store, region): whole orders — for store/region/day views.
 - `ord_sales_province_daily` (day, store, province): whole orders — for the province view.
 - `ord_sales_daily` (day, store, region, category, sku): lines — for category/product views.
@@ -66,8 +67,8 @@ class SalesMonthlyRow(SQLModel, table=True):
 
 
 class SalesProvinceDailyRow(SQLModel, table=True):
-    """Whole orders by the province shipped to (0008); "" = unknown (POS, addresses
-    without codes), so the provinces of a day add up to the chain's day."""
+    """Whole orders by the province shipped to (0008), a till sale's store's; "" = unknown
+    (an address or store without codes), so the provinces of a day add up to the chain's."""
 
     __tablename__ = "ord_sales_province_daily"
 

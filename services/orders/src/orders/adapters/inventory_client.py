@@ -101,6 +101,7 @@ class GrpcInventory:
                 unit_price=p.price.amount,
                 currency=p.price.currency,
                 weight_g=p.weight_g,
+                spec=p.spec,
             )
             for p in reply.items
         }

@@ -146,6 +146,7 @@ def order_from_rows(
                 unit_price=x.unit_price,
                 amount=x.amount,
                 weight_g=x.weight_g,
+                spec=x.spec,
             )
             for x in lines
         ],

@@ -27,6 +27,12 @@ class StoreRow(SQLModel, table=True):
     preferred_carrier: str = Field(default="", max_length=32)
     service_level: str = Field(default="standard", max_length=16)
     time_zone: str = Field(default="", max_length=64)
+    # 0009: GB/T 2260 codes and names ("" when placed by text alone).
+    province_code: str = Field(default="", max_length=6)
+    province: str = Field(default="", max_length=64)
+    city_code: str = Field(default="", max_length=6)
+    district_code: str = Field(default="", max_length=6)
+    district: str = Field(default="", max_length=64)
 
 
 class OrderRow(SQLModel, table=True):
@@ -100,6 +106,7 @@ class OrderLineRow(SQLModel, table=True):
     unit_price: int = Field(sa_type=BigInteger)
     amount: int = Field(sa_type=BigInteger)
     weight_g: int = Field(sa_type=BigInteger)
+    spec: str = Field(default="", max_length=100)  # 0009
 
 
 class AllocationRow(SQLModel, table=True):

@@ -29,6 +29,7 @@ class ProductInfo:
     unit_price: int
     currency: str
     weight_g: int
+    spec: str = ""  # 规格, as the item master has it
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class OrderLine:
     unit_price: int
     amount: int
     weight_g: int
+    # The specification (规格) at the time of ordering; "" for lines ordered before it was kept.
+    spec: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ def price_lines(
                 unit_price=p.unit_price,
                 amount=p.unit_price * r.qty,
                 weight_g=p.weight_g,
+                spec=p.spec,
             )
         )
     return lines

@@ -34,7 +34,9 @@ class Sale:
     store_id: str
     region: str
     lines: tuple[SaleLine, ...]
-    province: str = ""  # the province shipped to (name); "" when unknown (POS, old addresses)
+    # The province shipped to (name), a till sale's store's; "" when unknown (an address or
+    # a store without codes).
+    province: str = ""
 
 
 @dataclass(frozen=True)

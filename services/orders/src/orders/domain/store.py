@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from chainkit.china.regions import region_or_as_is
+from chainkit.china.divisions import DivisionError
+from chainkit.china.places import Located, locate
 from chainkit.errors import FieldError, InvalidArgument
 from orders.domain.business_day import is_time_zone, time_zone
 
@@ -44,6 +45,14 @@ class StoreSettings:
     service_level: str | None = None
     # An IANA zone ("Asia/Urumqi") for a store whose days differ from the chain's; "" clears.
     time_zone: str | None = None
+    # GB/T 2260 codes placing the store (names, city and region follow from them).
+    province_code: str | None = None
+    city_code: str | None = None
+    district_code: str | None = None
+
+    @property
+    def codes(self) -> dict[str, str]:
+        return {f: getattr(self, f) or "" for f in CODE_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,12 @@ class Store:
     service_level: str = DEFAULT_SERVICE_LEVEL
     # Empty: the chain's business time zone.
     time_zone: str = ""
+    # GB/T 2260 codes and names; "" for a store placed by region and city text alone.
+    province_code: str = ""
+    province: str = ""
+    city_code: str = ""
+    district_code: str = ""
+    district: str = ""
 
     def zone(self, chain_tz: ZoneInfo) -> ZoneInfo:
         """The time zone the store's business days are counted in."""
@@ -80,7 +95,10 @@ class Store:
         settings: StoreSettings | None = None,
     ) -> Store:
         s = settings or StoreSettings()
-        errors = _required(store_id=store_id, name=name, region=region, location_id=location_id)
+        where = _locate(region, city, s.codes)  # east is stored as 华东
+        errors = _required(
+            store_id=store_id, name=name, region=where.region, location_id=location_id
+        )
         if kind not in {k.value for k in StoreKind}:
             errors.append(FieldError("kind", "must be direct or franchise"))
         if errors:
@@ -89,14 +107,13 @@ class Store:
         store = cls(
             store_id=store_id,
             name=name,
-            region=region_or_as_is(region),  # east is stored as 华东
-            city=city,
             kind=store_kind,
             location_id=location_id,
             # Franchise stock belongs to the franchisee: not offered online unless they opt in.
             share_stock_online=store_kind is StoreKind.DIRECT,
+            **vars(where),
         )
-        return store.updated(replace(s, name=None, region=None, city=None))
+        return store.updated(replace(s, name=None, region=None, city=None, **NO_CODES))
 
     def updated(self, s: StoreSettings) -> Store:
         """A copy with the given settings applied, every value validated."""
@@ -124,10 +141,33 @@ class Store:
             errors.append(FieldError("time_zone", "an IANA time zone such as Asia/Shanghai"))
         if errors:
             raise InvalidArgument("invalid store settings", errors)
-        changes = {k: v for k, v in vars(s).items() if v is not None}
-        if s.region is not None:
-            changes["region"] = region_or_as_is(s.region)
-        return replace(self, **changes)
+        place = {"region", "city", *CODE_FIELDS}
+        changes = {k: v for k, v in vars(s).items() if v is not None and k not in place}
+        return replace(self, **changes, **vars(self._moved(s)))
+
+    def _moved(self, s: StoreSettings) -> Located:
+        """Where the store is after `s`: codes place it anew; a different region or city
+        given as text places it by text (its codes no longer hold); otherwise unchanged."""
+        region = self.region if s.region is None else s.region
+        city = self.city if s.city is None else s.city
+        if any(s.codes.values()):
+            return _locate("" if s.region is None else s.region, city, s.codes)
+        where = _locate(region, city, {})
+        if (where.region, where.city) == (self.region, self.city):
+            here = {k: v for k, v in vars(self).items() if k in vars(where)}
+            return Located(**here)
+        return where
+
+
+CODE_FIELDS = ("province_code", "city_code", "district_code")
+NO_CODES: dict[str, None] = dict.fromkeys(CODE_FIELDS)
+
+
+def _locate(region: str, city: str, codes: dict[str, str]) -> Located:
+    try:
+        return locate(region=region, city=city, **codes)
+    except DivisionError as e:
+        raise InvalidArgument("invalid store place", [FieldError(e.field, e.message)]) from e
 
 
 def shipping_errors(carrier: str | None, level: str | None) -> list[FieldError]:

@@ -112,6 +112,9 @@ def create_store_settings(req: pb.CreateStoreRequest) -> StoreSettings:
         preferred_carrier=req.preferred_carrier if has("preferred_carrier") else None,
         service_level=req.service_level if has("service_level") else None,
         time_zone=req.time_zone if has("time_zone") else None,
+        province_code=req.store.province_code,
+        city_code=req.store.city_code,
+        district_code=req.store.district_code,
     )
 
 
@@ -128,6 +131,9 @@ def update_store_settings(req: pb.UpdateStoreRequest) -> StoreSettings:
         preferred_carrier=req.preferred_carrier if has("preferred_carrier") else None,
         service_level=req.service_level if has("service_level") else None,
         time_zone=req.time_zone if has("time_zone") else None,
+        province_code=req.province_code if has("province_code") else None,
+        city_code=req.city_code if has("city_code") else None,
+        district_code=req.district_code if has("district_code") else None,
     )
 
 

@@ -29,13 +29,15 @@ Handler = Callable[[UnitOfWork, EventEnvelope], Awaitable[None]]
 
 
 async def _sale(uow: UnitOfWork, order: orders_pb2.Order, chain_tz: ZoneInfo) -> Sale:
-    """Counted on the business day of payment (the store's time zone), in the region
-    shipped to (POS: the store's)."""
+    """Counted on the business day of payment (the store's time zone), in the region and
+    province shipped to; a till sale in the store's."""
     store = await uow.stores.get(order.store_id)
     region = order.shipping_address.region if order.HasField("shipping_address") else ""
     province = order.shipping_address.province if order.HasField("shipping_address") else ""
     if not region:
         region = store.region if store else ""
+    if order.channel == orders_pb2.CHANNEL_POS and store is not None:
+        province = store.province
     zone = store.zone(chain_tz) if store else chain_tz
     return Sale(
         order_id=order.order_id,

@@ -53,6 +53,11 @@ def store_view(store: Store) -> orders_pb2.Store:
         preferred_carrier=store.preferred_carrier,
         service_level=store.service_level,
         time_zone=store.time_zone,
+        province_code=store.province_code,
+        province=store.province,
+        city_code=store.city_code,
+        district_code=store.district_code,
+        district=store.district,
     )
 
 
@@ -82,6 +87,7 @@ def _line_view(line: OrderLine) -> orders_pb2.OrderLine:
         unit_price=line.unit_price,
         amount=line.amount,
         weight_g=line.weight_g,
+        spec=line.spec,
     )
 
 

@@ -6,6 +6,7 @@ from chainstore.common.v1 import common_pb2
 from chainstore.inventory.v1 import inventory_pb2
 from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.mappers.common import invert, lookup
+from gateway.schemas.common import PLACE_FIELDS
 from gateway.schemas.master_data import (
     LocationCreate,
     LocationKind,
@@ -45,7 +46,12 @@ def store_out(store: orders_pb2.Store) -> StorePublic:
         # Stores answered by an older orders service have no level: theirs was standard.
         service_level=store.service_level or "standard",
         time_zone=store.time_zone,
+        **_place_out(store),
     )
+
+
+def _place_out(msg: orders_pb2.Store | inventory_pb2.Location) -> dict[str, str]:
+    return {name: getattr(msg, name) for name in PLACE_FIELDS}
 
 
 def create_store_request(body: StoreCreate) -> orders_pb2.CreateStoreRequest:
@@ -59,18 +65,30 @@ def create_store_request(body: StoreCreate) -> orders_pb2.CreateStoreRequest:
             location_id=body.location_id,
         )
     )
+    _set_codes(request.store, body)
     _copy_settings(body, request)
     return request
 
 
 def update_store_request(store_id: str, body: StoreUpdate) -> orders_pb2.UpdateStoreRequest:
     request = orders_pb2.UpdateStoreRequest(store_id=store_id)
-    for name in ("name", "region", "city"):
+    for name in ("name", "region", "city", *CODE_FIELDS):
         value = getattr(body, name)
         if value is not None:
             setattr(request, name, value)
     _copy_settings(body, request)
     return request
+
+
+CODE_FIELDS = ("province_code", "city_code", "district_code")
+
+
+def _set_codes(
+    msg: orders_pb2.Store | inventory_pb2.Location, body: StoreCreate | LocationCreate
+) -> None:
+    """The codes the client gave; the service checks them again and names the place."""
+    for name in CODE_FIELDS:
+        setattr(msg, name, getattr(body, name) or "")
 
 
 def _copy_settings(
@@ -104,6 +122,7 @@ def location_out(location: inventory_pb2.Location) -> LocationPublic:
         lat=point.lat if point is not None else None,
         lon=point.lon if point is not None else None,
         share_online=location.share_online,
+        **_place_out(location),
     )
 
 
@@ -116,6 +135,7 @@ def create_location_request(body: LocationCreate) -> inventory_pb2.CreateLocatio
         city=body.city or "",
         priority=body.priority,
     )
+    _set_codes(location, body)
     if body.lat is not None and body.lon is not None:
         location.point.CopyFrom(common_pb2.GeoPoint(lat=body.lat, lon=body.lon))
     request = inventory_pb2.CreateLocationRequest(location=location)

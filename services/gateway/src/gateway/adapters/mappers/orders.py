@@ -170,6 +170,7 @@ def _line_out(line: orders_pb2.OrderLine) -> OrderLinePublic:
     return OrderLinePublic(
         sku=line.sku,
         name=line.name,
+        spec=line.spec,
         category=line.category,
         qty=line.qty,
         unit_price=line.unit_price,
