@@ -44,8 +44,12 @@
   }
 
   async function refresh() {
-    const r = await cs.api("/v1/notifications?unread=true&limit=20", { headers });
-    if (r.ok) show((await r.json()).items);
+    try {
+      const r = await cs.api("/v1/notifications?unread=true&limit=20", { headers });
+      if (r.ok) show((await r.json()).items);
+    } catch (_) {
+      // Offline, or leaving the page (Firefox rejects the fetches under way): keep the badge.
+    }
   }
 
   function toggle(open) {
