@@ -115,7 +115,9 @@ class CpuMeter:
 
     groups: Callable[[], Mapping[str, list[int]]]
     used: dict[str, float] = field(default_factory=dict)
+    wall_s: float = 0.0
     _start: dict[str, float] = field(default_factory=dict)
+    _started_at: float = 0.0
 
     def _read(self) -> dict[str, float]:
         now = {name: sum(cpu_seconds(p) for p in pids) for name, pids in self.groups().items()}
@@ -125,19 +127,24 @@ class CpuMeter:
 
     def start(self) -> None:
         self._start = self._read()
+        self._started_at = time.perf_counter()
 
     def stop(self) -> None:
+        self.wall_s += time.perf_counter() - self._started_at
         for name, seconds in self._read().items():
             self.used[name] = self.used.get(name, 0.0) + seconds - self._start.get(name, 0.0)
 
     def report(self, operations: int, what: str = "order") -> None:
-        """CPU milliseconds per operation by process group, largest first."""
+        """CPU milliseconds per operation by process group, largest first, and how busy
+        each kept its core(s) meanwhile: the busiest is what limits the rate."""
         if not operations:
             return
-        print(f"CPU ms per {what} (all rounds, {operations} {what}s):")
+        print(f"CPU per {what} (all rounds, {operations} {what}s, {self.wall_s:.1f} s):")
+        print(f"  {'process':<28} {'ms/' + what:>9} {'% of a core':>12}")
         total = 0.0
         for name, seconds in sorted(self.used.items(), key=lambda kv: -kv[1]):
             ms = seconds * 1000 / operations
             total += 0.0 if name == "load client" else ms
-            print(f"  {name:<28} {ms:>7.2f}")
-        print(f"  {'suite total (no load client)':<28} {total:>7.2f}")
+            busy = 100 * seconds / self.wall_s if self.wall_s else 0.0
+            print(f"  {name:<28} {ms:>9.2f} {busy:>12.0f}")
+        print(f"  {'suite total (no load client)':<28} {total:>9.2f}")

@@ -1,6 +1,9 @@
-"""Order placement with one and with two replicas of every service (and of the gateway),
-on PostgreSQL, beside the bare FastAPI worker measured in the same run: what a second
-replica buys on this machine. Load alternates between the gateways. Environment as in
+"""Order placement on PostgreSQL in three layouts, beside the bare FastAPI worker measured
+in the same run: one replica of everything; two orders and two inventory replicas behind
+one gateway (its gRPC channels spread calls over them, round robin); two replicas of
+everything, the load alternating between the gateways. Each layout prints the CPU per order
+of every process and how busy it kept its core: the busiest process is what limits the
+rate (deploy/README.md turns these figures into a capacity model). Environment as in
 run.py (GATEWAY_BENCH_REQUESTS, GATEWAY_BENCH_CONCURRENCY, GATEWAY_BENCH_RUNS).
 """
 
@@ -18,16 +21,26 @@ from pathlib import Path
 import aiohttp
 import run  # beside this script: the placement bench's helpers
 
-from chainkit.benchkit import Result, drive, median_of, report
+from chainkit.benchkit import CpuMeter, Result, drive, median_of, postgres_backends, report
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.seed import seed
+from chainkit.devstack.stack import REPLICATED
 from chainkit.testing import new_pg_database
 from chainkit.testing.infra import free_port
 
 SERVICES = ("inventory", "orders", "logistics", "gateway")
 
 
-async def placements(bare_url: str, gateways: list[str], token: str) -> tuple[Result, Result]:
+LAYOUTS = {
+    "one replica of everything": (1, REPLICATED),
+    "two orders + two inventory, one gateway": (2, ("orders", "inventory")),
+    "two replicas of everything": (2, REPLICATED),
+}
+
+
+async def placements(
+    bare_url: str, gateways: list[str], token: str, cpu: CpuMeter
+) -> tuple[Result, Result]:
     connector = aiohttp.TCPConnector(limit=run.CONCURRENCY)
     headers = {"Authorization": f"Bearer {token}"}
     turn = itertools.cycle(gateways)
@@ -56,6 +69,7 @@ async def placements(bare_url: str, gateways: list[str], token: str) -> tuple[Re
                     concurrency=run.CONCURRENCY,
                 )
             )
+            cpu.start()
             places.append(
                 await drive(
                     f"placement, {len(gateways)} gateway(s)",
@@ -64,12 +78,14 @@ async def placements(bare_url: str, gateways: list[str], token: str) -> tuple[Re
                     concurrency=run.CONCURRENCY,
                 )
             )
+            cpu.stop()
     if refused:
         print(f"refused placements by status: {refused}")
     return median_of(bares), median_of(places)
 
 
-async def with_replicas(bare_url: str, replicas: int) -> tuple[Result, Result]:
+async def with_layout(bare_url: str, layout: str) -> tuple[Result, Result]:
+    replicas, replicated = LAYOUTS[layout]
     async with AsyncExitStack() as dbs:
         urls = {s: await dbs.enter_async_context(new_pg_database(f"rb_{s}")) for s in SERVICES}
         with tempfile.TemporaryDirectory() as tmp:
@@ -78,6 +94,7 @@ async def with_replicas(bare_url: str, replicas: int) -> tuple[Result, Result]:
                 ports=Ports.free(),
                 database_urls=urls,
                 replicas=replicas,
+                replicated=replicated,
                 extra_env=run.BENCH_ENV,
             )
             try:
@@ -86,7 +103,12 @@ async def with_replicas(bare_url: str, replicas: int) -> tuple[Result, Result]:
                 await run.stock_up(stack)
                 token = await run.login(stack.gateway_url, "alice", "alice-demo-pass")
                 gateways = [f"http://{u}" for u in stack.replica_urls("gateway")]
-                return await placements(bare_url, gateways, token)
+                databases = [url.rsplit("/", 1)[1] for url in urls.values()]
+                cpu = CpuMeter(lambda: {**stack.pids(), "postgresql": postgres_backends(databases)})
+                result = await placements(bare_url, gateways, token, cpu)
+                print(f"\n### {layout}")
+                cpu.report(run.REQUESTS * run.RUNS)
+                return result
             finally:
                 stack.stop()
 
@@ -101,23 +123,22 @@ async def main() -> None:
         bare_url = f"http://127.0.0.1:{port}"
         await run.wait_until_up(f"{bare_url}/ping")
         try:
-            one = await with_replicas(bare_url, 1)
-            two = await with_replicas(bare_url, 2)
+            results = {layout: await with_layout(bare_url, layout) for layout in LAYOUTS}
         except (OSError, ConnectionError) as e:
             print(f"\nPostgreSQL not reachable ({e}): replica bench skipped")
             return
     finally:
         bare.terminate()
         bare.wait(10)
-    baseline = one[0] if one[0].rate <= two[0].rate else two[0]
-    one[1].name, two[1].name = "one replica of everything", "two replicas of everything"
+    baseline = min((bare for bare, _ in results.values()), key=lambda r: r.rate)
+    for layout, (_, placed) in results.items():
+        placed.name = layout
     report(
-        f"order placement on PostgreSQL, one vs two replicas of every service, "
-        f"{run.CONCURRENCY} clients, median of {run.RUNS} rounds",
+        f"order placement on PostgreSQL by layout, {run.CONCURRENCY} clients, "
+        f"median of {run.RUNS} rounds",
         baseline,
-        [one[1], two[1]],
+        [placed for _, placed in results.values()],
     )
-    print(
-        f"two replicas / one: {two[1].rate / one[1].rate:.2f} x on {os.cpu_count()} cores "
-        f"(the replicas share them)"
-    )
+    one = results["one replica of everything"][1].rate
+    for layout, (_, placed) in list(results.items())[1:]:
+        print(f"{layout} / one: {placed.rate / one:.2f} x on {os.cpu_count()} cores (shared)")

@@ -71,6 +71,8 @@ class Stack:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     nats: NatsServer | None = None
     replicas: int = 1
+    # Which services run `replicas` times (the others once).
+    replicated: tuple[str, ...] = REPLICATED
     nats_nodes: int = 1
     nats_cluster: NatsCluster | None = None
     # Ports of the second and later replicas, by process name ("orders-2").
@@ -99,7 +101,7 @@ class Stack:
         names = []
         for name in self.MODULES:
             names.append(name)
-            if name in REPLICATED:
+            if name in self.replicated:
                 names.extend(f"{name}-{i}" for i in range(2, self.replicas + 1))
         return names
 
