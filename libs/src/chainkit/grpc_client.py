@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import grpc
@@ -55,10 +55,15 @@ def status_detail(error: grpc.aio.AioRpcError, cls: type[M]) -> M | None:
     """The first status detail of type `cls` a server attached to an error, if any."""
     for key, value in error.trailing_metadata() or ():
         if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
-            status = status_pb2.Status.FromString(value)
-            for item in status.details:
-                if item.Is(cls.DESCRIPTOR):
-                    found = cls()
-                    item.Unpack(found)
-                    return found
+            return detail_in(status_pb2.Status.FromString(value).details, cls)
+    return None
+
+
+def detail_in(details: Iterable[Any], cls: type[M]) -> M | None:
+    """The first of `details` (a status's, or a batch reply's refusal's) of type `cls`."""
+    for item in details:
+        if item.Is(cls.DESCRIPTOR):
+            found = cls()
+            item.Unpack(found)
+            return found
     return None

@@ -104,15 +104,22 @@ class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 def _status_trailer(
     code: grpc.StatusCode, error: DomainError, details_for: DetailsFor
 ) -> tuple[tuple[str, bytes], ...]:
+    status = status_of(error, details_for)
+    if not status.details:
+        return ()
+    return ((STATUS_DETAILS_KEY, status.SerializeToString()),)
+
+
+def status_of(error: DomainError, details_for: DetailsFor = lambda _e: ()) -> status_pb2.Status:
+    """The google.rpc.Status an RPC failing with `error` answers: its code, message and
+    details (for a batch call that answers each item's failure in its reply)."""
+    code = STATUS_FOR_KIND.get(error.kind, grpc.StatusCode.FAILED_PRECONDITION)
     packed = []
     for message in [*_default_details(error), *details_for(error)]:
         item = any_pb2.Any()
         item.Pack(message)
         packed.append(item)
-    if not packed:
-        return ()
-    status = status_pb2.Status(code=code.value[0], message=error.message, details=packed)
-    return ((STATUS_DETAILS_KEY, status.SerializeToString()),)
+    return status_pb2.Status(code=code.value[0], message=error.message, details=packed)
 
 
 CONNECTION_AGE_MS = 30_000

@@ -10,7 +10,7 @@ import grpc
 import pytest
 from sqlalchemy import text
 
-from chainkit.grpc_client import status_detail
+from chainkit.grpc_client import detail_in, status_detail
 from chainstore.common.v1.common_pb2 import BadRequest
 from chainstore.inventory.v1 import inventory_pb2 as pb
 
@@ -316,3 +316,25 @@ async def test_reserve_reads_before_taking_the_sqlite_write_lock(inventory: Any)
         await writer.rollback()
     ok = await inventory.reserve("R-LOCKED", TEA_1=1)
     assert [a.qty for a in ok.allocations] == [1]
+
+
+async def test_reserve_many_answers_each_item_on_its_own(inventory: Any) -> None:
+    await chain(inventory)
+    requests = [
+        pb.ReserveRequest(reservation_id="r-ok", lines=[{"sku": "TEA-1", "qty": 2}], region="east"),
+        pb.ReserveRequest(reservation_id="r-big", lines=[{"sku": "CUP-1", "qty": 99}]),
+        pb.ReserveRequest(reservation_id="", lines=[{"sku": "TEA-1", "qty": 1}]),
+        pb.ReserveRequest(reservation_id="r-ok", lines=[{"sku": "TEA-1", "qty": 2}], region="east"),
+    ]
+    reply = await inventory.stub.ReserveMany(pb.ReserveManyRequest(items=requests), timeout=T)
+    ok, short, invalid, again = reply.answers
+    assert placed(ok.reservation) == [("WH-E1", "TEA-1", 2)]
+    assert placed(again.reservation) == placed(ok.reservation)  # the same id replays
+    assert short.refusal.code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+    shortage = detail_in(short.refusal.details, pb.InsufficientStock)
+    assert shortage is not None and {x.sku: x.qty for x in shortage.available} == {"CUP-1": 10}
+    assert invalid.refusal.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    fields = detail_in(invalid.refusal.details, BadRequest)
+    assert fields is not None and [v.field for v in fields.violations] == ["reservation_id"]
+    # Only the held one moved stock, once.
+    assert await ledger(inventory, "r-ok") == [("reservation", "WH-E1", "TEA-1", 0, 2)]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chainkit import grpc_server
 from chainkit.errors import Conflict, DomainError, NotFound
 from chainkit.grpc_client import open_channel, status_detail
+from chainkit.grpc_server import status_of
 from chainstore.common.v1.common_pb2 import (
     Address,
     BadRequest,
@@ -77,6 +78,20 @@ class FakeInventoryServicer(inv_grpc.InventoryServiceServicer):
         )
         self.reservations[req.reservation_id] = held
         return held
+
+    async def ReserveMany(self, req: inv.ReserveManyRequest, ctx: Any) -> Any:
+        reply = inv.ReserveManyResponse()
+        for item in req.items:
+            try:
+                reply.answers.add(reservation=await self.Reserve(item, ctx))
+            except DomainError as e:
+                status = status_of(e, inventory_details)
+                reply.answers.add(
+                    refusal=inv.Refusal(
+                        code=status.code, message=status.message, details=status.details
+                    )
+                )
+        return reply
 
     async def CommitReservation(self, req: inv.CommitReservationRequest, _ctx: Any) -> Any:
         found = self.reservations[req.reservation_id]

@@ -5,6 +5,7 @@ The inventory service: item master, stock locations, stock levels and reservatio
 
 from chainstore.common.v1 import common_pb2 as _common_pb2
 from collections import abc as _abc
+from google.protobuf import any_pb2 as _any_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -606,12 +607,17 @@ class ReserveRequest(_message.Message):
     HOME_LOCATION_ID_FIELD_NUMBER: _builtins.int
     STRATEGY_FIELD_NUMBER: _builtins.int
     DESTINATION_FIELD_NUMBER: _builtins.int
+    CORRELATION_ID_FIELD_NUMBER: _builtins.int
     reservation_id: _builtins.str
     region: _builtins.str
     """The destination region, for region-first allocation."""
     home_location_id: _builtins.str
     """The ordering store's own location: eligible even when it does not share online."""
     strategy: _builtins.str
+    correlation_id: _builtins.str
+    """In ReserveMany: the correlation id of the call this reservation belongs to (a single
+    Reserve takes it from its call's metadata).
+    """
     @_builtins.property
     def lines(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.SkuQty]: ...
     @_builtins.property
@@ -630,16 +636,115 @@ class ReserveRequest(_message.Message):
         home_location_id: _builtins.str = ...,
         strategy: _builtins.str = ...,
         destination: _common_pb2.GeoPoint | None = ...,
+        correlation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_destination", b"_destination", "destination", b"destination", "expires_at", b"expires_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_destination", b"_destination", "destination", b"destination", "expires_at", b"expires_at", "home_location_id", b"home_location_id", "lines", b"lines", "region", b"region", "reservation_id", b"reservation_id", "strategy", b"strategy"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_destination", b"_destination", "correlation_id", b"correlation_id", "destination", b"destination", "expires_at", b"expires_at", "home_location_id", b"home_location_id", "lines", b"lines", "region", b"region", "reservation_id", b"reservation_id", "strategy", b"strategy"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__destination: _TypeAlias = _typing.Literal["destination"]  # noqa: Y015
     _WhichOneofArgType__destination: _TypeAlias = _typing.Literal["_destination", b"_destination"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType__destination) -> _WhichOneofReturnType__destination | None: ...
 
 Global___ReserveRequest: _TypeAlias = ReserveRequest  # noqa: Y015
+
+@_typing.final
+class ReserveManyRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReserveRequest]: ...
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[Global___ReserveRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReserveManyRequest: _TypeAlias = ReserveManyRequest  # noqa: Y015
+
+@_typing.final
+class ReserveManyResponse(_message.Message):
+    """Per item, in order: the reservation, or why it was refused."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ANSWERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def answers(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReserveAnswer]: ...
+    def __init__(
+        self,
+        *,
+        answers: _abc.Iterable[Global___ReserveAnswer] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answers", b"answers"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReserveManyResponse: _TypeAlias = ReserveManyResponse  # noqa: Y015
+
+@_typing.final
+class ReserveAnswer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESERVATION_FIELD_NUMBER: _builtins.int
+    REFUSAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reservation(self) -> Global___Reservation: ...
+    @_builtins.property
+    def refusal(self) -> Global___Refusal: ...
+    def __init__(
+        self,
+        *,
+        reservation: Global___Reservation | None = ...,
+        refusal: Global___Refusal | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["outcome", b"outcome", "refusal", b"refusal", "reservation", b"reservation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["outcome", b"outcome", "refusal", b"refusal", "reservation", b"reservation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["reservation", "refusal"]  # noqa: Y015
+    _WhichOneofArgType_outcome: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_outcome) -> _WhichOneofReturnType_outcome | None: ...
+
+Global___ReserveAnswer: _TypeAlias = ReserveAnswer  # noqa: Y015
+
+@_typing.final
+class Refusal(_message.Message):
+    """What the item's own Reserve would have failed with: its gRPC status code, message and
+    status details (InsufficientStock, BadRequest), as in a google.rpc.Status.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    DETAILS_FIELD_NUMBER: _builtins.int
+    code: _builtins.int
+    message: _builtins.str
+    @_builtins.property
+    def details(self) -> _containers.RepeatedCompositeFieldContainer[_any_pb2.Any]: ...
+    def __init__(
+        self,
+        *,
+        code: _builtins.int = ...,
+        message: _builtins.str = ...,
+        details: _abc.Iterable[_any_pb2.Any] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "details", b"details", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Refusal: _TypeAlias = Refusal  # noqa: Y015
 
 @_typing.final
 class Allocation(_message.Message):

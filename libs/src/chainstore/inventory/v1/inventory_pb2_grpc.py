@@ -89,6 +89,11 @@ class InventoryServiceStub:
                 request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReserveRequest.SerializeToString,
                 response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Reservation.FromString,
                 _registered_method=True)
+        self.ReserveMany = channel.unary_unary(
+                '/chainstore.inventory.v1.InventoryService/ReserveMany',
+                request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyRequest.SerializeToString,
+                response_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyResponse.FromString,
+                _registered_method=True)
         self.CommitReservation = channel.unary_unary(
                 '/chainstore.inventory.v1.InventoryService/CommitReservation',
                 request_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.CommitReservationRequest.SerializeToString,
@@ -225,6 +230,14 @@ class InventoryServiceServicer:
     def Reserve(self, request, context):
         """Holds units for an order until `expires_at`. Idempotent by reservation_id.
         Not enough stock: FAILED_PRECONDITION with an InsufficientStock detail; nothing is held.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReserveMany(self, request, context):
+        """Many Reserves in one call (orders sends its concurrent placements' together), each
+        decided and answered on its own: one refused never refuses another.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -381,6 +394,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.Reserve,
                     request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReserveRequest.FromString,
                     response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Reservation.SerializeToString,
+            ),
+            'ReserveMany': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveMany,
+                    request_deserializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyRequest.FromString,
+                    response_serializer=chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyResponse.SerializeToString,
             ),
             'CommitReservation': grpc.unary_unary_rpc_method_handler(
                     servicer.CommitReservation,
@@ -745,6 +763,33 @@ class InventoryService:
             '/chainstore.inventory.v1.InventoryService/Reserve',
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReserveRequest.SerializeToString,
             chainstore_dot_inventory_dot_v1_dot_inventory__pb2.Reservation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveMany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.inventory.v1.InventoryService/ReserveMany',
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyRequest.SerializeToString,
+            chainstore_dot_inventory_dot_v1_dot_inventory__pb2.ReserveManyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -49,6 +49,10 @@ class InventoryServiceStub:
     """Holds units for an order until `expires_at`. Idempotent by reservation_id.
     Not enough stock: FAILED_PRECONDITION with an InsufficientStock detail; nothing is held.
     """
+    ReserveMany: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReserveManyRequest, _inventory_pb2.ReserveManyResponse]
+    """Many Reserves in one call (orders sends its concurrent placements' together), each
+    decided and answered on its own: one refused never refuses another.
+    """
     CommitReservation: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.CommitReservationRequest, _inventory_pb2.Reservation]
     """Payment: reserved units leave on-hand. Idempotent."""
     ReleaseReservation: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReleaseReservationRequest, _inventory_pb2.Reservation]
@@ -103,6 +107,10 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     Reserve: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReserveRequest, _inventory_pb2.Reservation]  # type: ignore[assignment]
     """Holds units for an order until `expires_at`. Idempotent by reservation_id.
     Not enough stock: FAILED_PRECONDITION with an InsufficientStock detail; nothing is held.
+    """
+    ReserveMany: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReserveManyRequest, _inventory_pb2.ReserveManyResponse]  # type: ignore[assignment]
+    """Many Reserves in one call (orders sends its concurrent placements' together), each
+    decided and answered on its own: one refused never refuses another.
     """
     CommitReservation: _aio.UnaryUnaryMultiCallable[_inventory_pb2.CommitReservationRequest, _inventory_pb2.Reservation]  # type: ignore[assignment]
     """Payment: reserved units leave on-hand. Idempotent."""
@@ -221,6 +229,16 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_inventory_pb2.Reservation, _abc.Awaitable[_inventory_pb2.Reservation]]:
         """Holds units for an order until `expires_at`. Idempotent by reservation_id.
         Not enough stock: FAILED_PRECONDITION with an InsufficientStock detail; nothing is held.
+        """
+
+    @_abc_1.abstractmethod
+    def ReserveMany(
+        self,
+        request: _inventory_pb2.ReserveManyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.ReserveManyResponse, _abc.Awaitable[_inventory_pb2.ReserveManyResponse]]:
+        """Many Reserves in one call (orders sends its concurrent placements' together), each
+        decided and answered on its own: one refused never refuses another.
         """
 
     @_abc_1.abstractmethod

@@ -6,17 +6,20 @@ in inventory.entrypoints.errors adds the InsufficientStock detail).
 
 from __future__ import annotations
 
+import asyncio
 from typing import TypeAlias
 
 import grpc
 
-from chainkit.errors import FieldError, InvalidArgument
+from chainkit.errors import DomainError, FieldError, InvalidArgument
+from chainkit.grpc_server import status_of
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from inventory.domain.model import CURRENCY, ProductPatch
 from inventory.domain.reservation import ReservationState
 from inventory.entrypoints import cursors
 from inventory.entrypoints import translate as tr
+from inventory.entrypoints.errors import details_for
 from inventory.entrypoints.stock_ops import StockOperations
 from inventory.service_layer import (
     catalog,
@@ -133,22 +136,27 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
         return response
 
     async def Reserve(self, request: pb.ReserveRequest, context: Ctx) -> pb.Reservation:
-        cmd = reserving.ReserveCommand(
-            reservation_id=request.reservation_id,
-            lines=tr.lines_from_pb(request.lines),
-            region=request.region,
-            home_location_id=request.home_location_id,
-            strategy=request.strategy,
-            expires_at=(
-                tr.timestamp_to_datetime(request.expires_at)
-                if request.HasField("expires_at")
-                else None
-            ),
-            destination=(
-                tr.point_from_pb(request.destination) if request.HasField("destination") else None
-            ),
+        return tr.reservation_to_pb(await self._reserve(tr.reserve_command(request)))
+
+    async def ReserveMany(
+        self, request: pb.ReserveManyRequest, context: Ctx
+    ) -> pb.ReserveManyResponse:
+        outcomes = await asyncio.gather(
+            *(self._reserve(tr.reserve_command(item)) for item in request.items),
+            return_exceptions=True,
         )
-        return tr.reservation_to_pb(await self._reserve(cmd))
+        reply = pb.ReserveManyResponse()
+        for outcome in outcomes:
+            answer = reply.answers.add()
+            if isinstance(outcome, DomainError):
+                status = status_of(outcome, details_for)
+                answer.refusal.code, answer.refusal.message = status.code, status.message
+                answer.refusal.details.extend(status.details)
+            elif isinstance(outcome, BaseException):
+                raise outcome  # not a refusal: the call fails (INTERNAL), as Reserve would
+            else:
+                answer.reservation.CopyFrom(tr.reservation_to_pb(outcome))
+        return reply
 
     async def CommitReservation(
         self, request: pb.CommitReservationRequest, context: Ctx

@@ -16,6 +16,7 @@ from inventory.domain.ledger import Drift
 from inventory.domain.model import Location, LocationKind, MovementRecord, Product, Sale, SkuQty
 from inventory.domain.reservation import Reservation, ReservationState
 from inventory.service_layer import messages
+from inventory.service_layer.reserving import ReserveCommand
 
 _KIND_TO_PB = {
     LocationKind.WAREHOUSE: pb.LOCATION_KIND_WAREHOUSE,
@@ -173,4 +174,19 @@ def reservation_to_pb(r: Reservation) -> pb.Reservation:
 def sale_to_pb(sale: Sale) -> pb.Sale:
     return pb.Sale(
         sale_id=sale.sale_id, location_id=sale.location_id, lines=lines_to_pb(sale.lines)
+    )
+
+
+def reserve_command(request: pb.ReserveRequest) -> ReserveCommand:
+    return ReserveCommand(
+        reservation_id=request.reservation_id,
+        lines=lines_from_pb(request.lines),
+        region=request.region,
+        home_location_id=request.home_location_id,
+        strategy=request.strategy,
+        expires_at=(
+            timestamp_to_datetime(request.expires_at) if request.HasField("expires_at") else None
+        ),
+        destination=point_from_pb(request.destination) if request.HasField("destination") else None,
+        correlation_id=request.correlation_id,  # empty: the call's (Reserver fills it in)
     )

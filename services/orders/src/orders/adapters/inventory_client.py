@@ -4,6 +4,10 @@ Products (name, price, weight) are kept for `product_ttl_s` seconds, so a change
 applies to new orders within that bound (see orders.service_layer.placement). Look-ups of
 products not kept, made at the same moment, share one BatchGetProducts call; when it names
 an unknown SKU, each caller asks again on its own, so only the one who sent it is refused.
+
+Reservations asked for at the same moment go in one ReserveMany call, each answered on its
+own (a refusal as the domain error its own Reserve would have raised); inventory decides
+them in its own batches either way, so this saves a call per order on both sides.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from chainkit.batching import Batcher
 from chainkit.errors import DomainError, NotFound
 from chainkit.fresh import FreshFor
 from chainkit.grpc_client import open_channel
+from chainkit.logging import current_correlation_id
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1.inventory_pb2_grpc import InventoryServiceStub
-from orders.adapters.grpc_errors import DEFAULT_TIMEOUT_S, translate
+from orders.adapters.grpc_errors import DEFAULT_TIMEOUT_S, translate, translate_refusal
 from orders.domain.lines import LineRequest, ProductInfo
 from orders.domain.order import Allocation
 
@@ -41,6 +46,9 @@ class GrpcInventory:
         self._stub = InventoryServiceStub(channel)
         self._timeout = timeout_s
         self._kept: FreshFor[str, ProductInfo] = FreshFor(product_ttl_s)
+        self._reservations: Batcher[pb.ReserveRequest, list[Allocation]] = Batcher(
+            self._reserve_many
+        )
         self._products: Batcher[tuple[str, ...], dict[str, ProductInfo]] = Batcher(
             self._products_for_many
         )
@@ -120,6 +128,8 @@ class GrpcInventory:
         expires = Timestamp()
         expires.FromDatetime(expires_at)
         request = pb.ReserveRequest(
+            # The batch's call carries one caller's; each reservation names its own.
+            correlation_id=current_correlation_id(),
             reservation_id=reservation_id,
             lines=_lines(lines),
             region=region,
@@ -129,11 +139,26 @@ class GrpcInventory:
         )
         if destination is not None:
             request.destination.lat, request.destination.lon = destination
+        return await self._reservations.submit(request)
+
+    async def _reserve_many(
+        self, requests: Sequence[pb.ReserveRequest]
+    ) -> list[list[Allocation] | BaseException]:
         try:
-            reply = await self._stub.Reserve(request, timeout=self._timeout)
+            reply = await self._stub.ReserveMany(
+                pb.ReserveManyRequest(items=requests), timeout=self._timeout
+            )
         except grpc.aio.AioRpcError as e:
             raise translate("inventory", e) from e
-        return [Allocation(a.location_id, a.sku, a.qty, a.reason) for a in reply.allocations]
+        return [
+            translate_refusal("inventory", answer.refusal)
+            if answer.HasField("refusal")
+            else [
+                Allocation(a.location_id, a.sku, a.qty, a.reason)
+                for a in answer.reservation.allocations
+            ]
+            for answer in reply.answers
+        ]
 
     async def commit_reservation(self, reservation_id: str) -> None:
         try:
