@@ -11,12 +11,12 @@ thousands of buyers place at once, so calls that arrive together share them
   with the other callers' in one read-only unit of work (on SQLite, not behind the writer);
 - products: kept as long by the inventory client, and a miss shares one BatchGetProducts
   call with the other callers' (the adapter; a changed price applies within the bound);
+- recording: one transaction for a batch's new orders: each (store, day)'s order numbers
+  taken with one UPDATE, then one INSERT per table, the events into the outbox and the
+  answers remembered (group commit);
 - stored answers are not read first: a retry with the same Idempotency-Key holds the same
   units again harmlessly (inventory replays a reservation or sale by its id, which the key
-  derives) and its recording finds the stored answer and returns it;
-- recording: one transaction for a batch's new orders: the stored answers checked again,
-  each (store, day)'s order numbers taken with one UPDATE, then one INSERT per table, the
-  events into the outbox and the answers remembered (group commit);
+  derives), its recording meets the key taken, and it answers the stored response.
 
 Nothing changes for a caller: each order is still all or nothing, numbered in commit order
 per store and day, its events written with it. A batch that fails as a whole (a concurrent
@@ -41,10 +41,10 @@ from orders.domain.numbering import order_number
 from orders.domain.order import Allocation, Channel, Order
 from orders.domain.store import Store
 from orders.service_layer.commands import CreateOrder
-from orders.service_layer.idempotency import Idempotency, record_of, replayed
+from orders.service_layer.idempotency import Idempotency, record_of
 from orders.service_layer.order_actions import COMPLETED, PAID
 from orders.service_layer.order_flow import Event, emit_events
-from orders.service_layer.ports import Deps, IdempotencyRecord, UnitOfWork
+from orders.service_layer.ports import Deps, UnitOfWork
 from orders.service_layer.views import order_view
 
 CREATED = Event("orders.created", lambda v: events_pb2.OrderCreated(order=v))
@@ -130,37 +130,27 @@ async def _settle(deps: Deps, batch: list[tuple[int, NewOrder]]) -> dict[int, Ou
     return out
 
 
-async def _record_together(deps: Deps, news: list[NewOrder]) -> list[Outcome]:
+async def _record_together(deps: Deps, news: list[NewOrder]) -> list[orders_pb2.Order]:
+    """All of them or none. A key or order id taken already (a retry whose first call was
+    recorded, a concurrent twin) fails the batch with AlreadyExists: split, the order alone
+    fails the same way, and its caller answers the stored response (create_order)."""
     async with deps.uow() as uow:
-        stored = await uow.idempotency.get_many([n.idem.key for n in news if n.idem.key])
-        answers: dict[int, Outcome] = {}
-        fresh: list[int] = []
-        for i, new in enumerate(news):
-            try:
-                answer = replayed(stored.get(new.idem.key), new.idem) if new.idem.key else None
-            except Exception as e:  # the key was used for another request
-                answers[i] = e
-                continue
-            if answer is None:
-                fresh.append(i)
-            else:
-                answers[i] = answer
-        numbers = await _take_numbers(deps, uow, [news[i] for i in fresh])
+        numbers = await _take_numbers(deps, uow, news)
         orders = [
-            _order(news[i], number, news[i].store.zone(deps.business_tz).key)
-            for i, number in zip(fresh, numbers, strict=True)
+            _order(new, number, new.store.zone(deps.business_tz).key)
+            for new, number in zip(news, numbers, strict=True)
         ]
         await uow.orders.add_many(orders)
-        remembered: dict[str, IdempotencyRecord] = {}
-        for i, order in zip(fresh, orders, strict=True):
+        answers, remembered = [], {}
+        for new, order in zip(news, orders, strict=True):
             view = order_view(order)
             emit_events(uow, order, view, _events(order))
-            answers[i] = view
-            if news[i].idem.key:
-                remembered[news[i].idem.key] = record_of(news[i].idem, view)
+            answers.append(view)
+            if new.idem.key:
+                remembered[new.idem.key] = record_of(new.idem, view)
         await uow.idempotency.add_many(remembered)
         await uow.commit()
-    return [answers[i] for i in range(len(news))]
+    return answers
 
 
 async def _take_numbers(deps: Deps, uow: UnitOfWork, news: list[NewOrder]) -> list[str]:
