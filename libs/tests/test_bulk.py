@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chainkit.bulk import insert_rows, unnest_insert
+from chainkit.bulk import insert_rows, insert_tables, unnest_insert
 from chainkit.db import create_engine, session_factory
 from chainkit.raw_sql import fetch_postgresql
 
@@ -145,3 +145,51 @@ async def test_a_broken_constraint_in_a_composed_statement_is_an_integrity_error
     with pytest.raises(IntegrityError):
         async with session_factory(engine)() as session, session.begin():
             await fetch_postgresql(session, sql, *arrays)
+
+
+child = Table(
+    "bulk_child",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("parent", String(20), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=True),
+)
+
+
+async def test_insert_tables_writes_every_tables_rows_as_insert_rows_does(
+    engine: AsyncEngine,
+) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        await insert_rows(session, probe, [row("ref-a", 5)])
+        await insert_tables(
+            session,
+            [
+                (probe, [row("a", 5), row("b", -2, False)]),
+                (child, []),  # nothing for a table: skipped
+                (child, [{"parent": "a", "at": AT}, {"parent": "b", "at": None}]),
+            ],
+        )
+    async with engine.connect() as conn:
+        stored = {
+            r[0]: tuple(r[1:])
+            for r in await conn.execute(text("SELECT name, units, flag, at FROM bulk_probe"))
+        }
+        children = (await conn.execute(select(child.c.parent).order_by(child.c.id))).scalars()
+        assert list(children) == ["a", "b"]
+    assert stored["a"] == stored["ref-a"] and stored["b"][:2] == (-2, False)
+
+
+async def test_insert_tables_is_all_or_nothing_and_reports_a_broken_constraint(
+    engine: AsyncEngine,
+) -> None:
+    async def clash() -> None:
+        async with session_factory(engine)() as session, session.begin():
+            await insert_tables(
+                session, [(child, [{"parent": "x"}]), (probe, [row("a"), row("a")])]
+            )
+
+    with pytest.raises(IntegrityError):
+        await clash()
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(child))).all() == []
+        assert (await conn.execute(select(probe))).all() == []

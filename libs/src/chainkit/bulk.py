@@ -11,7 +11,9 @@ SQLAlchemy would store, and errors come out as SQLAlchemy's exceptions.
 
 On PostgreSQL, `unnest_insert` writes the same rows as one INSERT over column arrays, a
 statement that can sit in a WITH clause: a caller folds several tables' rows (and the
-UPDATE they go with) into one round trip.
+UPDATE they go with) into one round trip. `insert_tables` does that for new rows of several
+tables: one statement on PostgreSQL, one hand-off to the connection's thread on SQLite (on
+this kind of machine each round trip costs ~0.2 ms of CPU in system calls alone).
 """
 
 from __future__ import annotations
@@ -105,6 +107,50 @@ async def insert_rows(
     if not rows:
         return
     dialect, driver = await driver_of(session)
+    sql, params = _prepared(table, rows, dialect)
+    try:
+        await driver.executemany(sql, params)  # aiosqlite's and asyncpg's alike
+    except DRIVER_ERRORS as e:
+        raise as_sqlalchemy_error(e, sql, params) from e
+
+
+Rows = Sequence[Mapping[str, Any]]
+
+
+async def insert_tables(session: AsyncSession, tables: Sequence[tuple[Table, Rows]]) -> None:
+    """INSERT each table's rows (a table's rows all with the same keys) in the session's
+    transaction, in one round trip; a broken constraint raises IntegrityError as usual."""
+    tables = [(table, rows) for table, rows in tables if rows]
+    if not tables:
+        return
+    dialect, driver = await driver_of(session)
+    if dialect.name == "postgresql":
+        parts: list[str] = []
+        params: list[Any] = []
+        for i, (table, rows) in enumerate(tables):
+            sql, arrays = unnest_insert(table, rows, dialect, first=len(params) + 1)
+            parts.append(f"t{i} AS ({sql})")
+            params.extend(arrays)
+        statement = f"WITH {', '.join(parts)} SELECT 1"
+        try:
+            await driver.fetch(statement, *params)
+        except DRIVER_ERRORS as e:
+            raise as_sqlalchemy_error(e, statement, params) from e
+        return
+    prepared = [_prepared(table, rows, dialect) for table, rows in tables]
+    try:
+        await driver._execute(_executemany_each, driver._conn, prepared)  # aiosqlite's thread
+    except DRIVER_ERRORS as e:
+        raise as_sqlalchemy_error(e, "; ".join(sql for sql, _ in prepared), []) from e
+
+
+def _executemany_each(conn: Any, prepared: list[tuple[str, list[Any]]]) -> None:
+    for sql, params in prepared:
+        conn.executemany(sql, params)
+
+
+def _prepared(table: Table, rows: Rows, dialect: Dialect) -> tuple[str, list[Any]]:
+    """The INSERT for these rows' keys and each row's values, converted for the driver."""
     plan = _plan(table, tuple(rows[0]), dialect)
     convert = _converter()
     values = itemgetter(*(k for k, _ in plan.columns))  # one C call per row
@@ -119,7 +165,4 @@ async def insert_rows(
         elif not isinstance(got, tuple):
             got = (got,)
         params.append(got)
-    try:
-        await driver.executemany(plan.sql, params)  # aiosqlite's and asyncpg's alike
-    except DRIVER_ERRORS as e:
-        raise as_sqlalchemy_error(e, plan.sql, params) from e
+    return plan.sql, params

@@ -7,12 +7,16 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
+from chainkit.bulk import Rows, insert_tables
 from chainkit.events import OutgoingEvent
-from chainkit.outbox import utcnow, write_outbox
+from chainkit.outbox import OUTBOX, outbox_rows, utcnow, write_outbox
 
+# New rows to insert at commit (SqlUnitOfWork.stage), for repositories on a hot path.
+Stage = Callable[[Table, Rows], None]
 # Called after a COMMIT with the events it wrote: the outbox relay's `committed`.
 EventsCommitted = Callable[[Sequence[OutgoingEvent]], None]
 
@@ -43,12 +47,14 @@ class SqlUnitOfWork:
         self._written: list[OutgoingEvent] = []  # in the outbox already (see wrote_events)
         self._committed = False
         self._handled: tuple[str, str] | None = None
+        self._staged: list[tuple[Table, Rows]] = []  # new rows to insert at commit
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         await self.session.begin()
         self._events = []
         self._written = []
+        self._staged = []
         self._committed = False
         self._start()
         return self
@@ -78,6 +84,12 @@ class SqlUnitOfWork:
         with its change (chainkit.outbox.outbox_rows): handed to the relay at commit."""
         self._written.extend(events)
 
+    def stage(self, table: Table, rows: Rows) -> None:
+        """New rows to INSERT at commit, all staged tables and the outbox in one round trip
+        (chainkit.bulk.insert_tables): for a hot path's rows that nothing in the transaction
+        reads back. A broken constraint surfaces at commit."""
+        self._staged.append((table, rows))
+
     def handles(self, consumer: str, event_id: str) -> None:
         """Record, at commit, that `consumer` handled `event_id` (see chainkit.consumer)."""
         self._handled = (consumer, event_id)
@@ -85,7 +97,11 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._handled:
             self.session.add(InboxMessage(consumer=self._handled[0], event_id=self._handled[1]))
-        if self._events:
+        if self._staged:
+            outbox = (OUTBOX, outbox_rows(self._events, utcnow()))
+            await insert_tables(self.session, [*self._staged, outbox])
+            self._staged = []
+        elif self._events:
             await write_outbox(self.session, self._events)
         await self.session.commit()
         self._committed = True

@@ -18,11 +18,10 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.bulk import insert_rows
-from chainkit.errors import AlreadyExists, Retryable
+from chainkit.errors import Retryable
+from chainkit.uow import Stage
 from orders.adapters.order_rows import (
     event_values,
     execute_unique,
@@ -37,21 +36,18 @@ from orders.service_layer.ports import OrderFilter, PageKey
 
 
 class SqlOrderRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, stage: Stage) -> None:
         self._session = session
+        self._stage = stage
 
     async def add(self, order: Order) -> None:
         await self.add_many([order])
 
     async def add_many(self, orders: Sequence[Order]) -> None:
-        """One bulk INSERT per table for all of them (chainkit.bulk): placement's group
-        commit stores a whole batch of new orders this way."""
-        try:
-            await insert_rows(self._session, ORDER, [_new_order_values(o) for o in orders])
-        except IntegrityError as e:
-            raise AlreadyExists(f"order {orders[0].order_id} already exists") from e
-        await insert_rows(
-            self._session,
+        """Staged (see chainkit.uow.stage): every table's rows go with the outbox's in one
+        round trip at commit, which raises AlreadyExists for a taken id or number."""
+        self._stage(ORDER, [_new_order_values(o) for o in orders])
+        self._stage(
             LINE,
             [
                 {"order_id": o.order_id, "line_no": i} | vars(line)
@@ -59,18 +55,11 @@ class SqlOrderRepository:
                 for i, line in enumerate(o.lines)
             ],
         )
-        await insert_rows(
-            self._session,
-            ALLOCATION,
-            [{"order_id": o.order_id} | vars(a) for o in orders for a in o.allocations],
+        self._stage(
+            ALLOCATION, [{"order_id": o.order_id} | vars(a) for o in orders for a in o.allocations]
         )
-        await insert_rows(
-            self._session,
-            SHIPMENT,
-            [shipment_values(o.order_id, s) for o in orders for s in o.shipments],
-        )
-        await insert_rows(
-            self._session,
+        self._stage(SHIPMENT, [shipment_values(o.order_id, s) for o in orders for s in o.shipments])
+        self._stage(
             ORDER_EVENT,
             [event_values(o.order_id, i, e) for o in orders for i, e in enumerate(o.timeline)],
         )

@@ -8,11 +8,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.bulk import insert_rows
-from chainkit.errors import AlreadyExists
+from chainkit.uow import Stage
 from orders.adapters.order_rows import execute_unique
 from orders.adapters.tables import COUNTER, IDEMPOTENCY, STORE
 from orders.domain.store import Store, StoreKind
@@ -88,8 +86,9 @@ class SqlCounterRepository:
 
 
 class SqlIdempotencyRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, stage: Stage) -> None:
         self._session = session
+        self._stage = stage
 
     async def get(self, key: str) -> IdempotencyRecord | None:
         row = (
@@ -125,7 +124,4 @@ class SqlIdempotencyRepository:
             }
             for key, r in records.items()
         ]
-        try:
-            await insert_rows(self._session, IDEMPOTENCY, rows)
-        except IntegrityError as e:
-            raise AlreadyExists("idempotency key already exists") from e
+        self._stage(IDEMPOTENCY, rows)  # a taken key: AlreadyExists at commit

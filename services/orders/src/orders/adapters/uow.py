@@ -24,9 +24,9 @@ class SqlOrdersUnitOfWork(SqlUnitOfWork):
 
     def _start(self) -> None:
         self.stores = SqlStoreRepository(self.session)
-        self.orders = SqlOrderRepository(self.session)
+        self.orders = SqlOrderRepository(self.session, self.stage)
         self.counters = SqlCounterRepository(self.session)
-        self.idempotency = SqlIdempotencyRepository(self.session)
+        self.idempotency = SqlIdempotencyRepository(self.session, self.stage)
         self.sales = SqlSalesRepository(self.session)
 
     async def commit(self) -> None:

@@ -142,11 +142,13 @@ class OrderRepository(Protocol):
     async def get_by_number(self, order_no: str) -> Order | None: ...
 
     async def add(self, order: Order) -> None:
-        """Raises AlreadyExists when the order id is taken (a concurrent twin won)."""
+        """AlreadyExists, at the latest at commit, when the order id is taken (a concurrent
+        twin won)."""
         ...
 
     async def add_many(self, orders: Sequence[Order]) -> None:
-        """New orders in one go; AlreadyExists when any id or number is taken."""
+        """New orders in one go; AlreadyExists, at the latest at commit, when any id or
+        number is taken."""
         ...
 
     async def save(self, order: Order) -> None:
@@ -178,11 +180,11 @@ class IdempotencyRepository(Protocol):
     async def get_many(self, keys: Sequence[str]) -> dict[str, IdempotencyRecord]: ...
 
     async def add(self, key: str, record: IdempotencyRecord) -> None:
-        """Raises AlreadyExists when the key is taken."""
+        """AlreadyExists, at the latest at commit, when the key is taken."""
         ...
 
     async def add_many(self, records: Mapping[str, IdempotencyRecord]) -> None:
-        """Raises AlreadyExists when any key is taken."""
+        """AlreadyExists, at the latest at commit, when any key is taken."""
         ...
 
 
