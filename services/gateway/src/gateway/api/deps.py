@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -22,7 +22,7 @@ from gateway.adapters.grpc_clients import (
 from gateway.adapters.users import UserRepository
 from gateway.api.problems import answers
 from gateway.core.config import Settings
-from gateway.core.security import Principal, Role, decode_access_token
+from gateway.core.security import Principal, Role, VerifiedTokens
 from gateway.feed_runtime import FeedRuntime
 
 if TYPE_CHECKING:
@@ -39,6 +39,11 @@ class AppState:
     feed: FeedRuntime | None = None
     limiter: RateLimiter | None = None
     audit: AuditRepository | None = None
+    # Every part of the gateway that reads a token asks this one: verified once per token.
+    tokens: VerifiedTokens = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = VerifiedTokens(self.settings.jwt_secret.get_secret_value())
 
 
 async def get_state(request: Request) -> AppState:
@@ -127,15 +132,14 @@ async def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The bearer token's caller; without one, the console session cookie's (CSRF-checked)."""
-    secret = settings.jwt_secret.get_secret_value()
     if credentials is not None:
-        principal = decode_access_token(credentials.credentials, secret=secret)
+        principal = state.tokens.principal(credentials.credentials)
     else:
         session = request.cookies.get(SESSION_COOKIE)
         if not session:
             raise Unauthenticated("an Authorization: Bearer token is required")
-        principal = decode_access_token(session, secret=secret)
-        await check_csrf(request, session, secret)
+        principal = state.tokens.principal(session)
+        await check_csrf(request, session, settings.jwt_secret.get_secret_value())
     await require_live_session(state, principal)
     return principal
 
