@@ -46,9 +46,13 @@ class AppState:
         self.tokens = VerifiedTokens(self.settings.jwt_secret.get_secret_value())
 
 
-async def get_state(request: Request) -> AppState:
+def state_of(request: Request) -> AppState:
     state: AppState = request.app.state.gateway
     return state
+
+
+async def get_state(request: Request) -> AppState:
+    return state_of(request)
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
@@ -77,16 +81,28 @@ ClientsDep = Annotated[ServiceClients, Depends(get_clients)]
 UsersDep = Annotated[UserRepository, Depends(get_users)]
 
 
-async def get_inventory(clients: ClientsDep) -> InventoryClient:
-    return clients.inventory
+def _clients(request: Request) -> ServiceClients:
+    clients = state_of(request).clients
+    if clients is None:
+        raise Unavailable("the gateway is starting")
+    return clients
 
 
-async def get_orders(clients: ClientsDep) -> OrdersClient:
-    return clients.orders
+# The per-service clients and `current_user` read the state from the request, not through
+# StateDep: every dependency FastAPI solves costs on every request, and these are on all.
+@answers(502, 503, 504)
+async def get_inventory(request: Request) -> InventoryClient:
+    return _clients(request).inventory
 
 
-async def get_logistics(clients: ClientsDep) -> LogisticsClient:
-    return clients.logistics
+@answers(502, 503, 504)
+async def get_orders(request: Request) -> OrdersClient:
+    return _clients(request).orders
+
+
+@answers(502, 503, 504)
+async def get_logistics(request: Request) -> LogisticsClient:
+    return _clients(request).logistics
 
 
 InventoryDep = Annotated[InventoryClient, Depends(get_inventory)]
@@ -127,11 +143,10 @@ async def check_csrf(request: Request, session_token: str, secret: str) -> None:
 @answers(401)
 async def current_user(
     request: Request,
-    settings: SettingsDep,
-    state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The bearer token's caller; without one, the console session cookie's (CSRF-checked)."""
+    state = state_of(request)
     if credentials is not None:
         principal = state.tokens.principal(credentials.credentials)
     else:
@@ -139,7 +154,7 @@ async def current_user(
         if not session:
             raise Unauthenticated("an Authorization: Bearer token is required")
         principal = state.tokens.principal(session)
-        await check_csrf(request, session, settings.jwt_secret.get_secret_value())
+        await check_csrf(request, session, state.settings.jwt_secret.get_secret_value())
     await require_live_session(state, principal)
     return principal
 

@@ -1,8 +1,11 @@
-"""All routers of the public API, in the order they appear in /docs."""
+"""All routers of the public API, in the order they appear in /docs.
+
+The app includes each of them itself (`include_api`), not through one parent router: FastAPI
+matches a nested router's routes again at every level, on every request."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from gateway.api.routes import (
     analytics,
@@ -22,22 +25,28 @@ from gateway.api.routes import (
     users,
 )
 
-api_router = APIRouter()
-for module in (
-    auth,
-    users,
-    stores,
-    locations,
-    products,
-    inventory,
-    tracking,
-    orders,
-    carriers,
-    shipments,
-    analytics,
-    events,
-    notifications,
-    audit,
-    health,
-):
-    api_router.include_router(module.router)
+API_ROUTERS: tuple[APIRouter, ...] = tuple(
+    module.router
+    for module in (
+        auth,
+        users,
+        stores,
+        locations,
+        products,
+        inventory,
+        tracking,
+        orders,
+        carriers,
+        shipments,
+        analytics,
+        events,
+        notifications,
+        audit,
+        health,
+    )
+)
+
+
+def include_api(app: FastAPI) -> None:
+    for router in API_ROUTERS:
+        app.include_router(router)
