@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
+import jwt
 import pytest
 
 from chainkit.errors import Unauthenticated
@@ -175,3 +177,19 @@ async def test_the_memory_is_bounded() -> None:
     assert await live.active("s-9")  # among the newest: remembered
     assert await live.active("s-0")  # the oldest: gone, read again
     assert store.reads == reads + 1
+
+
+async def test_the_gateway_refuses_a_token_it_has_seen_once_it_expires(
+    client: httpx.AsyncClient,
+) -> None:
+    hq = Principal(username="hq", role="hq")
+    token = create_access_token(hq, secret=JWT_SECRET, ttl_s=1)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/v1/stores", headers=headers)).status_code == 200  # now kept
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.05)
+
+    late = await client.get("/v1/stores", headers=headers)
+
+    assert late.status_code == 401
+    assert late.json()["detail"] == "the access token has expired"
