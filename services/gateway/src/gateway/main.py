@@ -101,10 +101,10 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     ratelimit.install(app, limiter)
     app.add_middleware(AuditTrailMiddleware, state=state)
     app.add_middleware(ObservabilityMiddleware)
-    include_api(app)
+    documented_order = include_api(app)
     console.install(app)
     apidocs.install(app)
-    openapi_doc.install(app, exempt_paths=ratelimit.EXEMPT_PATHS)
+    openapi_doc.install(app, exempt_paths=ratelimit.EXEMPT_PATHS, order=documented_order)
     return app
 
 
