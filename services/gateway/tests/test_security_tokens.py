@@ -3,6 +3,8 @@ and sign-out or a password change revoking the session on every replica."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -13,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from gateway.adapters.live_sessions import RECHECK_S
 from gateway.core.config import Settings
 from gateway.core.security import Principal, create_access_token, key_id
 from gateway.main import create_app
@@ -143,23 +146,35 @@ async def test_refresh_renews_and_a_reused_refresh_token_ends_the_session(
     assert again.status_code == 401
 
 
+async def refused_within(client: httpx.AsyncClient, token: str, bound_s: float) -> float:
+    """Seconds until `client` refuses `token` (401); fails if that takes over `bound_s`."""
+    started = time.monotonic()
+    while (status := await status_with(client, token)) != 401:
+        assert status == 200
+        assert time.monotonic() - started <= bound_s, "still accepted past the bound"
+        await asyncio.sleep(0.05)
+    return time.monotonic() - started
+
+
 async def test_sign_out_revokes_that_session_on_every_replica(settings: Settings) -> None:
     async with gateway(settings) as one, gateway(settings) as two:
         await new_customer(one, "erin", "erin-password")
         phone = await sign_in(one, "erin", "erin-password")
         laptop = await sign_in(two, "erin", "erin-password")
-        assert await status_with(two, phone["access_token"]) == 200
+        assert await status_with(two, phone["access_token"]) == 200  # `two` knows it live
 
         out = await one.post("/v1/auth/logout", headers=bearer(phone["access_token"]))
 
         assert out.status_code == 204
-        assert await status_with(two, phone["access_token"]) == 401
-        assert await status_with(one, phone["access_token"]) == 401
+        assert await status_with(one, phone["access_token"]) == 401  # at once where it ended
         refreshed = await two.post(
             "/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]}
         )
         assert refreshed.status_code == 401
+        # The other replica re-reads a live session at most RECHECK_S after it last did.
+        await refused_within(two, phone["access_token"], RECHECK_S + 0.5)
         assert await status_with(one, laptop["access_token"]) == 200
+        assert await status_with(two, laptop["access_token"]) == 200
 
 
 async def test_a_password_change_ends_every_session(client: httpx.AsyncClient) -> None:

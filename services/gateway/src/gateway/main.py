@@ -25,7 +25,7 @@ from gateway.api.audit_trail import AuditTrailMiddleware
 from gateway.api.body_limit import BodyLimitMiddleware
 from gateway.api.console_signin_limit import ConsoleSignInLimit
 from gateway.api.deps import AppState
-from gateway.api.main import api_router
+from gateway.api.main import include_api
 from gateway.api.middleware import ObservabilityMiddleware
 from gateway.api.session_gate import SessionGate
 from gateway.core.config import Settings
@@ -101,10 +101,10 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     ratelimit.install(app, limiter)
     app.add_middleware(AuditTrailMiddleware, state=state)
     app.add_middleware(ObservabilityMiddleware)
-    app.include_router(api_router)
+    documented_order = include_api(app)
     console.install(app)
     apidocs.install(app)
-    openapi_doc.install(app, exempt_paths=ratelimit.EXEMPT_PATHS)
+    openapi_doc.install(app, exempt_paths=ratelimit.EXEMPT_PATHS, order=documented_order)
     return app
 
 

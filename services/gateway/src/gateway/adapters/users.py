@@ -1,6 +1,7 @@
 """User accounts (`gw_user`) and their sign-in sessions (`gw_session`), and the repository
 over both. A session is what a refresh token renews and what sign-out or a password change
-revokes; every access token names its session, and a revoked one is refused everywhere."""
+revokes; every access token names its session, and a revoked one is refused everywhere
+(at once on the replica that revoked it, within `live_sessions.RECHECK_S` on the others)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
 from chainkit.errors import AlreadyExists
+from gateway.adapters.live_sessions import RECHECK_S, LiveSessions, posix
 from gateway.core.passwords import Passwords
 from gateway.core.security import ROLES, Role
 
@@ -89,11 +91,16 @@ class UserRepository:
     """One short transaction per call: the gateway's user writes are rare and independent."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], passwords: Passwords | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        passwords: Passwords | None = None,
+        *,
+        session_recheck_s: float = RECHECK_S,
     ) -> None:
         self._sessions = sessions
         # How passwords of these accounts are hashed (the cost is a setting).
         self.passwords = passwords or Passwords()
+        self._live = LiveSessions(self._session_end, recheck_s=session_recheck_s)
 
     async def get(self, username: str) -> UserRecord | None:
         async with self._sessions() as session:
@@ -152,8 +159,15 @@ class UserRepository:
             )
 
     async def session_active(self, sid: str) -> bool:
+        """Asked on every authenticated request: answered from memory while fresh enough
+        (gateway.adapters.live_sessions)."""
+        return await self._live.active(sid)
+
+    async def _session_end(self, sid: str) -> float | None:
         session = await self.get_session(sid)
-        return session is not None and session.active(utcnow())
+        if session is None or not session.active(utcnow()):
+            return None
+        return posix(session.expires_at)
 
     async def renew_session(self, sid: str, old_hash: str, new_hash: str) -> bool:
         """Swap the refresh hash if it is still `old_hash` (one refresh wins a race)."""
@@ -178,6 +192,7 @@ class UserRepository:
                 .values(revoked_at=utcnow())
             )
             await db.commit()
+        self._live.forget(sid)  # after the commit: a read begun now sees the revocation
 
     async def revoke_sessions_of(self, username: str) -> int:
         async with self._sessions() as db:
@@ -187,7 +202,8 @@ class UserRepository:
                 .values(revoked_at=utcnow())
             )
             await db.commit()
-            return int(getattr(result, "rowcount", 0) or 0)
+        self._live.forget_all()
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def active_sessions_of(self, username: str) -> list[str]:
         async with self._sessions() as db:

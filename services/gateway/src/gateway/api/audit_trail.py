@@ -19,7 +19,7 @@ from chainkit.logging import correlation_id
 from gateway.adapters.audit import AuditEntry
 from gateway.api.deps import SAFE_METHODS, AppState
 from gateway.api.ratelimit import client_address, credential_of
-from gateway.core.security import Principal, decode_access_token
+from gateway.core.security import Principal
 
 log = logging.getLogger(__name__)
 AUDITED_ROLES = frozenset({"store", "hq"})
@@ -55,8 +55,7 @@ class AuditTrailMiddleware:
         if credential is None:
             return None
         try:
-            secret = self.state.settings.jwt_secret.get_secret_value()
-            return decode_access_token(credential, secret=secret)
+            return self.state.tokens.principal(credential)  # verified already by the route
         except Unauthenticated:
             return None
 

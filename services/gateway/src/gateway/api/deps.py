@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -22,7 +22,7 @@ from gateway.adapters.grpc_clients import (
 from gateway.adapters.users import UserRepository
 from gateway.api.problems import answers
 from gateway.core.config import Settings
-from gateway.core.security import Principal, Role, decode_access_token
+from gateway.core.security import Principal, Role, VerifiedTokens
 from gateway.feed_runtime import FeedRuntime
 
 if TYPE_CHECKING:
@@ -39,11 +39,20 @@ class AppState:
     feed: FeedRuntime | None = None
     limiter: RateLimiter | None = None
     audit: AuditRepository | None = None
+    # Every part of the gateway that reads a token asks this one: verified once per token.
+    tokens: VerifiedTokens = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = VerifiedTokens(self.settings.jwt_secret.get_secret_value())
+
+
+def state_of(request: Request) -> AppState:
+    state: AppState = request.app.state.gateway
+    return state
 
 
 async def get_state(request: Request) -> AppState:
-    state: AppState = request.app.state.gateway
-    return state
+    return state_of(request)
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
@@ -72,16 +81,28 @@ ClientsDep = Annotated[ServiceClients, Depends(get_clients)]
 UsersDep = Annotated[UserRepository, Depends(get_users)]
 
 
-async def get_inventory(clients: ClientsDep) -> InventoryClient:
-    return clients.inventory
+def _clients(request: Request) -> ServiceClients:
+    clients = state_of(request).clients
+    if clients is None:
+        raise Unavailable("the gateway is starting")
+    return clients
 
 
-async def get_orders(clients: ClientsDep) -> OrdersClient:
-    return clients.orders
+# The per-service clients and `current_user` read the state from the request, not through
+# StateDep: every dependency FastAPI solves costs on every request, and these are on all.
+@answers(502, 503, 504)
+async def get_inventory(request: Request) -> InventoryClient:
+    return _clients(request).inventory
 
 
-async def get_logistics(clients: ClientsDep) -> LogisticsClient:
-    return clients.logistics
+@answers(502, 503, 504)
+async def get_orders(request: Request) -> OrdersClient:
+    return _clients(request).orders
+
+
+@answers(502, 503, 504)
+async def get_logistics(request: Request) -> LogisticsClient:
+    return _clients(request).logistics
 
 
 InventoryDep = Annotated[InventoryClient, Depends(get_inventory)]
@@ -122,20 +143,18 @@ async def check_csrf(request: Request, session_token: str, secret: str) -> None:
 @answers(401)
 async def current_user(
     request: Request,
-    settings: SettingsDep,
-    state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The bearer token's caller; without one, the console session cookie's (CSRF-checked)."""
-    secret = settings.jwt_secret.get_secret_value()
+    state = state_of(request)
     if credentials is not None:
-        principal = decode_access_token(credentials.credentials, secret=secret)
+        principal = state.tokens.principal(credentials.credentials)
     else:
         session = request.cookies.get(SESSION_COOKIE)
         if not session:
             raise Unauthenticated("an Authorization: Bearer token is required")
-        principal = decode_access_token(session, secret=secret)
-        await check_csrf(request, session, secret)
+        principal = state.tokens.principal(session)
+        await check_csrf(request, session, state.settings.jwt_secret.get_secret_value())
     await require_live_session(state, principal)
     return principal
 

@@ -11,13 +11,14 @@ parameter, 413 when it takes a body, and 429 from the rate limiter. FastAPI's ow
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from gateway.api.problems import DEPENDENCY_STATUSES, problem_response
 from gateway.schemas.common import Problem
@@ -102,8 +103,14 @@ def _unreferenced(doc: dict[str, Any], name: str) -> bool:
     return f'"#/components/schemas/{name}"' not in json.dumps(doc)
 
 
-def install(app: FastAPI, *, exempt_paths: frozenset[str]) -> None:
-    """Serve the completed document at /openapi.json (built once, on first request)."""
+def install(
+    app: FastAPI,
+    *,
+    exempt_paths: frozenset[str],
+    order: Callable[[list[BaseRoute]], list[BaseRoute]] | None = None,
+) -> None:
+    """Serve the completed document at /openapi.json (built once, on first request), its
+    operations in the routes' `order` (by default the order the app matches them in)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -113,7 +120,7 @@ def install(app: FastAPI, *, exempt_paths: frozenset[str]) -> None:
                 openapi_version=app.openapi_version,
                 summary=app.summary,
                 description=app.description,
-                routes=app.routes,
+                routes=order(app.routes) if order else app.routes,
                 tags=app.openapi_tags,
                 servers=app.servers,
             )

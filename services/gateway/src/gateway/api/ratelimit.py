@@ -9,7 +9,8 @@ by every gateway replica when `GATEWAY_REDIS_URL` is set.
   signed in from in the last 30 days), checked before the password is.
 
 Over a limit → 429 problem+json with `Retry-After`. If the shared store fails, requests are
-let through (logged): a rate-limit store outage must not take the API down with it.
+let through (logged): a rate-limit store outage must not take the API down with it. Without a
+shared store the per-request budgets are kept by `LocalMovingWindow` (same rule, cheaper).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.deps import SESSION_COOKIE
+from gateway.api.local_window import LocalMovingWindow
 from gateway.api.problem_text import language
 from gateway.api.problems import problem
 from gateway.core.config import Settings
@@ -92,12 +94,17 @@ def credential_key(raw: str) -> str:
 class RateLimiter:
     """The gateway's limits over one storage; every check is a single `hit` per key."""
 
-    def __init__(self, limits: Limits, storage: Storage, *, enabled: bool = True) -> None:
+    def __init__(
+        self, limits: Limits, storage: Storage, *, enabled: bool = True, local: bool = False
+    ) -> None:
+        """`local`: the per-request budgets (`hit`) are this process's own, kept by a
+        LocalMovingWindow instead of `storage` (which still keeps the sign-in budgets)."""
         self.limits = limits
         self.enabled = enabled
         self._storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
         self._known = FixedWindowRateLimiter(storage)
+        self._local = LocalMovingWindow() if local else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
@@ -105,6 +112,7 @@ class RateLimiter:
             Limits.from_settings(settings),
             storage_for(settings.redis_url),
             enabled=settings.rate_limits_enabled,
+            local=not settings.redis_url,
         )
 
     async def _retry_after(self, item: RateLimitItem, *key: str) -> int:
@@ -115,6 +123,11 @@ class RateLimiter:
         """Count one request against `item` for `key`; RateLimited when it is spent."""
         if not self.enabled:
             return
+        if self._local is not None:
+            wait_s = self._local.hit(item, *key)
+            if wait_s is None:
+                return
+            raise RateLimited(max(1, math.ceil(wait_s)), detail)
         try:
             if await self._limiter.hit(item, *key):
                 return

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chainkit.errors import Unauthenticated
 from gateway.api.deps import SESSION_COOKIE, AppState
-from gateway.core.security import Principal, decode_access_token
+from gateway.core.security import Principal
 
 LOGOUT_PATH = "/logout"
 
@@ -59,8 +59,7 @@ class SessionGate:
         if not token:
             return None
         try:
-            secret = self.state.settings.jwt_secret.get_secret_value()
-            return decode_access_token(token, secret=secret)
+            return self.state.tokens.principal(token)
         except Unauthenticated:
             return None
 

@@ -6,12 +6,18 @@ password revokes them. `GATEWAY_JWT_SECRET` may hold several keys separated by s
 the first signs, every one verifies the tokens signed with it (found by `kid`), so a key is
 rotated by putting a new one first and dropping the old one after a token lifetime.
 Pure functions of their inputs: the keys and lifetimes come from Settings via the caller.
+`VerifiedTokens` remembers tokens it has verified, so a token is checked in full once and
+only its expiry on every later use.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import time
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
@@ -86,12 +92,17 @@ def create_access_token(
     return jwt.encode(claims, signing, algorithm=_ALGORITHM, headers={"kid": key_id(signing)})
 
 
+@functools.lru_cache(maxsize=8)
+def _keys_by_id(secret: str) -> dict[str, str]:
+    return {key_id(key): key for key in keyring(secret)}
+
+
 def _verification_key(token: str, secret: str) -> str:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError:
         raise Unauthenticated("the access token is invalid") from None
-    keys = {key_id(key): key for key in keyring(secret)}
+    keys = _keys_by_id(secret)
     kid = header.get("kid")
     if not isinstance(kid, str) or kid not in keys:
         raise Unauthenticated("the access token is invalid")
@@ -103,6 +114,11 @@ def decode_access_token(
 ) -> Principal:
     """The caller named by a valid, unexpired token; Unauthenticated otherwise (unknown
     `kid`, wrong key, `alg` other than HS256 — `none` included —, wrong `iss` or `aud`)."""
+    return _decode(token, secret=secret, issuer=issuer, audience=audience)[0]
+
+
+def _decode(token: str, *, secret: str, issuer: str, audience: str) -> tuple[Principal, int]:
+    """The token's caller and its `exp` (seconds since the epoch)."""
     key = _verification_key(token, secret)
     try:
         claims = jwt.decode(
@@ -124,10 +140,52 @@ def decode_access_token(
     store_id = claims.get("store_id")
     customer_id = claims.get("customer_id")
     sid = claims.get("sid")
-    return Principal(
+    principal = Principal(
         username=sub,
         role=role,
         store_id=store_id if isinstance(store_id, str) else None,
         customer_id=customer_id if isinstance(customer_id, str) else None,
         sid=sid if isinstance(sid, str) else None,
     )
+    return principal, int(claims["exp"])  # PyJWT checked it is an integer
+
+
+class VerifiedTokens:
+    """`decode_access_token` with a memory: a token that passed every check is kept by its
+    exact string, so its signature, header and claims are not checked again; its expiry is
+    checked on every use. Only valid tokens enter (forged ones cannot fill it), at most
+    `max_entries` of them, the least recently used leaving first. Keys are fixed for the
+    process (a rotation restarts it), so a kept token stays verified."""
+
+    def __init__(
+        self,
+        secret: str,
+        *,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.time,
+        issuer: str = ISSUER,
+        audience: str = AUDIENCE,
+    ) -> None:
+        self._secret = secret
+        self._max_entries = max_entries
+        self._clock = clock
+        self._issuer = issuer
+        self._audience = audience
+        self._kept: OrderedDict[str, tuple[Principal, int]] = OrderedDict()
+
+    def principal(self, token: str) -> Principal:
+        kept = self._kept.get(token)
+        if kept is None:
+            kept = _decode(token, secret=self._secret, issuer=self._issuer, audience=self._audience)
+            self._kept[token] = kept
+            if len(self._kept) > self._max_entries:
+                self._kept.popitem(last=False)
+        principal, expires = kept
+        if expires <= self._clock():  # as PyJWT: expired at `exp` itself
+            self._kept.pop(token, None)
+            raise Unauthenticated("the access token has expired")
+        self._kept.move_to_end(token)
+        return principal
+
+    def __len__(self) -> int:
+        return len(self._kept)
