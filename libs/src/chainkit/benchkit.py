@@ -116,13 +116,13 @@ class CpuMeter:
     groups: Callable[[], Mapping[str, list[int]]]
     used: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0
-    _start: dict[str, float] = field(default_factory=dict)
+    _start: dict[str, dict[int, float]] = field(default_factory=dict)
     _started_at: float = 0.0
 
-    def _read(self) -> dict[str, float]:
-        now = {name: sum(cpu_seconds(p) for p in pids) for name, pids in self.groups().items()}
+    def _read(self) -> dict[str, dict[int, float]]:
+        now = {name: {p: cpu_seconds(p) for p in pids} for name, pids in self.groups().items()}
         own = os.times()
-        now["load client"] = own.user + own.system
+        now["load client"] = {0: own.user + own.system}
         return now
 
     def start(self) -> None:
@@ -130,9 +130,13 @@ class CpuMeter:
         self._started_at = time.perf_counter()
 
     def stop(self) -> None:
+        """Adds what each group used since `start`: a process that came meanwhile counts
+        from zero, one that left is not counted (its last reading is gone with it)."""
         self.wall_s += time.perf_counter() - self._started_at
-        for name, seconds in self._read().items():
-            self.used[name] = self.used.get(name, 0.0) + seconds - self._start.get(name, 0.0)
+        for name, pids in self._read().items():
+            before = self._start.get(name, {})
+            used = sum(s - before.get(p, 0.0) for p, s in pids.items() if s)
+            self.used[name] = self.used.get(name, 0.0) + used
 
     def report(self, operations: int, what: str = "order") -> None:
         """CPU milliseconds per operation by process group, largest first, and how busy

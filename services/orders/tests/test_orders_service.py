@@ -17,6 +17,7 @@ from orders.entrypoints.bootstrap import OrdersApp, bootstrap
 from orders.service_layer import commands as c
 from orders.service_layer import stores
 from orders.service_layer.create_order import create_order
+from orders.service_layer.idempotency import idempotency_for
 from orders.service_layer.order_actions import (
     cancel_order,
     confirm_order,
@@ -380,3 +381,30 @@ async def test_store_settings_are_kept_for_a_bounded_time_and_dropped_at_once_wh
     assert timeout_of(await create_order(there.deps, online(("PEN-1", 1)))) == 600
     await asyncio.sleep(0.6)  # the bound: another replica reads it again
     assert timeout_of(await create_order(there.deps, online(("PEN-1", 1)))) == 900
+
+
+def test_request_hashes_stay_what_earlier_releases_stored() -> None:
+    """A retry across an upgrade must still match its stored answer: these are the hashes
+    the releases before stored (dataclasses.asdict of the command, as JSON)."""
+    address = Address(
+        name="李雷",
+        phone="13800000000",
+        region="华东",
+        city="上海",
+        line1="1 Rd",
+        lat=31.2,
+        lon=121.4,
+    )
+    lines = (LineRequest("TEA-1", 2), LineRequest("PEN-1", 1))
+    me = c.Scope(actor="u")
+    online_cmd = c.CreateOrder("s1", "c1", "online", lines, address, scope=me, idempotency_key="k")
+    till = c.CreateOrder(
+        "s1", "c1", "pos", lines[:1], None, Payment("wechat_pay", 100, "ref"), scope=me,
+        idempotency_key="k",
+    )  # fmt: skip
+    assert idempotency_for("create", online_cmd).request_hash == (
+        "e0fa97b2c054a9efece168482f34c1cd6bd976293a7e586e37bf8225baf708f8"
+    )
+    assert idempotency_for("create", till).request_hash == (
+        "10e50bffb6c45d8b87e64ea84878dec035a84c4922bf4fadff809e9e8306f580"
+    )

@@ -21,7 +21,7 @@ from chainkit.errors import (
     PermissionDenied,
 )
 from chainstore.orders.v1 import orders_pb2
-from orders.domain.lines import OrderLine, price_lines, validate_line_requests
+from orders.domain.lines import OrderLine, StockShortfall, price_lines, validate_line_requests
 from orders.domain.order import Allocation, Channel, check_payment, payment_deadline
 from orders.service_layer import placement
 from orders.service_layer.commands import CreateOrder
@@ -71,10 +71,11 @@ async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
     idem = idempotency_for("create", cmd)
     try:
         return await _place(deps, cmd, idem)
-    except DomainError:
+    except DomainError as e:
         # A retry whose first call succeeded answers that call, whatever stands in the way
-        # now (the units sold since, the product withdrawn).
-        if idem.key:
+        # now (a product withdrawn, a price changed). Not a shortfall: the first call's
+        # hold would have been replayed (a flash sale's refusals cost no read).
+        if idem.key and not isinstance(e.details, StockShortfall):
             async with deps.reader() as uow:
                 stored = await replay(uow, idem)
             if stored is not None:

@@ -29,13 +29,26 @@ def idempotency_for(operation: str, cmd: MutatingCommand) -> Idempotency:
             "idempotency key too long",
             [FieldError("idempotency.key", f"at most {MAX_KEY} characters")],
         )
-    body = dataclasses.asdict(cmd)
     # Who asks is part of the key, not of the request; the key is not part of the request.
-    body.pop("idempotency_key")
-    body.pop("scope")
-    canonical = json.dumps([operation, body], sort_keys=True, default=str)
+    body = {f.name: getattr(cmd, f.name) for f in _fields(cmd) if f.name not in NOT_HASHED}
+    canonical = json.dumps([operation, body], sort_keys=True, default=_plain)
     key = f"{cmd.scope.actor}:{cmd.idempotency_key}" if cmd.idempotency_key else ""
     return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+NOT_HASHED = frozenset({"idempotency_key", "scope"})
+
+
+def _fields(value: object) -> tuple[dataclasses.Field[object], ...]:
+    return dataclasses.fields(value)  # type: ignore[arg-type]
+
+
+def _plain(value: object) -> object:
+    """What dataclasses.asdict made of a value, without its deep copies (a hash stored
+    before must keep matching: same keys, same JSON)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in _fields(value)}
+    return str(value)
 
 
 async def replay(uow: UnitOfWork, idem: Idempotency) -> orders_pb2.Order | None:
