@@ -11,6 +11,7 @@ from google.rpc import status_pb2
 
 from chainkit.grpc_server import CORRELATION_HEADER, STATUS_DETAILS_KEY
 from chainkit.logging import current_correlation_id
+from chainstore.common.v1.common_pb2 import Refusal
 
 M = TypeVar("M", bound=Message)
 
@@ -67,3 +68,17 @@ def detail_in(details: Iterable[Any], cls: type[M]) -> M | None:
             item.Unpack(found)
             return found
     return None
+
+
+def error_of(refusal: Refusal) -> grpc.aio.AioRpcError:
+    """An item of a batch call refused, as the error its own call would have raised: the
+    same code, message and status details, so one mapping serves both."""
+    status = status_pb2.Status(
+        code=refusal.code, message=refusal.message, details=list(refusal.details)
+    )
+    code = _CODES.get(refusal.code, grpc.StatusCode.UNKNOWN)
+    trailing = grpc.aio.Metadata((STATUS_DETAILS_KEY, status.SerializeToString()))
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), trailing, refusal.message)
+
+
+_CODES = {c.value[0]: c for c in grpc.StatusCode}

@@ -24,7 +24,7 @@ from grpc_reflection.v1alpha import reflection
 
 from chainkit.errors import DomainError, InvalidArgument
 from chainkit.logging import correlation_id
-from chainstore.common.v1.common_pb2 import BadRequest, FieldViolation
+from chainstore.common.v1.common_pb2 import BadRequest, FieldViolation, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,13 @@ def status_of(error: DomainError, details_for: DetailsFor = lambda _e: ()) -> st
         item.Pack(message)
         packed.append(item)
     return status_pb2.Status(code=code.value[0], message=error.message, details=packed)
+
+
+def refusal_of(error: DomainError, details_for: DetailsFor = lambda _e: ()) -> Refusal:
+    """A batch call's answer for an item refused with `error` (see chainkit.grpc_client
+    error_of for the caller's side)."""
+    status = status_of(error, details_for)
+    return Refusal(code=status.code, message=status.message, details=status.details)
 
 
 CONNECTION_AGE_MS = 30_000

@@ -26,7 +26,7 @@ from google.protobuf.message import Message
 
 from chainkit.china.places import locate
 from chainkit.errors import Conflict, DomainError, NotFound, Unauthenticated
-from chainkit.grpc_server import create_server
+from chainkit.grpc_server import create_server, refusal_of
 from chainstore.common.v1 import common_pb2
 from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from chainstore.logistics.v1 import logistics_pb2, logistics_pb2_grpc
@@ -388,6 +388,18 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
         if request.idempotency.key:
             self.replies[replay_key] = order
         return order
+
+    async def CreateOrders(self, request: Any, context: Any) -> Any:
+        """Like the real service: each item as its own CreateOrder, a refusal as the status
+        that call would have failed with."""
+        self.calls.append(("CreateOrders", request))  # fail_next is for an item's CreateOrder
+        reply = orders_pb2.CreateOrdersResponse()
+        for item in request.items:
+            try:
+                reply.answers.add(order=await self.CreateOrder(item, context))
+            except DomainError as e:
+                reply.answers.add(refusal=refusal_of(e, _details))
+        return reply
 
     async def GetOrder(self, request: Any, context: Any) -> Any:
         await self.record("GetOrder", request)

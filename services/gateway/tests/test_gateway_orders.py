@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -355,3 +356,21 @@ async def test_order_tracking_checks_access_then_lists_shipments(
     assert backends.logistics.last("ListShipments").order_id == order.order_id
     assert foreign.status_code == 404
     assert backends.logistics.count("ListShipments") == 1
+
+
+async def test_placements_at_the_same_moment_share_a_call_and_are_answered_each_on_its_own(
+    client: httpx.AsyncClient, backends: Any, tokens: Any
+) -> None:
+    backends.orders.fail_next = Conflict(
+        "not enough stock for SKU-1",
+        details=inventory_pb2.InsufficientStock(available=[common_pb2.SkuQty(sku="SKU-1", qty=0)]),
+    )
+    answers = await asyncio.gather(
+        *(client.post("/v1/orders", json=online_order(), headers=tokens.alice) for _ in range(8))
+    )
+    assert sorted(r.status_code for r in answers) == [201] * 7 + [409]
+    refused = next(r for r in answers if r.status_code == 409)
+    assert refused.json()["available"] == [{"sku": "SKU-1", "available": 0}]
+    assert backends.orders.count("CreateOrder") == 8
+    assert backends.orders.count("CreateOrders") < 8  # shared calls
+    assert len({r.json()["order_id"] for r in answers if r.status_code == 201}) == 7

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit import grpc_server
 from chainkit.errors import Conflict, DomainError, NotFound
-from chainkit.grpc_client import open_channel, status_detail
-from chainkit.grpc_server import status_of
+from chainkit.grpc_client import error_of, open_channel, status_detail
+from chainkit.grpc_server import refusal_of
 from chainstore.common.v1.common_pb2 import (
     Address,
     BadRequest,
@@ -85,12 +85,7 @@ class FakeInventoryServicer(inv_grpc.InventoryServiceServicer):
             try:
                 reply.answers.add(reservation=await self.Reserve(item, ctx))
             except DomainError as e:
-                status = status_of(e, inventory_details)
-                reply.answers.add(
-                    refusal=inv.Refusal(
-                        code=status.code, message=status.message, details=status.details
-                    )
-                )
+                reply.answers.add(refusal=refusal_of(e, inventory_details))
         return reply
 
     async def CommitReservation(self, req: inv.CommitReservationRequest, _ctx: Any) -> Any:
@@ -339,3 +334,26 @@ async def test_the_inventory_client_keeps_products_for_its_bound_and_shares_look
     finally:
         await client.close()
         await server.stop(None)
+
+
+async def test_create_orders_answers_each_item_as_its_own_create_order_would(stub: Any) -> None:
+    orders, _server, _inventory, _logistics = stub
+    store = pb.Store(
+        store_id="s1", name="Square", region="east", city="Shanghai",
+        kind=pb.STORE_KIND_DIRECT, location_id="st-1",
+    )  # fmt: skip
+    await orders.CreateStore(pb.CreateStoreRequest(store=store), timeout=5)
+    no_lines = order_request(1)
+    del no_lines.lines[:]
+    items = [order_request(2, key="a"), order_request(9), no_lines, order_request(2, key="a")]
+    reply = await orders.CreateOrders(pb.CreateOrdersRequest(items=items), timeout=5)
+    placed, short, invalid, replayed = reply.answers
+    assert placed.order.status == pb.ORDER_STATUS_PENDING_PAYMENT
+    assert replayed.order == placed.order  # the same key: the same order, placed once
+    refused = error_of(short.refusal)
+    assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
+    shortage = status_detail(refused, inv.InsufficientStock)
+    assert shortage is not None and [(s.sku, s.qty) for s in shortage.available] == [("TEA-1", 3)]
+    bad = status_detail(error_of(invalid.refusal), BadRequest)
+    assert invalid.refusal.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert bad is not None and [v.field for v in bad.violations] == ["lines"]

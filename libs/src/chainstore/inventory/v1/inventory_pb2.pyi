@@ -5,7 +5,6 @@ The inventory service: item master, stock locations, stock levels and reservatio
 
 from chainstore.common.v1 import common_pb2 as _common_pb2
 from collections import abc as _abc
-from google.protobuf import any_pb2 as _any_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -699,12 +698,12 @@ class ReserveAnswer(_message.Message):
     @_builtins.property
     def reservation(self) -> Global___Reservation: ...
     @_builtins.property
-    def refusal(self) -> Global___Refusal: ...
+    def refusal(self) -> _common_pb2.Refusal: ...
     def __init__(
         self,
         *,
         reservation: Global___Reservation | None = ...,
-        refusal: Global___Refusal | None = ...,
+        refusal: _common_pb2.Refusal | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["outcome", b"outcome", "refusal", b"refusal", "reservation", b"reservation"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
@@ -715,36 +714,6 @@ class ReserveAnswer(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType_outcome) -> _WhichOneofReturnType_outcome | None: ...
 
 Global___ReserveAnswer: _TypeAlias = ReserveAnswer  # noqa: Y015
-
-@_typing.final
-class Refusal(_message.Message):
-    """What the item's own Reserve would have failed with: its gRPC status code, message and
-    status details (InsufficientStock, BadRequest), as in a google.rpc.Status.
-    """
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    CODE_FIELD_NUMBER: _builtins.int
-    MESSAGE_FIELD_NUMBER: _builtins.int
-    DETAILS_FIELD_NUMBER: _builtins.int
-    code: _builtins.int
-    message: _builtins.str
-    @_builtins.property
-    def details(self) -> _containers.RepeatedCompositeFieldContainer[_any_pb2.Any]: ...
-    def __init__(
-        self,
-        *,
-        code: _builtins.int = ...,
-        message: _builtins.str = ...,
-        details: _abc.Iterable[_any_pb2.Any] | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "details", b"details", "message", b"message"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___Refusal: _TypeAlias = Refusal  # noqa: Y015
 
 @_typing.final
 class Allocation(_message.Message):

@@ -741,9 +741,14 @@ class CreateOrderRequest(_message.Message):
     LINES_FIELD_NUMBER: _builtins.int
     SHIPPING_ADDRESS_FIELD_NUMBER: _builtins.int
     PAYMENT_FIELD_NUMBER: _builtins.int
+    CORRELATION_ID_FIELD_NUMBER: _builtins.int
     store_id: _builtins.str
     customer_id: _builtins.str
     channel: Global___Channel.ValueType
+    correlation_id: _builtins.str
+    """In CreateOrders: the correlation id of the request this order belongs to (a single
+    CreateOrder takes it from its call's metadata).
+    """
     @_builtins.property
     def scope(self) -> Global___Scope: ...
     @_builtins.property
@@ -765,10 +770,11 @@ class CreateOrderRequest(_message.Message):
         lines: _abc.Iterable[_common_pb2.SkuQty] | None = ...,
         shipping_address: _common_pb2.Address | None = ...,
         payment: Global___Payment | None = ...,
+        correlation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_payment", b"_payment", "_shipping_address", b"_shipping_address", "idempotency", b"idempotency", "payment", b"payment", "scope", b"scope", "shipping_address", b"shipping_address"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_payment", b"_payment", "_shipping_address", b"_shipping_address", "channel", b"channel", "customer_id", b"customer_id", "idempotency", b"idempotency", "lines", b"lines", "payment", b"payment", "scope", b"scope", "shipping_address", b"shipping_address", "store_id", b"store_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_payment", b"_payment", "_shipping_address", b"_shipping_address", "channel", b"channel", "correlation_id", b"correlation_id", "customer_id", b"customer_id", "idempotency", b"idempotency", "lines", b"lines", "payment", b"payment", "scope", b"scope", "shipping_address", b"shipping_address", "store_id", b"store_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__payment: _TypeAlias = _typing.Literal["payment"]  # noqa: Y015
     _WhichOneofArgType__payment: _TypeAlias = _typing.Literal["_payment", b"_payment"]  # noqa: Y015
@@ -780,6 +786,74 @@ class CreateOrderRequest(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__shipping_address) -> _WhichOneofReturnType__shipping_address | None: ...
 
 Global___CreateOrderRequest: _TypeAlias = CreateOrderRequest  # noqa: Y015
+
+@_typing.final
+class CreateOrdersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateOrderRequest]: ...
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[Global___CreateOrderRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateOrdersRequest: _TypeAlias = CreateOrdersRequest  # noqa: Y015
+
+@_typing.final
+class CreateOrdersResponse(_message.Message):
+    """Per item, in order: the order, or why it was refused."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ANSWERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def answers(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateOrderAnswer]: ...
+    def __init__(
+        self,
+        *,
+        answers: _abc.Iterable[Global___CreateOrderAnswer] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answers", b"answers"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateOrdersResponse: _TypeAlias = CreateOrdersResponse  # noqa: Y015
+
+@_typing.final
+class CreateOrderAnswer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_FIELD_NUMBER: _builtins.int
+    REFUSAL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def order(self) -> Global___Order: ...
+    @_builtins.property
+    def refusal(self) -> _common_pb2.Refusal: ...
+    def __init__(
+        self,
+        *,
+        order: Global___Order | None = ...,
+        refusal: _common_pb2.Refusal | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order", "outcome", b"outcome", "refusal", b"refusal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order", b"order", "outcome", b"outcome", "refusal", b"refusal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["order", "refusal"]  # noqa: Y015
+    _WhichOneofArgType_outcome: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_outcome) -> _WhichOneofReturnType_outcome | None: ...
+
+Global___CreateOrderAnswer: _TypeAlias = CreateOrderAnswer  # noqa: Y015
 
 @_typing.final
 class GetOrderRequest(_message.Message):

@@ -59,6 +59,11 @@ class OrdersServiceStub:
                 request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.CreateOrderRequest.SerializeToString,
                 response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.FromString,
                 _registered_method=True)
+        self.CreateOrders = channel.unary_unary(
+                '/chainstore.orders.v1.OrdersService/CreateOrders',
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.CreateOrdersRequest.SerializeToString,
+                response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.CreateOrdersResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/chainstore.orders.v1.OrdersService/GetOrder',
                 request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetOrderRequest.SerializeToString,
@@ -161,6 +166,14 @@ class OrdersServiceServicer:
     def CreateOrder(self, request, context):
         """Online: reserves stock, answers pending_payment. POS: sells from the store's own
         stock, answers completed. Idempotent by (caller, idempotency_key).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateOrders(self, request, context):
+        """Many CreateOrders in one call (the gateway sends concurrent placements together), each
+        decided and answered on its own: one refused never refuses another.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -285,6 +298,11 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.CreateOrder,
                     request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.CreateOrderRequest.FromString,
                     response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.SerializeToString,
+            ),
+            'CreateOrders': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateOrders,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.CreateOrdersRequest.FromString,
+                    response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.CreateOrdersResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -492,6 +510,33 @@ class OrdersService:
             '/chainstore.orders.v1.OrdersService/CreateOrder',
             chainstore_dot_orders_dot_v1_dot_orders__pb2.CreateOrderRequest.SerializeToString,
             chainstore_dot_orders_dot_v1_dot_orders__pb2.Order.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chainstore.orders.v1.OrdersService/CreateOrders',
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.CreateOrdersRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.CreateOrdersResponse.FromString,
             options,
             channel_credentials,
             insecure,

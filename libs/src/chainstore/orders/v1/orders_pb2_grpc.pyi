@@ -39,6 +39,10 @@ class OrdersServiceStub:
     """Online: reserves stock, answers pending_payment. POS: sells from the store's own
     stock, answers completed. Idempotent by (caller, idempotency_key).
     """
+    CreateOrders: _grpc.UnaryUnaryMultiCallable[_orders_pb2.CreateOrdersRequest, _orders_pb2.CreateOrdersResponse]
+    """Many CreateOrders in one call (the gateway sends concurrent placements together), each
+    decided and answered on its own: one refused never refuses another.
+    """
     GetOrder: _grpc.UnaryUnaryMultiCallable[_orders_pb2.GetOrderRequest, _orders_pb2.Order]
     GetReceipt: _grpc.UnaryUnaryMultiCallable[_orders_pb2.GetReceiptRequest, _orders_pb2.Receipt]
     """The receipt (小票) of a paid order or a till sale; same scope rules as GetOrder;
@@ -75,6 +79,10 @@ class OrdersServiceAsyncStub(OrdersServiceStub):
     CreateOrder: _aio.UnaryUnaryMultiCallable[_orders_pb2.CreateOrderRequest, _orders_pb2.Order]  # type: ignore[assignment]
     """Online: reserves stock, answers pending_payment. POS: sells from the store's own
     stock, answers completed. Idempotent by (caller, idempotency_key).
+    """
+    CreateOrders: _aio.UnaryUnaryMultiCallable[_orders_pb2.CreateOrdersRequest, _orders_pb2.CreateOrdersResponse]  # type: ignore[assignment]
+    """Many CreateOrders in one call (the gateway sends concurrent placements together), each
+    decided and answered on its own: one refused never refuses another.
     """
     GetOrder: _aio.UnaryUnaryMultiCallable[_orders_pb2.GetOrderRequest, _orders_pb2.Order]  # type: ignore[assignment]
     GetReceipt: _aio.UnaryUnaryMultiCallable[_orders_pb2.GetReceiptRequest, _orders_pb2.Receipt]  # type: ignore[assignment]
@@ -139,6 +147,16 @@ class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_orders_pb2.Order, _abc.Awaitable[_orders_pb2.Order]]:
         """Online: reserves stock, answers pending_payment. POS: sells from the store's own
         stock, answers completed. Idempotent by (caller, idempotency_key).
+        """
+
+    @_abc_1.abstractmethod
+    def CreateOrders(
+        self,
+        request: _orders_pb2.CreateOrdersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_orders_pb2.CreateOrdersResponse, _abc.Awaitable[_orders_pb2.CreateOrdersResponse]]:
+        """Many CreateOrders in one call (the gateway sends concurrent placements together), each
+        decided and answered on its own: one refused never refuses another.
         """
 
     @_abc_1.abstractmethod

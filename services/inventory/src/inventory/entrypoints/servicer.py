@@ -12,7 +12,7 @@ from typing import TypeAlias
 import grpc
 
 from chainkit.errors import DomainError, FieldError, InvalidArgument
-from chainkit.grpc_server import status_of
+from chainkit.grpc_server import refusal_of
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from inventory.domain.model import CURRENCY, ProductPatch
@@ -149,9 +149,7 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
         for outcome in outcomes:
             answer = reply.answers.add()
             if isinstance(outcome, DomainError):
-                status = status_of(outcome, details_for)
-                answer.refusal.code, answer.refusal.message = status.code, status.message
-                answer.refusal.details.extend(status.details)
+                answer.refusal.CopyFrom(refusal_of(outcome, details_for))
             elif isinstance(outcome, BaseException):
                 raise outcome  # not a refusal: the call fails (INTERNAL), as Reserve would
             else:

@@ -21,12 +21,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from chainkit.batching import Batcher
 from chainkit.errors import DomainError, NotFound
 from chainkit.fresh import FreshFor
-from chainkit.grpc_client import open_channel
+from chainkit.grpc_client import error_of, open_channel
 from chainkit.logging import current_correlation_id
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1.inventory_pb2_grpc import InventoryServiceStub
-from orders.adapters.grpc_errors import DEFAULT_TIMEOUT_S, translate, translate_refusal
+from orders.adapters.grpc_errors import DEFAULT_TIMEOUT_S, translate
 from orders.domain.lines import LineRequest, ProductInfo
 from orders.domain.order import Allocation
 
@@ -151,7 +151,7 @@ class GrpcInventory:
         except grpc.aio.AioRpcError as e:
             raise translate("inventory", e) from e
         return [
-            translate_refusal("inventory", answer.refusal)
+            translate("inventory", error_of(answer.refusal))
             if answer.HasField("refusal")
             else [
                 Allocation(a.location_id, a.sku, a.qty, a.reason)

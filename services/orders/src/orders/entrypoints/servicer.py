@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import UTC
 
@@ -9,6 +10,8 @@ import grpc
 from google.protobuf.message import Message
 
 from chainkit.errors import Conflict, DomainError
+from chainkit.grpc_server import refusal_of
+from chainkit.logging import correlation_id
 from chainstore.common.v1.common_pb2 import PageInfo, SkuQty
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from chainstore.orders.v1 import orders_pb2 as pb
@@ -73,6 +76,30 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
 
     async def CreateOrder(self, req: pb.CreateOrderRequest, _ctx: object) -> pb.Order:
         return await create_order.create_order(self._deps, t.create_order(req))
+
+    async def CreateOrders(
+        self, req: pb.CreateOrdersRequest, _ctx: object
+    ) -> pb.CreateOrdersResponse:
+        outcomes = await asyncio.gather(
+            *(self._create_for(item) for item in req.items), return_exceptions=True
+        )
+        reply = pb.CreateOrdersResponse()
+        for outcome in outcomes:
+            if isinstance(outcome, DomainError):
+                reply.answers.add(refusal=refusal_of(outcome, details_for))
+            elif isinstance(outcome, BaseException):
+                raise outcome  # not a refusal: the call fails (INTERNAL), as CreateOrder would
+            else:
+                reply.answers.add(order=outcome)
+        return reply
+
+    async def _create_for(self, req: pb.CreateOrderRequest) -> pb.Order:
+        """One item of CreateOrders, logged and evented under its own request's id."""
+        token = correlation_id.set(req.correlation_id or correlation_id.get())
+        try:
+            return await create_order.create_order(self._deps, t.create_order(req))
+        finally:
+            correlation_id.reset(token)
 
     async def GetOrder(self, req: pb.GetOrderRequest, _ctx: object) -> pb.Order:
         return await queries.get_order(self._deps, t.scope(req.scope), req.order_ref)
