@@ -116,3 +116,20 @@ async def test_a_lone_caller_and_a_stalled_queue_do_not_wait_to_gather() -> None
         await asyncio.gather(batcher.submit(2), batcher.submit(4))
         # Load, but nobody else comes: one step without an arrival ends the gathering.
         assert await batcher.submit(6) == 60
+
+
+async def test_calls_to_a_peer_may_overlap_up_to_in_flight_batches() -> None:
+    rec = Recorder()
+    rec.gate.clear()
+    batcher: Batcher[int, int] = Batcher(rec.run, in_flight=2)
+    first = asyncio.create_task(batcher.submit(0))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(batcher.submit(2))  # leaves at once: one batch is out
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    rest = [asyncio.create_task(batcher.submit(x)) for x in (4, 6)]  # two out: these wait
+    await asyncio.sleep(0)
+    assert rec.batches == [[0], [2]]
+    rec.gate.set()
+    assert [await t for t in (first, second, *rest)] == [0, 20, 40, 60]
+    assert rec.batches == [[0], [2], [4, 6]]

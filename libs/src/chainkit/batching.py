@@ -15,6 +15,12 @@ caller is queued already) ends it. Measured: batches of 17-26, Reserve 1.2-1.5 x
 
 The batch function decides each item's outcome (a result or the exception to raise) and
 must keep items independent: one item's refusal never undoes another's effect.
+
+A batch that writes to a database runs one at a time (SQLite has one writer; a batch's
+rows are best locked by one transaction). A batch that is a call to another service
+(`in_flight` > 1) may overlap the calls still out: otherwise the next batch would wait for
+the whole round trip of the one before, and the callers' rate would be one batch per round
+trip however fast the peer.
 """
 
 from __future__ import annotations
@@ -37,8 +43,11 @@ class Batcher(Generic[T, R]):
         max_batch: int = 128,
         gather_s: float = 0.001,
         gather_max_s: float = 0.01,
+        in_flight: int = 1,
     ) -> None:
         self._run = run
+        self._in_flight = in_flight
+        self._running: set[asyncio.Task[None]] = set()
         self._max = max_batch
         self._gather_s = gather_s
         self._gather_max_s = gather_max_s
@@ -63,7 +72,14 @@ class Batcher(Generic[T, R]):
                     await self._gather()
                 taken, self._queue = self._queue[: self._max], self._queue[self._max :]
                 last = len(taken)
-                await self._settle(taken)
+                if self._in_flight == 1:
+                    await self._settle(taken)
+                    continue
+                task = asyncio.create_task(self._settle(taken))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+                if len(self._running) >= self._in_flight:
+                    await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
         finally:
             # No await between finding the queue empty and this: a call submitted from here
             # on starts a worker of its own instead of waiting for one that has finished.

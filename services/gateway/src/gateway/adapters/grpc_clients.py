@@ -148,6 +148,12 @@ class InventoryClient:
         return response
 
 
+# CreateOrders calls out at once per gateway process: enough to keep orders busy while
+# earlier batches wait on their reservations and commits. A call takes what is queued when
+# it leaves, without waiting for more (orders gathers where it pays: at its commit).
+PLACEMENT_CALLS = 4
+
+
 class OrdersClient:
     """Placements made at the same moment go to orders in one CreateOrders call (see
     chainkit.batching): each is answered on its own, a refusal raised as the AioRpcError its
@@ -157,7 +163,7 @@ class OrdersClient:
         self._stub = orders_pb2_grpc.OrdersServiceStub(channel)
         self._t = timeout_s
         self._placements: Batcher[orders_pb2.CreateOrderRequest, orders_pb2.Order] = Batcher(
-            self._create_orders
+            self._create_orders, in_flight=PLACEMENT_CALLS, gather_max_s=0
         )
 
     async def create_store(self, request: orders_pb2.CreateStoreRequest) -> orders_pb2.Store:

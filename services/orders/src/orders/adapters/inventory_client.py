@@ -35,6 +35,12 @@ def _lines(lines: Sequence[LineRequest]) -> list[SkuQty]:
     return [SkuQty(sku=line.sku, qty=line.qty) for line in lines]
 
 
+# Batched calls out at once (see chainkit.batching), each taking what is queued when it
+# leaves: inventory gathers Reserves into its own batches, so waiting here would only add
+# latency.
+PEER_CALLS = 4
+
+
 class GrpcInventory:
     def __init__(
         self,
@@ -47,10 +53,10 @@ class GrpcInventory:
         self._timeout = timeout_s
         self._kept: FreshFor[str, ProductInfo] = FreshFor(product_ttl_s)
         self._reservations: Batcher[pb.ReserveRequest, list[Allocation]] = Batcher(
-            self._reserve_many
+            self._reserve_many, in_flight=PEER_CALLS, gather_max_s=0
         )
         self._products: Batcher[tuple[str, ...], dict[str, ProductInfo]] = Batcher(
-            self._products_for_many
+            self._products_for_many, in_flight=PEER_CALLS, gather_max_s=0
         )
 
     @classmethod
