@@ -93,7 +93,9 @@ def test_the_customer_pages_in_english(
 def test_sign_in_with_the_keyboard_only(page: Page) -> None:
     page.goto("/")
 
-    # The username field has focus on arrival; Tab moves on, Enter submits.
+    # The username field has focus on arrival (wait for it: keys typed before the page has
+    # applied autofocus go nowhere); Tab moves on, Enter submits.
+    expect(page.get_by_label("用户名")).to_be_focused()
     page.keyboard.type("s001")
     page.keyboard.press("Tab")
     page.keyboard.type("s001-demo-pass")
