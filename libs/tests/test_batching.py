@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from chainkit.batching import Batcher
+from chainkit.batching import Batcher, first_of_each
 
 
 class Recorder:
@@ -133,3 +133,10 @@ async def test_calls_to_a_peer_may_overlap_up_to_in_flight_batches() -> None:
     rec.gate.set()
     assert [await t for t in (first, second, *rest)] == [0, 20, 40, 60]
     assert rec.batches == [[0], [2], [4, 6]]
+
+
+def test_first_of_each_key_now_and_its_repeats_later() -> None:
+    items = [("a", 1), ("", 2), ("a", 3), ("b", 4), ("", 5), ("b", 6)]
+    first, repeats = first_of_each(items, lambda item: item[0])
+    assert first == [("a", 1), ("", 2), ("b", 4), ("", 5)]  # no key: never a repeat
+    assert repeats == [("a", 3), ("b", 6)]

@@ -116,3 +116,17 @@ class Batcher(Generic[T, R]):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+
+
+def first_of_each(items: Sequence[T], key: Callable[[T], str]) -> tuple[list[T], list[T]]:
+    """Items whose key comes for the first time, and the repeats (an empty key never
+    repeats): a batch that writes one row per key takes the first now and the repeats in
+    a later round, where they meet what the first wrote."""
+    seen: set[str] = set()
+    first: list[T] = []
+    repeats: list[T] = []
+    for item in items:
+        k = key(item)
+        (repeats if k and k in seen else first).append(item)
+        seen.add(k)
+    return first, repeats

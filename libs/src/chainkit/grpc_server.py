@@ -12,7 +12,7 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import prometheus_client
@@ -27,6 +27,7 @@ from chainkit.logging import correlation_id
 from chainstore.common.v1.common_pb2 import BadRequest, FieldViolation, Refusal
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RPC_SECONDS = prometheus_client.Histogram(
     "grpc_server_handling_seconds", "Time to answer a unary RPC", ["method", "code"]
@@ -120,6 +121,24 @@ def status_of(error: DomainError, details_for: DetailsFor = lambda _e: ()) -> st
         item.Pack(message)
         packed.append(item)
     return status_pb2.Status(code=code.value[0], message=error.message, details=packed)
+
+
+async def each_answered(
+    calls: Iterable[Awaitable[T]], details_for: DetailsFor = lambda _e: ()
+) -> list[T | Refusal]:
+    """A batch call's items, run together: each one's result, or its refusal when it failed
+    with a domain error. Any other failure fails the whole call (INTERNAL), as it would
+    have failed the item's own call."""
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    answers: list[T | Refusal] = []
+    for outcome in outcomes:
+        if isinstance(outcome, DomainError):
+            answers.append(refusal_of(outcome, details_for))
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            answers.append(outcome)
+    return answers
 
 
 def refusal_of(error: DomainError, details_for: DetailsFor = lambda _e: ()) -> Refusal:

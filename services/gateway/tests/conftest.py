@@ -26,7 +26,7 @@ from google.protobuf.message import Message
 
 from chainkit.china.places import locate
 from chainkit.errors import Conflict, DomainError, NotFound, Unauthenticated
-from chainkit.grpc_server import create_server, refusal_of
+from chainkit.grpc_server import create_server, each_answered
 from chainstore.common.v1 import common_pb2
 from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from chainstore.logistics.v1 import logistics_pb2, logistics_pb2_grpc
@@ -393,13 +393,17 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
         """Like the real service: each item as its own CreateOrder, a refusal as the status
         that call would have failed with."""
         self.calls.append(("CreateOrders", request))  # fail_next is for an item's CreateOrder
-        reply = orders_pb2.CreateOrdersResponse()
-        for item in request.items:
-            try:
-                reply.answers.add(order=await self.CreateOrder(item, context))
-            except DomainError as e:
-                reply.answers.add(refusal=refusal_of(e, _details))
-        return reply
+        answers = await each_answered(
+            (self.CreateOrder(i, context) for i in request.items), _details
+        )
+        return orders_pb2.CreateOrdersResponse(
+            answers=[
+                orders_pb2.CreateOrderAnswer(refusal=a)
+                if isinstance(a, common_pb2.Refusal)
+                else orders_pb2.CreateOrderAnswer(order=a)
+                for a in answers
+            ]
+        )
 
     async def GetOrder(self, request: Any, context: Any) -> Any:
         await self.record("GetOrder", request)

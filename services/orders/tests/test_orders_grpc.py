@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chainkit import grpc_server
 from chainkit.errors import Conflict, DomainError, NotFound
 from chainkit.grpc_client import error_of, open_channel, status_detail
-from chainkit.grpc_server import refusal_of
+from chainkit.grpc_server import each_answered
 from chainstore.common.v1.common_pb2 import (
     Address,
     BadRequest,
     GeoPoint,
     Money,
     PageRequest,
+    Refusal,
     SkuQty,
 )
 from chainstore.inventory.v1 import inventory_pb2 as inv
@@ -80,13 +81,15 @@ class FakeInventoryServicer(inv_grpc.InventoryServiceServicer):
         return held
 
     async def ReserveMany(self, req: inv.ReserveManyRequest, ctx: Any) -> Any:
-        reply = inv.ReserveManyResponse()
-        for item in req.items:
-            try:
-                reply.answers.add(reservation=await self.Reserve(item, ctx))
-            except DomainError as e:
-                reply.answers.add(refusal=refusal_of(e, inventory_details))
-        return reply
+        answers = await each_answered((self.Reserve(i, ctx) for i in req.items), inventory_details)
+        return inv.ReserveManyResponse(
+            answers=[
+                inv.ReserveAnswer(refusal=a)
+                if isinstance(a, Refusal)
+                else inv.ReserveAnswer(reservation=a)
+                for a in answers
+            ]
+        )
 
     async def CommitReservation(self, req: inv.CommitReservationRequest, _ctx: Any) -> Any:
         found = self.reservations[req.reservation_id]

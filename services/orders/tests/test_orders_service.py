@@ -332,7 +332,7 @@ async def test_a_retry_answers_the_first_call_even_when_it_could_not_be_placed_n
     assert await probe.count("ord_order") == 1
 
 
-async def test_concurrent_placements_share_a_transaction_and_number_in_order(
+async def test_concurrent_placements_are_numbered_once_each_none_skipped(
     app: OrdersApp, probe: Any
 ) -> None:
     placed = await asyncio.gather(

@@ -6,13 +6,13 @@ in inventory.entrypoints.errors adds the InsufficientStock detail).
 
 from __future__ import annotations
 
-import asyncio
 from typing import TypeAlias
 
 import grpc
 
-from chainkit.errors import DomainError, FieldError, InvalidArgument
-from chainkit.grpc_server import refusal_of
+from chainkit.errors import FieldError, InvalidArgument
+from chainkit.grpc_server import each_answered
+from chainstore.common.v1.common_pb2 import Refusal
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from inventory.domain.model import CURRENCY, ProductPatch
@@ -141,20 +141,17 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
     async def ReserveMany(
         self, request: pb.ReserveManyRequest, context: Ctx
     ) -> pb.ReserveManyResponse:
-        outcomes = await asyncio.gather(
-            *(self._reserve(tr.reserve_command(item)) for item in request.items),
-            return_exceptions=True,
+        answers = await each_answered(
+            (self._reserve(tr.reserve_command(item)) for item in request.items), details_for
         )
-        reply = pb.ReserveManyResponse()
-        for outcome in outcomes:
-            answer = reply.answers.add()
-            if isinstance(outcome, DomainError):
-                answer.refusal.CopyFrom(refusal_of(outcome, details_for))
-            elif isinstance(outcome, BaseException):
-                raise outcome  # not a refusal: the call fails (INTERNAL), as Reserve would
-            else:
-                answer.reservation.CopyFrom(tr.reservation_to_pb(outcome))
-        return reply
+        return pb.ReserveManyResponse(
+            answers=[
+                pb.ReserveAnswer(refusal=a)
+                if isinstance(a, Refusal)
+                else pb.ReserveAnswer(reservation=tr.reservation_to_pb(a))
+                for a in answers
+            ]
+        )
 
     async def CommitReservation(
         self, request: pb.CommitReservationRequest, context: Ctx

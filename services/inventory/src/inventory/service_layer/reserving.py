@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from chainkit.batching import Batcher
+from chainkit.batching import Batcher, first_of_each
 from chainkit.errors import AlreadyExists, DomainError, Retryable
 from chainkit.logging import current_correlation_id
 from inventory.domain.allocation import allocate, resolve_strategy
@@ -114,14 +114,8 @@ async def reserve_many(uows: UnitOfWorkFactory, cmds: Sequence[ReserveCommand]) 
             outcomes[i] = e
     while todo:
         # An id once per transaction: a repeat waits for the next round, where it replays.
-        ids: set[str] = set()
-        now: list[Item] = []
-        later: list[Item] = []
-        for item in todo:
-            (later if item[1].reservation_id in ids else now).append(item)
-            ids.add(item[1].reservation_id)
+        now, todo = first_of_each(todo, lambda item: item[1].reservation_id)
         outcomes.update(await _settle(uows, now))
-        todo = later
     return [outcomes[i] for i in range(len(cmds))]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import UTC
 
@@ -10,9 +9,9 @@ import grpc
 from google.protobuf.message import Message
 
 from chainkit.errors import Conflict, DomainError
-from chainkit.grpc_server import refusal_of
+from chainkit.grpc_server import each_answered
 from chainkit.logging import correlation_id
-from chainstore.common.v1.common_pb2 import PageInfo, SkuQty
+from chainstore.common.v1.common_pb2 import PageInfo, Refusal, SkuQty
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from chainstore.orders.v1 import orders_pb2 as pb
 from chainstore.orders.v1 import orders_pb2_grpc
@@ -80,18 +79,15 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
     async def CreateOrders(
         self, req: pb.CreateOrdersRequest, _ctx: object
     ) -> pb.CreateOrdersResponse:
-        outcomes = await asyncio.gather(
-            *(self._create_for(item) for item in req.items), return_exceptions=True
+        answers = await each_answered((self._create_for(item) for item in req.items), details_for)
+        return pb.CreateOrdersResponse(
+            answers=[
+                pb.CreateOrderAnswer(refusal=a)
+                if isinstance(a, Refusal)
+                else pb.CreateOrderAnswer(order=a)
+                for a in answers
+            ]
         )
-        reply = pb.CreateOrdersResponse()
-        for outcome in outcomes:
-            if isinstance(outcome, DomainError):
-                reply.answers.add(refusal=refusal_of(outcome, details_for))
-            elif isinstance(outcome, BaseException):
-                raise outcome  # not a refusal: the call fails (INTERNAL), as CreateOrder would
-            else:
-                reply.answers.add(order=outcome)
-        return reply
 
     async def _create_for(self, req: pb.CreateOrderRequest) -> pb.Order:
         """One item of CreateOrders, logged and evented under its own request's id."""

@@ -31,8 +31,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from chainkit.batching import Batcher
+from chainkit.batching import Batcher, first_of_each
 from chainkit.fresh import FreshFor
 from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.business_day import business_day
@@ -106,14 +107,8 @@ async def _record_many(items: Sequence[tuple[Deps, NewOrder]]) -> list[Outcome]:
     outcomes: dict[int, Outcome] = {}
     pending = list(enumerate(news))
     while pending:  # a key once per transaction: a repeat waits for the next round
-        keys: set[str] = set()
-        now: list[tuple[int, NewOrder]] = []
-        later: list[tuple[int, NewOrder]] = []
-        for i, new in pending:
-            (later if new.idem.key and new.idem.key in keys else now).append((i, new))
-            keys.add(new.idem.key)
+        now, pending = first_of_each(pending, lambda item: item[1].idem.key)
         outcomes.update(await _settle(deps, now))
-        pending = later
     return [outcomes[i] for i in range(len(news))]
 
 
@@ -134,11 +129,12 @@ async def _record_together(deps: Deps, news: list[NewOrder]) -> list[orders_pb2.
     """All of them or none. A key or order id taken already (a retry whose first call was
     recorded, a concurrent twin) fails the batch with AlreadyExists: split, the order alone
     fails the same way, and its caller answers the stored response (create_order)."""
+    zones = [new.store.zone(deps.business_tz) for new in news]
     async with deps.uow() as uow:
-        numbers = await _take_numbers(deps, uow, news)
+        numbers = await _take_numbers(uow, news, zones)
         orders = [
-            _order(new, number, new.store.zone(deps.business_tz).key)
-            for new, number in zip(news, numbers, strict=True)
+            _order(new, number, zone.key)
+            for new, number, zone in zip(news, numbers, zones, strict=True)
         ]
         await uow.orders.add_many(orders)
         answers, remembered = [], {}
@@ -153,12 +149,13 @@ async def _record_together(deps: Deps, news: list[NewOrder]) -> list[orders_pb2.
     return answers
 
 
-async def _take_numbers(deps: Deps, uow: UnitOfWork, news: list[NewOrder]) -> list[str]:
-    """Order numbers for each, per store and business day, in batch order."""
+async def _take_numbers(uow: UnitOfWork, news: list[NewOrder], zones: list[ZoneInfo]) -> list[str]:
+    """Order numbers for each, per store and business day (in its store's zone), in batch
+    order."""
     wanted: dict[tuple[str, date], list[int]] = defaultdict(list)
     days = []
-    for i, new in enumerate(news):
-        day = business_day(new.now, new.store.zone(deps.business_tz))
+    for i, (new, zone) in enumerate(zip(news, zones, strict=True)):
+        day = business_day(new.now, zone)
         days.append(day)
         wanted[(new.store.store_id, day)].append(i)
     numbers = [""] * len(news)
