@@ -21,7 +21,7 @@ from pathlib import Path
 import aiohttp
 import run  # beside this script: the placement bench's helpers
 
-from chainkit.benchkit import CpuMeter, Result, drive, median_of, postgres_backends, report
+from chainkit.benchkit import CpuMeter, Result, drive, median_of, report
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.seed import seed
 from chainkit.devstack.stack import REPLICATED
@@ -103,8 +103,7 @@ async def with_layout(bare_url: str, layout: str) -> tuple[Result, Result]:
                 await run.stock_up(stack)
                 token = await run.login(stack.gateway_url, "alice", "alice-demo-pass")
                 gateways = [f"http://{u}" for u in stack.replica_urls("gateway")]
-                databases = [url.rsplit("/", 1)[1] for url in urls.values()]
-                cpu = CpuMeter(lambda: {**stack.pids(), "postgresql": postgres_backends(databases)})
+                cpu = run.cpu_meter(stack, urls, per_replica=True)
                 result = await placements(bare_url, gateways, token, cpu)
                 print(f"\n### {layout}")
                 cpu.report(run.REQUESTS * run.RUNS)

@@ -131,15 +131,15 @@ async def stock_up(stack: Stack) -> None:
         r.raise_for_status()
 
 
-def cpu_meter(stack: Stack, database_urls: dict[str, str]) -> CpuMeter:
-    """The suite's processes by service (replicas summed), NATS, and PostgreSQL's backends
-    serving the bench's databases."""
+def cpu_meter(stack: Stack, database_urls: dict[str, str], per_replica: bool = False) -> CpuMeter:
+    """The suite's processes by service (replicas summed, or each on its own), NATS, and
+    PostgreSQL's backends serving the bench's databases."""
     databases = [url.rsplit("/", 1)[1] for url in database_urls.values()]
 
     def groups() -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
         for name, pids in stack.pids().items():
-            found.setdefault(name.split("-")[0], []).extend(pids)
+            found.setdefault(name if per_replica else name.split("-")[0], []).extend(pids)
         if databases:
             found["postgresql"] = postgres_backends(databases)
         return found
