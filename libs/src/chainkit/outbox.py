@@ -28,10 +28,9 @@ from typing import Any
 import prometheus_client
 from nats.aio.client import Client
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import Field, SQLModel
 
-from chainkit.bulk import insert_rows
 from chainkit.events import OutgoingEvent
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
 from chainkit.raw_sql import RawQuery
@@ -90,11 +89,6 @@ def outbox_rows(events: Sequence[OutgoingEvent], now: datetime) -> list[dict[str
         {"event_id": e.event_id, "subject": e.subject, "data": e.data, "created_at": now}
         for e in events
     ]
-
-
-async def write_outbox(session: AsyncSession, events: Sequence[OutgoingEvent]) -> None:
-    """The events' rows, in the session's transaction: one INSERT, no ORM objects."""
-    await insert_rows(session, OUTBOX, outbox_rows(events, utcnow()))
 
 
 class OutboxRelay:

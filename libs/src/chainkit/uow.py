@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from chainkit.bulk import Rows, insert_tables
 from chainkit.events import OutgoingEvent
-from chainkit.outbox import OUTBOX, outbox_rows, utcnow, write_outbox
+from chainkit.outbox import OUTBOX, outbox_rows, utcnow
 
 # New rows to insert at commit (SqlUnitOfWork.stage), for repositories on a hot path.
 Stage = Callable[[Table, Rows], None]
@@ -75,7 +75,7 @@ class SqlUnitOfWork:
             await self.session.close()
 
     def emit(self, event: OutgoingEvent) -> None:
-        """Queue an event: written to the outbox at commit (one INSERT for all of them),
+        """Queue an event: written to the outbox at commit (with any staged rows, one INSERT),
         so it is published only if this transaction commits."""
         self._events.append(event)
 
@@ -97,12 +97,10 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._handled:
             self.session.add(InboxMessage(consumer=self._handled[0], event_id=self._handled[1]))
-        if self._staged:
-            outbox = (OUTBOX, outbox_rows(self._events, utcnow()))
-            await insert_tables(self.session, [*self._staged, outbox])
-            self._staged = []
-        elif self._events:
-            await write_outbox(self.session, self._events)
+        # Staged rows and the events' outbox rows: one round trip (tables without rows skipped).
+        rows = [*self._staged, (OUTBOX, outbox_rows(self._events, utcnow()))]
+        self._staged = []
+        await insert_tables(self.session, rows)
         await self.session.commit()
         self._committed = True
         events = [*self._written, *self._events]
