@@ -1229,7 +1229,7 @@ class UpdateShippingAddressRequest(_message.Message):
 Global___UpdateShippingAddressRequest: _TypeAlias = UpdateShippingAddressRequest  # noqa: Y015
 
 @_typing.final
-class AnalyticsSummaryRequest(_message.Message):
+class GetAnalyticsSummaryRequest(_message.Message):
     """Days are business days written YYYY-MM-DD: calendar days in the chain's time zone
     (ORDERS_BUSINESS_TZ, Asia/Shanghai by default; a store's own zone for a store's figures
     when it overrides it); a sale counts on the business day of its payment. Ranges include
@@ -1252,7 +1252,7 @@ class AnalyticsSummaryRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___AnalyticsSummaryRequest: _TypeAlias = AnalyticsSummaryRequest  # noqa: Y015
+Global___GetAnalyticsSummaryRequest: _TypeAlias = GetAnalyticsSummaryRequest  # noqa: Y015
 
 @_typing.final
 class StatusCount(_message.Message):
@@ -1310,7 +1310,7 @@ class AnalyticsSummary(_message.Message):
 Global___AnalyticsSummary: _TypeAlias = AnalyticsSummary  # noqa: Y015
 
 @_typing.final
-class SalesRequest(_message.Message):
+class GetSalesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SCOPE_FIELD_NUMBER: _builtins.int
@@ -1341,7 +1341,7 @@ class SalesRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___SalesRequest: _TypeAlias = SalesRequest  # noqa: Y015
+Global___GetSalesRequest: _TypeAlias = GetSalesRequest  # noqa: Y015
 
 @_typing.final
 class SalesRow(_message.Message):
@@ -1395,7 +1395,7 @@ class SalesResponse(_message.Message):
 Global___SalesResponse: _TypeAlias = SalesResponse  # noqa: Y015
 
 @_typing.final
-class TopProductsRequest(_message.Message):
+class GetTopProductsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SCOPE_FIELD_NUMBER: _builtins.int
@@ -1424,7 +1424,7 @@ class TopProductsRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___TopProductsRequest: _TypeAlias = TopProductsRequest  # noqa: Y015
+Global___GetTopProductsRequest: _TypeAlias = GetTopProductsRequest  # noqa: Y015
 
 @_typing.final
 class ProductSales(_message.Message):
@@ -1484,7 +1484,7 @@ class TopProductsResponse(_message.Message):
 Global___TopProductsResponse: _TypeAlias = TopProductsResponse  # noqa: Y015
 
 @_typing.final
-class PeriodFiguresRequest(_message.Message):
+class GetPeriodFiguresRequest(_message.Message):
     """Orders placed in [start, end)."""
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -1511,7 +1511,7 @@ class PeriodFiguresRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___PeriodFiguresRequest: _TypeAlias = PeriodFiguresRequest  # noqa: Y015
+Global___GetPeriodFiguresRequest: _TypeAlias = GetPeriodFiguresRequest  # noqa: Y015
 
 @_typing.final
 class PeriodFigures(_message.Message):

@@ -171,24 +171,24 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         return await address.update_shipping_address(self._deps, cmd)
 
     async def GetAnalyticsSummary(
-        self, req: pb.AnalyticsSummaryRequest, _ctx: object
+        self, req: pb.GetAnalyticsSummaryRequest, _ctx: object
     ) -> pb.AnalyticsSummary:
         return await analytics.summary(self._deps, t.scope(req.scope))
 
-    async def GetSales(self, req: pb.SalesRequest, _ctx: object) -> pb.SalesResponse:
+    async def GetSales(self, req: pb.GetSalesRequest, _ctx: object) -> pb.SalesResponse:
         return await analytics.sales(
             self._deps, t.scope(req.scope), req.from_day, req.to_day, req.group_by, req.region
         )
 
     async def GetTopProducts(
-        self, req: pb.TopProductsRequest, _ctx: object
+        self, req: pb.GetTopProductsRequest, _ctx: object
     ) -> pb.TopProductsResponse:
         return await analytics.top_products(
             self._deps, t.scope(req.scope), req.from_day, req.to_day, req.region, req.limit
         )
 
     async def GetPeriodFigures(
-        self, req: pb.PeriodFiguresRequest, _ctx: object
+        self, req: pb.GetPeriodFiguresRequest, _ctx: object
     ) -> pb.PeriodFigures:
         return await analytics.period_figures(
             self._deps,
