@@ -7,11 +7,12 @@ from datetime import UTC
 
 import grpc
 from google.protobuf.message import Message
+from google.rpc.status_pb2 import Status
 
 from chainkit.errors import Conflict, DomainError
 from chainkit.grpc_server import each_answered
 from chainkit.logging import correlation_id
-from chainstore.common.v1.common_pb2 import PageInfo, Refusal, SkuQty
+from chainstore.common.v1.common_pb2 import PageInfo, SkuQty
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from chainstore.orders.v1 import orders_pb2 as pb
 from chainstore.orders.v1 import orders_pb2_grpc
@@ -83,7 +84,7 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         return pb.CreateOrdersResponse(
             answers=[
                 pb.CreateOrderAnswer(refusal=a)
-                if isinstance(a, Refusal)
+                if isinstance(a, Status)
                 else pb.CreateOrderAnswer(order=a)
                 for a in answers
             ]
