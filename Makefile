@@ -49,8 +49,10 @@ proto-check: setup
 
 # The contracts (docs/contracts.md): buf's style rules, and no change that a peer of the
 # previous version could not read (rules and their reasons in protos/buf.yaml). BUF_AGAINST
-# names the baseline; main's protos by default, from git, so it works in any clone or worktree.
-BUF_AGAINST ?= .git\#branch=main,subdir=protos
+# names the baseline: main's protos from git (origin/main in a clone without a local main),
+# so it works in any clone or worktree.
+BUF_BASE ?= $(shell git rev-parse --verify -q refs/heads/main >/dev/null && echo main || echo origin/main)
+BUF_AGAINST ?= .git\#ref=$(BUF_BASE),subdir=protos
 proto-lint: setup
 	$(BIN)/buf lint protos
 	$(BIN)/buf breaking protos --against '$(BUF_AGAINST)'
