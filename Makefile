@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SERVICES := inventory orders logistics gateway
 GEN := libs/src/chainstore
 
-.PHONY: setup run cluster test soak lint proto proto-check bench clean
+.PHONY: setup run cluster test soak lint proto proto-check proto-lint bench clean
 
 setup: $(STAMP)
 
@@ -33,7 +33,7 @@ SOAK_S ?= 600
 soak: setup
 	CHAINSTORE_SOAK_S=$(SOAK_S) $(BIN)/python -m pytest -s tests/test_e2e_cluster.py
 
-lint: setup proto-check
+lint: setup proto-check proto-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -46,6 +46,16 @@ proto: setup
 
 proto-check: setup
 	$(BIN)/python -m chainkit.protogen --check protos $(GEN)
+
+# The contracts (docs/contracts.md): buf's style rules, and no change that a peer of the
+# previous version could not read (rules and their reasons in protos/buf.yaml). BUF_AGAINST
+# names the baseline: main's protos from git (origin/main in a clone without a local main),
+# so it works in any clone or worktree.
+BUF_BASE ?= $(shell git rev-parse --verify -q refs/heads/main >/dev/null && echo main || echo origin/main)
+BUF_AGAINST ?= .git\#ref=$(BUF_BASE),subdir=protos
+proto-lint: setup
+	$(BIN)/buf lint protos
+	$(BIN)/buf breaking protos --against '$(BUF_AGAINST)'
 
 # Each service keeps its benchmarks in services/<svc>/bench/run.py; figures print beside a
 # baseline measured in the same run.

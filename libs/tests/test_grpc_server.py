@@ -7,13 +7,14 @@ from collections.abc import Iterable
 import grpc
 import pytest
 from google.protobuf.message import Message
+from google.rpc.error_details_pb2 import BadRequest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from chainkit.errors import DomainError, FieldError, InvalidArgument, NotFound
 from chainkit.grpc_client import open_channel, status_detail
 from chainkit.grpc_server import create_server
 from chainkit.logging import correlation_id
-from chainstore.common.v1.common_pb2 import BadRequest, SkuQty
+from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
 seen_correlation: list[str] = []
@@ -76,7 +77,9 @@ async def test_domain_errors_become_status_codes_with_details(stub: grpc.aio.Cha
     assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     bad = status_detail(invalid.value, BadRequest)
     assert bad is not None
-    assert [(v.field, v.message) for v in bad.violations] == [("sku", "must not be empty")]
+    assert [(v.field, v.description) for v in bad.field_violations] == [
+        ("sku", "must not be empty")
+    ]
 
     with pytest.raises(grpc.aio.AioRpcError) as crash:
         await client.GetProduct(inventory_pb2.GetProductRequest(sku="boom"), timeout=5)

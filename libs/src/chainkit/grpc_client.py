@@ -1,4 +1,5 @@
-"""gRPC aio client plumbing: channels, correlation id propagation, status details."""
+"""gRPC aio client plumbing: channels, correlation id propagation, status details (the
+google.rpc.Status a server answers, read with grpcio-status)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf import any_pb2
 from google.protobuf.message import Message
 from google.rpc import status_pb2
+from grpc_status import rpc_status
 
-from chainkit.grpc_server import CORRELATION_HEADER, STATUS_DETAILS_KEY
+from chainkit.grpc_server import CORRELATION_HEADER
 from chainkit.logging import current_correlation_id
-from chainstore.common.v1.common_pb2 import Refusal
 
 M = TypeVar("M", bound=Message)
 
@@ -54,31 +56,29 @@ def open_channel(address: str) -> grpc.aio.Channel:
 
 def status_detail(error: grpc.aio.AioRpcError, cls: type[M]) -> M | None:
     """The first status detail of type `cls` a server attached to an error, if any."""
-    for key, value in error.trailing_metadata() or ():
-        if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
-            return detail_in(status_pb2.Status.FromString(value).details, cls)
-    return None
+    status = rpc_status.from_call(error)
+    return detail_in(status.details, cls) if status is not None else None
 
 
-def detail_in(details: Iterable[Any], cls: type[M]) -> M | None:
+# Until every service runs a version that sends google.rpc details: an older peer sends field
+# errors as chainstore.common.v1.BadRequest, whose fields (1 and 2 of it and of its
+# FieldViolation) are google.rpc.BadRequest's, so its bytes read as one.
+_FORMER_NAMES = {"google.rpc.BadRequest": "chainstore.common.v1.BadRequest"}
+
+
+def detail_in(details: Iterable[any_pb2.Any], cls: type[M]) -> M | None:
     """The first of `details` (a status's, or a batch reply's refusal's) of type `cls`."""
+    name = cls.DESCRIPTOR.full_name
+    names = {name, _FORMER_NAMES.get(name, name)}
     for item in details:
-        if item.Is(cls.DESCRIPTOR):
-            found = cls()
-            item.Unpack(found)
-            return found
+        if item.TypeName() in names:
+            return cls.FromString(item.value)
     return None
 
 
-def error_of(refusal: Refusal) -> grpc.aio.AioRpcError:
+def error_of(refusal: status_pb2.Status) -> grpc.aio.AioRpcError:
     """An item of a batch call refused, as the error its own call would have raised: the
     same code, message and status details, so one mapping serves both."""
-    status = status_pb2.Status(
-        code=refusal.code, message=refusal.message, details=list(refusal.details)
-    )
-    code = _CODES.get(refusal.code, grpc.StatusCode.UNKNOWN)
-    trailing = grpc.aio.Metadata((STATUS_DETAILS_KEY, status.SerializeToString()))
-    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), trailing, refusal.message)
-
-
-_CODES = {c.value[0]: c for c in grpc.StatusCode}
+    status = rpc_status.to_status(refusal)
+    trailing = grpc.aio.Metadata(*status.trailing_metadata)
+    return grpc.aio.AioRpcError(status.code, grpc.aio.Metadata(), trailing, status.details)

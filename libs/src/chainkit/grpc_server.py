@@ -1,8 +1,9 @@
 """gRPC aio server bootstrap: health, reflection, correlation ids, error mapping, shutdown.
 
-Domain errors are mapped to status codes here and only here. A service that has richer
-facts to return (e.g. available stock) passes `details_for`, which turns an error's
-`details` into protobuf messages sent as `google.rpc.Status` details.
+Domain errors are mapped to status codes here and only here, and answered as a
+`google.rpc.Status` (grpcio-status): field errors as a `google.rpc.BadRequest` detail. A
+service that has richer facts to return (e.g. available stock) passes `details_for`, which
+turns an error's `details` into protobuf messages sent as further details.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import grpc
 import prometheus_client
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
-from google.rpc import status_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
 
 from chainkit.errors import DomainError, InvalidArgument
 from chainkit.logging import correlation_id
-from chainstore.common.v1.common_pb2 import BadRequest, FieldViolation, Refusal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,7 +45,6 @@ STATUS_FOR_KIND: dict[str, grpc.StatusCode] = {
     "unavailable": grpc.StatusCode.UNAVAILABLE,
 }
 CORRELATION_HEADER = "x-correlation-id"
-STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 DetailsFor = Callable[[DomainError], Iterable[Message]]
 Register = Callable[[grpc.aio.Server], None]
@@ -52,8 +52,11 @@ Register = Callable[[grpc.aio.Server], None]
 
 def _default_details(error: DomainError) -> Iterable[Message]:
     if isinstance(error, InvalidArgument) and error.errors:
-        yield BadRequest(
-            violations=[FieldViolation(field=e.field, message=e.message) for e in error.errors]
+        yield error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=e.field, description=e.message)
+                for e in error.errors
+            ]
         )
 
 
@@ -83,8 +86,9 @@ class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             try:
                 return await inner(request, context)
             except DomainError as e:
-                code = STATUS_FOR_KIND.get(e.kind, grpc.StatusCode.FAILED_PRECONDITION)
-                await context.abort(code, e.message, _status_trailer(code, e, details_for))
+                status = rpc_status.to_status(status_of(e, details_for))
+                code = status.code
+                await context.abort_with_status(status)
             except (asyncio.CancelledError, grpc.aio.AbortError):
                 raise
             except Exception:
@@ -102,18 +106,10 @@ class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         )
 
 
-def _status_trailer(
-    code: grpc.StatusCode, error: DomainError, details_for: DetailsFor
-) -> tuple[tuple[str, bytes], ...]:
-    status = status_of(error, details_for)
-    if not status.details:
-        return ()
-    return ((STATUS_DETAILS_KEY, status.SerializeToString()),)
-
-
 def status_of(error: DomainError, details_for: DetailsFor = lambda _e: ()) -> status_pb2.Status:
     """The google.rpc.Status an RPC failing with `error` answers: its code, message and
-    details (for a batch call that answers each item's failure in its reply)."""
+    details; also a batch call's answer for an item refused with it (see
+    chainkit.grpc_client error_of for the caller's side)."""
     code = STATUS_FOR_KIND.get(error.kind, grpc.StatusCode.FAILED_PRECONDITION)
     packed = []
     for message in [*_default_details(error), *details_for(error)]:
@@ -125,27 +121,20 @@ def status_of(error: DomainError, details_for: DetailsFor = lambda _e: ()) -> st
 
 async def each_answered(
     calls: Iterable[Awaitable[T]], details_for: DetailsFor = lambda _e: ()
-) -> list[T | Refusal]:
-    """A batch call's items, run together: each one's result, or its refusal when it failed
-    with a domain error. Any other failure fails the whole call (INTERNAL), as it would
-    have failed the item's own call."""
+) -> list[T | status_pb2.Status]:
+    """A batch call's items, run together: each one's result, or its refusal (the status its
+    own call would have failed with) when it failed with a domain error. Any other failure
+    fails the whole call (INTERNAL), as it would have failed the item's own call."""
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
-    answers: list[T | Refusal] = []
+    answers: list[T | status_pb2.Status] = []
     for outcome in outcomes:
         if isinstance(outcome, DomainError):
-            answers.append(refusal_of(outcome, details_for))
+            answers.append(status_of(outcome, details_for))
         elif isinstance(outcome, BaseException):
             raise outcome
         else:
             answers.append(outcome)
     return answers
-
-
-def refusal_of(error: DomainError, details_for: DetailsFor = lambda _e: ()) -> Refusal:
-    """A batch call's answer for an item refused with `error` (see chainkit.grpc_client
-    error_of for the caller's side)."""
-    status = status_of(error, details_for)
-    return Refusal(code=status.code, message=status.message, details=status.details)
 
 
 CONNECTION_AGE_MS = 30_000

@@ -17,7 +17,10 @@ from pathlib import Path
 def generate(proto_root: Path, out: Path) -> None:
     from grpc_tools import protoc  # dev-only dependency
 
-    protos = sorted(str(p.relative_to(proto_root)) for p in proto_root.rglob("*.proto"))
+    # Ours only: protos/google/ holds copies of Google's, whose Python comes with
+    # googleapis-common-protos.
+    ours = (proto_root / "chainstore").rglob("*.proto")
+    protos = sorted(str(p.relative_to(proto_root)) for p in ours)
     include = Path(protoc.__file__).parent / "_proto"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".protogen-", dir=out.parent))

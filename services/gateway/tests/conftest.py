@@ -23,6 +23,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from google.protobuf.message import Message
+from google.rpc import status_pb2
 
 from chainkit.china.places import locate
 from chainkit.errors import Conflict, DomainError, NotFound, Unauthenticated
@@ -399,7 +400,7 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer, Recorder):
         return orders_pb2.CreateOrdersResponse(
             answers=[
                 orders_pb2.CreateOrderAnswer(refusal=a)
-                if isinstance(a, common_pb2.Refusal)
+                if isinstance(a, status_pb2.Status)
                 else orders_pb2.CreateOrderAnswer(order=a)
                 for a in answers
             ]

@@ -7,9 +7,10 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc.error_details_pb2 import BadRequest
 
 from chainkit.grpc_client import status_detail
-from chainstore.common.v1.common_pb2 import BadRequest, Money
+from chainstore.common.v1.common_pb2 import Money
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from inventory.domain.barcode import barcode_problem, check_digit, is_ean13
 
@@ -28,7 +29,7 @@ async def failure(call: Awaitable[Any]) -> grpc.aio.AioRpcError:
 def bad_fields(error: grpc.aio.AioRpcError) -> list[str]:
     detail = status_detail(error, BadRequest)
     assert detail is not None, error.details()
-    return [v.field for v in detail.violations]
+    return [v.field for v in detail.field_violations]
 
 
 # The same digits typed with a Chinese input method's full-width digits: not a barcode.

@@ -7,9 +7,10 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc.error_details_pb2 import BadRequest
 
 from chainkit.grpc_client import status_detail
-from chainstore.common.v1.common_pb2 import BadRequest, Money, PageRequest
+from chainstore.common.v1.common_pb2 import Money, PageRequest
 from chainstore.inventory.v1 import inventory_pb2 as pb
 
 T = 15.0
@@ -24,7 +25,7 @@ async def failure(call: Awaitable[Any]) -> grpc.aio.AioRpcError:
 def bad_fields(error: grpc.aio.AioRpcError) -> list[str]:
     detail = status_detail(error, BadRequest)
     assert detail is not None, error.details()
-    return [v.field for v in detail.violations]
+    return [v.field for v in detail.field_violations]
 
 
 async def test_locations_default_sharing_by_kind(inventory: Any) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc.error_details_pb2 import BadRequest
 from sqlalchemy import text
 
 from chainkit.grpc_client import detail_in, status_detail
-from chainstore.common.v1.common_pb2 import BadRequest
 from chainstore.inventory.v1 import inventory_pb2 as pb
 
 T = 15.0
@@ -26,7 +26,7 @@ async def failure(call: Awaitable[Any]) -> grpc.aio.AioRpcError:
 def bad_fields(error: grpc.aio.AioRpcError) -> list[str]:
     detail = status_detail(error, BadRequest)
     assert detail is not None, error.details()
-    return [v.field for v in detail.violations]
+    return [v.field for v in detail.field_violations]
 
 
 def available_detail(error: grpc.aio.AioRpcError) -> dict[str, int]:
@@ -335,6 +335,6 @@ async def test_reserve_many_answers_each_item_on_its_own(inventory: Any) -> None
     assert shortage is not None and {x.sku: x.qty for x in shortage.available} == {"CUP-1": 10}
     assert invalid.refusal.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
     fields = detail_in(invalid.refusal.details, BadRequest)
-    assert fields is not None and [v.field for v in fields.violations] == ["reservation_id"]
+    assert fields is not None and [v.field for v in fields.field_violations] == ["reservation_id"]
     # Only the held one moved stock, once.
     assert await ledger(inventory, "r-ok") == [("reservation", "WH-E1", "TEA-1", 0, 2)]

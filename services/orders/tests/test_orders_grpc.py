@@ -9,6 +9,8 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc.error_details_pb2 import BadRequest
+from google.rpc.status_pb2 import Status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit import grpc_server
@@ -17,11 +19,9 @@ from chainkit.grpc_client import error_of, open_channel, status_detail
 from chainkit.grpc_server import each_answered
 from chainstore.common.v1.common_pb2 import (
     Address,
-    BadRequest,
     GeoPoint,
     Money,
     PageRequest,
-    Refusal,
     SkuQty,
 )
 from chainstore.inventory.v1 import inventory_pb2 as inv
@@ -85,7 +85,7 @@ class FakeInventoryServicer(inv_grpc.InventoryServiceServicer):
         return inv.ReserveManyResponse(
             answers=[
                 inv.ReserveAnswer(refusal=a)
-                if isinstance(a, Refusal)
+                if isinstance(a, Status)
                 else inv.ReserveAnswer(reservation=a)
                 for a in answers
             ]
@@ -213,7 +213,7 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
         await orders.UpdateStore(pb.UpdateStoreRequest(store_id="s1", allocation_strategy="x"))
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     violations = status_detail(bad.value, BadRequest)
-    assert violations is not None and violations.violations[0].field == "allocation_strategy"
+    assert violations is not None and violations.field_violations[0].field == "allocation_strategy"
     placed = await orders.UpdateStore(pb.UpdateStoreRequest(store_id="s1", district_code="310101"))
     assert (placed.province_code, placed.province, placed.city, placed.district) == (
         "310000",
@@ -224,7 +224,7 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as unknown:
         await orders.UpdateStore(pb.UpdateStoreRequest(store_id="s1", district_code="319999"))
     violations = status_detail(unknown.value, BadRequest)
-    assert violations is not None and violations.violations[0].field == "district_code"
+    assert violations is not None and violations.field_violations[0].field == "district_code"
 
     order = await orders.CreateOrder(order_request(2, key="k1"), timeout=5)
     assert order.status == pb.ORDER_STATUS_PENDING_PAYMENT
@@ -247,7 +247,7 @@ async def test_orders_over_grpc_end_to_end(stub: Any) -> None:
         await orders.CreateOrder(unknown)
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     violations = status_detail(bad.value, BadRequest)
-    assert violations is not None and violations.violations[0].field == "lines[0].sku"
+    assert violations is not None and violations.field_violations[0].field == "lines[0].sku"
 
     paid = await orders.PayOrder(
         pb.PayOrderRequest(
@@ -359,4 +359,4 @@ async def test_create_orders_answers_each_item_as_its_own_create_order_would(stu
     assert shortage is not None and [(s.sku, s.qty) for s in shortage.available] == [("TEA-1", 3)]
     bad = status_detail(error_of(invalid.refusal), BadRequest)
     assert invalid.refusal.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
-    assert bad is not None and [v.field for v in bad.violations] == ["lines"]
+    assert bad is not None and [v.field for v in bad.field_violations] == ["lines"]

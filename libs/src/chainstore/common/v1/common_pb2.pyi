@@ -3,12 +3,10 @@
 isort:skip_file
 True value types shared by every service. Nothing service-specific lives here."""
 
-from collections import abc as _abc
 from google.protobuf import any_pb2 as _any_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
-from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -195,50 +193,6 @@ class SkuQty(_message.Message):
 Global___SkuQty: _TypeAlias = SkuQty  # noqa: Y015
 
 @_typing.final
-class FieldViolation(_message.Message):
-    """Why a request was refused, one entry per offending field (carried in gRPC status details)."""
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    FIELD_FIELD_NUMBER: _builtins.int
-    MESSAGE_FIELD_NUMBER: _builtins.int
-    field: _builtins.str
-    message: _builtins.str
-    def __init__(
-        self,
-        *,
-        field: _builtins.str = ...,
-        message: _builtins.str = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["field", b"field", "message", b"message"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___FieldViolation: _TypeAlias = FieldViolation  # noqa: Y015
-
-@_typing.final
-class BadRequest(_message.Message):
-    DESCRIPTOR: _descriptor.Descriptor
-
-    VIOLATIONS_FIELD_NUMBER: _builtins.int
-    @_builtins.property
-    def violations(self) -> _containers.RepeatedCompositeFieldContainer[Global___FieldViolation]: ...
-    def __init__(
-        self,
-        *,
-        violations: _abc.Iterable[Global___FieldViolation] | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["violations", b"violations"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___BadRequest: _TypeAlias = BadRequest  # noqa: Y015
-
-@_typing.final
 class EventEnvelope(_message.Message):
     """The envelope every event travels in (docs/events.md). The payload is one of the
     `*.v1` event messages of the publishing service.
@@ -283,33 +237,3 @@ class EventEnvelope(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EventEnvelope: _TypeAlias = EventEnvelope  # noqa: Y015
-
-@_typing.final
-class Refusal(_message.Message):
-    """An item of a batch call refused: what its own call would have failed with (the gRPC status
-    code, message and status details such as BadRequest), as in a google.rpc.Status.
-    """
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    CODE_FIELD_NUMBER: _builtins.int
-    MESSAGE_FIELD_NUMBER: _builtins.int
-    DETAILS_FIELD_NUMBER: _builtins.int
-    code: _builtins.int
-    message: _builtins.str
-    @_builtins.property
-    def details(self) -> _containers.RepeatedCompositeFieldContainer[_any_pb2.Any]: ...
-    def __init__(
-        self,
-        *,
-        code: _builtins.int = ...,
-        message: _builtins.str = ...,
-        details: _abc.Iterable[_any_pb2.Any] | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "details", b"details", "message", b"message"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___Refusal: _TypeAlias = Refusal  # noqa: Y015

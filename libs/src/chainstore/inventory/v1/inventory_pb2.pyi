@@ -10,6 +10,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.rpc import status_pb2 as _status_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -698,12 +699,17 @@ class ReserveAnswer(_message.Message):
     @_builtins.property
     def reservation(self) -> Global___Reservation: ...
     @_builtins.property
-    def refusal(self) -> _common_pb2.Refusal: ...
+    def refusal(self) -> _status_pb2.Status:
+        """What the item's own call would have failed with: code, message and status details
+        (google.rpc.BadRequest, InsufficientStock...). Was chainstore.common.v1.Refusal, of
+        the same layout on the wire and in JSON.
+        """
+
     def __init__(
         self,
         *,
         reservation: Global___Reservation | None = ...,
-        refusal: _common_pb2.Refusal | None = ...,
+        refusal: _status_pb2.Status | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["outcome", b"outcome", "refusal", b"refusal", "reservation", b"reservation"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...

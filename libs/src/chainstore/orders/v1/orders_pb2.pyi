@@ -10,6 +10,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.rpc import status_pb2 as _status_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -838,12 +839,17 @@ class CreateOrderAnswer(_message.Message):
     @_builtins.property
     def order(self) -> Global___Order: ...
     @_builtins.property
-    def refusal(self) -> _common_pb2.Refusal: ...
+    def refusal(self) -> _status_pb2.Status:
+        """What the item's own call would have failed with: code, message and status details
+        (google.rpc.BadRequest, InsufficientStock...). Was chainstore.common.v1.Refusal, of
+        the same layout on the wire and in JSON.
+        """
+
     def __init__(
         self,
         *,
         order: Global___Order | None = ...,
-        refusal: _common_pb2.Refusal | None = ...,
+        refusal: _status_pb2.Status | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order", "outcome", b"outcome", "refusal", b"refusal"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
@@ -1229,7 +1235,7 @@ class UpdateShippingAddressRequest(_message.Message):
 Global___UpdateShippingAddressRequest: _TypeAlias = UpdateShippingAddressRequest  # noqa: Y015
 
 @_typing.final
-class AnalyticsSummaryRequest(_message.Message):
+class GetAnalyticsSummaryRequest(_message.Message):
     """Days are business days written YYYY-MM-DD: calendar days in the chain's time zone
     (ORDERS_BUSINESS_TZ, Asia/Shanghai by default; a store's own zone for a store's figures
     when it overrides it); a sale counts on the business day of its payment. Ranges include
@@ -1252,7 +1258,7 @@ class AnalyticsSummaryRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___AnalyticsSummaryRequest: _TypeAlias = AnalyticsSummaryRequest  # noqa: Y015
+Global___GetAnalyticsSummaryRequest: _TypeAlias = GetAnalyticsSummaryRequest  # noqa: Y015
 
 @_typing.final
 class StatusCount(_message.Message):
@@ -1310,7 +1316,7 @@ class AnalyticsSummary(_message.Message):
 Global___AnalyticsSummary: _TypeAlias = AnalyticsSummary  # noqa: Y015
 
 @_typing.final
-class SalesRequest(_message.Message):
+class GetSalesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SCOPE_FIELD_NUMBER: _builtins.int
@@ -1341,7 +1347,7 @@ class SalesRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___SalesRequest: _TypeAlias = SalesRequest  # noqa: Y015
+Global___GetSalesRequest: _TypeAlias = GetSalesRequest  # noqa: Y015
 
 @_typing.final
 class SalesRow(_message.Message):
@@ -1395,7 +1401,7 @@ class SalesResponse(_message.Message):
 Global___SalesResponse: _TypeAlias = SalesResponse  # noqa: Y015
 
 @_typing.final
-class TopProductsRequest(_message.Message):
+class GetTopProductsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SCOPE_FIELD_NUMBER: _builtins.int
@@ -1424,7 +1430,7 @@ class TopProductsRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___TopProductsRequest: _TypeAlias = TopProductsRequest  # noqa: Y015
+Global___GetTopProductsRequest: _TypeAlias = GetTopProductsRequest  # noqa: Y015
 
 @_typing.final
 class ProductSales(_message.Message):
@@ -1484,7 +1490,7 @@ class TopProductsResponse(_message.Message):
 Global___TopProductsResponse: _TypeAlias = TopProductsResponse  # noqa: Y015
 
 @_typing.final
-class PeriodFiguresRequest(_message.Message):
+class GetPeriodFiguresRequest(_message.Message):
     """Orders placed in [start, end)."""
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -1511,7 +1517,7 @@ class PeriodFiguresRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___PeriodFiguresRequest: _TypeAlias = PeriodFiguresRequest  # noqa: Y015
+Global___GetPeriodFiguresRequest: _TypeAlias = GetPeriodFiguresRequest  # noqa: Y015
 
 @_typing.final
 class PeriodFigures(_message.Message):

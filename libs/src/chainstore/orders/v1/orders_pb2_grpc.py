@@ -111,22 +111,22 @@ class OrdersServiceStub:
                 _registered_method=True)
         self.GetAnalyticsSummary = channel.unary_unary(
                 '/chainstore.orders.v1.OrdersService/GetAnalyticsSummary',
-                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummaryRequest.SerializeToString,
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetAnalyticsSummaryRequest.SerializeToString,
                 response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummary.FromString,
                 _registered_method=True)
         self.GetSales = channel.unary_unary(
                 '/chainstore.orders.v1.OrdersService/GetSales',
-                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesRequest.SerializeToString,
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetSalesRequest.SerializeToString,
                 response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesResponse.FromString,
                 _registered_method=True)
         self.GetTopProducts = channel.unary_unary(
                 '/chainstore.orders.v1.OrdersService/GetTopProducts',
-                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsRequest.SerializeToString,
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetTopProductsRequest.SerializeToString,
                 response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsResponse.FromString,
                 _registered_method=True)
         self.GetPeriodFigures = channel.unary_unary(
                 '/chainstore.orders.v1.OrdersService/GetPeriodFigures',
-                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFiguresRequest.SerializeToString,
+                request_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetPeriodFiguresRequest.SerializeToString,
                 response_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFigures.FromString,
                 _registered_method=True)
         self.QuoteShipping = channel.unary_unary(
@@ -351,22 +351,22 @@ def add_OrdersServiceServicer_to_server(servicer, server):
             ),
             'GetAnalyticsSummary': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAnalyticsSummary,
-                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummaryRequest.FromString,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetAnalyticsSummaryRequest.FromString,
                     response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummary.SerializeToString,
             ),
             'GetSales': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSales,
-                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesRequest.FromString,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetSalesRequest.FromString,
                     response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesResponse.SerializeToString,
             ),
             'GetTopProducts': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTopProducts,
-                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsRequest.FromString,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetTopProductsRequest.FromString,
                     response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsResponse.SerializeToString,
             ),
             'GetPeriodFigures': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPeriodFigures,
-                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFiguresRequest.FromString,
+                    request_deserializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.GetPeriodFiguresRequest.FromString,
                     response_serializer=chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFigures.SerializeToString,
             ),
             'QuoteShipping': grpc.unary_unary_rpc_method_handler(
@@ -805,7 +805,7 @@ class OrdersService:
             request,
             target,
             '/chainstore.orders.v1.OrdersService/GetAnalyticsSummary',
-            chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummaryRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.GetAnalyticsSummaryRequest.SerializeToString,
             chainstore_dot_orders_dot_v1_dot_orders__pb2.AnalyticsSummary.FromString,
             options,
             channel_credentials,
@@ -832,7 +832,7 @@ class OrdersService:
             request,
             target,
             '/chainstore.orders.v1.OrdersService/GetSales',
-            chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.GetSalesRequest.SerializeToString,
             chainstore_dot_orders_dot_v1_dot_orders__pb2.SalesResponse.FromString,
             options,
             channel_credentials,
@@ -859,7 +859,7 @@ class OrdersService:
             request,
             target,
             '/chainstore.orders.v1.OrdersService/GetTopProducts',
-            chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.GetTopProductsRequest.SerializeToString,
             chainstore_dot_orders_dot_v1_dot_orders__pb2.TopProductsResponse.FromString,
             options,
             channel_credentials,
@@ -886,7 +886,7 @@ class OrdersService:
             request,
             target,
             '/chainstore.orders.v1.OrdersService/GetPeriodFigures',
-            chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFiguresRequest.SerializeToString,
+            chainstore_dot_orders_dot_v1_dot_orders__pb2.GetPeriodFiguresRequest.SerializeToString,
             chainstore_dot_orders_dot_v1_dot_orders__pb2.PeriodFigures.FromString,
             options,
             channel_credentials,

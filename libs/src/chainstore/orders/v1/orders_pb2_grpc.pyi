@@ -56,11 +56,11 @@ class OrdersServiceStub:
     ReceiveOrder: _grpc.UnaryUnaryMultiCallable[_orders_pb2.ReceiveOrderRequest, _orders_pb2.Order]
     UpdateShippingAddress: _grpc.UnaryUnaryMultiCallable[_orders_pb2.UpdateShippingAddressRequest, _orders_pb2.Order]
     """Corrects the shipping address of an order that has not shipped yet (timeline-recorded)."""
-    GetAnalyticsSummary: _grpc.UnaryUnaryMultiCallable[_orders_pb2.AnalyticsSummaryRequest, _orders_pb2.AnalyticsSummary]
+    GetAnalyticsSummary: _grpc.UnaryUnaryMultiCallable[_orders_pb2.GetAnalyticsSummaryRequest, _orders_pb2.AnalyticsSummary]
     """Head-office analytics from the sales read models (a store Scope sees its own figures)."""
-    GetSales: _grpc.UnaryUnaryMultiCallable[_orders_pb2.SalesRequest, _orders_pb2.SalesResponse]
-    GetTopProducts: _grpc.UnaryUnaryMultiCallable[_orders_pb2.TopProductsRequest, _orders_pb2.TopProductsResponse]
-    GetPeriodFigures: _grpc.UnaryUnaryMultiCallable[_orders_pb2.PeriodFiguresRequest, _orders_pb2.PeriodFigures]
+    GetSales: _grpc.UnaryUnaryMultiCallable[_orders_pb2.GetSalesRequest, _orders_pb2.SalesResponse]
+    GetTopProducts: _grpc.UnaryUnaryMultiCallable[_orders_pb2.GetTopProductsRequest, _orders_pb2.TopProductsResponse]
+    GetPeriodFigures: _grpc.UnaryUnaryMultiCallable[_orders_pb2.GetPeriodFiguresRequest, _orders_pb2.PeriodFigures]
     """The orders placed in a window of time (e.g. a local calendar day), from the orders
     themselves: for "today against yesterday" in the caller's time zone.
     """
@@ -97,11 +97,11 @@ class OrdersServiceAsyncStub(OrdersServiceStub):
     ReceiveOrder: _aio.UnaryUnaryMultiCallable[_orders_pb2.ReceiveOrderRequest, _orders_pb2.Order]  # type: ignore[assignment]
     UpdateShippingAddress: _aio.UnaryUnaryMultiCallable[_orders_pb2.UpdateShippingAddressRequest, _orders_pb2.Order]  # type: ignore[assignment]
     """Corrects the shipping address of an order that has not shipped yet (timeline-recorded)."""
-    GetAnalyticsSummary: _aio.UnaryUnaryMultiCallable[_orders_pb2.AnalyticsSummaryRequest, _orders_pb2.AnalyticsSummary]  # type: ignore[assignment]
+    GetAnalyticsSummary: _aio.UnaryUnaryMultiCallable[_orders_pb2.GetAnalyticsSummaryRequest, _orders_pb2.AnalyticsSummary]  # type: ignore[assignment]
     """Head-office analytics from the sales read models (a store Scope sees its own figures)."""
-    GetSales: _aio.UnaryUnaryMultiCallable[_orders_pb2.SalesRequest, _orders_pb2.SalesResponse]  # type: ignore[assignment]
-    GetTopProducts: _aio.UnaryUnaryMultiCallable[_orders_pb2.TopProductsRequest, _orders_pb2.TopProductsResponse]  # type: ignore[assignment]
-    GetPeriodFigures: _aio.UnaryUnaryMultiCallable[_orders_pb2.PeriodFiguresRequest, _orders_pb2.PeriodFigures]  # type: ignore[assignment]
+    GetSales: _aio.UnaryUnaryMultiCallable[_orders_pb2.GetSalesRequest, _orders_pb2.SalesResponse]  # type: ignore[assignment]
+    GetTopProducts: _aio.UnaryUnaryMultiCallable[_orders_pb2.GetTopProductsRequest, _orders_pb2.TopProductsResponse]  # type: ignore[assignment]
+    GetPeriodFigures: _aio.UnaryUnaryMultiCallable[_orders_pb2.GetPeriodFiguresRequest, _orders_pb2.PeriodFigures]  # type: ignore[assignment]
     """The orders placed in a window of time (e.g. a local calendar day), from the orders
     themselves: for "today against yesterday" in the caller's time zone.
     """
@@ -229,7 +229,7 @@ class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
     def GetAnalyticsSummary(
         self,
-        request: _orders_pb2.AnalyticsSummaryRequest,
+        request: _orders_pb2.GetAnalyticsSummaryRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_orders_pb2.AnalyticsSummary, _abc.Awaitable[_orders_pb2.AnalyticsSummary]]:
         """Head-office analytics from the sales read models (a store Scope sees its own figures)."""
@@ -237,21 +237,21 @@ class OrdersServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
     def GetSales(
         self,
-        request: _orders_pb2.SalesRequest,
+        request: _orders_pb2.GetSalesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_orders_pb2.SalesResponse, _abc.Awaitable[_orders_pb2.SalesResponse]]: ...
 
     @_abc_1.abstractmethod
     def GetTopProducts(
         self,
-        request: _orders_pb2.TopProductsRequest,
+        request: _orders_pb2.GetTopProductsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_orders_pb2.TopProductsResponse, _abc.Awaitable[_orders_pb2.TopProductsResponse]]: ...
 
     @_abc_1.abstractmethod
     def GetPeriodFigures(
         self,
-        request: _orders_pb2.PeriodFiguresRequest,
+        request: _orders_pb2.GetPeriodFiguresRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_orders_pb2.PeriodFigures, _abc.Awaitable[_orders_pb2.PeriodFigures]]:
         """The orders placed in a window of time (e.g. a local calendar day), from the orders

@@ -258,19 +258,19 @@ class OrdersClient:
         return response
 
     async def analytics_summary(
-        self, request: orders_pb2.AnalyticsSummaryRequest
+        self, request: orders_pb2.GetAnalyticsSummaryRequest
     ) -> orders_pb2.AnalyticsSummary:
         response: orders_pb2.AnalyticsSummary = await self._stub.GetAnalyticsSummary(
             request, timeout=self._t
         )
         return response
 
-    async def sales(self, request: orders_pb2.SalesRequest) -> orders_pb2.SalesResponse:
+    async def sales(self, request: orders_pb2.GetSalesRequest) -> orders_pb2.SalesResponse:
         response: orders_pb2.SalesResponse = await self._stub.GetSales(request, timeout=self._t)
         return response
 
     async def top_products(
-        self, request: orders_pb2.TopProductsRequest
+        self, request: orders_pb2.GetTopProductsRequest
     ) -> orders_pb2.TopProductsResponse:
         response: orders_pb2.TopProductsResponse = await self._stub.GetTopProducts(
             request, timeout=self._t
@@ -278,7 +278,7 @@ class OrdersClient:
         return response
 
     async def period_figures(
-        self, request: orders_pb2.PeriodFiguresRequest
+        self, request: orders_pb2.GetPeriodFiguresRequest
     ) -> orders_pb2.PeriodFigures:
         response: orders_pb2.PeriodFigures = await self._stub.GetPeriodFigures(
             request, timeout=self._t

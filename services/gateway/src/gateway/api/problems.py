@@ -16,11 +16,11 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from google.rpc.error_details_pb2 import BadRequest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chainkit.errors import DomainError, InvalidArgument
 from chainkit.grpc_client import status_detail
-from chainstore.common.v1.common_pb2 import BadRequest
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from gateway.adapters.mappers.common import UnexpectedReply
 from gateway.api import problem_text
@@ -164,7 +164,7 @@ async def on_rpc_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.details() or HTTPStatus(status).phrase
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         bad = status_detail(exc, BadRequest)
-        violations = [(v.field, v.message) for v in bad.violations] if bad else []
+        violations = [(v.field, v.description) for v in bad.field_violations] if bad else []
         return problem(status, detail, errors=violations, lang=lang)
     if code == grpc.StatusCode.FAILED_PRECONDITION:
         shortage = status_detail(exc, InsufficientStock)

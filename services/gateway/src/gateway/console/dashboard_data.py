@@ -59,7 +59,7 @@ class DayFigures:
 
 async def day_figures(orders: OrdersClient, user: Principal, day: date) -> DayFigures:
     start, end = day_window(day)
-    request = orders_pb2.PeriodFiguresRequest(scope=mapper.scope_of(user))
+    request = orders_pb2.GetPeriodFiguresRequest(scope=mapper.scope_of(user))
     request.start.FromDatetime(start)
     request.end.FromDatetime(end)
     reply = await orders.period_figures(request)
@@ -262,8 +262,8 @@ def demand_of(
 async def sales_view(orders: OrdersClient, user: Principal, days: DayRange) -> SalesView:
     scope = mapper.scope_of(user)
 
-    def sales(group_by: str, region: str = "") -> orders_pb2.SalesRequest:
-        return orders_pb2.SalesRequest(
+    def sales(group_by: str, region: str = "") -> orders_pb2.GetSalesRequest:
+        return orders_pb2.GetSalesRequest(
             scope=scope,
             from_day=days.first.isoformat(),
             to_day=days.last.isoformat(),
@@ -271,7 +271,7 @@ async def sales_view(orders: OrdersClient, user: Principal, days: DayRange) -> S
             region=region,
         )
 
-    top_request = orders_pb2.TopProductsRequest(
+    top_request = orders_pb2.GetTopProductsRequest(
         scope=scope,
         from_day=days.first.isoformat(),
         to_day=days.last.isoformat(),

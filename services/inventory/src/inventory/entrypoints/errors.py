@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from google.protobuf.message import Message
+from google.rpc.error_details_pb2 import BadRequest
 
 from chainkit.errors import DomainError
-from chainstore.common.v1.common_pb2 import BadRequest, FieldViolation, SkuQty
+from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2
 from inventory.domain.errors import InsufficientStock, UnknownProducts
 
@@ -19,7 +20,8 @@ def details_for(error: DomainError) -> Iterator[Message]:
         )
     elif isinstance(error, UnknownProducts):
         yield BadRequest(
-            violations=[
-                FieldViolation(field="skus", message=f"unknown SKU {sku!r}") for sku in error.skus
+            field_violations=[
+                BadRequest.FieldViolation(field="skus", description=f"unknown SKU {sku!r}")
+                for sku in error.skus
             ]
         )

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import TypeAlias
 
 import grpc
+from google.rpc.status_pb2 import Status
 
 from chainkit.errors import FieldError, InvalidArgument
 from chainkit.grpc_server import each_answered
-from chainstore.common.v1.common_pb2 import Refusal
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc as pb_grpc
 from inventory.domain.model import CURRENCY, ProductPatch
@@ -147,7 +147,7 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
         return pb.ReserveManyResponse(
             answers=[
                 pb.ReserveAnswer(refusal=a)
-                if isinstance(a, Refusal)
+                if isinstance(a, Status)
                 else pb.ReserveAnswer(reservation=tr.reservation_to_pb(a))
                 for a in answers
             ]

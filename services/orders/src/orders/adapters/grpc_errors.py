@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+from google.rpc.error_details_pb2 import BadRequest
 
 from chainkit.errors import (
     AlreadyExists,
@@ -16,7 +17,6 @@ from chainkit.errors import (
     Unavailable,
 )
 from chainkit.grpc_client import status_detail
-from chainstore.common.v1.common_pb2 import BadRequest
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from orders.domain.lines import StockShortfall
 
@@ -35,7 +35,7 @@ def translate(peer: str, error: grpc.aio.AioRpcError) -> DomainError:
         return Conflict(message)
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         bad = status_detail(error, BadRequest)
-        fields = [FieldError(v.field, v.message) for v in bad.violations] if bad else []
+        fields = [FieldError(v.field, v.description) for v in bad.field_violations] if bad else []
         return InvalidArgument(message, fields)
     if code == grpc.StatusCode.NOT_FOUND:
         return NotFound(message)

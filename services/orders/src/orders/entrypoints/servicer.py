@@ -7,11 +7,12 @@ from datetime import UTC
 
 import grpc
 from google.protobuf.message import Message
+from google.rpc.status_pb2 import Status
 
 from chainkit.errors import Conflict, DomainError
 from chainkit.grpc_server import each_answered
 from chainkit.logging import correlation_id
-from chainstore.common.v1.common_pb2 import PageInfo, Refusal, SkuQty
+from chainstore.common.v1.common_pb2 import PageInfo, SkuQty
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from chainstore.orders.v1 import orders_pb2 as pb
 from chainstore.orders.v1 import orders_pb2_grpc
@@ -83,7 +84,7 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         return pb.CreateOrdersResponse(
             answers=[
                 pb.CreateOrderAnswer(refusal=a)
-                if isinstance(a, Refusal)
+                if isinstance(a, Status)
                 else pb.CreateOrderAnswer(order=a)
                 for a in answers
             ]
@@ -171,24 +172,24 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         return await address.update_shipping_address(self._deps, cmd)
 
     async def GetAnalyticsSummary(
-        self, req: pb.AnalyticsSummaryRequest, _ctx: object
+        self, req: pb.GetAnalyticsSummaryRequest, _ctx: object
     ) -> pb.AnalyticsSummary:
         return await analytics.summary(self._deps, t.scope(req.scope))
 
-    async def GetSales(self, req: pb.SalesRequest, _ctx: object) -> pb.SalesResponse:
+    async def GetSales(self, req: pb.GetSalesRequest, _ctx: object) -> pb.SalesResponse:
         return await analytics.sales(
             self._deps, t.scope(req.scope), req.from_day, req.to_day, req.group_by, req.region
         )
 
     async def GetTopProducts(
-        self, req: pb.TopProductsRequest, _ctx: object
+        self, req: pb.GetTopProductsRequest, _ctx: object
     ) -> pb.TopProductsResponse:
         return await analytics.top_products(
             self._deps, t.scope(req.scope), req.from_day, req.to_day, req.region, req.limit
         )
 
     async def GetPeriodFigures(
-        self, req: pb.PeriodFiguresRequest, _ctx: object
+        self, req: pb.GetPeriodFiguresRequest, _ctx: object
     ) -> pb.PeriodFigures:
         return await analytics.period_figures(
             self._deps,

@@ -31,7 +31,9 @@ ToDay = Annotated[
 @router.get("/summary")
 async def summary(user: StaffUser, orders: OrdersDep) -> SummaryPublic:
     """Orders by status, and today's net revenue and paid orders."""
-    reply = await orders.analytics_summary(orders_pb2.AnalyticsSummaryRequest(scope=scope_of(user)))
+    reply = await orders.analytics_summary(
+        orders_pb2.GetAnalyticsSummaryRequest(scope=scope_of(user))
+    )
     return mapper.summary_out(reply)
 
 
@@ -49,7 +51,7 @@ async def sales(
     """`{key, orders, units, revenue}` rows: revenue counts paid orders less refunds, on the
     day they were paid; by day oldest first, otherwise highest revenue first. By province:
     the province shipped to, by name ("" for orders whose address has no codes)."""
-    request = orders_pb2.SalesRequest(
+    request = orders_pb2.GetSalesRequest(
         scope=scope_of(user),
         from_day=mapper.day_text(from_day),
         to_day=mapper.day_text(to_day),
@@ -69,7 +71,7 @@ async def top_products(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> TopProductsPage:
     """Best sellers by units (then revenue), optionally in one region shipped to."""
-    request = orders_pb2.TopProductsRequest(
+    request = orders_pb2.GetTopProductsRequest(
         scope=scope_of(user),
         from_day=mapper.day_text(from_day),
         to_day=mapper.day_text(to_day),

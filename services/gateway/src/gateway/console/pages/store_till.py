@@ -17,9 +17,9 @@ from urllib.parse import quote
 import grpc
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from google.rpc.error_details_pb2 import BadRequest
 
 from chainkit.grpc_client import status_detail
-from chainstore.common.v1.common_pb2 import BadRequest
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.mappers import orders as mapper
@@ -222,7 +222,9 @@ def _refusal(e: grpc.aio.AioRpcError) -> Refused | None:
         return Refused("store.till.refused", detail=e.details() or "")
     if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
         bad = status_detail(e, BadRequest)
-        fields = "; ".join(f"{v.field}: {v.message}" for v in bad.violations) if bad else ""
+        fields = (
+            "; ".join(f"{v.field}: {v.description}" for v in bad.field_violations) if bad else ""
+        )
         detail = e.details() or ""
         return Refused("store.till.refused", detail=f"{detail} ({fields})" if fields else detail)
     return None
