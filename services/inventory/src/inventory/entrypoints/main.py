@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
-from chainkit.events import OutgoingEvent
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
 from inventory.entrypoints import bootstrap
 from inventory.entrypoints.config import Settings
 from inventory.entrypoints.errors import details_for
 from inventory.entrypoints.sweeper import sweep_expired_forever
-from inventory.service_layer.metrics import count_low_stock
 
 
 async def main(settings: Settings | None = None) -> None:
@@ -21,13 +18,9 @@ async def main(settings: Settings | None = None) -> None:
     runtime = await ServiceRuntime.start(
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
-    relay = runtime.relay
-
-    def committed(events: Sequence[OutgoingEvent]) -> None:
-        relay.committed(events)
-        count_low_stock(events)
-
-    uows = bootstrap.unit_of_work_factory(runtime.sessions, committed, runtime.sqlite_writers)
+    uows = bootstrap.unit_of_work_factory(
+        runtime.sessions, runtime.relay.committed, runtime.sqlite_writers
+    )
     runtime.spawn(
         sweep_expired_forever(uows, settings.expiry_sweep_interval_s), "reservation-expiry"
     )
