@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 from google.rpc import status_pb2
 from grpc_status import rpc_status
 
+from chainkit.grpc_client_metrics import ClientMetricsInterceptor
 from chainkit.grpc_server import CORRELATION_HEADER
 from chainkit.logging import current_correlation_id
 
@@ -44,7 +45,7 @@ def open_channel(address: str) -> grpc.aio.Channel:
     """
     return grpc.aio.insecure_channel(
         address,
-        interceptors=[_CorrelationInterceptor()],
+        interceptors=[_CorrelationInterceptor(), ClientMetricsInterceptor()],
         options=[
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.enable_retries", 1),
