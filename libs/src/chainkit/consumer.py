@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from chainkit import events
+from chainkit import events, tracing
 from chainkit.errors import DomainError, Retryable, Unavailable
 from chainkit.logging import correlation_id
 from chainkit.nats import MAX_DELIVER, ensure_consumer
@@ -99,7 +99,8 @@ class EventConsumer(Generic[U]):
             return
         token = correlation_id.set(env.correlation_id)
         try:
-            await self._handle_envelope(msg, env)
+            with tracing.consuming(msg.headers, msg.subject, self._durable):
+                await self._handle_envelope(msg, env)
         finally:
             correlation_id.reset(token)
 

@@ -9,6 +9,8 @@ import grpc
 from google.protobuf.message import Message
 from google.rpc import status_pb2
 
+from chainkit import tracing
+from chainkit.deadlines import ClientDeadlines
 from chainkit.grpc_server import CORRELATION_HEADER, STATUS_DETAILS_KEY
 from chainkit.logging import current_correlation_id
 from chainstore.common.v1.common_pb2 import Refusal
@@ -38,11 +40,16 @@ def open_channel(address: str) -> grpc.aio.Channel:
     as before.
 
     Deadlines are passed per call (`timeout=`): service-config deadlines fire early in
-    Python (grpc/grpc#34547).
+    Python (grpc/grpc#34547). Each is shortened to the time left of the request being
+    served (chainkit.deadlines).
     """
     return grpc.aio.insecure_channel(
         address,
-        interceptors=[_CorrelationInterceptor()],
+        interceptors=[
+            *tracing.grpc_client_interceptors(),
+            ClientDeadlines(),
+            _CorrelationInterceptor(),
+        ],
         options=[
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.enable_retries", 1),

@@ -9,7 +9,7 @@ import logging
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from chainkit import events
+from chainkit import events, tracing
 from chainkit.consumer import pull_forever
 from chainkit.nats import ensure_consumer
 from gateway.adapters.feed_stream import FEED_STREAM
@@ -33,6 +33,10 @@ class NotificationConsumer:
         await pull_forever(self._js, FEED_STREAM, DURABLE, self.handle, batch=100)
 
     async def handle(self, msg: Msg) -> None:
+        with tracing.consuming(msg.headers, msg.subject, DURABLE):
+            await self._handle(msg)
+
+    async def _handle(self, msg: Msg) -> None:
         try:
             env = events.parse(msg.data)
             event = translate(msg.metadata.sequence.stream, env)
