@@ -71,7 +71,7 @@ def install(provider: trace.TracerProvider) -> None:
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     # Engines made from now on report their statements (see chainkit.db.create_engine).
-    SQLAlchemyInstrumentor().instrument(tracer_provider=provider)
+    SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
     ENABLED = True
 
 
