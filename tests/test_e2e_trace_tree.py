@@ -2,8 +2,6 @@
 the standard environment, into a small OTLP/HTTP receiver here, and the spans of one
 placement (and of its payment) must form the tree docs/tracing.md describes."""
 
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import os
@@ -216,7 +214,6 @@ def test_one_order_is_one_trace_from_the_request_to_its_consumers(
             ("gateway", "process chainstore.orders.created"),
         },
     )
-    print(tree.show())
     request = tree.one("gateway", "POST /v1/orders")
     assert request.kind == SERVER
     batch = tree.one("gateway", "batch _create_orders", under=request)

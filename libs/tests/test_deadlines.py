@@ -91,7 +91,7 @@ async def test_a_call_made_to_serve_an_rpc_ends_by_that_rpcs_deadline(
 async def test_a_calls_timeout_is_shortened_to_the_deadline_in_force(
     servers: tuple[str, Seen],
 ) -> None:
-    address, seen = servers
+    address, _seen = servers
     channel = open_channel(address)
     token = deadlines.set_within(0.3)
     started = time.monotonic()

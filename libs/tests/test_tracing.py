@@ -1,8 +1,6 @@
 """Tracing: off by default with nothing installed; on, batches link their callers, SQL is
 seen, and an event's trace goes through the outbox row and NATS headers to its consumer."""
 
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import asyncio
