@@ -68,11 +68,22 @@ def install(provider: trace.TracerProvider) -> None:
     one) and switch chainkit's hooks on."""
     global ENABLED
     trace.set_tracer_provider(provider)
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-
-    # Engines made from now on report their statements (see chainkit.db.create_engine).
-    SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
+    instrument_sql(provider)
     ENABLED = True
+
+
+def instrument_sql(provider: trace.TracerProvider) -> None:
+    """A span per SQL statement of every engine made from now on (chainkit.db wires its
+    engines through the function this wraps)."""
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    from opentelemetry.instrumentation.utils import unwrap
+    from sqlalchemy.engine import Engine
+
+    # Its package declares SQLAlchemy < 2.1; it works on 2.1 (libs/tests/test_tracing.py).
+    SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
+    # Not a span per pool checkout: background loops check out every fraction of a second,
+    # and each would be a trace of its own.
+    unwrap(Engine, "connect")
 
 
 def _version(service: str) -> str:
