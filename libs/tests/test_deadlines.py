@@ -148,3 +148,17 @@ async def test_a_batch_runs_until_its_latest_caller_and_each_waits_only_its_own(
     shared = batch_deadlines[1]
     assert shared is not None
     assert shared - time.monotonic() > 0.5  # the patient caller's, not the impatient one's
+
+
+async def test_an_items_own_timeout_is_not_taken_for_the_callers_deadline() -> None:
+    async def time_out(items: Sequence[int]) -> list[int | BaseException]:
+        return [TimeoutError("the peer's own") for _ in items]
+
+    batcher: Batcher[int, int] = Batcher(time_out)
+    token = deadlines.set_within(5.0)
+    try:
+        with pytest.raises(TimeoutError) as caught:
+            await batcher.submit(1)
+    finally:
+        deadlines.reset(token)
+    assert not isinstance(caught.value, deadlines.DeadlineExceeded)

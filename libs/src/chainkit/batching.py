@@ -85,11 +85,14 @@ class Batcher(Generic[T, R]):
         # its batch starts the item is dropped, after that the batch finishes regardless.
         if deadline is None:
             return await future
+        own = asyncio.timeout_at(deadlines.loop_time_of(deadline))
         try:
-            async with asyncio.timeout_at(deadlines.loop_time_of(deadline)):
+            async with own:
                 return await future
         except TimeoutError:
-            raise deadlines.DeadlineExceeded(self._span_name) from None
+            if own.expired():  # not an item's own TimeoutError
+                raise deadlines.DeadlineExceeded(self._span_name) from None
+            raise
 
     async def _drain(self) -> None:
         try:
