@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -73,6 +76,36 @@ def test_off_unless_the_environment_names_an_endpoint(monkeypatch: pytest.Monkey
     monkeypatch.delenv("OTEL_TRACES_EXPORTER")
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     assert not tracing.wanted()
+
+
+_SHOW_RESOURCE = """
+from opentelemetry import trace
+from chainkit import tracing
+print(tracing.configure("orders"), tracing.ENABLED, len(tracing.grpc_server_interceptors()))
+attributes = trace.get_tracer_provider().resource.attributes
+print(attributes["service.name"], attributes.get("deployment.environment"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "name", "environment"),
+    [
+        ({}, "orders", "None"),
+        ({"OTEL_SERVICE_NAME": "orders-eu"}, "orders-eu", "None"),
+        ({"OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod"}, "orders", "prod"),
+    ],
+)
+def test_configured_by_the_standard_environment(
+    extra: dict[str, str], name: str, environment: str
+) -> None:
+    # A process of its own: the global tracer provider can be set once per process.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env |= {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9", **extra}
+    out = subprocess.run(
+        [sys.executable, "-c", _SHOW_RESOURCE], env=env, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[0] == "True True 1"
+    assert out[1] == f"{name} {environment}"
 
 
 async def test_a_batch_links_every_call_it_served_in_the_first_ones_trace(
