@@ -16,6 +16,11 @@ caller is queued already) ends it. Measured: batches of 17-26, Reserve 1.2-1.5 x
 The batch function decides each item's outcome (a result or the exception to raise) and
 must keep items independent: one item's refusal never undoes another's effect.
 
+A batch runs under the latest deadline of the callers it serves (chainkit.deadlines), while
+each caller waits only until its own (then `DeadlineExceeded`, the batch going on for the
+others). When tracing, a batch is a span linked to the span of every call it serves, in the
+trace of its first (chainkit.tracing).
+
 A batch that writes to a database runs one at a time (SQLite has one writer; a batch's
 rows are best locked by one transaction). A batch that is a call to another service
 (`in_flight` > 1) may overlap the calls still out: otherwise the next batch would wait for
@@ -27,12 +32,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from opentelemetry.trace import SpanContext
+
+from chainkit import deadlines, tracing
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 BatchFn = Callable[[Sequence[T]], Awaitable[Sequence[R | BaseException]]]
+
+
+@dataclass(slots=True)
+class _Call(Generic[T, R]):
+    item: T
+    future: asyncio.Future[R]
+    deadline: float | None  # the caller's (chainkit.deadlines)
+    span: SpanContext | None  # the caller's span, when tracing
 
 
 class Batcher(Generic[T, R]):
@@ -44,25 +62,37 @@ class Batcher(Generic[T, R]):
         gather_s: float = 0.001,
         gather_max_s: float = 0.01,
         in_flight: int = 1,
+        name: str = "",
     ) -> None:
         self._run = run
+        self._span_name = f"batch {name or getattr(run, '__name__', 'call')}"
         self._in_flight = in_flight
         self._running: set[asyncio.Task[None]] = set()
         self._max = max_batch
         self._gather_s = gather_s
         self._gather_max_s = gather_max_s
-        self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._queue: list[_Call[T, R]] = []
         self._worker: asyncio.Task[None] | None = None  # one batch at a time
 
     async def submit(self, item: T) -> R:
         """Run `item` in the next batch; its result, or its exception raised here."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._queue.append((item, future))
+        deadline = deadlines.current()
+        self._queue.append(_Call(item, future, deadline, tracing.current_span_context()))
         if self._worker is None:
             self._worker = asyncio.create_task(self._drain())
         # A caller that gives up (cancelled, deadline) cancels only its own future: before
         # its batch starts the item is dropped, after that the batch finishes regardless.
-        return await future
+        if deadline is None:
+            return await future
+        own = asyncio.timeout_at(deadlines.loop_time_of(deadline))
+        try:
+            async with own:
+                return await future
+        except TimeoutError:
+            if own.expired():  # not an item's own TimeoutError
+                raise deadlines.DeadlineExceeded(self._span_name) from None
+            raise
 
     async def _drain(self) -> None:
         try:
@@ -95,21 +125,26 @@ class Batcher(Generic[T, R]):
             if len(self._queue) == before:
                 return
 
-    async def _settle(self, taken: list[tuple[T, asyncio.Future[R]]]) -> None:
-        taken = [(item, future) for item, future in taken if not future.done()]
+    async def _settle(self, taken: list[_Call[T, R]]) -> None:
+        taken = [call for call in taken if not call.future.done()]
         if not taken:
             return
+        token = deadlines.set_at(deadlines.latest(call.deadline for call in taken))
         try:
-            outcomes = await self._run([item for item, _ in taken])
+            with tracing.span_serving(self._span_name, [call.span for call in taken]):
+                outcomes = await self._run([call.item for call in taken])
             if len(outcomes) != len(taken):
                 raise RuntimeError(f"batch answered {len(outcomes)} of {len(taken)} items")
         except asyncio.CancelledError:  # shutting down: nobody is left waiting forever
-            for _, future in taken:
-                future.cancel()
+            for call in taken:
+                call.future.cancel()
             raise
         except Exception as e:  # the batch as a whole failed: every item learns why
             outcomes = [e] * len(taken)
-        for (_, future), outcome in zip(taken, outcomes, strict=True):
+        finally:
+            deadlines.reset(token)
+        for call, outcome in zip(taken, outcomes, strict=True):
+            future = call.future
             if future.done():
                 continue
             if isinstance(outcome, BaseException):

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from chainkit import events
+from chainkit import events, tracing
 from chainkit.errors import DomainError, Retryable, Unavailable
 from chainkit.logging import correlation_id
 from chainkit.metrics import ConsumerMetrics
@@ -111,7 +111,8 @@ class EventConsumer(Generic[U]):
             return "dead_lettered"
         token = correlation_id.set(env.correlation_id)
         try:
-            return await self._handle_envelope(msg, env)
+            with tracing.consuming(msg.headers, msg.subject, self._durable):
+                return await self._handle_envelope(msg, env)
         finally:
             correlation_id.reset(token)
 

@@ -9,12 +9,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext import asyncio as sa_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util.concurrency import await_
 
 from chainkit import sqlite_driver
@@ -44,6 +40,9 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     of failing, and BEGIN IMMEDIATE so a transaction takes the write lock up front (a
     deferred one that upgrades later can fail with SQLITE_BUSY no timeout can cure).
     """
+    # Looked up on its module at each call: when tracing, OpenTelemetry's SQLAlchemy
+    # instrumentation wraps it there (chainkit.tracing.install).
+    create_async_engine = sa_asyncio.create_async_engine
     if not is_sqlite(url):
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
         event.listen(engine.sync_engine, "checkout", _ping_postgresql)

@@ -10,6 +10,7 @@ from typing import TypeVar
 from google.protobuf import any_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
+from chainkit import tracing
 from chainkit.logging import current_correlation_id
 from chainstore.common.v1.common_pb2 import EventEnvelope
 
@@ -32,6 +33,9 @@ class OutgoingEvent:
     event_id: str
     subject: str
     data: bytes
+    # W3C context of the span that emitted it (chainkit.tracing.captured), when tracing:
+    # kept on the outbox row, sent as NATS headers, continued by every consumer.
+    trace_context: str | None = None
 
 
 def new_event_id() -> str:
@@ -70,7 +74,9 @@ def envelope(
         store_id=store_id,
         payload=packed,
     )
-    return OutgoingEvent(env.event_id, subject_for(event_type), env.SerializeToString())
+    return OutgoingEvent(
+        env.event_id, subject_for(event_type), env.SerializeToString(), tracing.captured()
+    )
 
 
 def parse(data: bytes) -> EventEnvelope:

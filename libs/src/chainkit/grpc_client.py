@@ -12,6 +12,8 @@ from google.protobuf.message import Message
 from google.rpc import status_pb2
 from grpc_status import rpc_status
 
+from chainkit import tracing
+from chainkit.deadlines import ClientDeadlines
 from chainkit.grpc_client_metrics import ClientMetricsInterceptor
 from chainkit.grpc_server import CORRELATION_HEADER
 from chainkit.logging import current_correlation_id
@@ -41,11 +43,17 @@ def open_channel(address: str) -> grpc.aio.Channel:
     as before.
 
     Deadlines are passed per call (`timeout=`): service-config deadlines fire early in
-    Python (grpc/grpc#34547).
+    Python (grpc/grpc#34547). Each is shortened to the time left of the request being
+    served (chainkit.deadlines).
     """
     return grpc.aio.insecure_channel(
         address,
-        interceptors=[_CorrelationInterceptor(), ClientMetricsInterceptor()],
+        interceptors=[
+            *tracing.grpc_client_interceptors(),
+            ClientDeadlines(),
+            _CorrelationInterceptor(),
+            ClientMetricsInterceptor(),
+        ],
         options=[
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.enable_retries", 1),

@@ -23,6 +23,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
+from chainkit import tracing
+from chainkit.deadlines import ServerDeadlines
 from chainkit.errors import DomainError, InvalidArgument
 from chainkit.logging import correlation_id
 from chainkit.metrics import SERVER_RPCS
@@ -151,7 +153,13 @@ async def create_server(
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     """Build and start a server; port 0 binds a free port (returned), for tests."""
     server = grpc.aio.server(
-        interceptors=[_Interceptor(details_for)],
+        # Tracing's first (its span covers the rest), when configured (chainkit.tracing);
+        # deadlines' innermost, so that its DEADLINE_EXCEEDED is not taken for a crash.
+        interceptors=[
+            *tracing.grpc_server_interceptors(),
+            _Interceptor(details_for),
+            ServerDeadlines(),
+        ],
         options=[
             ("grpc.so_reuseport", 0),
             # Clients keep one HTTP/2 connection per replica: closing each after a while

@@ -28,6 +28,7 @@ class Outgoing:
     subject: str
     data: bytes
     msg_id: str  # Nats-Msg-Id: the stream drops a second copy within its duplicate window
+    headers: dict[str, str] | None = None  # more headers (W3C trace context)
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,11 @@ class PipelinedPublisher:
                 future: asyncio.Future[None] = loop.create_future()
                 self._waiting[token] = future
                 pending.append((token, future))
+                headers = {"Nats-Msg-Id": m.msg_id}
+                if m.headers:
+                    headers.update(m.headers)
                 await self._nc.publish(
-                    m.subject, m.data, reply=self._prefix + token, headers={"Nats-Msg-Id": m.msg_id}
+                    m.subject, m.data, reply=self._prefix + token, headers=headers
                 )
             async with asyncio.timeout(self._ack_wait_s):
                 for _, future in pending:

@@ -9,6 +9,10 @@ import sys
 import uuid
 from datetime import UTC, datetime
 
+from opentelemetry import trace
+
+from chainkit import tracing
+
 correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="")
 
 
@@ -19,6 +23,14 @@ def current_correlation_id() -> str:
         cid = str(uuid.uuid4())
         correlation_id.set(cid)
     return cid
+
+
+def trace_fields() -> dict[str, str]:
+    """`trace_id` and `span_id` of the active span, in W3C hex (none without one)."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,12 +49,15 @@ class JsonFormatter(logging.Formatter):
         cid = correlation_id.get()
         if cid:
             entry["correlation_id"] = cid
+        if tracing.ENABLED:
+            entry.update(trace_fields())
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             entry.update(extra)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        # Chinese text (addresses, names) stays readable, not \u escaped.
+        return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:

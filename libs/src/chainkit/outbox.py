@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nats.aio.client import Client
-from sqlalchemy import Table
+from sqlalchemy import Table, Text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import Field, SQLModel
 
@@ -35,6 +35,7 @@ from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
 from chainkit.metrics import OUTBOX_FROM_MEMORY as FROM_MEMORY
 from chainkit.metrics import OUTBOX_PUBLISHED as PUBLISHED
 from chainkit.raw_sql import RawQuery
+from chainkit.traced_publish import publish_traced
 
 log = logging.getLogger(__name__)
 # Events held in memory at most, and published-but-unmarked ids: past it, the table rules.
@@ -54,14 +55,16 @@ class OutboxMessage(SQLModel, table=True):
     data: bytes
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = Field(default=None, index=True)
+    # W3C trace context of the emitting span (chainkit.tracing), NULL when tracing is off.
+    trace_context: str | None = Field(default=None, sa_type=Text)
 
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 # Straight to the driver (see raw_sql). Unsent rows created before a cutoff, oldest first.
 _UNSENT = RawQuery(
-    sqlite="SELECT event_id, subject, data FROM outbox "
+    sqlite="SELECT event_id, subject, data, trace_context FROM outbox "
     "WHERE sent_at IS NULL AND created_at < ? ORDER BY id LIMIT ?",
-    postgresql="SELECT event_id, subject, data FROM outbox "
+    postgresql="SELECT event_id, subject, data, trace_context FROM outbox "
     "WHERE sent_at IS NULL AND created_at < $1 ORDER BY id LIMIT $2",
     types=[OUTBOX.c.created_at.type],
     standalone_read=True,
@@ -77,7 +80,13 @@ _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 def outbox_rows(events: Sequence[OutgoingEvent], now: datetime) -> list[dict[str, Any]]:
     return [
-        {"event_id": e.event_id, "subject": e.subject, "data": e.data, "created_at": now}
+        {
+            "event_id": e.event_id,
+            "subject": e.subject,
+            "data": e.data,
+            "created_at": now,
+            "trace_context": e.trace_context,
+        }
         for e in events
     ]
 
@@ -188,8 +197,10 @@ class OutboxRelay:
 
     async def _publish_fresh(self) -> None:
         taken = [self._fresh.popleft() for _ in range(min(self._batch, len(self._fresh)))]
-        published = await self._publisher.publish(
-            [Outgoing(e.subject, e.data, e.event_id) for e in taken]
+        published = await publish_traced(
+            self._publisher,
+            [Outgoing(e.subject, e.data, e.event_id) for e in taken],
+            [e.trace_context for e in taken],
         )
         if not self._unmarked:
             self._unmarked_since = asyncio.get_running_loop().time()
@@ -235,8 +246,10 @@ class OutboxRelay:
             # Pipelined: every message is on the wire, in order, before we wait for the
             # acks. The first ack that fails stops the batch; the rows from there on are
             # published again later, and the duplicate window drops copies that did land.
-            published = await self._publisher.publish(
-                [Outgoing(subject, data, event_id) for event_id, subject, data in todo]
+            published = await publish_traced(
+                self._publisher,
+                [Outgoing(subject, data, event_id) for event_id, subject, data, _ in todo],
+                [row[3] for row in todo],
             )
             sent = [row[0] for row in todo[: published.stored]]
             PUBLISHED.labels("table").inc(published.stored)

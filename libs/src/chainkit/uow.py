@@ -11,6 +11,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
+from chainkit import tracing
 from chainkit.bulk import Rows, insert_tables
 from chainkit.events import OutgoingEvent
 from chainkit.outbox import OUTBOX, outbox_rows, utcnow
@@ -100,8 +101,11 @@ class SqlUnitOfWork:
         # Staged rows and the events' outbox rows: one round trip (tables without rows skipped).
         rows = [*self._staged, (OUTBOX, outbox_rows(self._events, utcnow()))]
         self._staged = []
-        await insert_tables(self.session, rows)
-        await self.session.commit()
+        # Staged rows go to the driver directly (chainkit.bulk), unseen by the SQLAlchemy
+        # instrumentation: this span shows the whole write and COMMIT.
+        with tracing.span("db commit"):
+            await insert_tables(self.session, rows)
+            await self.session.commit()
         self._committed = True
         events = [*self._written, *self._events]
         self._events, self._written = [], []

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from chainkit import tracing
 from chainkit.db import create_engine, session_factory
 from chainkit.logging import configure_logging
 from chainkit.migrations import upgrade_async
@@ -22,12 +24,14 @@ from gateway.adapters.audit import AuditRepository
 from gateway.adapters.grpc_clients import ServiceClients
 from gateway.adapters.users import UserRepository
 from gateway.api import metrics_port, openapi_doc, problems, ratelimit
+from gateway.api.access_log import AccessLog
 from gateway.api.audit_trail import AuditTrailMiddleware
 from gateway.api.body_limit import BodyLimitMiddleware
 from gateway.api.console_signin_limit import ConsoleSignInLimit
 from gateway.api.deps import AppState
 from gateway.api.main import include_api
 from gateway.api.middleware import ObservabilityMiddleware
+from gateway.api.request_deadline import RequestDeadline
 from gateway.api.routes import health
 from gateway.api.session_gate import SessionGate
 from gateway.core.config import Settings
@@ -97,6 +101,16 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=apidocs.operation_id,
+        # FastAPI's own OpenTelemetry (request spans, route names): on when chainkit.tracing
+        # installed a tracer provider, else not even looked at. Its metrics and logs stay off
+        # (metrics are Prometheus'; logs are chainkit.logging's).
+        telemetry={
+            "tracing": tracing.ENABLED,
+            "metrics": False,
+            "logs": False,
+            "auto_configure": False,
+            "exclude": _untraced,
+        },
     )
     app.state.gateway = state
     problems.install(app)
@@ -107,12 +121,20 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     app.add_middleware(ConsoleSignInLimit, limiter=limiter)
     ratelimit.install(app, limiter)
     app.add_middleware(AuditTrailMiddleware, state=state)
+    app.add_middleware(RequestDeadline, seconds=settings.request_deadline_s)
+    if settings.access_log:
+        app.add_middleware(AccessLog)  # inside ObservabilityMiddleware: the id is bound
     app.add_middleware(ObservabilityMiddleware)
     documented_order = include_api(app)
     console.install(app)
     apidocs.install(app)
     openapi_doc.install(app, exempt_paths=ratelimit.EXEMPT_PATHS, order=documented_order)
     return app
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    """Probes and scrapes: many, and nothing to see in a trace."""
+    return scope.get("path") in ratelimit.EXEMPT_PATHS
 
 
 def load_settings() -> Settings:
@@ -129,6 +151,7 @@ def load_settings() -> Settings:
 def run() -> None:
     settings = load_settings()
     configure_logging("gateway", settings.log_level)
+    tracing.configure("gateway")  # before anything it instruments is built
     uvicorn.run(
         create_app(settings),
         host=settings.host,

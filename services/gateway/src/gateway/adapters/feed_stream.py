@@ -22,7 +22,7 @@ from nats.js.api import (
 )
 from nats.js.errors import BadRequestError, NotFoundError
 
-from chainkit import events
+from chainkit import events, tracing
 from chainkit.nats import DUPLICATE_WINDOW_S
 from gateway.feed.hub import FeedHub
 from gateway.feed.live import StreamSpan
@@ -31,6 +31,7 @@ from gateway.feed.model import SOURCES, FeedEvent, translate
 log = logging.getLogger(__name__)
 
 FEED_STREAM = "FEED"
+LIVE_FEED = "gateway-live-feed"  # names this process's ordered consumer in traces
 ALL = "chainstore.>"
 
 
@@ -95,7 +96,8 @@ class FeedStream:
         async def on_message(msg: object) -> None:
             seq = msg.metadata.sequence.stream  # type: ignore[attr-defined]
             if seq > hub.position:
-                hub.publish(seq, _decode(seq, msg.data))  # type: ignore[attr-defined]
+                with tracing.consuming(msg.headers, msg.subject, LIVE_FEED):  # type: ignore[attr-defined]
+                    hub.publish(seq, _decode(seq, msg.data))  # type: ignore[attr-defined]
             # Let clients' writers run between events: in a burst, nats-py hands messages
             # over without suspending, and buffers would fill though every client keeps up.
             await asyncio.sleep(0)

@@ -10,7 +10,7 @@ import time
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from chainkit import events
+from chainkit import events, tracing
 from chainkit.consumer import pull_forever
 from chainkit.metrics import ConsumerMetrics
 from chainkit.nats import ensure_consumer
@@ -39,7 +39,8 @@ class NotificationConsumer:
         started = time.perf_counter()
         if msg.metadata.num_delivered > 1:
             self._metrics.redelivered.inc()
-        outcome = await self._handle(msg)
+        with tracing.consuming(msg.headers, msg.subject, DURABLE):
+            outcome = await self._handle(msg)
         self._metrics.outcomes[outcome].inc()
         self._metrics.seconds.observe(time.perf_counter() - started)
 

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from google.rpc.error_details_pb2 import BadRequest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chainkit.deadlines import DeadlineExceeded
 from chainkit.errors import DomainError, InvalidArgument
 from chainkit.grpc_client import status_detail
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
@@ -203,6 +204,11 @@ async def on_unexpected_reply(request: Request, exc: Exception) -> JSONResponse:
     return problem(502, UPSTREAM_DETAIL[502], lang=lang_of(request))
 
 
+async def on_deadline(request: Request, exc: Exception) -> JSONResponse:
+    """The request's deadline passed while it waited on a shared (batched) call."""
+    return problem(504, UPSTREAM_DETAIL[504], lang=lang_of(request))
+
+
 async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "an internal error occurred; it has been logged", lang=lang_of(request))
@@ -214,6 +220,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(grpc.aio.AioRpcError, on_rpc_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(UnexpectedReply, on_unexpected_reply)
+    app.add_exception_handler(DeadlineExceeded, on_deadline)
     app.add_exception_handler(Exception, on_unhandled)
 
 

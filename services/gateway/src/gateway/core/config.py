@@ -48,6 +48,11 @@ class Settings(ServiceSettings):
     logistics_addr: str = Field(default="127.0.0.1:50053", validation_alias="LOGISTICS_ADDR")
     # Deadline of every gRPC call the gateway makes (passed as `timeout=` per call).
     rpc_timeout_s: float = Field(default=5.0, gt=0)
+    # Deadline of a whole request: the gRPC calls made to serve it end by then
+    # (chainkit.deadlines), each also within rpc_timeout_s.
+    request_deadline_s: float = Field(default=10.0, gt=0)
+    # One JSON line per request on the `gateway.access` logger (gateway.api.access_log).
+    access_log: bool = False
     # Deadline of each dependency probe behind /readyz.
     ready_timeout_s: float = Field(default=1.0, gt=0)
     # Largest carrier webhook body accepted.

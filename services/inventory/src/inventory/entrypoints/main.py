@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chainkit import tracing
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
 from inventory.entrypoints import bootstrap
@@ -15,6 +16,7 @@ from inventory.entrypoints.sweeper import sweep_expired_forever
 async def main(settings: Settings | None = None) -> None:
     settings = settings or Settings()
     configure_logging("inventory", settings.log_level)
+    tracing.configure("inventory")  # before anything it instruments is built
     runtime = await ServiceRuntime.start(
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )

@@ -88,7 +88,7 @@ class Reserver:
 
     def __init__(self, uows: UnitOfWorkFactory, max_batch: int = 128) -> None:
         self._batcher: Batcher[ReserveCommand, Reservation] = Batcher(
-            lambda cmds: reserve_many(uows, cmds), max_batch=max_batch
+            lambda cmds: reserve_many(uows, cmds), max_batch=max_batch, name="reserve"
         )
 
     async def __call__(self, cmd: ReserveCommand) -> Reservation:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from chainkit import tracing
 from chainkit.db import session_factory
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
@@ -42,5 +43,6 @@ async def serve(settings: Settings) -> None:
 def run() -> None:
     settings = Settings()
     configure_logging("logistics", settings.log_level)
+    tracing.configure("logistics")  # before anything it instruments is built
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per carrier call
     asyncio.run(serve(settings))

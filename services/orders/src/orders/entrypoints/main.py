@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from chainkit import tracing
 from chainkit.db import session_factory
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
@@ -70,4 +71,5 @@ async def serve(settings: Settings) -> None:
 def run() -> None:
     settings = load_settings()
     configure_logging("orders", settings.log_level)
+    tracing.configure("orders")  # before anything it instruments is built
     asyncio.run(serve(settings))
