@@ -23,7 +23,10 @@ from chainstore.common.v1.common_pb2 import SkuQty
 # --- the decision, pure --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("error", [Conflict("no"), NotFound("gone"), InvalidArgument("bad")])
+@pytest.mark.parametrize(
+    "error",
+    [Conflict("no"), NotFound("gone"), InvalidArgument("bad"), events.UnexpectedPayload("x")],
+)
 def test_a_refusal_is_given_up_at_once_with_its_reason(error: Exception) -> None:
     verdict = deadletter.decide(error, deliveries=1, max_deliveries=MAX_DELIVER)
     assert isinstance(verdict, deadletter.GiveUp)

@@ -10,18 +10,48 @@ from typing import Any
 
 import typer
 from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+_INT64 = {
+    FieldDescriptor.TYPE_INT64,
+    FieldDescriptor.TYPE_UINT64,
+    FieldDescriptor.TYPE_SINT64,
+    FieldDescriptor.TYPE_FIXED64,
+    FieldDescriptor.TYPE_SFIXED64,
+}
+
 
 def as_dict(msg: Message) -> dict[str, Any]:
-    """A message as JSON-ready data: field names as in the proto, zeros and empties kept."""
-    return json_format.MessageToDict(
+    """A message as JSON-ready data: field names as in the proto, zeros and empties kept,
+    and 64-bit integers as numbers (proto's JSON writes them as strings) for scripts."""
+    data = json_format.MessageToDict(
         msg, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
+    _numbers(msg.DESCRIPTOR, data)
+    return data
+
+
+def _numbers(descriptor: Any, data: dict[str, Any]) -> None:  # a message Descriptor
+    for field in descriptor.fields:
+        if field.name not in data:
+            continue
+        value = data[field.name]
+        if field.type in _INT64:
+            data[field.name] = [int(v) for v in value] if field.is_repeated else int(value)
+            continue
+        nested = field.message_type
+        # Well-known types (Timestamp, Any) have JSON forms of their own; maps are left be.
+        if nested is None or nested.full_name.startswith("google.protobuf."):
+            continue
+        if nested.GetOptions().map_entry:
+            continue
+        for item in value if field.is_repeated else [value]:
+            _numbers(nested, item)
 
 
 def emit_json(data: object) -> None:
