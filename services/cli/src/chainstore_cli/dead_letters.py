@@ -129,7 +129,8 @@ def show(ctx: typer.Context, seq: SeqArg, json: JsonOpt = False) -> None:
 @app.command("replay")
 def replay(ctx: typer.Context, seq: SeqArg, json: JsonOpt = False) -> None:
     """Hand a dead letter back to the consumer that gave up on it; removed once handled.
-    Exit 1, and it is kept, when it fails again."""
+
+    Exit 1, and the dead letter is kept, when it fails again."""
 
     async def body(services: Services) -> tuple[str, pb.ReplayDeadLetterResponse | str]:
         service, _ = await _owner(services, seq)

@@ -21,8 +21,10 @@ ServiceOpt = Annotated[
 
 
 def outbox(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """Each service's outbox: events committed and not yet published, the oldest's age, and
-    whether its relay publishes from memory or catches up from the table."""
+    """Each service's outbox: unsent events, the oldest's age, the relay's mode.
+
+    The relay publishes from memory normally, and from the table while it catches up (at
+    start, after NATS refused a publish)."""
 
     async def body(services: Services) -> list[pb.GetOutboxStatusResponse]:
         found = []
@@ -51,8 +53,7 @@ def outbox(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 
 def consumers(ctx: typer.Context, service: ServiceOpt = "orders", json: JsonOpt = False) -> None:
-    """Every durable consumer on every stream: pending, unacknowledged, redelivered, and the
-    last message delivered."""
+    """Every consumer on every stream: pending, unacknowledged, redelivered, last delivered."""
     if service not in GRPC_SERVICES:
         raise typer.BadParameter(f"one of {', '.join(GRPC_SERVICES)}", param_hint="--service")
 

@@ -50,7 +50,9 @@ def reconcile(
     ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Check (and with --repair, fix) stock and reservations; exit 1 when drift is left."""
+    """Check (and with --repair, fix) stock against the ledger and holds against orders.
+
+    Exit 1 when drift was found and left."""
 
     async def body(services: Services) -> Reports:
         with progress(not json) as bar:
