@@ -15,7 +15,7 @@ from chainkit import consumer as consumer_module
 from chainkit import deadletter, events
 from chainkit.consumer import EventConsumer
 from chainkit.errors import Conflict, InvalidArgument, NotFound, Retryable, Unavailable
-from chainkit.nats import MAX_DELIVER, ensure_stream
+from chainkit.nats import MAX_DELIVER, ensure_dead_letter_stream, ensure_stream
 from chainkit.testing import NatsServer
 from chainkit.uow import InboxMessage, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
@@ -179,4 +179,24 @@ async def test_an_event_is_nakked_not_lost_while_its_dead_letter_cannot_be_store
         await _settled(js, delivered=1)
     finally:
         task.cancel()
+        await nc.close()
+
+
+async def test_listing_takes_the_oldest_of_the_named_durables(nats_server: NatsServer) -> None:
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_dead_letter_stream(js)
+    for durable in ("a", "b", "a", "c"):
+        headers = {deadletter.H_DURABLE: durable, deadletter.H_REASON: f"why {durable}"}
+        await js.publish(deadletter.subject_for(durable), b"x", headers=headers)
+    try:
+        both = await deadletter.list_dead_letters(js, ["b", "a"], limit=2)
+        assert [(d.seq, d.durable) for d in both] == [(1, "a"), (2, "b")]
+        only_a = await deadletter.list_dead_letters(js, ["a"], limit=10)
+        assert [(d.seq, d.reason) for d in only_a] == [(1, "why a"), (3, "why a")]
+        assert await deadletter.list_dead_letters(js, ["nobody"], limit=10) == []
+        await deadletter.remove(js, 1)
+        assert await deadletter.get_dead_letter(js, 1) is None
+        assert [d.seq for d in await deadletter.list_dead_letters(js, ["a"], 10)] == [3]
+    finally:
         await nc.close()

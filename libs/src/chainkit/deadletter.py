@@ -145,16 +145,18 @@ class DeadLetter:
 async def list_dead_letters(
     js: JetStreamContext, durables: list[str], limit: int
 ) -> list[DeadLetter]:
-    """The oldest `limit` dead letters of the named durables."""
+    """The oldest `limit` dead letters of the named durables (read one by one: a dead
+    letter is rare, and the operator asks for a page)."""
     found: list[DeadLetter] = []
     for durable in durables:
-        seq = 1
-        while len(found) < limit:
+        seq, taken = 1, 0
+        while taken < limit:
             try:
                 raw = await js.get_msg(STREAM, seq, subject=subject_for(durable), next=True)
             except NotFoundError:
                 break
             found.append(DeadLetter.of(raw))
+            taken += 1
             seq = (raw.seq or seq) + 1
     return sorted(found, key=lambda d: d.seq)[:limit]
 
