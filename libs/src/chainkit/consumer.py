@@ -129,16 +129,19 @@ class EventConsumer(Generic[U]):
         try:
             await self._apply(handler, env)
         except Exception as e:
-            attempt = msg.metadata.num_delivered
-            verdict = deadletter.decide(e, attempt, MAX_DELIVER)
-            if isinstance(verdict, deadletter.GiveUp):
-                await self._give_up(msg, env, verdict.reason)
-                return
-            fields = {"event_id": env.event_id, "type": env.type, "attempt": attempt}
-            log.warning("event failed, will retry: %s", e, extra={"fields": fields})
-            await msg.nak(delay=verdict.delay_s)
+            await self._retry_or_give_up(msg, env, e)
         else:
             await msg.ack()
+
+    async def _retry_or_give_up(self, msg: Msg, env: EventEnvelope, error: Exception) -> None:
+        attempt = msg.metadata.num_delivered
+        verdict = deadletter.decide(error, attempt, MAX_DELIVER)
+        if isinstance(verdict, deadletter.GiveUp):
+            await self._give_up(msg, env, verdict.reason)
+            return
+        fields = {"event_id": env.event_id, "type": env.type, "attempt": attempt}
+        log.warning("event failed, will retry: %s", error, extra={"fields": fields})
+        await msg.nak(delay=verdict.delay_s)
 
     async def _apply(self, handler: EventHandler[U], env: EventEnvelope) -> None:
         uow = self._uow_factory()
