@@ -5,7 +5,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SERVICES := inventory orders logistics gateway
+SERVICES := inventory orders logistics gateway cli
 GEN := libs/src/chainstore
 
 .PHONY: setup run cluster test soak lint proto proto-check proto-lint bench clean

@@ -3,7 +3,8 @@
 Ack only after the handler's transaction commits; the handled event id is written in that
 same transaction (`SqlUnitOfWork.handles`), so a redelivery after a crash, a lost ack or a
 second replica is recognised and skipped. Transient failures are nak'ed with a growing
-delay; an event that keeps failing, or that a handler refuses, is terminated and logged.
+delay; an event that keeps failing, that a handler refuses or that cannot be read is kept
+as a dead letter (chainkit.deadletter), then terminated; `replay` handles one again.
 """
 
 from __future__ import annotations
@@ -22,15 +23,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from chainkit import events, tracing
-from chainkit.errors import DomainError, Retryable, Unavailable
+from chainkit import deadletter, events, tracing
 from chainkit.logging import correlation_id
 from chainkit.metrics import ConsumerMetrics
-from chainkit.nats import MAX_DELIVER, ensure_consumer
+from chainkit.nats import (
+    MAX_DELIVER,
+    UNLIMITED_DELIVERIES,
+    ensure_consumer,
+    ensure_dead_letter_stream,
+)
 from chainkit.uow import InboxMessage, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import EventEnvelope
 
 log = logging.getLogger(__name__)
+# A dead letter that could not be stored: the event comes back after this long.
+DEAD_LETTER_RETRY_S = 5.0
 
 U = TypeVar("U", bound=SqlUnitOfWork)
 EventHandler = Callable[[U, EventEnvelope], Awaitable[None]]
@@ -88,9 +95,21 @@ class EventConsumer(Generic[U]):
         self._batch = batch
         self._metrics = ConsumerMetrics(stream, durable)
 
+    @property
+    def durable(self) -> str:
+        return self._durable
+
     async def run(self) -> None:
         subjects = [events.subject_for(t) for t in self._handlers]
-        await ensure_consumer(self._js, self._stream, self._durable, subjects)
+        await ensure_dead_letter_stream(self._js, update=False)
+        # We give up ourselves (MAX_DELIVER) and keep the event: the server never drops it.
+        await ensure_consumer(
+            self._js,
+            self._stream,
+            self._durable,
+            subjects,
+            max_deliver=UNLIMITED_DELIVERIES,
+        )
         await pull_forever(self._js, self._stream, self._durable, self.handle, self._batch)
 
     async def handle(self, msg: Msg) -> None:
@@ -105,10 +124,8 @@ class EventConsumer(Generic[U]):
         """Handle one message; the outcome (chainkit.metrics.EVENT_OUTCOMES)."""
         try:
             env = events.parse(msg.data)
-        except Exception:
-            log.error("poison message terminated: unparsable envelope on %s", msg.subject)
-            await msg.term()
-            return "dead_lettered"
+        except Exception as e:
+            return await self._give_up(msg, None, f"unreadable envelope: {e}")
         token = correlation_id.set(env.correlation_id)
         try:
             with tracing.consuming(msg.headers, msg.subject, self._durable):
@@ -125,18 +142,7 @@ class EventConsumer(Generic[U]):
             await msg.ack()
             return "duplicate"
         try:
-            uow = self._uow_factory()
-            uow.handles(self._durable, env.event_id)
-            await handler(uow, env)
-        except (Retryable, Unavailable) as e:
-            return await self._retry_or_give_up(msg, env, e)
-        except DomainError as e:
-            log.error(
-                "event refused by handler, terminated",
-                extra={"fields": {"event_id": env.event_id, "type": env.type, "error": str(e)}},
-            )
-            await msg.term()
-            return "dead_lettered"
+            await self._apply(handler, env)
         except Exception as e:
             return await self._retry_or_give_up(msg, env, e)
         await msg.ack()
@@ -144,14 +150,49 @@ class EventConsumer(Generic[U]):
 
     async def _retry_or_give_up(self, msg: Msg, env: EventEnvelope, error: Exception) -> str:
         attempt = msg.metadata.num_delivered
+        verdict = deadletter.decide(error, attempt, MAX_DELIVER)
+        if isinstance(verdict, deadletter.GiveUp):
+            return await self._give_up(msg, env, verdict.reason)
         fields = {"event_id": env.event_id, "type": env.type, "attempt": attempt}
-        if attempt >= MAX_DELIVER:
-            log.error("event failed %d times, terminated", attempt, extra={"fields": fields})
+        log.warning("event failed, will retry: %s", error, extra={"fields": fields})
+        await msg.nak(delay=verdict.delay_s)
+        return "retried"
+
+    async def _apply(self, handler: EventHandler[U], env: EventEnvelope) -> None:
+        uow = self._uow_factory()
+        uow.handles(self._durable, env.event_id)
+        await handler(uow, env)
+
+    async def _give_up(self, msg: Msg, env: EventEnvelope | None, reason: str) -> str:
+        fields = {
+            "event_id": env.event_id if env else "",
+            "type": env.type if env else "",
+            "subject": msg.subject,
+            "reason": reason,
+        }
+        if await deadletter.keep(self._js, msg, self._durable, reason, env):
+            log.error("event given up, kept as a dead letter", extra={"fields": fields})
             await msg.term()
             return "dead_lettered"
-        log.warning("event failed, will retry: %s", error, extra={"fields": fields})
-        await msg.nak(delay=min(0.5 * 2**attempt, 30.0))
+        # Never lose it: it comes back, and we try to keep it again.
+        log.error("event given up, dead letter not stored", extra={"fields": fields})
+        await msg.nak(delay=DEAD_LETTER_RETRY_S)
         return "retried"
+
+    async def replay(self, data: bytes) -> bool:
+        """Handle a dead letter's event again, through the same handler and inbox: whether
+        it was handled now (False: handled before, or no handler of ours). Raises what the
+        handler raises."""
+        env = events.parse(data)
+        handler = self._handlers.get(env.type)
+        if handler is None or await self._already_handled(env.event_id):
+            return False
+        token = correlation_id.set(env.correlation_id)
+        try:
+            await self._apply(handler, env)
+        finally:
+            correlation_id.reset(token)
+        return True
 
     async def _already_handled(self, event_id: str) -> bool:
         async with self._sessions() as session:

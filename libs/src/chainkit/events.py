@@ -11,6 +11,7 @@ from google.protobuf import any_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
 from chainkit import tracing
+from chainkit.errors import InvalidArgument
 from chainkit.logging import current_correlation_id
 from chainstore.common.v1.common_pb2 import EventEnvelope
 
@@ -87,8 +88,15 @@ def parse(data: bytes) -> EventEnvelope:
     return env
 
 
+class UnexpectedPayload(InvalidArgument, ValueError):
+    """An event whose payload is not what its type says: no retry will read it, so a
+    consumer refuses it at once (a dead letter) rather than trying it again and again."""
+
+
 def unpack(env: EventEnvelope, cls: type[M]) -> M:
     msg = cls()
     if not env.payload.Unpack(msg):
-        raise ValueError(f"{env.type}: payload is {env.payload.type_url}, not {cls.__name__}")
+        raise UnexpectedPayload(
+            f"{env.type}: payload is {env.payload.type_url}, not {cls.__name__}"
+        )
     return msg

@@ -17,6 +17,7 @@ from nats.js.api import (
 )
 from nats.js.errors import NotFoundError
 
+from chainkit import deadletter
 from chainkit.events import STREAMS
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_S = 120.0
 ACK_WAIT_S = 30.0
 MAX_DELIVER = 8
+# JetStream's "no limit": for consumers that decide themselves when to give up (and then
+# keep the event as a dead letter), so the server never drops one silently.
+UNLIMITED_DELIVERIES = -1
 
 
 async def connect(url: str, name: str) -> Client:
@@ -69,6 +73,28 @@ async def ensure_stream(
         await js.update_stream(config)
 
 
+async def ensure_dead_letter_stream(
+    js: JetStreamContext, *, replicas: int = 1, update: bool = True
+) -> None:
+    """The stream that keeps what consumers gave up on (chainkit.deadletter), for weeks."""
+    config = StreamConfig(
+        name=deadletter.STREAM,
+        subjects=[deadletter.SUBJECTS],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_S,
+        max_age=deadletter.RETENTION_S,
+        num_replicas=replicas,
+    )
+    try:
+        await js.stream_info(deadletter.STREAM)
+    except NotFoundError:
+        await js.add_stream(config)
+        return
+    if update:
+        await js.update_stream(config)
+
+
 async def ensure_consumer(
     js: JetStreamContext,
     stream: str,
@@ -76,6 +102,7 @@ async def ensure_consumer(
     subjects: list[str],
     *,
     create_stream: bool = True,
+    max_deliver: int = MAX_DELIVER,
 ) -> None:
     """A durable pull consumer: explicit acks, bounded redelivery with backoff. With
     `create_stream`, one of our service streams is created first if missing; a stream
@@ -87,7 +114,7 @@ async def ensure_consumer(
         deliver_policy=DeliverPolicy.ALL,
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=ACK_WAIT_S,
-        max_deliver=MAX_DELIVER,
+        max_deliver=max_deliver,
         filter_subjects=subjects,
         max_ack_pending=1000,
     )

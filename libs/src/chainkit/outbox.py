@@ -124,6 +124,11 @@ class OutboxRelay:
         self._unmarked_since = 0.0
         self._next_poll = 0.0
 
+    @property
+    def from_memory(self) -> bool:
+        """Publishing committed events from memory (False: catching up from the table)."""
+        return self._caught_up
+
     def committed(self, events: Sequence[OutgoingEvent]) -> None:
         """Called right after a COMMIT that wrote `events` to the outbox."""
         if self._collecting:

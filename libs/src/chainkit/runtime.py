@@ -19,11 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chainkit import grpc_server
 from chainkit.config import ServiceSettings
+from chainkit.consumer import EventConsumer
 from chainkit.db import create_engine, session_factory
 from chainkit.metrics import NATS_CONNECTED
 from chainkit.metrics_refresh import Probe, consumers_probe, outbox_probe, refresh_forever
 from chainkit.migrations import upgrade_async
-from chainkit.nats import connect, ensure_stream
+from chainkit.nats import connect, ensure_dead_letter_stream, ensure_stream
+from chainkit.ops_servicer import SERVICE_NAME as OPS_SERVICE_NAME
+from chainkit.ops_servicer import OpsServicer
 from chainkit.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,8 @@ class ServiceRuntime:
         # Read every few seconds for the metrics (add_probe adds a service's own).
         self.probes: list[Probe] = [outbox_probe(engine), consumers_probe(js)]
         NATS_CONNECTED.set_function(lambda: 1.0 if nc.is_connected else 0.0)
+        # By durable: the operations API replays a dead letter through its consumer.
+        self.consumers: dict[str, EventConsumer[Any]] = {}
 
     @classmethod
     async def start(
@@ -102,6 +107,11 @@ class ServiceRuntime:
         task.add_done_callback(self._report)
         self._tasks.append(task)
 
+    def consume(self, consumer: EventConsumer[Any], name: str) -> None:
+        """Run an event consumer for the life of the process, known to the operations API."""
+        self.consumers[consumer.durable] = consumer
+        self.spawn(consumer.run(), name)
+
     @staticmethod
     def _report(task: asyncio.Task[Any]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -131,12 +141,14 @@ class ServiceRuntime:
         details_for: grpc_server.DetailsFor = lambda _e: (),
         metrics_port: int = 0,
     ) -> None:
-        """Serve gRPC until SIGTERM, then shut down gracefully and release everything."""
+        """Serve gRPC, the operations API besides the service's own, until SIGTERM, then shut
+        down gracefully and release everything."""
         if metrics_port:
             prometheus_client.start_http_server(metrics_port, addr=settings.grpc_host)
+        ops = OpsServicer(self.name, self.engine, self.relay, self.js, self.consumers)
         server, port, health = await grpc_server.create_server(
-            registrations,
-            service_names,
+            [*registrations, ops.register],
+            [*service_names, OPS_SERVICE_NAME],
             host=settings.grpc_host,
             port=settings.grpc_port,
             details_for=details_for,
@@ -158,6 +170,7 @@ async def _provision(js: JetStreamContext, stream: str, replicas: int) -> None:
     while True:
         try:
             await ensure_stream(js, stream, replicas=replicas)
+            await ensure_dead_letter_stream(js, replicas=replicas)
             return
         except Exception as e:
             if time.monotonic() > deadline:

@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from chainkit.config import ServiceSettings
 from orders.domain.business_day import DEFAULT_BUSINESS_TZ, time_zone
+from orders.service_layer.reservation_audit import DEFAULT_GRACE_S
 
 # Environment variables that have no sensible default, and what they are.
 REQUIRED = {
@@ -34,6 +35,9 @@ class Settings(ServiceSettings):
     # How long order placement keeps a store's settings and a product's name and price
     # before reading them again: a change applies to new orders within this (0 = always read).
     master_data_ttl_s: float = Field(default=2.0, ge=0, le=60)
+    # The reservation audit (AuditReservations) skips holds younger than this: their order
+    # may still be being created.
+    reservation_grace_s: float = Field(default=DEFAULT_GRACE_S, ge=0)
 
     @field_validator("business_tz")
     @classmethod

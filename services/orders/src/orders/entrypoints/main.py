@@ -13,6 +13,8 @@ from chainkit.runtime import ServiceRuntime
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap_from_settings
 from orders.entrypoints.config import Settings, load_settings
 from orders.entrypoints.consumer import analytics_consumer, logistics_consumer
+from orders.entrypoints.reservation_audit_servicer import SERVICE_NAME as AUDIT_SERVICE_NAME
+from orders.entrypoints.reservation_audit_servicer import ReservationAuditServicer
 from orders.entrypoints.servicer import SERVICE_NAME, OrdersServicer, details_for
 from orders.service_layer.order_actions import expire_overdue, retry_releases
 
@@ -44,23 +46,21 @@ async def serve(settings: Settings) -> None:
         runtime.relay.committed,
         read_sessions=session_factory(runtime.engine, read_only=True),
     )
-    runtime.spawn(
-        logistics_consumer(runtime.js, runtime.sessions, app.uow_factory).run(),
-        "logistics-consumer",
+    runtime.consume(
+        logistics_consumer(runtime.js, runtime.sessions, app.uow_factory), "logistics-consumer"
     )
-    runtime.spawn(
-        analytics_consumer(
-            runtime.js, runtime.sessions, app.uow_factory, app.deps.business_tz
-        ).run(),
+    runtime.consume(
+        analytics_consumer(runtime.js, runtime.sessions, app.uow_factory, app.deps.business_tz),
         "analytics-consumer",
     )
     if settings.expiry_interval_s > 0:
         runtime.spawn(expiry_loop(app, settings.expiry_interval_s), "payment-expiry")
+    audit = ReservationAuditServicer(app.uow_factory, app.inventory, settings.reservation_grace_s)
     try:
         await runtime.serve(
             settings,
-            [OrdersServicer(app.deps).register],
-            [SERVICE_NAME],
+            [OrdersServicer(app.deps).register, audit.register],
+            [SERVICE_NAME, AUDIT_SERVICE_NAME],
             details_for=details_for,
             metrics_port=settings.metrics_port,
         )

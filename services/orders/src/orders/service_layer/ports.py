@@ -43,6 +43,12 @@ class InventoryPort(Protocol):
 
     async def release_reservation(self, reservation_id: str, reason: str) -> None: ...
 
+    async def held_reservations(
+        self, *, created_before: datetime, cursor: str, limit: int
+    ) -> tuple[list[str], str]:
+        """For the reservation audit (reservation_audit.HeldReservations)."""
+        ...
+
     async def sell_at_location(
         self, *, sale_id: str, location_id: str, lines: Sequence[LineRequest]
     ) -> None: ...

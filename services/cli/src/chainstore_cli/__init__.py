@@ -1,0 +1,1 @@
+"""`chainstore`: the operator's command line, over the services' gRPC APIs and the gateway."""

@@ -1,0 +1,103 @@
+"""`chainstore stock levels|low`: stock by location, from inventory."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chainstore.inventory.v1 import inventory_pb2 as pb
+from chainstore_cli.connection import Services
+from chainstore_cli.context import JsonOpt, run
+from chainstore_cli.render import as_dict, emit_json, progress, table
+
+app = typer.Typer(help="Stock levels and low stock, by location.", no_args_is_help=True)
+LocationOpt = Annotated[str, typer.Option("--location", "-l", help="Only this location (its id).")]
+SkuOpt = Annotated[str, typer.Option("--sku", help="Only this SKU.")]
+PAGE = 200
+
+
+@app.command("levels")
+def levels(
+    ctx: typer.Context, location: LocationOpt = "", sku: SkuOpt = "", json: JsonOpt = False
+) -> None:
+    """Every stock level: on hand, reserved, available, in transit, threshold."""
+
+    async def body(services: Services) -> list[pb.StockLevel]:
+        found: list[pb.StockLevel] = []
+        request = pb.ListStockLevelsRequest(sku=sku, location_id=location)
+        request.page.limit = PAGE
+        with progress(not json) as bar:
+            task = bar.add_task("reading stock levels", total=None)
+            async with services.calling("inventory"):
+                while True:
+                    reply = await services.inventory().ListStockLevels(
+                        request, timeout=services.timeout_s
+                    )
+                    found.extend(reply.items)
+                    bar.update(task, completed=len(found))
+                    if not reply.page.next_cursor:
+                        return found
+                    request.page.cursor = reply.page.next_cursor
+
+    found = run(ctx, body)
+    if json:
+        emit_json([as_dict(level) for level in found])
+        return
+    table(
+        f"Stock levels ({len(found)})",
+        ["location", "sku", "on hand", "reserved", "available", "in transit", "threshold", "low"],
+        [
+            [
+                s.location_id,
+                s.sku,
+                s.on_hand,
+                s.reserved,
+                s.available,
+                s.in_transit,
+                s.low_stock_threshold,
+                "LOW" if s.low_stock else "",
+            ]
+            for s in found
+        ],
+    )
+
+
+@app.command("low")
+def low(
+    ctx: typer.Context, location: LocationOpt = "", sku: SkuOpt = "", json: JsonOpt = False
+) -> None:
+    """Levels at or below their threshold, with where to bring units from."""
+
+    async def body(services: Services) -> list[pb.LowStockRow]:
+        found: list[pb.LowStockRow] = []
+        request = pb.ListLowStockRequest(location_id=location, sku=sku)
+        request.page.limit = PAGE
+        async with services.calling("inventory"):
+            while True:
+                reply = await services.inventory().ListLowStock(request, timeout=services.timeout_s)
+                found.extend(reply.items)
+                if not reply.page.next_cursor:
+                    return found
+                request.page.cursor = reply.page.next_cursor
+
+    found = run(ctx, body)
+    if json:
+        emit_json([as_dict(row) for row in found])
+        return
+    table(
+        f"Low stock ({len(found)})",
+        ["location", "sku", "available", "threshold", "bring from", "qty", "why"],
+        [
+            [
+                r.level.location_id,
+                r.level.sku,
+                r.level.available,
+                r.level.low_stock_threshold,
+                r.suggestion.from_location_id if r.HasField("suggestion") else "",
+                r.suggestion.qty if r.HasField("suggestion") else "",
+                r.suggestion.reason if r.HasField("suggestion") else "",
+            ]
+            for r in found
+        ],
+    )

@@ -1,0 +1,68 @@
+"""The whole suite as real processes, and the `chainstore` command pointed at it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from chainkit.devstack import Ports, Stack
+from chainkit.devstack.running import seeded_stack
+from chainstore_cli.app import app
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data_dir: Path = tmp_path_factory.mktemp("stack")
+    suite = Stack(data_dir=data_dir, ports=Ports.free(), carrier_pace_s=0.3)
+    with seeded_stack(suite):
+        yield suite
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        assert self.exit_code == 0, (self.exit_code, self.stdout, self.stderr)
+        return json.loads(self.stdout)
+
+
+@dataclass
+class Cli:
+    """`chainstore --orders … --inventory … --logistics … --gateway …` against the stack."""
+
+    stack: Stack
+
+    def connection_args(self) -> list[str]:
+        p = self.stack.ports
+        return [
+            "--orders",
+            f"127.0.0.1:{p.orders}",
+            "--inventory",
+            f"127.0.0.1:{p.inventory}",
+            "--logistics",
+            f"127.0.0.1:{p.logistics}",
+            "--gateway",
+            self.stack.gateway_url,
+        ]
+
+    def __call__(self, *args: str, before: tuple[str, ...] = ()) -> Ran:
+        # Wide enough that Rich does not fold a table cell in the middle of a word.
+        runner = CliRunner(env={"COLUMNS": "200"})
+        result = runner.invoke(app, [*self.connection_args(), *before, *args])
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture(scope="module")
+def cli(stack: Stack) -> Cli:
+    return Cli(stack)
