@@ -271,7 +271,7 @@ def test_a_dead_letter_whose_cause_was_fixed_is_replayed_once_and_leaves(
 ) -> None:
     """A paid order's event the analytics consumer gave up on (its cause since fixed): put
     in the dead-letter stream as the consumer would, replayed by the CLI, counted once."""
-    summary = opb.AnalyticsSummaryRequest()
+    summary = opb.GetAnalyticsSummaryRequest()
     before = _orders(stack).GetAnalyticsSummary(summary).revenue_today
     paid_at = timestamp_pb2.Timestamp()
     paid_at.GetCurrentTime()
