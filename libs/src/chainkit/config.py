@@ -28,3 +28,6 @@ class ServiceSettings(BaseSettings):
     # Seconds between the relay's reads of the outbox table for rows no relay holds in
     # memory (a replica that died between commit and publish; see chainkit.outbox).
     outbox_poll_s: float = 0.5
+    # Seconds between refreshes of the metrics read from the database and JetStream
+    # (outbox backlog, consumer lag; see chainkit.metrics_refresh).
+    metrics_refresh_s: float = Field(default=5.0, gt=0)

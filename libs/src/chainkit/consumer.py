@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Generic, TypeVar
 
@@ -24,6 +25,7 @@ from sqlmodel import col
 from chainkit import events
 from chainkit.errors import DomainError, Retryable, Unavailable
 from chainkit.logging import correlation_id
+from chainkit.metrics import ConsumerMetrics
 from chainkit.nats import MAX_DELIVER, ensure_consumer
 from chainkit.uow import InboxMessage, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import EventEnvelope
@@ -84,6 +86,7 @@ class EventConsumer(Generic[U]):
         self._uow_factory = uow_factory
         self._sessions = sessions
         self._batch = batch
+        self._metrics = ConsumerMetrics(stream, durable)
 
     async def run(self) -> None:
         subjects = [events.subject_for(t) for t in self._handlers]
@@ -91,49 +94,63 @@ class EventConsumer(Generic[U]):
         await pull_forever(self._js, self._stream, self._durable, self.handle, self._batch)
 
     async def handle(self, msg: Msg) -> None:
+        started = time.perf_counter()
+        if msg.metadata.num_delivered > 1:
+            self._metrics.redelivered.inc()
+        outcome = await self._handle(msg)
+        self._metrics.outcomes[outcome].inc()
+        self._metrics.seconds.observe(time.perf_counter() - started)
+
+    async def _handle(self, msg: Msg) -> str:
+        """Handle one message; the outcome (chainkit.metrics.EVENT_OUTCOMES)."""
         try:
             env = events.parse(msg.data)
         except Exception:
             log.error("poison message terminated: unparsable envelope on %s", msg.subject)
             await msg.term()
-            return
+            return "dead_lettered"
         token = correlation_id.set(env.correlation_id)
         try:
-            await self._handle_envelope(msg, env)
+            return await self._handle_envelope(msg, env)
         finally:
             correlation_id.reset(token)
 
-    async def _handle_envelope(self, msg: Msg, env: EventEnvelope) -> None:
+    async def _handle_envelope(self, msg: Msg, env: EventEnvelope) -> str:
         handler = self._handlers.get(env.type)
-        if handler is None or await self._already_handled(env.event_id):
+        if handler is None:
             await msg.ack()
-            return
+            return "handled"  # not a type this consumer acts on: nothing to do
+        if await self._already_handled(env.event_id):
+            await msg.ack()
+            return "duplicate"
         try:
             uow = self._uow_factory()
             uow.handles(self._durable, env.event_id)
             await handler(uow, env)
         except (Retryable, Unavailable) as e:
-            await self._retry_or_give_up(msg, env, e)
+            return await self._retry_or_give_up(msg, env, e)
         except DomainError as e:
             log.error(
                 "event refused by handler, terminated",
                 extra={"fields": {"event_id": env.event_id, "type": env.type, "error": str(e)}},
             )
             await msg.term()
+            return "dead_lettered"
         except Exception as e:
-            await self._retry_or_give_up(msg, env, e)
-        else:
-            await msg.ack()
+            return await self._retry_or_give_up(msg, env, e)
+        await msg.ack()
+        return "handled"
 
-    async def _retry_or_give_up(self, msg: Msg, env: EventEnvelope, error: Exception) -> None:
+    async def _retry_or_give_up(self, msg: Msg, env: EventEnvelope, error: Exception) -> str:
         attempt = msg.metadata.num_delivered
         fields = {"event_id": env.event_id, "type": env.type, "attempt": attempt}
         if attempt >= MAX_DELIVER:
             log.error("event failed %d times, terminated", attempt, extra={"fields": fields})
             await msg.term()
-            return
+            return "dead_lettered"
         log.warning("event failed, will retry: %s", error, extra={"fields": fields})
         await msg.nak(delay=min(0.5 * 2**attempt, 30.0))
+        return "retried"
 
     async def _already_handled(self, event_id: str) -> bool:
         async with self._sessions() as session:

@@ -9,6 +9,7 @@ import grpc
 from google.protobuf.message import Message
 from google.rpc import status_pb2
 
+from chainkit.grpc_client_metrics import ClientMetricsInterceptor
 from chainkit.grpc_server import CORRELATION_HEADER, STATUS_DETAILS_KEY
 from chainkit.logging import current_correlation_id
 from chainstore.common.v1.common_pb2 import Refusal
@@ -42,7 +43,7 @@ def open_channel(address: str) -> grpc.aio.Channel:
     """
     return grpc.aio.insecure_channel(
         address,
-        interceptors=[_CorrelationInterceptor()],
+        interceptors=[_CorrelationInterceptor(), ClientMetricsInterceptor()],
         options=[
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.enable_retries", 1),

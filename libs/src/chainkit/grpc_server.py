@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import grpc
-import prometheus_client
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 from google.rpc import status_pb2
@@ -24,14 +23,11 @@ from grpc_reflection.v1alpha import reflection
 
 from chainkit.errors import DomainError, InvalidArgument
 from chainkit.logging import correlation_id
+from chainkit.metrics import SERVER_RPCS
 from chainstore.common.v1.common_pb2 import BadRequest, FieldViolation, Refusal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-RPC_SECONDS = prometheus_client.Histogram(
-    "grpc_server_handling_seconds", "Time to answer a unary RPC", ["method", "code"]
-)
 
 STATUS_FOR_KIND: dict[str, grpc.StatusCode] = {
     "not_found": grpc.StatusCode.NOT_FOUND,
@@ -74,6 +70,7 @@ class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         inner = handler.unary_unary
         details_for = self._details_for
         method = call_details.method
+        metrics = SERVER_RPCS.method(method)
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
             cid = dict(context.invocation_metadata() or ()).get(CORRELATION_HEADER, "")
@@ -85,14 +82,17 @@ class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             except DomainError as e:
                 code = STATUS_FOR_KIND.get(e.kind, grpc.StatusCode.FAILED_PRECONDITION)
                 await context.abort(code, e.message, _status_trailer(code, e, details_for))
-            except (asyncio.CancelledError, grpc.aio.AbortError):
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except grpc.aio.AbortError:
                 raise
             except Exception:
                 code = grpc.StatusCode.INTERNAL
                 log.exception("unhandled error in %s", method)
                 await context.abort(code, "internal error")
             finally:
-                RPC_SECONDS.labels(method, code.name).observe(time.perf_counter() - started)
+                metrics.record(code, time.perf_counter() - started)
                 correlation_id.reset(token)
 
         return grpc.unary_unary_rpc_method_handler(
@@ -176,6 +176,7 @@ async def create_server(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = list(service_names)
+    SERVER_RPCS.expect(names)
     reflection.enable_server_reflection(
         [*names, reflection.SERVICE_NAME, health.SERVICE_NAME], server
     )

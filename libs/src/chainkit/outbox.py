@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import prometheus_client
 from nats.aio.client import Client
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -33,19 +32,11 @@ from sqlmodel import Field, SQLModel
 
 from chainkit.events import OutgoingEvent
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
+from chainkit.metrics import OUTBOX_FROM_MEMORY as FROM_MEMORY
+from chainkit.metrics import OUTBOX_PUBLISHED as PUBLISHED
 from chainkit.raw_sql import RawQuery
 
 log = logging.getLogger(__name__)
-PUBLISHED = prometheus_client.Counter(
-    "outbox_events_published",
-    "Events the outbox relay published, by where it took them from",
-    ["source"],  # memory: handed over at commit; table: read from the outbox
-)
-FROM_MEMORY = prometheus_client.Gauge(
-    "outbox_relay_from_memory",
-    "1 while the relay publishes committed events from memory; 0 while it catches up from "
-    "the outbox table (at start, after a failed publish)",
-)
 # Events held in memory at most, and published-but-unmarked ids: past it, the table rules.
 MAX_FRESH = 10_000
 

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from chainkit import grpc_server
 from chainkit.config import ServiceSettings
 from chainkit.db import create_engine, session_factory
+from chainkit.metrics import NATS_CONNECTED
+from chainkit.metrics_refresh import Probe, consumers_probe, outbox_probe, refresh_forever
 from chainkit.migrations import upgrade_async
 from chainkit.nats import connect, ensure_stream
 from chainkit.outbox import OutboxRelay
@@ -62,6 +64,9 @@ class ServiceRuntime:
         self.relay = relay
         self.sqlite_writers = sqlite_writers
         self._tasks: list[asyncio.Task[Any]] = []
+        # Read every few seconds for the metrics (add_probe adds a service's own).
+        self.probes: list[Probe] = [outbox_probe(engine), consumers_probe(js)]
+        NATS_CONNECTED.set_function(lambda: 1.0 if nc.is_connected else 0.0)
 
     @classmethod
     async def start(
@@ -84,7 +89,12 @@ class ServiceRuntime:
         )
         runtime = cls(name, engine, nc, js, relay, sqlite_writers)
         runtime.spawn(relay.run(), "outbox-relay")
+        runtime.spawn(refresh_forever(runtime.probes, settings.metrics_refresh_s), "metrics")
         return runtime
+
+    def add_probe(self, probe: Probe) -> None:
+        """A service's own figures for the metrics loop (chainkit.metrics_refresh)."""
+        self.probes.append(probe)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run a background loop for the life of the process; a crash is logged loudly."""

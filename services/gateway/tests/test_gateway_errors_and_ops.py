@@ -168,6 +168,7 @@ async def test_metrics_count_requests_by_route(client: httpx.AsyncClient, tokens
     r = await client.get("/metrics")
 
     assert r.status_code == 200
-    assert 'http_server_request_seconds_count{method="GET",route="/v1/stores",status="200"}' in (
-        r.text
+    assert (
+        'http_server_request_duration_seconds_count{method="GET",route="/v1/stores",status="200"}'
+        in (r.text)
     )

@@ -79,7 +79,7 @@ async def test_metrics_are_on_their_own_port_outside_development(settings: Setti
             scraped = await scraper.get(f"http://127.0.0.1:{port}/metrics")
 
     assert public.status_code == 404 and health.status_code == 200
-    assert scraped.status_code == 200 and "http_server_request_seconds" in scraped.text
+    assert scraped.status_code == 200 and "http_server_request_duration_seconds" in scraped.text
 
 
 @pytest.fixture

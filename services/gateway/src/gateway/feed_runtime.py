@@ -13,6 +13,7 @@ from typing import TypeVar
 from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from chainkit.metrics import NATS_CONNECTED
 from chainkit.nats import connect
 from gateway.adapters import feed_metrics
 from gateway.adapters.feed_stream import FeedStream, ensure_feed_stream
@@ -37,6 +38,12 @@ class FeedRuntime:
         self.live: LiveFeed | None = None  # set once the stream is reachable
         self._nc: Client | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        NATS_CONNECTED.set_function(lambda: 1.0 if self.nats_connected else 0.0)
+
+    @property
+    def nats_connected(self) -> bool:
+        """The live feed's NATS connection is up (the gateway's only one)."""
+        return self._nc is not None and bool(self._nc.is_connected)
 
     def start(self) -> None:
         if self.settings.live_feed:

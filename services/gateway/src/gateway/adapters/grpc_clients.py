@@ -16,6 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from chainkit.batching import Batcher
 from chainkit.grpc_client import error_of, open_channel
 from chainkit.logging import current_correlation_id
+from chainkit.metrics import CLIENT_RPCS
 from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from chainstore.logistics.v1 import logistics_pb2, logistics_pb2_grpc
 from chainstore.orders.v1 import orders_pb2, orders_pb2_grpc
@@ -349,6 +350,13 @@ class ServiceClients:
     def open(
         cls, *, inventory_addr: str, orders_addr: str, logistics_addr: str, timeout_s: float
     ) -> ServiceClients:
+        CLIENT_RPCS.expect(
+            [
+                inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"].full_name,
+                orders_pb2.DESCRIPTOR.services_by_name["OrdersService"].full_name,
+                logistics_pb2.DESCRIPTOR.services_by_name["LogisticsService"].full_name,
+            ]
+        )
         channels = {
             "inventory": open_channel(inventory_addr),
             "orders": open_channel(orders_addr),

@@ -7,6 +7,7 @@ import time
 import uuid
 
 import prometheus_client
+from prometheus_client.metrics import Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,11 +16,22 @@ from chainkit.logging import correlation_id
 CORRELATION_HEADER = "x-correlation-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
+# OpenTelemetry's name for it; `route` is the route template (a raw path has no bound).
 HTTP_SECONDS = prometheus_client.Histogram(
-    "http_server_request_seconds",
-    "Time to answer an HTTP request",
+    "http_server_request_duration_seconds",
+    "Time to answer an HTTP request, by method, route template and status",
     ["method", "route", "status"],
 )
+_children: dict[tuple[str, str, int], Histogram] = {}
+
+
+def _histogram(method: str, route: str, status: int) -> Histogram:
+    """The child for these labels, kept: a dict look-up per request, not a `.labels` call."""
+    key = (method, route, status)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = HTTP_SECONDS.labels(method, route, str(status))
+    return child
 
 
 class ObservabilityMiddleware:
@@ -50,7 +62,5 @@ class ObservabilityMiddleware:
             route = scope.get("route")
             # The route template, not the raw path: label values must stay few.
             template = getattr(route, "path", "unmatched")
-            HTTP_SECONDS.labels(scope["method"], template, str(status)).observe(
-                time.perf_counter() - started
-            )
+            _histogram(scope["method"], template, status).observe(time.perf_counter() - started)
             correlation_id.reset(token)

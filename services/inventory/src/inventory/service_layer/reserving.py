@@ -31,6 +31,7 @@ from inventory.domain.snapshot import StockSnapshot
 from inventory.domain.validation import Errors, check_lines
 from inventory.service_layer import messages
 from inventory.service_layer.alerts import publish_crossings_of
+from inventory.service_layer.metrics import count_refusal
 from inventory.service_layer.ports import (
     Availability,
     NewReservation,
@@ -93,7 +94,11 @@ class Reserver:
     async def __call__(self, cmd: ReserveCommand) -> Reservation:
         if not cmd.correlation_id:
             cmd = replace(cmd, correlation_id=current_correlation_id())
-        return await self._batcher.submit(cmd)
+        try:
+            return await self._batcher.submit(cmd)
+        except DomainError as e:
+            count_refusal(e)
+            raise
 
 
 async def reserve(uows: UnitOfWorkFactory, cmd: ReserveCommand) -> Reservation:

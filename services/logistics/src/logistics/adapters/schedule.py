@@ -167,6 +167,12 @@ class ScheduleQueries:
         )
         return {carrier: as_utc(at) for carrier, at in rows if at is not None}
 
+    async def count_stalled(self) -> int:
+        stalled = col(ShipmentRow.stalled_at)
+        return int(
+            await self._session.scalar(select(func.count()).where(stalled.is_not(None))) or 0
+        )
+
 
 def shipment_of(row: Any, events: list[TrackingEvent]) -> Shipment:
     """A shipment from a `log_shipment` row (an ORM object or a Core row alike)."""

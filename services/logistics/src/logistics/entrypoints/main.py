@@ -12,6 +12,7 @@ from chainkit.runtime import ServiceRuntime
 from logistics.entrypoints.bootstrap import bootstrap
 from logistics.entrypoints.config import Settings
 from logistics.entrypoints.poller import run_poller, run_stall_sweeper
+from logistics.service_layer import metrics
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -26,6 +27,8 @@ async def serve(settings: Settings) -> None:
         read_sessions=session_factory(runtime.engine, read_only=True),
         on_events_committed=runtime.relay.committed,
     )
+    metrics.expect_carriers(c.code for c in app.deps.carriers)
+    runtime.add_probe(lambda: metrics.refresh_gauges(app.deps))
     runtime.spawn(run_poller(app.deps, settings.poll_interval_s), "carrier-poller")
     runtime.spawn(run_stall_sweeper(app.deps, settings.stall_sweep_interval_s), "stall-sweeper")
     try:

@@ -18,6 +18,7 @@ from chainkit.errors import DomainError
 from logistics.domain.carriers import NEAR_DELIVERY, UpdateMode
 from logistics.domain.shipment import Shipment
 from logistics.service_layer.deps import Deps
+from logistics.service_layer.metrics import POLL_RATE_LIMITED
 from logistics.service_layer.ports import CarrierRateLimited
 from logistics.service_layer.tracking import ingest_scans
 
@@ -79,6 +80,7 @@ async def poll_due(
                 result.polled += 1
                 await _reschedule(deps, shipment)
             except CarrierRateLimited as e:
+                POLL_RATE_LIMITED.labels(shipment.carrier).inc()
                 await _rate_limited(deps, backoff, result, shipment.carrier, e.retry_after_s)
                 skipped.append(shipment)
             except DomainError as e:  # carrier down, lost race: retried when the lease ends

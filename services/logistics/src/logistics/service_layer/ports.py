@@ -164,6 +164,10 @@ class ShipmentRepository(Protocol):
         """Carrier code → since when its push-gap alert is open (closed ones left out)."""
         ...
 
+    async def count_stalled(self) -> int:
+        """Shipments flagged stalled now (the flag clears on a fresh scan or a cancel)."""
+        ...
+
     async def search(self, query: ShipmentQuery) -> list[Shipment]: ...
 
 

@@ -18,6 +18,7 @@ from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import TrackingStatus
 from logistics.service_layer.deps import DEFAULT_LIMIT, Deps
 from logistics.service_layer.messages import shipment_pb, timestamp
+from logistics.service_layer.metrics import STALLED_TOTAL
 from logistics.service_layer.outgoing import emit_for_carrier, emit_for_shipment
 from logistics.service_layer.ports import UnitOfWork
 
@@ -32,6 +33,7 @@ class SweepResult:
 async def sweep(deps: Deps, *, batch: int = 500) -> SweepResult:
     result = SweepResult()
     await _flag_stalled(deps, result, batch)
+    STALLED_TOTAL.inc(len(result.flagged))  # committed: _flag_stalled raises otherwise
     for carrier in deps.carriers:
         if carrier.update_mode is UpdateMode.PUSH:
             await _check_push_gap(deps, carrier, result)

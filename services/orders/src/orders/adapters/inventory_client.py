@@ -23,6 +23,7 @@ from chainkit.errors import DomainError, NotFound
 from chainkit.fresh import FreshFor
 from chainkit.grpc_client import error_of, open_channel
 from chainkit.logging import current_correlation_id
+from chainkit.metrics import CLIENT_RPCS
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1.inventory_pb2_grpc import InventoryServiceStub
@@ -63,6 +64,7 @@ class GrpcInventory:
     def connect(
         cls, address: str, timeout_s: float = DEFAULT_TIMEOUT_S, product_ttl_s: float = 0.0
     ) -> GrpcInventory:
+        CLIENT_RPCS.expect([pb.DESCRIPTOR.services_by_name["InventoryService"].full_name])
         return cls(open_channel(address), timeout_s, product_ttl_s)
 
     async def close(self) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import grpc
 
 from chainkit.grpc_client import open_channel
+from chainkit.metrics import CLIENT_RPCS
 from chainstore.common.v1.common_pb2 import Address as AddressPb
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.logistics.v1 import logistics_pb2 as pb
@@ -41,6 +42,7 @@ class GrpcLogistics:
 
     @classmethod
     def connect(cls, address: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> GrpcLogistics:
+        CLIENT_RPCS.expect([pb.DESCRIPTOR.services_by_name["LogisticsService"].full_name])
         return cls(open_channel(address), timeout_s)
 
     async def close(self) -> None:

@@ -26,6 +26,7 @@ from orders.domain.order import Allocation, Channel, check_payment, payment_dead
 from orders.service_layer import placement
 from orders.service_layer.commands import CreateOrder
 from orders.service_layer.idempotency import Idempotency, idempotency_for, replay
+from orders.service_layer.metrics import PLACED
 from orders.service_layer.order_actions import EXPIRY_GRACE
 from orders.service_layer.ports import Deps
 
@@ -118,7 +119,7 @@ async def _place(deps: Deps, cmd: CreateOrder, idem: Idempotency) -> orders_pb2.
         )
     new = placement.NewOrder(idem, cmd, store, order_id, lines, allocations, now)
     try:
-        return await placement.record(deps, new)
+        order = await placement.record(deps, new)
     except AlreadyExists:
         # A concurrent twin with the same key committed first: answer what it answered.
         async with deps.uow() as uow:
@@ -132,6 +133,8 @@ async def _place(deps: Deps, cmd: CreateOrder, idem: Idempotency) -> orders_pb2.
             with contextlib.suppress(DomainError):
                 await deps.inventory.release_reservation(order_id, "order not recorded")
         raise
+    PLACED[cmd.channel].inc()
+    return order
 
 
 async def _recorded(deps: Deps, order_id: str) -> bool:

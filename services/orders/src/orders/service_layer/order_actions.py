@@ -35,6 +35,7 @@ from orders.service_layer.commands import (
     ShipOrder,
 )
 from orders.service_layer.idempotency import Idempotency, idempotency_for
+from orders.service_layer.metrics import PAYMENT_DEADLINE_CANCELLATIONS
 from orders.service_layer.order_flow import Event, check_first, commit_change, load_in_scope
 from orders.service_layer.ports import Deps
 from orders.service_layer.shipping_quote import plan_shipping
@@ -200,6 +201,7 @@ async def expire_overdue(deps: Deps, limit: int = 100) -> int:
                 only_if_overdue=True,
             )
             done += 1
+            PAYMENT_DEADLINE_CANCELLATIONS.inc()
         except Conflict:
             pass  # paid or cancelled meanwhile (perhaps by another replica)
         except DomainError as e:
