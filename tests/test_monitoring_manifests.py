@@ -68,14 +68,15 @@ def all_queries(objs: Objs) -> dict[str, str]:
     return rules | panel_queries(dashboard(objs))
 
 
-def metric_names(expr: str) -> set[str]:
+def metric_names(expr: str | promql_parser.Expr) -> set[str]:
     names: set[str] = set()
 
     def visit(node: promql_parser.Expr) -> None:
         if isinstance(node, promql_parser.VectorSelector) and node.name:
             names.add(node.name)
 
-    promql_parser.walk(promql_parser.parse(expr), pre_visit=visit)
+    tree = promql_parser.parse(expr) if isinstance(expr, str) else expr
+    promql_parser.walk(tree, pre_visit=visit)
     return names
 
 
@@ -274,29 +275,38 @@ def test_the_parser_rejects_what_prometheus_rejects(bad: str, why: str) -> None:
 # ---------------------------------------------------------------- against the running suite
 
 
+# Labels Prometheus itself adds to every series it scrapes (target labels).
+TARGET_LABELS = {"namespace", "job", "pod", "instance", "container", "endpoint"}
+
+
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, set[str]]]:
-    """Every metric name each service's /metrics shows right after start-up."""
+def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+    """Every metric name the services' /metrics show right after start-up → its labels."""
     metrics_ports = {svc: free_port() for svc in SERVICES}
     suite = Stack(
         data_dir=tmp_path_factory.mktemp("monitoring"),
         ports=Ports.free(),
         extra_env={f"{svc.upper()}_METRICS_PORT": str(p) for svc, p in metrics_ports.items()},
     )
+    found: dict[str, set[str]] = {}
     with seeded_stack(suite):
-        yield {
-            svc: exposition_names(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text)
-            for svc, port in metrics_ports.items()
-        }
+        for port in metrics_ports.values():
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+            for name, labels in exposition(text).items():
+                found.setdefault(name, set()).update(labels)
+    return found
 
 
-def exposition_names(text: str) -> set[str]:
-    """Names a query may use: a counter's `_total`, a histogram's `_bucket/_sum/_count`."""
+def exposition(text: str) -> dict[str, set[str]]:
+    """Names a query may use (a counter's `_total`, a histogram's `_bucket/_sum/_count`)
+    with the labels their samples carry."""
     suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}
-    names = set()
+    names: dict[str, set[str]] = {}
     for family in text_string_to_metric_families(text):
-        names.update(family.name + s for s in suffixes.get(family.type, [""]))
-        names.update(sample.name for sample in family.samples)
+        for suffix in suffixes.get(family.type, [""]):
+            names.setdefault(family.name + suffix, set())
+        for sample in family.samples:
+            names.setdefault(sample.name, set()).update(sample.labels)
     return names
 
 
@@ -304,10 +314,35 @@ def exposition_names(text: str) -> set[str]:
 def test_every_queried_metric_is_one_the_services_export(
     prod: Objs, exported: dict[str, set[str]]
 ) -> None:
-    everything = set().union(*exported.values())
     unknown = {
-        name: sorted(where)
-        for name, where in queried_metrics(prod).items()
-        if name not in everything
+        name: sorted(where) for name, where in queried_metrics(prod).items() if name not in exported
     }
     assert not unknown, "queried but exported by no service:\n" + json.dumps(unknown, indent=1)
+
+
+def label_uses(expr: str) -> Iterator[tuple[str, set[str]]]:
+    """(label, metrics it may come from) for every matcher and every `by (...)` label."""
+
+    def visit(node: promql_parser.Expr) -> None:
+        if isinstance(node, promql_parser.VectorSelector) and node.name:
+            uses.extend((m.name, {node.name}) for m in node.matchers.matchers)
+        if isinstance(node, promql_parser.AggregateExpr) and node.modifier is not None:
+            inner = metric_names(node.expr)
+            uses.extend((label, inner) for label in node.modifier.labels)
+
+    uses: list[tuple[str, set[str]]] = []
+    promql_parser.walk(promql_parser.parse(expr), pre_visit=visit)
+    yield from uses
+
+
+@pytest.mark.e2e
+def test_every_label_a_query_names_is_one_its_metrics_carry(
+    prod: Objs, exported: dict[str, set[str]]
+) -> None:
+    wrong = set()
+    for where, expr in all_queries(prod).items():
+        for label, metrics in label_uses(expr):
+            carried = set().union(*(exported.get(m, set()) for m in metrics))
+            if label not in carried | TARGET_LABELS:
+                wrong.add(f"{where}: {label!r} is on none of {sorted(metrics)}")
+    assert not wrong, "\n".join(sorted(wrong))
