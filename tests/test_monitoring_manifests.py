@@ -81,11 +81,17 @@ def metric_names(expr: str | promql_parser.Expr) -> set[str]:
 
 
 def queried_metrics(objs: Objs) -> dict[str, set[str]]:
-    """Metric name → the panels and alerts that query it."""
+    """Metric name → the panels, alerts and dashboard variables that query it."""
     used: dict[str, set[str]] = {}
     for where, expr in all_queries(objs).items():
         for name in metric_names(expr):
             used.setdefault(name, set()).add(where)
+    for variable in dashboard(objs)["templating"]["list"]:
+        # Grafana's label_values(metric, label), not PromQL: its metric must exist too.
+        found = re.fullmatch(r"label_values\((\w+), *\w+\)", variable.get("definition", ""))
+        if variable["type"] == "query":
+            assert found, f"variable {variable['name']}: unexpected query"
+            used.setdefault(found.group(1), set()).add(f"variable {variable['name']}")
     return used
 
 
