@@ -66,6 +66,11 @@ CATALOGUE = {
         "feed_clients_connected": G,
         "feed_clients_dropped_total": C,
         "feed_position": G,
+        "nats_consumer_pending_messages": G,
+        "nats_consumer_ack_pending_messages": G,
+        "nats_consumer_redelivered_total": C,
+        "events_handled_total": C,
+        "event_handling_seconds": H,
     },
 }
 # Histograms with series from start-up (their label values are known in advance).
@@ -84,6 +89,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env: dict[str, str] = {}
     for service in ("INVENTORY", "ORDERS", "LOGISTICS"):
         env[f"{service}_METRICS_PORT"] = str(free_port())
+    for service in ("INVENTORY", "ORDERS", "LOGISTICS", "GATEWAY"):
         env[f"{service}_METRICS_REFRESH_S"] = str(REFRESH_S)
     stack = Stack(data_dir=data_dir, ports=Ports.free(), extra_env=env)
     try:
@@ -151,16 +157,27 @@ def test_route_label_is_the_template_not_the_path(suite: Stack) -> None:
     assert "no-such-order" not in text
 
 
-def test_orders_consumers_report_their_lag(suite: Stack) -> None:
+@pytest.mark.parametrize(
+    ("service", "stream", "durable"),
+    [
+        ("orders", "ORDERS", "orders-analytics"),
+        ("orders", "LOGISTICS", "orders-logistics"),
+        ("gateway", "FEED", "gateway-notifications"),
+    ],
+)
+def test_each_durable_consumer_has_its_series(
+    suite: Stack, service: str, stream: str, durable: str
+) -> None:
     def reported() -> bool:
-        text = scrape(suite, "orders")
-        lag = {"stream": "ORDERS", "durable": "orders-analytics"}
+        text = scrape(suite, service)
+        lag = {"stream": stream, "durable": durable}
         return (
             sample(text, "nats_consumer_pending_messages", lag) is not None
-            and sample(text, "events_handled_total", {"durable": "orders-logistics"}) is not None
+            and sample(text, "nats_consumer_ack_pending_messages", lag) is not None
+            and sample(text, "events_handled_total", {"durable": durable}) is not None
         )
 
-    eventually("consumer gauges of orders", reported)
+    eventually(f"consumer gauges of {durable}", reported)
 
 
 def test_outbox_backlog_shows_events_waiting_while_nats_is_down(suite: Stack) -> None:

@@ -14,6 +14,7 @@ from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit.metrics import NATS_CONNECTED
+from chainkit.metrics_refresh import consumers_probe, refresh_forever
 from chainkit.nats import connect
 from gateway.adapters import feed_metrics
 from gateway.adapters.feed_stream import FeedStream, ensure_feed_stream
@@ -77,6 +78,7 @@ class FeedRuntime:
                 "fill notification inboxes",
                 lambda: NotificationConsumer(js, self.notifications).run(),
             ),
+            refresh_forever([consumers_probe(js)], self.settings.metrics_refresh_s),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from gateway.api.console_signin_limit import ConsoleSignInLimit
 from gateway.api.deps import AppState
 from gateway.api.main import include_api
 from gateway.api.middleware import ObservabilityMiddleware
+from gateway.api.routes import health
 from gateway.api.session_gate import SessionGate
 from gateway.core.config import Settings
 from gateway.feed_runtime import FeedRuntime
@@ -50,6 +52,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
         engine = create_engine(settings.database_url)
         owned = clients is None
         metrics_server = metrics_port.start_listener(settings)
+        watcher: asyncio.Task[None] | None = None
         try:
             state.users = UserRepository(session_factory(engine), settings.passwords())
             state.audit = AuditRepository(session_factory(engine))
@@ -66,8 +69,12 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
                 logistics_addr=settings.logistics_addr,
                 timeout_s=settings.rpc_timeout_s,
             )
+            watcher = asyncio.create_task(health.watch_dependencies(state.clients, settings))
             yield
         finally:
+            if watcher is not None:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
             if state.feed is not None:
                 await state.feed.close()
                 state.feed = None

@@ -5,12 +5,14 @@ written; the row's key (the event id) makes a redelivery harmless."""
 from __future__ import annotations
 
 import logging
+import time
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from chainkit import events
 from chainkit.consumer import pull_forever
+from chainkit.metrics import ConsumerMetrics
 from chainkit.nats import ensure_consumer
 from gateway.adapters.feed_stream import FEED_STREAM
 from gateway.adapters.notification_store import NotificationStore
@@ -26,6 +28,7 @@ class NotificationConsumer:
     def __init__(self, js: JetStreamContext, store: NotificationStore) -> None:
         self._js = js
         self._store = store
+        self._metrics = ConsumerMetrics(FEED_STREAM, DURABLE)
 
     async def run(self) -> None:
         subjects = list(NOTICE_SOURCES)
@@ -33,6 +36,15 @@ class NotificationConsumer:
         await pull_forever(self._js, FEED_STREAM, DURABLE, self.handle, batch=100)
 
     async def handle(self, msg: Msg) -> None:
+        started = time.perf_counter()
+        if msg.metadata.num_delivered > 1:
+            self._metrics.redelivered.inc()
+        outcome = await self._handle(msg)
+        self._metrics.outcomes[outcome].inc()
+        self._metrics.seconds.observe(time.perf_counter() - started)
+
+    async def _handle(self, msg: Msg) -> str:
+        """Handle one message; the outcome (chainkit.metrics.EVENT_OUTCOMES)."""
         try:
             env = events.parse(msg.data)
             event = translate(msg.metadata.sequence.stream, env)
@@ -40,7 +52,7 @@ class NotificationConsumer:
         except Exception:
             log.error("notifications: unreadable event on %s terminated", msg.subject)
             await msg.term()
-            return
+            return "dead_lettered"
         try:
             if notice is not None:
                 await self._store.add(notice)
@@ -48,5 +60,6 @@ class NotificationConsumer:
             attempt = msg.metadata.num_delivered
             log.warning("notifications: write failed (attempt %d)", attempt, exc_info=True)
             await msg.nak(delay=min(0.5 * 2**attempt, 30.0))
-            return
+            return "retried"
         await msg.ack()
+        return "handled"

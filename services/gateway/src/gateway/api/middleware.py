@@ -23,14 +23,16 @@ HTTP_SECONDS = prometheus_client.Histogram(
     ["method", "route", "status"],
 )
 _children: dict[tuple[str, str, int], Histogram] = {}
+# A client may send any method name: others are one label value, not one each.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _histogram(method: str, route: str, status: int) -> Histogram:
     """The child for these labels, kept: a dict look-up per request, not a `.labels` call."""
-    key = (method, route, status)
+    key = (method if method in _METHODS else "other", route, status)
     child = _children.get(key)
     if child is None:
-        child = _children[key] = HTTP_SECONDS.labels(method, route, str(status))
+        child = _children[key] = HTTP_SECONDS.labels(key[0], route, str(status))
     return child
 
 

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import prometheus_client
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from gateway.adapters.grpc_clients import ServiceClients
 from gateway.adapters.nats_probe import nats_reachable
 from gateway.api.deps import ClientsDep, SettingsDep, StateDep
 from gateway.api.problems import problem
+from gateway.core.config import Settings
 
 router = APIRouter(tags=["operations"])
 
@@ -38,10 +41,8 @@ async def readyz(state: StateDep) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/healthz/dependencies")
-async def dependencies(clients: ClientsDep, settings: SettingsDep) -> JSONResponse:
-    """Each dependency's state (the three services' gRPC health, NATS): `degraded` when one
-    is down. Always 200: for dashboards and alerts, not for probes."""
+async def check_dependencies(clients: ServiceClients, settings: Settings) -> dict[str, bool]:
+    """Whether each dependency answers now; `gateway_dependency_up` follows."""
     timeout = settings.ready_timeout_s
     services, nats_ok = await asyncio.gather(
         clients.health(timeout), nats_reachable(settings.nats_url, timeout)
@@ -49,6 +50,23 @@ async def dependencies(clients: ClientsDep, settings: SettingsDep) -> JSONRespon
     states = {**services, "nats": nats_ok}
     for name, ok in states.items():
         DEPENDENCY_UP.labels(name).set(1 if ok else 0)
+    return states
+
+
+async def watch_dependencies(clients: ServiceClients, settings: Settings) -> None:
+    """Check every `metrics_refresh_s`, so the gauge is current from start-up whether or not
+    anyone calls /healthz/dependencies."""
+    while True:
+        with contextlib.suppress(Exception):
+            await check_dependencies(clients, settings)
+        await asyncio.sleep(settings.metrics_refresh_s)
+
+
+@router.get("/healthz/dependencies")
+async def dependencies(clients: ClientsDep, settings: SettingsDep) -> JSONResponse:
+    """Each dependency's state (the three services' gRPC health, NATS): `degraded` when one
+    is down. Always 200: for dashboards and alerts, not for probes."""
+    states = await check_dependencies(clients, settings)
     checks = {name: "ok" if ok else "down" for name, ok in states.items()}
     status = "ok" if all(states.values()) else "degraded"
     return JSONResponse({"status": status, "checks": checks})
