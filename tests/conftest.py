@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.running import seeded_stack
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +70,35 @@ def s001(api: Api) -> httpx.Client:
 @pytest.fixture(scope="module")
 def s002(api: Api) -> httpx.Client:
     return api.login("s002", "s002-demo-pass")
+
+
+# ---------------------------------------------------------------- deploy/ rendered
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> str:
+    found = shutil.which("kubectl")
+    if found is None:
+        message = "kubectl not found: deploy/ manifests cannot be rendered"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@functools.cache
+def _render(kubectl: str, path: str) -> tuple[dict[str, Any], ...]:
+    out = subprocess.run(
+        [kubectl, "kustomize", str(DEPLOY / path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, f"kubectl kustomize {path} failed:\n{out.stderr}"
+    return tuple(doc for doc in yaml.safe_load_all(out.stdout) if doc)
+
+
+@pytest.fixture(scope="session")
+def render(kubectl: str) -> Any:
+    """`kubectl kustomize deploy/<path>` as a tuple of objects (cached per path)."""
+    return lambda path: _render(kubectl, path)

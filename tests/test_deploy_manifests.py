@@ -9,17 +9,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from jsonschema.exceptions import best_match
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 from sqlalchemy import inspect
@@ -51,6 +52,12 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "carrier-sim": SimSettings,
 }
 DB_SERVICES = ["inventory", "orders", "logistics", "gateway"]
+# Custom resources kubernetes-validate does not know, checked against vendored schemas
+# (tests/crd_schemas/PROVENANCE.md says where they come from).
+CRD_SCHEMAS = {
+    ("monitoring.coreos.com/v1", "PodMonitor"): "podmonitor-v1.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "prometheusrule-v1.json",
+}
 KUSTOMIZATIONS = sorted(
     str(p.parent.relative_to(DEPLOY))
     for folder in ("base", "overlays", "tests")
@@ -59,34 +66,7 @@ KUSTOMIZATIONS = sorted(
 
 
 # ---------------------------------------------------------------- rendering helpers
-
-
-@pytest.fixture(scope="session")
-def kubectl() -> str:
-    found = shutil.which("kubectl")
-    if found is None:
-        message = "kubectl not found: deploy/ manifests cannot be rendered"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
-@functools.cache
-def _render(kubectl: str, path: str) -> tuple[dict[str, Any], ...]:
-    out = subprocess.run(
-        [kubectl, "kustomize", str(DEPLOY / path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert out.returncode == 0, f"kubectl kustomize {path} failed:\n{out.stderr}"
-    return tuple(doc for doc in yaml.safe_load_all(out.stdout) if doc)
-
-
-@pytest.fixture(scope="session")
-def render(kubectl: str) -> Any:
-    return lambda path: _render(kubectl, path)
+# (the `render` fixture, `kubectl kustomize` of a folder under deploy/, is in conftest.py)
 
 
 def of_kind(objs: tuple[dict[str, Any], ...], kind: str) -> dict[str, dict[str, Any]]:
@@ -158,14 +138,46 @@ def manifest_env(objs: tuple[dict[str, Any], ...], deployment: dict[str, Any]) -
 def test_renders_and_every_object_passes_strict_schema(render: Any, path: str) -> None:
     objs = render(path)
     assert objs, f"{path} rendered nothing"
-    problems = []
-    for obj in objs:
-        try:
-            kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as e:
-            where = "/".join(str(p) for p in e.path)
-            problems.append(f"{obj['kind']}/{obj['metadata']['name']} {where}: {e.message}")
+    problems = [problem for obj in objs for problem in schema_problems(obj)]
     assert not problems, "\n".join(problems)
+
+
+@functools.cache
+def _crd_validator(file: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((Path(__file__).parent / "crd_schemas" / file).read_text())
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_problems(obj: dict[str, Any]) -> list[str]:
+    """What Kubernetes' strict schemas (or a known CRD's) find wrong with one object."""
+    name = f"{obj['kind']}/{obj['metadata']['name']}"
+    crd = CRD_SCHEMAS.get((obj["apiVersion"], obj["kind"]))
+    if crd is not None:
+        # best_match descends into anyOf branches to the error that names the field.
+        leaves = [best_match([e]) for e in _crd_validator(crd).iter_errors(obj)]
+        return [f"{name} {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in leaves]
+    try:
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as e:
+        return [f"{name} {'/'.join(str(p) for p in e.path)}: {e.message}"]
+    return []
+
+
+def test_crd_schemas_catch_a_misspelt_field(render: Any) -> None:
+    objs = render("overlays/prod")
+    rule = of_kind(objs, "PrometheusRule")["chainstore"]
+    monitor = of_kind(objs, "PodMonitor")["orders"]
+    assert schema_problems(rule) == schema_problems(monitor) == []
+    for obj, path, value, named in [
+        (rule, ["spec", "groups", 0, "rules", 0, "fro"], "5m", "'fro'"),
+        (rule, ["spec", "groups", 0, "rules", 0, "for"], "five minutes", "'five minutes'"),
+        (monitor, ["spec", "podMetricsEndpoints", 0, "portName"], "metrics", "'portName'"),
+    ]:
+        broken = json.loads(json.dumps(obj))
+        parent = functools.reduce(lambda node, key: node[key], path[:-1], broken)
+        parent[path[-1]] = value
+        (problem,) = schema_problems(broken)
+        assert named in problem, problem
 
 
 def test_the_combinations_ci_renders_are_all_covered() -> None:
