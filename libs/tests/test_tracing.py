@@ -9,15 +9,13 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import nats
 import pytest
 from opentelemetry import trace
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import text
 
@@ -31,26 +29,6 @@ from chainkit.outbox import OutboxRelay
 from chainkit.testing import NatsServer
 from chainkit.uow import SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
-
-_EXPORTER = InMemorySpanExporter()
-_PROVIDER = TracerProvider()
-_PROVIDER.add_span_processor(SimpleSpanProcessor(_EXPORTER))
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """Tracing on, into memory, for one test. The global provider can be set only once per
-    process; the flag and the SQLAlchemy hook are undone after each test."""
-    if trace.get_tracer_provider() is not _PROVIDER:
-        tracing.install(_PROVIDER)
-    else:
-        tracing.instrument_sql(_PROVIDER)
-        tracing.ENABLED = True
-    _EXPORTER.clear()
-    yield _EXPORTER
-    tracing.ENABLED = False
-    SQLAlchemyInstrumentor().uninstrument()
-    _EXPORTER.clear()
 
 
 def named(exporter: InMemorySpanExporter, name: str) -> list[ReadableSpan]:

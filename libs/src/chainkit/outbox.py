@@ -30,6 +30,7 @@ from sqlalchemy import Table, Text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import Field, SQLModel
 
+from chainkit import tracing
 from chainkit.events import OutgoingEvent
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
 from chainkit.metrics import OUTBOX_FROM_MEMORY as FROM_MEMORY
@@ -121,6 +122,7 @@ class OutboxRelay:
         self._collecting = False
         self._caught_up = False
         self._unmarked: list[str] = []  # published, not yet marked sent
+        self._unmarked_traces: list[str] = []  # their stored trace contexts, when tracing
         self._unmarked_since = 0.0
         self._next_poll = 0.0
 
@@ -210,6 +212,10 @@ class OutboxRelay:
         if not self._unmarked:
             self._unmarked_since = asyncio.get_running_loop().time()
         self._unmarked.extend(e.event_id for e in taken[: published.stored])
+        if tracing.ENABLED:
+            self._unmarked_traces.extend(
+                e.trace_context for e in taken[: published.stored] if e.trace_context
+            )
         PUBLISHED.labels("memory").inc(published.stored)
         if published.error is not None:
             # The rest are in the table, unsent: publish from there, in order, from now on.
@@ -218,18 +224,25 @@ class OutboxRelay:
 
     async def _mark_unmarked(self) -> None:
         ids, self._unmarked = self._unmarked, []
+        traces, self._unmarked_traces = self._unmarked_traces, []
         try:
             async with self._engine.connect() as conn:
-                await self._mark(conn, ids)
+                await self._mark(conn, ids, traces)
         except BaseException:
             if len(self._unmarked) < MAX_FRESH:  # else published again, and deduplicated
                 self._unmarked[:0] = ids
+                self._unmarked_traces[:0] = traces
             raise
 
-    async def _mark(self, conn: AsyncConnection, event_ids: list[str]) -> None:
+    async def _mark(
+        self, conn: AsyncConnection, event_ids: list[str], traces: Sequence[str | None]
+    ) -> None:
+        """Mark rows sent; when tracing, in a span in the trace of the first event's emitter
+        (linked to every event's), where the UPDATE's own span shows."""
         driver = (await conn.get_raw_connection()).driver_connection
         async with self._writers or contextlib.nullcontext():
-            await _MARK_SENT.run(conn.dialect, driver, utcnow(), event_ids)
+            with tracing.span_for_events("outbox mark sent", traces):
+                await _MARK_SENT.run(conn.dialect, driver, utcnow(), event_ids)
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows from the table, oldest first; how many."""
@@ -259,7 +272,7 @@ class OutboxRelay:
             sent = [row[0] for row in todo[: published.stored]]
             PUBLISHED.labels("table").inc(published.stored)
             if sent:
-                await self._mark(conn, sent)
+                await self._mark(conn, sent, [row[3] for row in todo[: published.stored]])
         if published.error is not None:
             raise published.error
         return len(rows), sent

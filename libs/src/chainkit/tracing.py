@@ -14,7 +14,7 @@ copies the value at import time, before `configure` ran).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from importlib import metadata
 from typing import Any
@@ -84,6 +84,44 @@ def instrument_sql(provider: trace.TracerProvider) -> None:
     # Not a span per pool checkout: background loops check out every fraction of a second,
     # and each would be a trace of its own.
     unwrap(Engine, "connect")
+    _instrument_asyncpg(provider)
+
+
+def _instrument_asyncpg(provider: trace.TracerProvider) -> None:
+    """A span per statement sent to asyncpg past SQLAlchemy (chainkit.raw_sql, chainkit.bulk,
+    and the BEGIN, COMMIT and ROLLBACK asyncpg sends for SQLAlchemy's transactions)."""
+    import asyncpg.prepared_stmt
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.utils import unwrap
+
+    AsyncPGInstrumentor().instrument(tracer_provider=_InsideTraces(provider))  # type: ignore[no-untyped-call]
+    # SQLAlchemy runs its own statements as prepared ones, and they have its span already.
+    for method in ("fetch", "fetchval", "fetchrow", "executemany", "fetchmany"):
+        unwrap(asyncpg.prepared_stmt.PreparedStatement, method)
+
+
+class _InsideTraces:
+    """The asyncpg instrumentation's tracer provider: its spans only inside a trace. Outside
+    one, a statement is a background loop's (the outbox relay reads its table twice a second,
+    a pooled connection is pinged after a pause), and each would be a trace of its own."""
+
+    def __init__(self, provider: trace.TracerProvider) -> None:
+        self._provider = provider
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> _InsideTracer:
+        return _InsideTracer(self._provider.get_tracer(*args, **kwargs))
+
+
+class _InsideTracer:
+    """What the asyncpg instrumentation calls on its tracer, and only that."""
+
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self._tracer = tracer
+
+    def start_as_current_span(self, name: str, **kwargs: Any) -> AbstractContextManager[Span]:
+        if not trace.get_current_span().get_span_context().is_valid:
+            return nullcontext(trace.INVALID_SPAN)
+        return self._tracer.start_as_current_span(name, **kwargs)
 
 
 def _version(service: str) -> str:
@@ -188,6 +226,24 @@ def consuming(
             "messaging.consumer.group.name": consumer,
         },
     )
+
+
+def span_for_events(name: str, stored: Sequence[str | None]) -> AbstractContextManager[Span | None]:
+    """A span for work done for several events at once, kept by their contexts (`captured`):
+    as `span_serving` for their emitting spans; a no-op when none has one."""
+    if not ENABLED:
+        return _NOTHING
+    callers = [_span_context_of(s) for s in stored]
+    if not any(callers):
+        return _NOTHING
+    return span_serving(name, callers)
+
+
+def _span_context_of(stored: str | None) -> SpanContext | None:
+    if not stored:
+        return None
+    context = trace.get_current_span(context_from(headers_of(stored))).get_span_context()
+    return context if context.is_valid else None
 
 
 def span_serving(

@@ -7,8 +7,37 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from chainkit import tracing
 from chainkit.testing.infra import NatsServer, new_pg_database
+
+_EXPORTER = InMemorySpanExporter()
+_PROVIDER = TracerProvider()
+_PROVIDER.add_span_processor(SimpleSpanProcessor(_EXPORTER))
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Tracing on, into memory, for one test; name it before the fixtures that build servers
+    and engines, so that they are built traced. The global provider can be set only once per
+    process; the flag and the SQL instrumentation are undone after each test."""
+    if trace.get_tracer_provider() is not _PROVIDER:
+        tracing.install(_PROVIDER)
+    else:
+        tracing.instrument_sql(_PROVIDER)
+        tracing.ENABLED = True
+    _EXPORTER.clear()
+    yield _EXPORTER
+    tracing.ENABLED = False
+    SQLAlchemyInstrumentor().uninstrument()
+    AsyncPGInstrumentor().uninstrument()  # type: ignore[no-untyped-call]
+    _EXPORTER.clear()
 
 
 @pytest.fixture
