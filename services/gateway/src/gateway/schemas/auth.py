@@ -80,8 +80,8 @@ class UserDetail(UserPublic):
 
 
 class UserUpdate(BaseModel):
-    """Head office's changes to another account; a field left out is left as it is. Both
-    end every session of the account."""
+    """Head office's changes to another account; a field left out is left as it is.
+    Disabling it or a new password ends every session of the account."""
 
     model_config = ConfigDict(
         json_schema_extra={
