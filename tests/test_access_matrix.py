@@ -50,6 +50,7 @@ ADDRESS = {
     "line1": "1 Century Ave",
 }
 SKU = "TEA-001"
+STAFF = {x: LOGINS[f"staff_{x}"][0] for x in OWNERS}
 
 # --- rules: (principal, owner) → expected "401" | "403" | "404" | "ok" -------------------
 
@@ -217,6 +218,16 @@ ROUTES: dict[tuple[str, str], tuple[Rule, Request]] = {
             None,
             {"username": unique("u"), "password": "long-enough-pw", "role": "customer"},
         ),
+    ),
+    ("GET", "/v1/users"): (
+        hq_only,
+        lambda w, x: ("GET", "/v1/users", {"store_id": STORE[x]}, None),
+    ),
+    ("GET", "/v1/users/{username}"): (hq_only, get(lambda w, x: f"/v1/users/{STAFF[x]}")),
+    # Enabling an enabled account: the caller got through, nothing changes.
+    ("PATCH", "/v1/users/{username}"): (
+        hq_only,
+        lambda w, x: ("PATCH", f"/v1/users/{STAFF[x]}", None, {"disabled": False}),
     ),
     ("POST", "/v1/stores"): (
         hq_only,

@@ -54,10 +54,11 @@ class Cli:
             self.stack.gateway_url,
         ]
 
-    def __call__(self, *args: str, before: tuple[str, ...] = ()) -> Ran:
+    def __call__(self, *args: str, before: tuple[str, ...] = (), input: str | None = None) -> Ran:
+        """`input`: what the command reads from stdin (prompts, --password-stdin)."""
         # Wide enough that Rich does not fold a table cell in the middle of a word.
         runner = CliRunner(env={"COLUMNS": "200"})
-        result = runner.invoke(app, [*self.connection_args(), *before, *args])
+        result = runner.invoke(app, [*self.connection_args(), *before, *args], input=input)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Ran(result.exit_code, result.stdout, result.stderr)

@@ -2,59 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
-import httpx
 import typer
 
 from chainstore_cli.connection import CliError
-from chainstore_cli.context import FAILED, JsonOpt, Target, target
-from chainstore_cli.render import emit_json, error, facts
+from chainstore_cli.context import FAILED, JsonOpt, target
+from chainstore_cli.gateway import Gateway
+from chainstore_cli.render import emit_json, error, facts, table
 
-app = typer.Typer(help="User accounts (through the gateway).", no_args_is_help=True)
+app = typer.Typer(
+    help="User accounts (through the gateway): create, list, show, disable, enable, "
+    "reset a password.",
+    no_args_is_help=True,
+)
 ROLES = ("hq", "store", "customer")
+PAGE = 200  # the gateway's largest page
+T = TypeVar("T")
+
+UsernameArg = Annotated[str, typer.Argument(help="The account's username.")]
 
 
-def _problem(response: httpx.Response) -> str:
-    """A problem+json answer in one line: its detail and any field errors."""
+def _with_gateway(ctx: typer.Context, body: Callable[[Gateway], T]) -> T:
+    """Run `body` signed in to the gateway; a CliError ends the command (exit 2)."""
     try:
-        body: dict[str, Any] = response.json()
-    except ValueError:
-        return f"{response.status_code}: {response.text[:200]}"
-    fields = "; ".join(f"{e['field']}: {e['message']}" for e in body.get("errors") or [])
-    detail = body.get("detail") or body.get("title") or ""
-    return f"{response.status_code} {detail}" + (f" ({fields})" if fields else "")
+        with Gateway(target(ctx)) as gateway:
+            return body(gateway)
+    except CliError as e:
+        error(str(e))
+        raise typer.Exit(FAILED) from None
 
 
-def _token(client: httpx.Client, where: Target) -> str:
-    if where.token:
-        return where.token
-    if not (where.user and where.password):
-        raise CliError(
-            "the gateway needs a head-office sign-in: --token (CHAINSTORE_TOKEN), or --user "
-            "and --password (CHAINSTORE_USER, CHAINSTORE_PASSWORD)"
-        )
-    signed = client.post(
-        "/v1/auth/token", json={"username": where.user, "password": where.password}
-    )
-    if signed.status_code != 200:
-        raise CliError(f"gateway sign-in as {where.user!r} refused: {_problem(signed)}")
-    return str(signed.json()["access_token"])
+def _path(username: str) -> str:
+    return f"/v1/users/{quote(username, safe='')}"
 
 
-def _gateway_call(where: Target, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    try:
-        with httpx.Client(base_url=where.gateway, timeout=where.timeout_s) as client:
-            token = _token(client, where)
-            answer = client.request(
-                method, path, json=body, headers={"Authorization": f"Bearer {token}"}
-            )
-    except httpx.TransportError as e:
-        raise CliError(f"gateway unreachable at {where.gateway} ({e})") from None
-    if answer.is_error:
-        raise CliError(f"gateway refused {method} {path}: {_problem(answer)}")
-    found: dict[str, Any] = answer.json()
-    return found
+def _status(user: dict[str, Any]) -> str:
+    return f"disabled since {user['disabled_at']}" if user.get("disabled") else "active"
+
+
+def _row(user: dict[str, Any]) -> list[object]:
+    fields = ("username", "role", "store_id", "customer_id", "created_at")
+    return [*(user[f] for f in fields), _status(user)]
+
+
+def _check_role(role: str, hint: str) -> None:
+    if role and role not in ROLES:
+        raise typer.BadParameter(f"one of {', '.join(ROLES)}", param_hint=hint)
 
 
 @app.command("create")
@@ -79,19 +75,127 @@ def create(
     json: JsonOpt = False,
 ) -> None:
     """Create an account (head office only)."""
-    if role not in ROLES:
-        raise typer.BadParameter(f"one of {', '.join(ROLES)}", param_hint="--role")
+    _check_role(role, "--role")
     body: dict[str, Any] = {"username": username, "password": password, "role": role}
     if store_id:
         body["store_id"] = store_id
     if customer_id:
         body["customer_id"] = customer_id
-    try:
-        user = _gateway_call(target(ctx), "POST", "/v1/users", body)
-    except CliError as e:
-        error(str(e))
-        raise typer.Exit(FAILED) from None
+    user = _with_gateway(ctx, lambda gw: gw.call("POST", "/v1/users", json=body))
     if json:
         emit_json(user)
         return
     facts(f"User {user['username']} created", [(k, v) for k, v in user.items()])
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option("--role", help=f"Only this role: {', '.join(ROLES)}.")] = "",
+    store: Annotated[str, typer.Option("--store", help="Only staff of this store.")] = "",
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 1000,
+    json: JsonOpt = False,
+) -> None:
+    """Accounts by username, disabled ones included."""
+    _check_role(role, "--role")
+    wanted = {k: v for k, v in {"role": role, "store_id": store}.items() if v}
+
+    def body(gw: Gateway) -> tuple[list[dict[str, Any]], bool]:
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while len(found) < limit:
+            params = {**wanted, "limit": min(PAGE, limit - len(found))}
+            page = gw.call(
+                "GET", "/v1/users", params={**params, "cursor": cursor} if cursor else params
+            )
+            found += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        return found, cursor is not None
+
+    users, more = _with_gateway(ctx, body)
+    if json:
+        emit_json(users)
+    else:
+        table(
+            f"Users ({len(users)}{'+' if more else ''})",
+            ["username", "role", "store", "customer", "created", "status"],
+            [_row(u) for u in users],
+        )
+    if more:
+        error(f"more accounts than --limit {limit}; raise it to see them all")
+
+
+@app.command("show")
+def show(ctx: typer.Context, username: UsernameArg, json: JsonOpt = False) -> None:
+    """One account: role, store, whether disabled, and its live sign-in sessions."""
+    user = _with_gateway(ctx, lambda gw: gw.call("GET", _path(username)))
+    if json:
+        emit_json(user)
+        return
+    facts(
+        f"User {user['username']}",
+        [
+            ("role", user["role"]),
+            ("store", user["store_id"]),
+            ("customer", user["customer_id"]),
+            ("created", user["created_at"]),
+            ("status", _status(user)),
+            ("live sessions", user["live_sessions"]),
+        ],
+    )
+
+
+def _change(ctx: typer.Context, username: str, change: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = _with_gateway(
+        ctx, lambda gw: gw.call("PATCH", _path(username), json=change)
+    )
+    return found
+
+
+@app.command("disable")
+def disable(ctx: typer.Context, username: UsernameArg, json: JsonOpt = False) -> None:
+    """Disable an account: it cannot sign in, and every session it has ends now."""
+    user = _change(ctx, username, {"disabled": True})
+    if json:
+        emit_json(user)
+        return
+    typer.echo(f"user {user['username']} disabled: it cannot sign in; its sessions have ended")
+
+
+@app.command("enable")
+def enable(ctx: typer.Context, username: UsernameArg, json: JsonOpt = False) -> None:
+    """Enable a disabled account again (its old sessions stay ended)."""
+    user = _change(ctx, username, {"disabled": False})
+    if json:
+        emit_json(user)
+        return
+    typer.echo(f"user {user['username']} enabled: it can sign in again")
+
+
+@app.command("reset-password")
+def reset_password(
+    ctx: typer.Context,
+    username: UsernameArg,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the new password from stdin's first line (scripts)."
+        ),
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Give an account a new password (asked for twice, or read from stdin); every session
+    it has ends now."""
+    if password_stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+        if not password:
+            raise typer.BadParameter("stdin held no password", param_hint="--password-stdin")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    user = _change(ctx, username, {"password": password})
+    if json:
+        emit_json(user)
+        return
+    typer.echo(f"password of {user['username']} reset; its sessions have ended")

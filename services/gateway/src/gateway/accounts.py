@@ -1,5 +1,6 @@
 """Account use cases: sign in (a session and its tokens), refresh, sign out, change a
-password, create a user, keep the `hq` account's password current."""
+password, create a user, keep the `hq` account's password current. Head office's changes
+to other accounts are in gateway.account_admin."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 HQ_USERNAME = "hq"
 # How long a session can be renewed with its refresh token before signing in again.
 DEFAULT_SESSION_TTL_S = 7 * 24 * 3600
+ACCOUNT_DISABLED = "this account is disabled; ask head office"
 
 
 @dataclass(frozen=True)
@@ -45,14 +47,17 @@ def _principal(user: UserRecord, sid: str) -> Principal:
 
 
 async def check_password(users: UserRepository, username: str, password: str) -> UserRecord:
-    """The account if the password is right (its hash upgraded if of an older scheme or
-    cost); Unauthenticated otherwise. Unknown users cost the same time as known ones."""
+    """The account if the password is right and the account not disabled (its hash upgraded
+    if of an older scheme or cost); Unauthenticated otherwise. Unknown users cost the same
+    time as known ones; only the right password learns that an account is disabled."""
     user = await users.get(normalise_username(username))
     stored = user.password_hash if user else users.passwords.dummy_hash
     # Deliberately slow hashing: keep it off the event loop.
     ok, upgraded = await asyncio.to_thread(users.passwords.verify_and_update, password, stored)
     if user is None or not ok:
         raise Unauthenticated("wrong username or password")
+    if user.disabled:
+        raise Unauthenticated(ACCOUNT_DISABLED)
     if upgraded is not None:
         await users.set_password_hash(user.username, upgraded)
         log.info("upgraded a password hash", extra={"fields": {"username": user.username}})
@@ -108,7 +113,7 @@ async def refresh(
         log.warning("a refresh token was reused; session revoked", extra={"fields": {"sid": sid}})
         raise invalid
     user = await users.get(session.username)
-    if user is None:
+    if user is None or user.disabled:
         raise invalid
     new_secret = secrets.token_urlsafe(32)
     if not await users.renew_session(sid, session.refresh_hash, _digest(new_secret)):

@@ -1,14 +1,15 @@
 """User accounts (`gw_user`) and their sign-in sessions (`gw_session`), and the repository
 over both. A session is what a refresh token renews and what sign-out or a password change
 revokes; every access token names its session, and a revoked one is refused everywhere
-(at once on the replica that revoked it, within `live_sessions.RECHECK_S` on the others)."""
+(at once on the replica that revoked it, within `live_sessions.RECHECK_S` on the others).
+A session of a disabled account counts as ended, under the same bound."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, select, update
+from sqlalchemy import DateTime, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
@@ -32,6 +33,8 @@ class GwUser(SQLModel, table=True):
     store_id: str | None = Field(default=None, max_length=64)
     customer_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # Set while head office has the account disabled: no sign-in, no live session.
+    disabled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class GwSession(SQLModel, table=True):
@@ -70,20 +73,34 @@ class UserRecord:
     store_id: str | None
     customer_id: str | None
     created_at: datetime
+    disabled_at: datetime | None = None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """Accounts by username (ascending), after `after` when paging; `limit` at most."""
+
+    role: Role | None = None
+    store_id: str | None = None
+    after: str | None = None
+    limit: int = 20
 
 
 def _record(row: GwUser) -> UserRecord:
     role = next(r for r in ROLES if r == row.role)
-    created = row.created_at
-    if created.tzinfo is None:  # SQLite hands back naive datetimes: they are UTC
-        created = created.replace(tzinfo=UTC)
     return UserRecord(
         username=row.username,
         password_hash=row.password_hash,
         role=role,
         store_id=row.store_id,
         customer_id=row.customer_id,
-        created_at=created,
+        # SQLite hands back naive datetimes: they are UTC
+        created_at=_utc(row.created_at),
+        disabled_at=_utc(row.disabled_at) if row.disabled_at else None,
     )
 
 
@@ -107,6 +124,33 @@ class UserRepository:
             row = await session.get(GwUser, username)
             return _record(row) if row is not None else None
 
+    async def find(self, query: UserQuery) -> list[UserRecord]:
+        statement = select(GwUser).order_by(col(GwUser.username)).limit(query.limit)
+        if query.role:
+            statement = statement.where(col(GwUser.role) == query.role)
+        if query.store_id:
+            statement = statement.where(col(GwUser.store_id) == query.store_id)
+        if query.after is not None:
+            statement = statement.where(col(GwUser.username) > query.after)
+        async with self._sessions() as session:
+            rows = (await session.execute(statement)).scalars().all()
+        return [_record(row) for row in rows]
+
+    async def set_disabled(self, username: str, disabled: bool) -> UserRecord | None:
+        """Disable or enable the account; None if there is none. A disabled account keeps
+        the time it was first disabled, and its sessions are refused from the next check on
+        (ending them for good is `revoke_sessions_of`)."""
+        condition = col(GwUser.disabled_at).is_(None) if disabled else true()
+        async with self._sessions() as session:
+            await session.execute(
+                update(GwUser)
+                .where(col(GwUser.username) == username, condition)
+                .values(disabled_at=utcnow() if disabled else None)
+            )
+            await session.commit()
+        self._live.forget_all()  # after the commit: a read begun now sees the change
+        return await self.get(username)
+
     async def add(self, user: UserRecord) -> UserRecord:
         row = GwUser(
             username=user.username,
@@ -115,6 +159,7 @@ class UserRepository:
             store_id=user.store_id,
             customer_id=user.customer_id,
             created_at=user.created_at,
+            disabled_at=user.disabled_at,
         )
         async with self._sessions() as session:
             session.add(row)
@@ -164,10 +209,22 @@ class UserRepository:
         return await self._live.active(sid)
 
     async def _session_end(self, sid: str) -> float | None:
-        session = await self.get_session(sid)
-        if session is None or not session.active(utcnow()):
+        """The session's end if it is active and its account is not disabled."""
+        async with self._sessions() as db:
+            found = (
+                await db.execute(
+                    select(col(GwSession.expires_at))
+                    .join(GwUser, col(GwUser.username) == col(GwSession.username))
+                    .where(
+                        col(GwSession.sid) == sid,
+                        col(GwSession.revoked_at).is_(None),
+                        col(GwUser.disabled_at).is_(None),
+                    )
+                )
+            ).scalar_one_or_none()
+        if found is None or _utc(found) <= utcnow():
             return None
-        return posix(session.expires_at)
+        return posix(_utc(found))
 
     async def renew_session(self, sid: str, old_hash: str, new_hash: str) -> bool:
         """Swap the refresh hash if it is still `old_hash` (one refresh wins a race)."""

@@ -41,6 +41,13 @@ DETAIL_ZH: dict[str, str] = {
     "the access token is invalid": "访问令牌无效",
     "the session has ended; sign in again": "会话已结束，请重新登录",
     "wrong username or password": "用户名或密码错误",
+    "this account is disabled; ask head office": "该账户已停用，请联系总部",
+    "your own account is changed at POST /v1/auth/password, and never disabled by you": (
+        "自己的账户请在 POST /v1/auth/password 修改，且不能停用自己"
+    ),
+    "the hq account's password is CHAINSTORE_HQ_PASSWORD; change it there": (
+        "hq 账户的密码由 CHAINSTORE_HQ_PASSWORD 设定，请在那里修改"
+    ),
     "too many requests; try again later": "请求过于频繁，请稍后再试",
     "too many sign-in attempts; try again later": "登录尝试过于频繁，请稍后再试",
     "the request body is too large": "请求体过大",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from chainkit.errors import FieldError, InvalidArgument
 from gateway.core.security import Role, normalise_username
@@ -63,8 +63,39 @@ class UserCreate(BaseModel):
 
 
 class UserPublic(BaseModel):
+    """An account as head office sees it (never its password hash)."""
+
     username: str
     role: Role
     store_id: str | None
     customer_id: str | None
     created_at: datetime
+    # A disabled account cannot sign in and has no live session.
+    disabled: bool = False
+    disabled_at: datetime | None = None
+
+
+class UserDetail(UserPublic):
+    live_sessions: int = Field(description="sign-in sessions neither ended nor expired")
+
+
+class UserUpdate(BaseModel):
+    """Head office's changes to another account; a field left out is left as it is.
+    Disabling it or a new password ends every session of the account."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"disabled": True},
+                {"disabled": False},
+                {"password": "a-new-password-to-hand-over"},
+            ]
+        }
+    )
+
+    disabled: bool | None = Field(
+        default=None, description="true: no sign-in, every session ended; false: enabled again"
+    )
+    password: Annotated[str, Field(min_length=8, max_length=256)] | None = Field(
+        default=None, description="a new password (the account's sessions end)"
+    )
