@@ -35,8 +35,10 @@ def value(name: str, **labels: str) -> float:
 
 class Servicer(inventory_pb2_grpc.InventoryServiceServicer):
     async def GetProduct(
-        self, request: inventory_pb2.GetProductRequest, context: object
+        self, request: inventory_pb2.GetProductRequest, context: grpc.aio.ServicerContext
     ) -> inventory_pb2.Product:
+        if request.sku == "secret":  # a servicer that aborts with a code of its own
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not yours")
         if request.sku == "slow":
             await asyncio.sleep(5)
         if request.sku != "TEA-1":
@@ -53,7 +55,7 @@ async def test_rpcs_are_counted_by_method_and_code_on_both_sides() -> None:
     listed = {"grpc_service": INVENTORY, "grpc_method": "ListProducts", "grpc_code": "OK"}
     assert REGISTRY.get_sample_value("grpc_server_handled_total", listed) is not None
     method = {"grpc_service": INVENTORY, "grpc_method": "GetProduct"}
-    codes = ("OK", "NOT_FOUND", "DEADLINE_EXCEEDED")
+    codes = ("OK", "NOT_FOUND", "PERMISSION_DENIED", "DEADLINE_EXCEEDED")
     before = {
         (side, code): value(f"grpc_{side}_handled_total", **method, grpc_code=code)
         for side in ("server", "client")
@@ -64,7 +66,7 @@ async def test_rpcs_are_counted_by_method_and_code_on_both_sides() -> None:
     try:
         stub = inventory_pb2_grpc.InventoryServiceStub(channel)
         await stub.GetProduct(inventory_pb2.GetProductRequest(sku="TEA-1"), timeout=5)
-        for sku in ("NOPE-1", "NOPE-2"):
+        for sku in ("NOPE-1", "NOPE-2", "secret"):
             with pytest.raises(grpc.aio.AioRpcError):
                 await stub.GetProduct(inventory_pb2.GetProductRequest(sku=sku), timeout=5)
         with pytest.raises(grpc.aio.AioRpcError) as late:
@@ -80,12 +82,14 @@ async def test_rpcs_are_counted_by_method_and_code_on_both_sides() -> None:
     assert moved == {
         ("server", "OK"): 1,
         ("server", "NOT_FOUND"): 2,
+        ("server", "PERMISSION_DENIED"): 1,
         ("server", "DEADLINE_EXCEEDED"): 0,  # the server saw it cancelled, not late
         ("client", "OK"): 1,
         ("client", "NOT_FOUND"): 2,
+        ("client", "PERMISSION_DENIED"): 1,
         ("client", "DEADLINE_EXCEEDED"): 1,
     }
-    assert value("grpc_client_handling_seconds_count", **method) - timed == 4
+    assert value("grpc_client_handling_seconds_count", **method) - timed == 5
 
 
 async def test_a_consumer_counts_outcomes_and_redeliveries_and_reports_its_lag(

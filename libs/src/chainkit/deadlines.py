@@ -1,9 +1,9 @@
 """Deadlines propagate: a call made to serve a request never outlives the request.
 
 The deadline of the work at hand is a monotonic instant in a context variable. A gRPC
-server sets it from the remaining time of the RPC it serves (`ServerDeadlines`), the
+server sets it from the remaining time of the RPC it serves (chainkit.grpc_server), the
 gateway from its request deadline setting; every channel chainkit opens bounds each call's
-`timeout` by it (`ClientDeadlines`): timeout = min(own, remaining). A batch serving several
+`timeout` by it (chainkit.grpc_client): timeout = min(own, remaining). A batch serving several
 callers runs under the latest of their deadlines (chainkit.batching) while each caller waits
 only until its own. Always on, tracing or not: a clock read and a `min` per call.
 """
@@ -13,10 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
-
-import grpc
+from collections.abc import Iterable
 
 # time.monotonic() by which the work at hand must be done; None: no deadline.
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline", default=None)
@@ -71,45 +68,3 @@ def latest(instants: Iterable[float | None]) -> float | None:
             return None
         found = instant if found is None else max(found, instant)
     return found
-
-
-class ServerDeadlines(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    """Binds the remaining time of the unary RPC being served as the deadline in force, and
-    answers DEADLINE_EXCEEDED when the RPC's work gave up waiting on it."""
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-
-        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            token = set_within(context.time_remaining())
-            try:
-                return await inner(request, context)
-            except DeadlineExceeded as e:
-                await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, f"deadline exceeded: {e}")
-            finally:
-                _deadline.reset(token)
-
-        return grpc.unary_unary_rpc_method_handler(
-            wrapped,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-
-
-class ClientDeadlines(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    """Shortens each call's timeout to the time left of the work it serves."""
-
-    async def intercept_unary_unary(
-        self, continuation: Callable[..., Any], client_call_details: Any, request: Any
-    ) -> Any:
-        if _deadline.get() is not None:
-            timeout = bounded(client_call_details.timeout)
-            client_call_details = client_call_details._replace(timeout=timeout)
-        return await continuation(client_call_details, request)

@@ -3,6 +3,8 @@ google.rpc.Status a server answers, read with grpcio-status)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -12,23 +14,45 @@ from google.protobuf.message import Message
 from google.rpc import status_pb2
 from grpc_status import rpc_status
 
-from chainkit import tracing
-from chainkit.deadlines import ClientDeadlines
-from chainkit.grpc_client_metrics import ClientMetricsInterceptor
+from chainkit import deadlines, tracing
 from chainkit.grpc_server import CORRELATION_HEADER
 from chainkit.logging import current_correlation_id
+from chainkit.metrics import CLIENT_RPCS
 
 M = TypeVar("M", bound=Message)
 
 
-class _CorrelationInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+class _Outgoing(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Every outgoing call: the correlation id in force as metadata, a timeout no longer than
+    the time left of the work it serves (chainkit.deadlines), counted and timed by its final
+    code (grpc_client_* in chainkit.metrics). One interceptor, as each costs a layer per call.
+
+    It waits for the call's status, so the time covers the whole RPC; the caller then gets
+    the finished call (its answer or its error) as before."""
+
     async def intercept_unary_unary(
         self, continuation: Callable[..., Any], client_call_details: Any, request: Any
     ) -> Any:
-        metadata = list(client_call_details.metadata or [])
-        metadata.append((CORRELATION_HEADER, current_correlation_id()))
-        details = client_call_details._replace(metadata=metadata)
-        return await continuation(details, request)
+        metadata = [
+            *(client_call_details.metadata or ()),
+            (CORRELATION_HEADER, current_correlation_id()),
+        ]
+        details = client_call_details._replace(
+            metadata=metadata, timeout=deadlines.bounded(client_call_details.timeout)
+        )
+        method = details.method
+        metrics = CLIENT_RPCS.method(method.decode() if isinstance(method, bytes) else method)
+        started = time.perf_counter()
+        call = await continuation(details, request)
+        try:
+            code = await call.code()
+        except asyncio.CancelledError:
+            # Our caller gave up while we waited: the RPC itself must stop too.
+            call.cancel()
+            metrics.record(grpc.StatusCode.CANCELLED, time.perf_counter() - started)
+            raise
+        metrics.record(code, time.perf_counter() - started)
+        return call
 
 
 def open_channel(address: str) -> grpc.aio.Channel:
@@ -48,12 +72,7 @@ def open_channel(address: str) -> grpc.aio.Channel:
     """
     return grpc.aio.insecure_channel(
         address,
-        interceptors=[
-            *tracing.grpc_client_interceptors(),
-            ClientDeadlines(),
-            _CorrelationInterceptor(),
-            ClientMetricsInterceptor(),
-        ],
+        interceptors=[*tracing.grpc_client_interceptors(), _Outgoing()],
         options=[
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.enable_retries", 1),

@@ -23,8 +23,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
-from chainkit import tracing
-from chainkit.deadlines import ServerDeadlines
+from chainkit import deadlines, tracing
 from chainkit.errors import DomainError, InvalidArgument
 from chainkit.logging import correlation_id
 from chainkit.metrics import SERVER_RPCS
@@ -59,7 +58,8 @@ def _default_details(error: DomainError) -> Iterable[Message]:
 
 
 class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    """Binds the caller's correlation id and maps domain errors to statuses."""
+    """Binds the caller's correlation id and the RPC's remaining time (chainkit.deadlines),
+    maps domain errors to statuses and counts every call by its final code."""
 
     def __init__(self, details_for: DetailsFor) -> None:
         self._details_for = details_for
@@ -80,6 +80,7 @@ class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
             cid = dict(context.invocation_metadata() or ()).get(CORRELATION_HEADER, "")
             token = correlation_id.set(cid)
+            deadline = deadlines.set_within(context.time_remaining())
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
@@ -88,10 +89,14 @@ class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 status = rpc_status.to_status(status_of(e, details_for))
                 code = status.code
                 await context.abort_with_status(status)
+            except deadlines.DeadlineExceeded as e:  # its work gave up waiting (a batch, say)
+                code = grpc.StatusCode.DEADLINE_EXCEEDED
+                await context.abort(code, f"deadline exceeded: {e}")
             except asyncio.CancelledError:
                 code = grpc.StatusCode.CANCELLED
                 raise
-            except grpc.aio.AbortError:
+            except grpc.aio.AbortError:  # the servicer aborted with a code of its own
+                code = context.code() or grpc.StatusCode.UNKNOWN
                 raise
             except Exception:
                 code = grpc.StatusCode.INTERNAL
@@ -99,6 +104,7 @@ class _Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 await context.abort(code, "internal error")
             finally:
                 metrics.record(code, time.perf_counter() - started)
+                deadlines.reset(deadline)
                 correlation_id.reset(token)
 
         return grpc.unary_unary_rpc_method_handler(
@@ -153,13 +159,8 @@ async def create_server(
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     """Build and start a server; port 0 binds a free port (returned), for tests."""
     server = grpc.aio.server(
-        # Tracing's first (its span covers the rest), when configured (chainkit.tracing);
-        # deadlines' innermost, so that its DEADLINE_EXCEEDED is not taken for a crash.
-        interceptors=[
-            *tracing.grpc_server_interceptors(),
-            _Interceptor(details_for),
-            ServerDeadlines(),
-        ],
+        # Tracing's first (its span covers the rest), when configured (chainkit.tracing).
+        interceptors=[*tracing.grpc_server_interceptors(), _Interceptor(details_for)],
         options=[
             ("grpc.so_reuseport", 0),
             # Clients keep one HTTP/2 connection per replica: closing each after a while
