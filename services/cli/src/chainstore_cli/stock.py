@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +18,24 @@ SkuOpt = Annotated[str, typer.Option("--sku", help="Only this SKU.")]
 PAGE = 200
 
 
+async def every_page(
+    call: Callable[..., Awaitable[Any]],
+    request: Any,
+    timeout_s: float,
+    read: Callable[[int], object] = lambda _n: None,
+) -> list[Any]:
+    """Every item of a paged list RPC, page by page (`read` is told how many so far)."""
+    found: list[Any] = []
+    request.page.limit = PAGE
+    while True:
+        reply = await call(request, timeout=timeout_s)
+        found.extend(reply.items)
+        read(len(found))
+        if not reply.page.next_cursor:
+            return found
+        request.page.cursor = reply.page.next_cursor
+
+
 @app.command("levels")
 def levels(
     ctx: typer.Context, location: LocationOpt = "", sku: SkuOpt = "", json: JsonOpt = False
@@ -24,21 +43,16 @@ def levels(
     """Every stock level: on hand, reserved, available, in transit, threshold."""
 
     async def body(services: Services) -> list[pb.StockLevel]:
-        found: list[pb.StockLevel] = []
         request = pb.ListStockLevelsRequest(sku=sku, location_id=location)
-        request.page.limit = PAGE
         with progress(not json) as bar:
             task = bar.add_task("reading stock levels", total=None)
             async with services.calling("inventory"):
-                while True:
-                    reply = await services.inventory().ListStockLevels(
-                        request, timeout=services.timeout_s
-                    )
-                    found.extend(reply.items)
-                    bar.update(task, completed=len(found))
-                    if not reply.page.next_cursor:
-                        return found
-                    request.page.cursor = reply.page.next_cursor
+                return await every_page(
+                    services.inventory().ListStockLevels,
+                    request,
+                    services.timeout_s,
+                    lambda n: bar.update(task, completed=n),
+                )
 
     found = run(ctx, body)
     if json:
@@ -70,16 +84,9 @@ def low(
     """Levels at or below their threshold, with where to bring units from."""
 
     async def body(services: Services) -> list[pb.LowStockRow]:
-        found: list[pb.LowStockRow] = []
         request = pb.ListLowStockRequest(location_id=location, sku=sku)
-        request.page.limit = PAGE
         async with services.calling("inventory"):
-            while True:
-                reply = await services.inventory().ListLowStock(request, timeout=services.timeout_s)
-                found.extend(reply.items)
-                if not reply.page.next_cursor:
-                    return found
-                request.page.cursor = reply.page.next_cursor
+            return await every_page(services.inventory().ListLowStock, request, services.timeout_s)
 
     found = run(ctx, body)
     if json:
