@@ -24,7 +24,6 @@ from gateway.adapters.audit import AuditRepository
 from gateway.adapters.grpc_clients import ServiceClients
 from gateway.adapters.users import UserRepository
 from gateway.api import metrics_port, openapi_doc, problems, ratelimit
-from gateway.api.access_log import AccessLog
 from gateway.api.audit_trail import AuditTrailMiddleware
 from gateway.api.body_limit import BodyLimitMiddleware
 from gateway.api.console_signin_limit import ConsoleSignInLimit
@@ -122,9 +121,7 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     ratelimit.install(app, limiter)
     app.add_middleware(AuditTrailMiddleware, state=state)
     app.add_middleware(RequestDeadline, seconds=settings.request_deadline_s)
-    if settings.access_log:
-        app.add_middleware(AccessLog)  # inside ObservabilityMiddleware: the id is bound
-    app.add_middleware(ObservabilityMiddleware)
+    app.add_middleware(ObservabilityMiddleware, access_log=settings.access_log)
     documented_order = include_api(app)
     console.install(app)
     apidocs.install(app)

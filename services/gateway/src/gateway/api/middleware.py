@@ -1,7 +1,13 @@
-"""Correlation ids and request metrics, as plain ASGI (no per-request task or thread hop)."""
+"""Correlation ids, request metrics and the access log, as plain ASGI (no per-request task
+or thread hop).
+
+The access log (`GATEWAY_ACCESS_LOG=true`, off by default) writes one JSON line per request
+on the `gateway.access` logger with method, route template, status and duration, and the
+correlation id and trace id the JSON formatter adds (chainkit.logging)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -13,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chainkit.logging import correlation_id
 
+access_log = logging.getLogger("gateway.access")
 CORRELATION_HEADER = "x-correlation-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -37,8 +44,9 @@ def _histogram(method: str, route: str, status: int) -> Histogram:
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access_log: bool = False) -> None:
         self.app = app
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,5 +72,16 @@ class ObservabilityMiddleware:
             route = scope.get("route")
             # The route template, not the raw path: label values must stay few.
             template = getattr(route, "path", "unmatched")
-            _histogram(scope["method"], template, status).observe(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            _histogram(scope["method"], template, status).observe(seconds)
+            if self.access_log:
+                fields = {
+                    "method": scope["method"],
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                }
+                access_log.info(
+                    "%s %s %d", scope["method"], template, status, extra={"fields": fields}
+                )
             correlation_id.reset(token)

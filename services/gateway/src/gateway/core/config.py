@@ -51,7 +51,7 @@ class Settings(ServiceSettings):
     # Deadline of a whole request: the gRPC calls made to serve it end by then
     # (chainkit.deadlines), each also within rpc_timeout_s.
     request_deadline_s: float = Field(default=10.0, gt=0)
-    # One JSON line per request on the `gateway.access` logger (gateway.api.access_log).
+    # One JSON line per request on the `gateway.access` logger (gateway.api.middleware).
     access_log: bool = False
     # Deadline of each dependency probe behind /readyz.
     ready_timeout_s: float = Field(default=1.0, gt=0)
