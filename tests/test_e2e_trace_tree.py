@@ -1,29 +1,23 @@
 """One order's trace, across every process: the suite runs with OTLP export switched on by
-the standard environment, into a small OTLP/HTTP receiver here, and the spans of one
-placement (and of its payment) must form the tree docs/tracing.md describes."""
+the standard environment, into an OTLP/HTTP receiver in this process (chainkit.testing.otlp),
+and the spans of one placement (and of its payment) must form the tree docs/tracing.md
+describes."""
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanPb
 
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.running import seeded_stack
-from chainkit.testing.infra import free_port
+from chainkit.testing.otlp import Receiver, Span
 
 pytestmark = pytest.mark.e2e
 
@@ -36,72 +30,6 @@ ADDRESS = {
 }
 
 
-@dataclass(frozen=True)
-class Span:
-    service: str
-    name: str
-    kind: int
-    trace_id: str
-    span_id: str
-    parent_id: str
-    links: tuple[str, ...]  # span ids linked to
-
-
-class Receiver:
-    """An OTLP/HTTP trace endpoint (`POST /v1/traces`, protobuf) that keeps every span."""
-
-    def __init__(self) -> None:
-        self.spans: list[Span] = []
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.take(ExportTraceServiceRequest.FromString(body))
-                reply = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-        self.port = free_port()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def take(self, request: ExportTraceServiceRequest) -> None:
-        found = []
-        for resource_spans in request.resource_spans:
-            attrs = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
-            for scope_spans in resource_spans.scope_spans:
-                found.extend(
-                    Span(
-                        service=attrs.get("service.name", ""),
-                        name=s.name,
-                        kind=s.kind,
-                        trace_id=s.trace_id.hex(),
-                        span_id=s.span_id.hex(),
-                        parent_id=s.parent_span_id.hex(),
-                        links=tuple(link.span_id.hex() for link in s.links),
-                    )
-                    for s in scope_spans.spans
-                )
-        with self._lock:
-            self.spans.extend(found)
-
-    def trace(self, trace_id: str) -> list[Span]:
-        with self._lock:
-            return [s for s in self.spans if s.trace_id == trace_id]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
@@ -112,7 +40,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture(scope="module")
 def traced_stack(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iterator[Stack]:
     env = {
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.port}",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_BSP_SCHEDULE_DELAY": "100",  # export within a tenth of a second
         "GATEWAY_ACCESS_LOG": "true",
     }

@@ -22,7 +22,9 @@ PostgreSQL backends of the bench's databases, the load client).
 
 Then the live feed bench (live_feed.py, beside this file): commit → SSE client latency with
 100 and 1,000 clients; then placement with one and with two replicas of every service
-(replicas.py). GATEWAY_BENCH_PARTS picks what runs (default "placement,flash,feed,replicas").
+(replicas.py); last, where one placement's milliseconds go, from its trace
+(trace_breakdown.py). GATEWAY_BENCH_PARTS picks what runs (default
+"placement,flash,feed,replicas,trace").
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ REQUESTS = int(os.environ.get("GATEWAY_BENCH_REQUESTS", "1000"))
 CONCURRENCY = int(os.environ.get("GATEWAY_BENCH_CONCURRENCY", "64"))
 RUNS = int(os.environ.get("GATEWAY_BENCH_RUNS", "3"))
 DATABASES = os.environ.get("GATEWAY_BENCH_DATABASES", "sqlite,postgresql").lower().split(",")
-PARTS = os.environ.get("GATEWAY_BENCH_PARTS", "placement,flash,feed,replicas").lower().split(",")
+PARTS = (
+    os.environ.get("GATEWAY_BENCH_PARTS", "placement,flash,feed,replicas,trace").lower().split(",")
+)
 TARGET_X_BARE = 0.20  # docs/performance.md
 # One load client is one address and one token: limits far above what it sends, so the
 # limiter's cost is measured but it never answers 429.
@@ -246,6 +250,10 @@ async def main() -> None:
         import replicas  # beside this script
 
         await replicas.main()
+    if "trace" in PARTS:
+        import trace_breakdown  # beside this script
+
+        await trace_breakdown.main()
 
 
 async def placement() -> None:
