@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -19,9 +20,33 @@ DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port free to listen on, below the kernel's ephemeral range: a port the kernel hands
+    out (bind to 0) can be taken by an outgoing connection's own end before our process
+    binds it, which failed a cluster start now and then ("address already in use"). Not one
+    this process handed out before, so the ports of one stack differ."""
+    low = _ephemeral_low()
+    while True:
+        port = random.randrange(10_000, low)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+
+
+_handed_out: set[int] = set()
+
+
+def _ephemeral_low() -> int:
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+        return max(int(text.split()[0]), 20_000)
+    except (OSError, ValueError, IndexError):
+        return 32_768  # Linux's default
 
 
 def nats_server_binary() -> str:
