@@ -18,9 +18,9 @@ from chainkit.consumer import EventConsumer
 from chainkit.errors import Conflict, NotFound, Retryable
 from chainkit.grpc_client import open_channel
 from chainkit.grpc_server import create_server
-from chainkit.metrics_refresh import consumers_probe, outbox_probe, seconds_since
+from chainkit.metrics_refresh import consumers_probe, outbox_probe
 from chainkit.nats import ensure_consumer, ensure_stream
-from chainkit.outbox import OutboxMessage
+from chainkit.outbox import OutboxMessage, seconds_since
 from chainkit.testing import NatsServer
 from chainkit.uow import SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty

@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chainkit.metrics import (
@@ -23,31 +21,18 @@ from chainkit.metrics import (
     OUTBOX_OLDEST_AGE,
     WATCHED_CONSUMERS,
 )
-from chainkit.outbox import OUTBOX
+from chainkit.outbox import read_backlog
 
 log = logging.getLogger(__name__)
 
 Probe = Callable[[], Awaitable[None]]
 
-# Unsent rows are few and sent_at is indexed: a cheap read, no write lock.
-_BACKLOG = select(func.count(), func.min(OUTBOX.c.created_at)).where(OUTBOX.c.sent_at.is_(None))
-
-
-def seconds_since(then: datetime | None, now: datetime) -> float:
-    """Seconds from `then` (naive means UTC, as SQLite hands it back) to `now`; 0 for None."""
-    if then is None:
-        return 0.0
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
-    return max((now - then).total_seconds(), 0.0)
-
 
 def outbox_probe(engine: AsyncEngine) -> Probe:
     async def probe() -> None:
-        async with engine.connect() as conn:
-            count, oldest = (await conn.execute(_BACKLOG)).one()
+        count, oldest_age_s = await read_backlog(engine)
         OUTBOX_BACKLOG.set(count)
-        OUTBOX_OLDEST_AGE.set(seconds_since(oldest, datetime.now(UTC)))
+        OUTBOX_OLDEST_AGE.set(oldest_age_s)
 
     return probe
 

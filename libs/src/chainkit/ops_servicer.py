@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import grpc
 from google.protobuf import timestamp_pb2
 from nats.js import JetStreamContext
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
 
 from chainkit import deadletter
 from chainkit.errors import Conflict, NotFound
-from chainkit.outbox import OutboxMessage, OutboxRelay
+from chainkit.outbox import OutboxRelay, read_backlog
 from chainstore.ops.v1 import ops_pb2 as pb
 from chainstore.ops.v1 import ops_pb2_grpc
 
@@ -37,11 +35,6 @@ def _timestamp(at: datetime | None) -> timestamp_pb2.Timestamp | None:
     stamp = timestamp_pb2.Timestamp()
     stamp.FromDatetime(at)
     return stamp
-
-
-def _as_utc(at: datetime) -> datetime:
-    # SQLite hands back the naive UTC it was given.
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def dead_letter_message(d: deadletter.DeadLetter, with_data: bool) -> pb.DeadLetter:
@@ -81,16 +74,11 @@ class OpsServicer(ops_pb2_grpc.OpsServiceServicer):
     async def GetOutboxStatus(
         self, _req: pb.GetOutboxStatusRequest, _ctx: object
     ) -> pb.GetOutboxStatusResponse:
-        unsent = select(func.count(), func.min(col(OutboxMessage.created_at))).where(
-            col(OutboxMessage.sent_at).is_(None)
-        )
-        async with self._engine.connect() as conn:
-            count, oldest = (await conn.execute(unsent)).one()
-        age = (datetime.now(UTC) - _as_utc(oldest)).total_seconds() if oldest else 0.0
+        count, oldest_age_s = await read_backlog(self._engine)
         return pb.GetOutboxStatusResponse(
             service=self._service,
             unsent=count,
-            oldest_unsent_age_s=max(age, 0.0),
+            oldest_unsent_age_s=oldest_age_s,
             relay_mode="memory" if self._relay.from_memory else "table",
         )
 

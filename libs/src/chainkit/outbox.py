@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nats.aio.client import Client
-from sqlalchemy import Table, Text
+from sqlalchemy import Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import Field, SQLModel
 
@@ -77,6 +77,26 @@ _MARK_SENT = RawQuery(
     types=[OUTBOX.c.sent_at.type],
 )
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+# Unsent rows are few and sent_at is indexed: a cheap read, no write lock.
+_BACKLOG = select(func.count(), func.min(OUTBOX.c.created_at)).where(OUTBOX.c.sent_at.is_(None))
+
+
+async def read_backlog(engine: AsyncEngine) -> tuple[int, float]:
+    """Unsent events, and the age in seconds of the oldest of them (0 when none)."""
+    async with engine.connect() as conn:
+        count, oldest = (await conn.execute(_BACKLOG)).one()
+    return int(count), seconds_since(oldest, datetime.now(UTC))
+
+
+def seconds_since(then: datetime | None, now: datetime) -> float:
+    """Seconds from `then` (naive means UTC, as SQLite hands it back) to `now`; 0 for None."""
+    if then is None:
+        return 0.0
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return max((now - then).total_seconds(), 0.0)
 
 
 def outbox_rows(events: Sequence[OutgoingEvent], now: datetime) -> list[dict[str, Any]]:
