@@ -62,13 +62,18 @@ async def change_user(
         )
     if change.password is not None and user.username == HQ_USERNAME:
         raise Conflict("the hq account's password is CHAINSTORE_HQ_PASSWORD; change it there")
+    password_hash = None
     if change.password is not None:
         password_hash = await asyncio.to_thread(users.passwords.hash, change.password)
-        await users.set_password_hash(user.username, password_hash)
-    if change.disabled is not None:
-        await users.set_disabled(user.username, change.disabled)
-    if change.password is not None or change.disabled:
-        ended = await users.revoke_sessions_of(user.username)
+    # A new password or a disabled account ends every session it has.
+    end_sessions = change.password is not None or bool(change.disabled)
+    ended = await users.change(
+        user.username,
+        password_hash=password_hash,
+        disabled=change.disabled,
+        end_sessions=end_sessions,
+    )
+    if end_sessions:
         log.info(
             "account changed by head office; sessions revoked",
             extra={

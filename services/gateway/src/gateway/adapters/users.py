@@ -104,6 +104,10 @@ def _record(row: GwUser) -> UserRecord:
     )
 
 
+# Every live session of an account (add its `where` and the time).
+_REVOKE_ALL = update(GwSession).where(col(GwSession.revoked_at).is_(None))
+
+
 class UserRepository:
     """One short transaction per call: the gateway's user writes are rare and independent."""
 
@@ -136,20 +140,43 @@ class UserRepository:
             rows = (await session.execute(statement)).scalars().all()
         return [_record(row) for row in rows]
 
-    async def set_disabled(self, username: str, disabled: bool) -> UserRecord | None:
-        """Disable or enable the account; None if there is none. A disabled account keeps
-        the time it was first disabled, and its sessions are refused from the next check on
-        (ending them for good is `revoke_sessions_of`)."""
-        condition = col(GwUser.disabled_at).is_(None) if disabled else true()
+    async def change(
+        self,
+        username: str,
+        *,
+        password_hash: str | None = None,
+        disabled: bool | None = None,
+        end_sessions: bool = False,
+    ) -> int:
+        """Head office's change to an account, in one transaction: a new password hash,
+        disabled or enabled (a disabled account keeps the time it was first disabled, and its
+        sessions are refused from the next check on), and its sessions ended for good when
+        `end_sessions`; how many sessions that ended."""
+        ended = 0
         async with self._sessions() as session:
-            await session.execute(
-                update(GwUser)
-                .where(col(GwUser.username) == username, condition)
-                .values(disabled_at=utcnow() if disabled else None)
-            )
+            if password_hash is not None:
+                await session.execute(
+                    update(GwUser)
+                    .where(col(GwUser.username) == username)
+                    .values(password_hash=password_hash)
+                )
+            if disabled is not None:
+                condition = col(GwUser.disabled_at).is_(None) if disabled else true()
+                await session.execute(
+                    update(GwUser)
+                    .where(col(GwUser.username) == username, condition)
+                    .values(disabled_at=utcnow() if disabled else None)
+                )
+            if end_sessions:
+                result = await session.execute(
+                    _REVOKE_ALL.where(col(GwSession.username) == username).values(
+                        revoked_at=utcnow()
+                    )
+                )
+                ended = int(getattr(result, "rowcount", 0) or 0)
             await session.commit()
         self._live.forget_all()  # after the commit: a read begun now sees the change
-        return await self.get(username)
+        return ended
 
     async def add(self, user: UserRecord) -> UserRecord:
         row = GwUser(
@@ -254,9 +281,7 @@ class UserRepository:
     async def revoke_sessions_of(self, username: str) -> int:
         async with self._sessions() as db:
             result = await db.execute(
-                update(GwSession)
-                .where(col(GwSession.username) == username, col(GwSession.revoked_at).is_(None))
-                .values(revoked_at=utcnow())
+                _REVOKE_ALL.where(col(GwSession.username) == username).values(revoked_at=utcnow())
             )
             await db.commit()
         self._live.forget_all()
