@@ -25,7 +25,7 @@ from chainkit.outbox import read_backlog
 
 log = logging.getLogger(__name__)
 
-Probe = Callable[[], Awaitable[None]]
+Probe = Callable[[], Awaitable[object]]  # what it returns is not used
 
 
 def outbox_probe(engine: AsyncEngine) -> Probe:

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from chainkit import tracing
 from chainkit.db import create_engine, session_factory
 from chainkit.logging import configure_logging
+from chainkit.metrics_refresh import refresh_forever
 from chainkit.migrations import upgrade_async
 from gateway import apidocs, console
 from gateway.accounts import ensure_hq_user, refuse_demo_accounts
@@ -72,7 +74,10 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
                 logistics_addr=settings.logistics_addr,
                 timeout_s=settings.rpc_timeout_s,
             )
-            watcher = asyncio.create_task(health.watch_dependencies(state.clients, settings))
+            # Checked every few seconds, so the gauge is current from start-up whether or not
+            # anyone calls /healthz/dependencies.
+            check = partial(health.check_dependencies, state.clients, settings)
+            watcher = asyncio.create_task(refresh_forever([check], settings.metrics_refresh_s))
             yield
         finally:
             if watcher is not None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import prometheus_client
 from fastapi import APIRouter, Response
@@ -51,15 +50,6 @@ async def check_dependencies(clients: ServiceClients, settings: Settings) -> dic
     for name, ok in states.items():
         DEPENDENCY_UP.labels(name).set(1 if ok else 0)
     return states
-
-
-async def watch_dependencies(clients: ServiceClients, settings: Settings) -> None:
-    """Check every `metrics_refresh_s`, so the gauge is current from start-up whether or not
-    anyone calls /healthz/dependencies."""
-    while True:
-        with contextlib.suppress(Exception):
-            await check_dependencies(clients, settings)
-        await asyncio.sleep(settings.metrics_refresh_s)
 
 
 @router.get("/healthz/dependencies")
