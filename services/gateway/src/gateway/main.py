@@ -32,7 +32,6 @@ from gateway.api.console_signin_limit import ConsoleSignInLimit
 from gateway.api.deps import AppState
 from gateway.api.main import include_api
 from gateway.api.middleware import ObservabilityMiddleware
-from gateway.api.request_deadline import RequestDeadline
 from gateway.api.routes import health
 from gateway.api.session_gate import SessionGate
 from gateway.core.config import Settings
@@ -125,8 +124,11 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
     app.add_middleware(ConsoleSignInLimit, limiter=limiter)
     ratelimit.install(app, limiter)
     app.add_middleware(AuditTrailMiddleware, state=state)
-    app.add_middleware(RequestDeadline, seconds=settings.request_deadline_s)
-    app.add_middleware(ObservabilityMiddleware, access_log=settings.access_log)
+    app.add_middleware(
+        ObservabilityMiddleware,
+        deadline_s=settings.request_deadline_s,
+        access_log=settings.access_log,
+    )
     documented_order = include_api(app)
     console.install(app)
     apidocs.install(app)

@@ -1,5 +1,9 @@
-"""Correlation ids, request metrics and the access log, as plain ASGI (no per-request task
-or thread hop).
+"""Correlation ids, each request's deadline, request metrics and the access log, as plain
+ASGI (no per-request task or thread hop).
+
+The deadline (`GATEWAY_REQUEST_DEADLINE_S`): the gRPC calls made to serve a request never
+outlive it (chainkit.deadlines shortens each call's own timeout to what is left; a placement
+waiting on a shared CreateOrders call waits only until its own).
 
 The access log (`GATEWAY_ACCESS_LOG=true`, off by default) writes one JSON line per request
 on the `gateway.access` logger with method, route template, status and duration, and the
@@ -17,6 +21,7 @@ from prometheus_client.metrics import Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chainkit import deadlines
 from chainkit.logging import correlation_id
 
 access_log = logging.getLogger("gateway.access")
@@ -44,8 +49,11 @@ def _histogram(method: str, route: str, status: int) -> Histogram:
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, access_log: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, *, deadline_s: float | None = None, access_log: bool = False
+    ) -> None:
         self.app = app
+        self.deadline_s = deadline_s
         self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -56,6 +64,7 @@ class ObservabilityMiddleware:
         # A client's id is kept only if it is safe to write into logs.
         cid = given if _SAFE_ID.match(given) else str(uuid.uuid4())
         token = correlation_id.set(cid)
+        deadline = deadlines.set_within(self.deadline_s)
         status = 500
 
         async def send_with_id(message: Message) -> None:
@@ -84,4 +93,5 @@ class ObservabilityMiddleware:
                 access_log.info(
                     "%s %s %d", scope["method"], template, status, extra={"fields": fields}
                 )
+            deadlines.reset(deadline)
             correlation_id.reset(token)
