@@ -10,7 +10,6 @@ import grpc
 
 from chainkit.grpc_client import open_channel
 from chainstore.inventory.v1 import inventory_pb2_grpc
-from chainstore.logistics.v1 import logistics_pb2_grpc
 from chainstore.ops.v1 import ops_pb2_grpc
 from chainstore.orders.v1 import orders_pb2_grpc, reservation_audit_pb2_grpc
 
@@ -53,9 +52,6 @@ class Services:
 
     def inventory(self) -> inventory_pb2_grpc.InventoryServiceStub:
         return inventory_pb2_grpc.InventoryServiceStub(self.channel("inventory"))
-
-    def logistics(self) -> logistics_pb2_grpc.LogisticsServiceStub:
-        return logistics_pb2_grpc.LogisticsServiceStub(self.channel("logistics"))
 
     @contextlib.asynccontextmanager
     async def calling(self, service: str) -> AsyncIterator[None]:

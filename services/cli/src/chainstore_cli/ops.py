@@ -45,9 +45,13 @@ def outbox(ctx: typer.Context, json: JsonOpt = False) -> None:
         "Outbox",
         ["service", "unsent", "oldest unsent", "relay"],
         [
-            [s.service, s.unsent, f"{s.oldest_unsent_age_s:.1f} s" if s.unsent else "", mode]
+            [
+                s.service,
+                s.unsent,
+                f"{s.oldest_unsent_age_s:.1f} s" if s.unsent else "",
+                s.relay_mode,
+            ]
             for s in found
-            for mode in [s.relay_mode]
         ],
     )
 

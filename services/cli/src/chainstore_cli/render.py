@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import typer
@@ -67,10 +67,6 @@ def when(stamp: Timestamp | None) -> str:
     if stamp is None or (stamp.seconds == 0 and stamp.nanos == 0):
         return ""
     return stamp.ToDatetime(tzinfo=UTC).isoformat(timespec="seconds")
-
-
-def iso(at: datetime | None) -> str:
-    return at.isoformat(timespec="seconds") if at else ""
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
