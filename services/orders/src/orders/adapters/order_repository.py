@@ -40,9 +40,6 @@ class SqlOrderRepository:
         self._session = session
         self._stage = stage
 
-    async def add(self, order: Order) -> None:
-        await self.add_many([order])
-
     async def add_many(self, orders: Sequence[Order]) -> None:
         """Staged (see chainkit.uow.stage): every table's rows go with the outbox's in one
         round trip at commit, which raises AlreadyExists for a taken id or number."""

@@ -66,9 +66,6 @@ class SqlCounterRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def next(self, store_id: str, day: date) -> int:
-        return await self.take(store_id, day, 1)
-
     async def take(self, store_id: str, day: date, count: int) -> int:
         """Takes `count` numbers at once; answers the last (they are last-count+1..last)."""
         dialect = self._session.get_bind().dialect.name
@@ -99,16 +96,6 @@ class SqlIdempotencyRepository:
             )
         ).first()
         return IdempotencyRecord(row.request_hash, bytes(row.response)) if row else None
-
-    async def get_many(self, keys: Sequence[str]) -> dict[str, IdempotencyRecord]:
-        if not keys:
-            return {}
-        rows = await self._session.execute(
-            select(IDEMPOTENCY.c.key, IDEMPOTENCY.c.request_hash, IDEMPOTENCY.c.response).where(
-                IDEMPOTENCY.c.key.in_(keys)
-            )
-        )
-        return {row.key: IdempotencyRecord(row.request_hash, bytes(row.response)) for row in rows}
 
     async def add(self, key: str, record: IdempotencyRecord) -> None:
         await self.add_many({key: record})

@@ -55,11 +55,7 @@ async def replay(uow: UnitOfWork, idem: Idempotency) -> orders_pb2.Order | None:
     """The stored answer to the same request; InvalidArgument if the key meant another."""
     if not idem.key:
         return None
-    return replayed(await uow.idempotency.get(idem.key), idem)
-
-
-def replayed(record: IdempotencyRecord | None, idem: Idempotency) -> orders_pb2.Order | None:
-    """The answer stored under the key, if any; InvalidArgument if it was another request."""
+    record = await uow.idempotency.get(idem.key)
     if record is None:
         return None
     if record.request_hash != idem.request_hash:

@@ -147,11 +147,6 @@ class OrderRepository(Protocol):
 
     async def get_by_number(self, order_no: str) -> Order | None: ...
 
-    async def add(self, order: Order) -> None:
-        """AlreadyExists, at the latest at commit, when the order id is taken (a concurrent
-        twin won)."""
-        ...
-
     async def add_many(self, orders: Sequence[Order]) -> None:
         """New orders in one go; AlreadyExists, at the latest at commit, when any id or
         number is taken."""
@@ -173,8 +168,6 @@ class OrderRepository(Protocol):
 
 
 class CounterRepository(Protocol):
-    async def next(self, store_id: str, day: date) -> int: ...
-
     async def take(self, store_id: str, day: date, count: int) -> int:
         """`count` numbers at once: answers the last; they are last - count + 1 .. last."""
         ...
@@ -182,8 +175,6 @@ class CounterRepository(Protocol):
 
 class IdempotencyRepository(Protocol):
     async def get(self, key: str) -> IdempotencyRecord | None: ...
-
-    async def get_many(self, keys: Sequence[str]) -> dict[str, IdempotencyRecord]: ...
 
     async def add(self, key: str, record: IdempotencyRecord) -> None:
         """AlreadyExists, at the latest at commit, when the key is taken."""
