@@ -121,11 +121,8 @@ async def _place(deps: Deps, cmd: CreateOrder, idem: Idempotency) -> orders_pb2.
     try:
         order = await placement.record(deps, new)
     except AlreadyExists:
-        # A concurrent twin with the same key committed first: answer what it answered.
-        async with deps.uow() as uow:
-            stored = await replay(uow, idem)
-        if stored is not None:
-            return stored
+        # A concurrent twin with the same key committed first: create_order answers what it
+        # answered (and the units stay held, under the same reservation id).
         raise
     except Exception:
         if cmd.channel == Channel.ONLINE and not await _recorded(deps, order_id):
