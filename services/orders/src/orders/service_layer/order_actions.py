@@ -148,7 +148,7 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
         return found
-    plan = await plan_shipping(deps, found, cmd.service_level)
+    plan = plan_shipping(found, await _store(deps, found.store_id), cmd.service_level)
     assert found.shipping_address is not None  # check_can_ship refuses orders without one
     shipments = await deps.logistics.create_shipments(
         order_id=found.order_id,

@@ -21,14 +21,12 @@ class ShippingPlan:
     auto_confirm: bool
 
 
-async def plan_shipping(deps: Deps, order: Order, service_level: str) -> ShippingPlan:
-    """Refuse an unknown level or an order that may not ship; else its packages and the
+def plan_shipping(order: Order, store: Store | None, service_level: str) -> ShippingPlan:
+    """Refuse an unknown level or an order that may not ship; else its packages and its
     store's settings, as ShipOrder hands them to logistics."""
     errors = shipping_errors(None, service_level or None)
     if errors:
         raise InvalidArgument("invalid shipping request", errors)
-    async with deps.uow() as uow:
-        store = await uow.stores.get(order.store_id)
     auto_confirm = store.auto_confirm if store else False
     order.check_can_ship(auto_confirm=auto_confirm)
     return ShippingPlan(
@@ -69,7 +67,8 @@ async def quote_shipping(deps: Deps, cmd: QuoteShipping) -> ShippingQuote:
     """Logistics' choice for each package of a shippable order; nothing is written."""
     async with deps.reader() as uow:
         order = await load_in_scope(uow, cmd.scope, cmd.order_ref)
-    plan = await plan_shipping(deps, order, cmd.service_level)
+        store = await uow.stores.get(order.store_id)
+    plan = plan_shipping(order, store, cmd.service_level)
     assert order.shipping_address is not None  # check_can_ship refuses orders without one
     quotes = await deps.logistics.quote_shipments(
         store_id=order.store_id,
