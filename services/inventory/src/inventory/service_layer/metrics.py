@@ -9,6 +9,7 @@ import prometheus_client as prom
 from chainkit.errors import DomainError, InvalidArgument
 from chainkit.events import OutgoingEvent, subject_for
 from inventory.domain.errors import InsufficientStock
+from inventory.service_layer.references import UNKNOWN_SKU
 
 RESERVATIONS_REFUSED = prom.Counter(
     "inventory_reservations_refused_total",
@@ -23,7 +24,6 @@ LOW_STOCK = prom.Counter(
     "inventory.low_stock events committed (a level fell to its threshold)",
 )
 _LOW_STOCK_SUBJECT = subject_for("inventory.low_stock")
-_UNKNOWN_SKU = "unknown SKU"  # the start of report_unknown_skus's field message
 
 
 def count_refusal(error: DomainError) -> None:
@@ -34,7 +34,7 @@ def refusal_reason(error: DomainError) -> str:
     if isinstance(error, InsufficientStock):
         return "insufficient_stock"
     if isinstance(error, InvalidArgument) and any(
-        e.message.startswith(_UNKNOWN_SKU) for e in error.errors
+        e.message.startswith(UNKNOWN_SKU) for e in error.errors
     ):
         return "unknown_sku"
     return "other"

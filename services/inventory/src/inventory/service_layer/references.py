@@ -16,12 +16,15 @@ async def check_skus(
     report_unknown_skus(errors, lines, found.keys(), field)
 
 
+UNKNOWN_SKU = "unknown SKU"  # how each unknown line's message starts (metrics count on it)
+
+
 def report_unknown_skus(
     errors: Errors, lines: Sequence[SkuQty], known: Collection[str], field: str = "lines"
 ) -> None:
     for i, line in enumerate(lines):
         if line.sku not in known:
-            errors.add(f"{field}[{i}].sku", f"unknown SKU {line.sku!r}")
+            errors.add(f"{field}[{i}].sku", f"{UNKNOWN_SKU} {line.sku!r}")
 
 
 async def check_location(

@@ -8,7 +8,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from chainkit.china.divisions import DivisionError
-from chainkit.china.places import Located, locate
+from chainkit.china.places import CODE_FIELDS, Located, locate
 from chainkit.errors import FieldError, InvalidArgument
 from orders.domain.business_day import is_time_zone, time_zone
 
@@ -159,7 +159,6 @@ class Store:
         return where
 
 
-CODE_FIELDS = ("province_code", "city_code", "district_code")
 NO_CODES: dict[str, None] = dict.fromkeys(CODE_FIELDS)
 
 
