@@ -37,17 +37,7 @@ def query(**kw: Any) -> shipping.QuoteShipments:
 
 
 def create(order_id: str, q: shipping.QuoteShipments) -> shipping.CreateShipments:
-    return shipping.CreateShipments(
-        order_id=order_id,
-        store_id=q.store_id,
-        region=q.region,
-        city=q.city,
-        packages=q.packages,
-        carrier=q.carrier,
-        service_level=q.service_level,
-        preferred_carrier=q.preferred_carrier,
-        province_code=q.province_code,
-    )
+    return shipping.CreateShipments(order_id=order_id, **vars(q))
 
 
 async def stored_shipments(sessions: async_sessionmaker[AsyncSession]) -> int:

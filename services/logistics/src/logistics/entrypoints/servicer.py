@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 
 from chainstore.logistics.v1 import logistics_pb2 as pb
@@ -28,17 +30,10 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
         self, request: pb.CreateShipmentsRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateShipmentsResponse:
         command = shipping.CreateShipments(
+            **_choice(request),
             order_id=request.order_id,
-            store_id=request.store_id,
-            region=request.destination.region,
-            city=request.destination.city,
-            packages=[_package(p) for p in request.packages],
-            carrier=request.carrier,
-            service_level=request.service_level,
-            preferred_carrier=request.preferred_carrier,
             customer_id=request.customer_id,
             order_no=request.order_no,
-            province_code=request.destination.province_code,
         )
         shipments = await shipping.create_shipments(self._deps, command)
         return pb.CreateShipmentsResponse(shipments=[self._shipment(s) for s in shipments])
@@ -46,16 +41,7 @@ class LogisticsServicer(pb_grpc.LogisticsServiceServicer):
     async def QuoteShipments(
         self, request: pb.QuoteShipmentsRequest, context: grpc.aio.ServicerContext
     ) -> pb.QuoteShipmentsResponse:
-        query = shipping.QuoteShipments(
-            store_id=request.store_id,
-            region=request.destination.region,
-            city=request.destination.city,
-            packages=[_package(p) for p in request.packages],
-            carrier=request.carrier,
-            service_level=request.service_level,
-            preferred_carrier=request.preferred_carrier,
-            province_code=request.destination.province_code,
-        )
+        query = shipping.QuoteShipments(**_choice(request))
         plans = shipping.quote_shipments(self._deps, query)
         return pb.QuoteShipmentsResponse(packages=[_quote(p) for p in plans])
 
@@ -122,3 +108,17 @@ def _quote(plan: shipping.PackagePlan) -> pb.PackageQuote:
         weight_g=plan.package.weight_g,
         eligible_carriers=plan.eligible,
     )
+
+
+def _choice(request: pb.CreateShipmentsRequest | pb.QuoteShipmentsRequest) -> dict[str, Any]:
+    """What chooses the carriers, as both requests carry it (shipping.QuoteShipments)."""
+    return {
+        "store_id": request.store_id,
+        "region": request.destination.region,
+        "city": request.destination.city,
+        "packages": [_package(p) for p in request.packages],
+        "carrier": request.carrier,
+        "service_level": request.service_level,
+        "preferred_carrier": request.preferred_carrier,
+        "province_code": request.destination.province_code,
+    }

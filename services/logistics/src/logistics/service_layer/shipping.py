@@ -58,31 +58,13 @@ class PackagePlan:
     eligible: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CreateShipments:
+@dataclass(frozen=True, kw_only=True)
+class CreateShipments(QuoteShipments):
+    """What is quoted, for an order: the same choice, then recorded and booked."""
+
     order_id: str
-    store_id: str
-    region: str  # sales region; derived from province_code when empty
-    city: str
-    packages: Sequence[PackageSpec]
-    carrier: str = ""  # staff override; empty lets the rules choose
-    service_level: str = ""  # empty = standard
-    preferred_carrier: str = ""  # the store's preference
     customer_id: str = ""  # carried onto each shipment and its events
     order_no: str = ""
-    province_code: str = ""  # GB/T 2260: carriers may leave provinces out (remote ones)
-
-    def quote(self) -> QuoteShipments:
-        return QuoteShipments(
-            store_id=self.store_id,
-            region=self.region,
-            city=self.city,
-            packages=self.packages,
-            carrier=self.carrier,
-            service_level=self.service_level,
-            preferred_carrier=self.preferred_carrier,
-            province_code=self.province_code,
-        )
 
 
 @dataclass(frozen=True)
@@ -133,7 +115,7 @@ async def create_shipments(deps: Deps, cmd: CreateShipments) -> list[Shipment]:
         errors.append(FieldError("order_id", "required"))
     if not cmd.store_id:
         errors.append(FieldError("store_id", "required"))
-    plans = plan_packages(deps, cmd.quote(), errors)
+    plans = plan_packages(deps, cmd, errors)
     return [await _create_one(deps, cmd, p.package, p.parcel, p.choice) for p in plans]
 
 
