@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import httpx
+import run  # beside this script: the placement bench's helpers
 
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.running import seeded_stack
@@ -32,13 +33,11 @@ ADDRESS = {
 }
 
 
-def place_one_at_a_time(gateway_url: str) -> list[str]:
+def place_one_at_a_time(gateway_url: str, token: str) -> list[str]:
     """Trace ids of the placements after the warm-up."""
-    client = httpx.Client(base_url=gateway_url, timeout=15)
-    token = client.post(
-        "/v1/auth/token", json={"username": "alice", "password": "alice-demo-pass"}
-    ).json()["access_token"]
-    client.headers["Authorization"] = f"Bearer {token}"
+    client = httpx.Client(
+        base_url=gateway_url, timeout=15, headers={"Authorization": f"Bearer {token}"}
+    )
     traced = []
     for i in range(WARM_UP + ORDERS):
         trace_id = os.urandom(16).hex()
@@ -97,16 +96,16 @@ def _name(span: Span) -> str:
 async def main() -> None:
     receiver = Receiver()
     env = {
+        **run.BENCH_ENV,
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_BSP_SCHEDULE_DELAY": "200",
-        "GATEWAY_RATE_LIMIT_PER_ADDRESS": "100000000/minute",
-        "GATEWAY_RATE_LIMIT_PER_TOKEN": "100000000/minute",
     }
     try:
         with tempfile.TemporaryDirectory() as data_dir:
             stack = Stack(data_dir=Path(data_dir), ports=Ports.free(), extra_env=env)
             with seeded_stack(stack):
-                trace_ids = await asyncio.to_thread(place_one_at_a_time, stack.gateway_url)
+                token = await run.login(stack.gateway_url, "alice", "alice-demo-pass")
+                trace_ids = await asyncio.to_thread(place_one_at_a_time, stack.gateway_url, token)
                 await asyncio.sleep(2)  # the exporters' last batches
         breakdown(receiver, trace_ids)
     finally:
