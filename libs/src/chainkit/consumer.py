@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Generic, TypeVar
 
@@ -113,12 +112,7 @@ class EventConsumer(Generic[U]):
         await pull_forever(self._js, self._stream, self._durable, self.handle, self._batch)
 
     async def handle(self, msg: Msg) -> None:
-        started = time.perf_counter()
-        if msg.metadata.num_delivered > 1:
-            self._metrics.redelivered.inc()
-        outcome = await self._handle(msg)
-        self._metrics.outcomes[outcome].inc()
-        self._metrics.seconds.observe(time.perf_counter() - started)
+        await self._metrics.count(msg, self._handle(msg))
 
     async def _handle(self, msg: Msg) -> str:
         """Handle one message; the outcome (chainkit.metrics.EVENT_OUTCOMES)."""

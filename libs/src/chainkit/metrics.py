@@ -9,9 +9,13 @@ children (one dict look-up per call), never a `.labels` call each time.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable
+
 import grpc
 import prometheus_client as prom
 from google.protobuf import descriptor_pool
+from nats.aio.msg import Msg
 from prometheus_client.metrics import Counter as CounterChild
 from prometheus_client.metrics import Histogram as HistogramChild
 
@@ -161,3 +165,13 @@ class ConsumerMetrics:
         CONSUMER_PENDING.labels(stream, durable)
         CONSUMER_ACK_PENDING.labels(stream, durable)
         WATCHED_CONSUMERS.add((stream, durable))
+
+    async def count(self, msg: Msg, handling: Awaitable[str]) -> None:
+        """Count and time one message's handling: a redelivery, and the outcome `handling`
+        answers (EVENT_OUTCOMES)."""
+        started = time.perf_counter()
+        if msg.metadata.num_delivered > 1:
+            self.redelivered.inc()
+        outcome = await handling
+        self.outcomes[outcome].inc()
+        self.seconds.observe(time.perf_counter() - started)

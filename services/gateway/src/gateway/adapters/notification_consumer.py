@@ -5,7 +5,6 @@ written; the row's key (the event id) makes a redelivery harmless."""
 from __future__ import annotations
 
 import logging
-import time
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -36,13 +35,11 @@ class NotificationConsumer:
         await pull_forever(self._js, FEED_STREAM, DURABLE, self.handle, batch=100)
 
     async def handle(self, msg: Msg) -> None:
-        started = time.perf_counter()
-        if msg.metadata.num_delivered > 1:
-            self._metrics.redelivered.inc()
+        await self._metrics.count(msg, self._traced(msg))
+
+    async def _traced(self, msg: Msg) -> str:
         with tracing.consuming(msg.headers, msg.subject, DURABLE):
-            outcome = await self._handle(msg)
-        self._metrics.outcomes[outcome].inc()
-        self._metrics.seconds.observe(time.perf_counter() - started)
+            return await self._handle(msg)
 
     async def _handle(self, msg: Msg) -> str:
         """Handle one message; the outcome (chainkit.metrics.EVENT_OUTCOMES)."""
