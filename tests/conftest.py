@@ -6,7 +6,6 @@ import functools
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +13,9 @@ import httpx
 import pytest
 import yaml
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
+from chainkit.devstack import Stack
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir: Path = tmp_path_factory.mktemp("stack")
-    suite = Stack(data_dir=data_dir, ports=Ports.free(), carrier_pace_s=0.3)
-    with seeded_stack(suite):
-        yield suite
 
 
 class Api:

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
+from chainkit.devstack import Stack
 from chainstore_cli.app import app
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir: Path = tmp_path_factory.mktemp("stack")
-    suite = Stack(data_dir=data_dir, ports=Ports.free(), carrier_pace_s=0.3)
-    with seeded_stack(suite):
-        yield suite
 
 
 @dataclass

@@ -15,6 +15,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from chainkit import tracing
+from chainkit.devstack import Ports, Stack
+from chainkit.devstack.running import seeded_stack
 from chainkit.testing.infra import NatsServer, new_pg_database
 
 _EXPORTER = InMemorySpanExporter()
@@ -71,3 +73,13 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     async for url in _postgres_url("cs_test"):
         yield url
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole suite as real processes with the demo chain seeded, one per test module (a
+    module or folder that needs other settings defines its own)."""
+    data_dir: Path = tmp_path_factory.mktemp("stack")
+    suite = Stack(data_dir=data_dir, ports=Ports.free(), carrier_pace_s=0.3)
+    with seeded_stack(suite):
+        yield suite
