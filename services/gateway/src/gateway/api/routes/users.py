@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from chainkit.errors import FieldError, InvalidArgument
 from gateway import account_admin, accounts
 from gateway.account_admin import UserChange
-from gateway.adapters.users import UserQuery, UserRecord
+from gateway.adapters.users import UserQuery, UserRecord, UserRepository
 from gateway.api.deps import CursorQuery, HqUser, LimitQuery, OrdersDep, UsersDep
 from gateway.api.problems import documented
 from gateway.core.security import Role
@@ -83,9 +83,7 @@ async def list_users(
 @router.get("/{username}")
 async def get_user(username: UsernamePath, _hq: HqUser, users: UsersDep) -> UserDetail:
     """One account and how many sign-in sessions it has live (head office only)."""
-    user = await account_admin.get_user(users, username)
-    live = await account_admin.live_sessions(users, user)
-    return UserDetail(**user_out(user).model_dump(), live_sessions=live)
+    return await _detail(users, await account_admin.get_user(users, username))
 
 
 @router.patch("/{username}", responses=documented(409))
@@ -98,5 +96,9 @@ async def update_user(
     user = await account_admin.change_user(
         users, hq, username, UserChange(disabled=body.disabled, password=body.password)
     )
+    return await _detail(users, user)
+
+
+async def _detail(users: UserRepository, user: UserRecord) -> UserDetail:
     live = await account_admin.live_sessions(users, user)
     return UserDetail(**user_out(user).model_dump(), live_sessions=live)
