@@ -183,7 +183,9 @@ async def test_the_gateway_refuses_a_token_it_has_seen_once_it_expires(
     client: httpx.AsyncClient,
 ) -> None:
     hq = Principal(username="hq", role="hq")
-    token = create_access_token(hq, secret=JWT_SECRET, ttl_s=1)
+    # JWT times are whole seconds (exp is truncated), so a 1 s token may have almost no life
+    # left; 2 s leaves at least one for the first request.
+    token = create_access_token(hq, secret=JWT_SECRET, ttl_s=2)
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/v1/stores", headers=headers)).status_code == 200  # now kept
     expires = jwt.decode(token, options={"verify_signature": False})["exp"]
