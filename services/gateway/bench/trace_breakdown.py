@@ -1,7 +1,7 @@
 """Where one placement's milliseconds go: the suite runs with tracing exported to a
 receiver in this process (chainkit.testing.otlp), one client places orders one at a time,
 and each span of the placement's trace prints its median start and duration, in ms from
-the moment the gateway took the request. Spans cost time themselves: the total here runs a
+the moment the gateway took the request, on each database. Spans cost time themselves: the total here runs a
 few milliseconds above the untraced one-client p50 of run.py; read it for the shares and
 the order, not as the latency. Environment: GATEWAY_BENCH_TRACE_ORDERS (default 200)."""
 
@@ -13,6 +13,7 @@ import statistics
 import tempfile
 import uuid
 from collections import defaultdict
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ import run  # beside this script: the placement bench's helpers
 
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.running import seeded_stack
+from chainkit.testing import new_pg_database
 from chainkit.testing.otlp import Receiver, Span
 
 ORDERS = int(os.environ.get("GATEWAY_BENCH_TRACE_ORDERS", "200"))
@@ -61,7 +63,7 @@ def place_one_at_a_time(gateway_url: str, token: str) -> list[str]:
     return traced
 
 
-def breakdown(receiver: Receiver, trace_ids: list[str]) -> None:
+def breakdown(receiver: Receiver, trace_ids: list[str], label: str) -> None:
     offsets: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for trace_id in trace_ids:
         spans = receiver.trace(trace_id)
@@ -72,7 +74,7 @@ def breakdown(receiver: Receiver, trace_ids: list[str]) -> None:
             offsets[(s.service, _name(s))].append(
                 ((s.start_ns - start) / 1e6, (s.end_ns - s.start_ns) / 1e6)
             )
-    print(f"\n## one placement's trace, median of {len(trace_ids)} (one client, SQLite)")
+    print(f"\n## one placement's trace, median of {len(trace_ids)} (one client, {label})")
     print(f"{'process':10} {'span':58} {'start ms':>9} {'took ms':>8}")
     rare = 0
     for (service, name), seen in sorted(
@@ -93,7 +95,7 @@ def _name(span: Span) -> str:
     return f"{verb} (sql)" if rest.startswith("/") and rest.endswith(".db") else span.name
 
 
-async def main() -> None:
+async def trace_on(label: str, database_urls: dict[str, str]) -> None:
     receiver = Receiver()
     env = {
         **run.BENCH_ENV,
@@ -102,14 +104,32 @@ async def main() -> None:
     }
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            stack = Stack(data_dir=Path(data_dir), ports=Ports.free(), extra_env=env)
+            stack = Stack(
+                data_dir=Path(data_dir),
+                ports=Ports.free(),
+                extra_env=env,
+                database_urls=database_urls,
+            )
             with seeded_stack(stack):
                 token = await run.login(stack.gateway_url, "alice", "alice-demo-pass")
                 trace_ids = await asyncio.to_thread(place_one_at_a_time, stack.gateway_url, token)
                 await asyncio.sleep(2)  # the exporters' last batches
-        breakdown(receiver, trace_ids)
+        breakdown(receiver, trace_ids, label)
     finally:
         receiver.close()
+
+
+async def main() -> None:
+    """On each of the bench's databases (GATEWAY_BENCH_DATABASES)."""
+    if "sqlite" in run.DATABASES:
+        await trace_on("SQLite", {})
+    if "postgresql" in run.DATABASES:
+        async with AsyncExitStack() as stack:
+            urls = {
+                name: await stack.enter_async_context(new_pg_database(f"trace_{name}"))
+                for name in ("inventory", "orders", "logistics", "gateway")
+            }
+            await trace_on("PostgreSQL", urls)
 
 
 if __name__ == "__main__":
