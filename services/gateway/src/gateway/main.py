@@ -20,6 +20,7 @@ from chainkit.db import create_engine, session_factory
 from chainkit.logging import configure_logging
 from chainkit.metrics_refresh import refresh_forever
 from chainkit.migrations import upgrade_async
+from chainkit.runtime import tune_gc_for_serving
 from gateway import apidocs, console
 from gateway.accounts import ensure_hq_user, refuse_demo_accounts
 from gateway.adapters.audit import AuditRepository
@@ -156,8 +157,10 @@ def run() -> None:
     settings = load_settings()
     configure_logging("gateway", settings.log_level)
     tracing.configure("gateway")  # before anything it instruments is built
+    app = create_app(settings)
+    tune_gc_for_serving()  # the modules and the app, built once, out of full collections
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
