@@ -25,9 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chainkit.bulk import insert_rows, insert_tables, unnest_insert
+from chainkit.bulk import insert_rows, insert_tables, insert_tables_then, unnest_insert
 from chainkit.db import create_engine, session_factory
-from chainkit.raw_sql import fetch_postgresql
+from chainkit.raw_sql import RawQuery, fetch_postgresql
 
 metadata = MetaData()
 probe = Table(
@@ -190,6 +190,54 @@ async def test_insert_tables_is_all_or_nothing_and_reports_a_broken_constraint(
 
     with pytest.raises(IntegrityError):
         await clash()
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(child))).all() == []
+        assert (await conn.execute(select(probe))).all() == []
+
+
+_UNITS_OF = RawQuery(
+    sqlite="UPDATE bulk_probe SET units = units + ?2 WHERE name = ?1 RETURNING name, units",
+    postgresql="",
+)
+
+
+async def test_insert_tables_then_runs_the_statement_after_the_rows_and_answers_its_rows(
+    engine: AsyncEngine,
+) -> None:
+    if engine.dialect.name != "sqlite":
+        with pytest.raises(ValueError, match="SQLite's"):
+            async with session_factory(engine)() as session, session.begin():
+                await insert_tables_then(session, [(probe, [row("a")])], _UNITS_OF, "a", 1)
+        return
+    async with session_factory(engine)() as session, session.begin():
+        rows = await insert_tables_then(
+            session,
+            [(probe, [row("a", 5)]), (child, []), (child, [{"parent": "a", "at": AT}])],
+            _UNITS_OF,
+            "a",  # the row the INSERT before it wrote
+            2,
+        )
+    assert [tuple(r) for r in rows] == [("a", 7)]
+    async with engine.connect() as conn:
+        assert list((await conn.execute(select(child.c.parent))).scalars()) == ["a"]
+
+
+async def test_insert_tables_then_fails_as_a_whole_when_its_statement_fails(
+    engine: AsyncEngine,
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("insert_tables_then is SQLite's")
+    clash = RawQuery(
+        sqlite="INSERT INTO bulk_probe (name, units, flag) VALUES (?, 1, 1)", postgresql=""
+    )
+
+    async def twice() -> None:
+        async with session_factory(engine)() as session, session.begin():
+            await insert_tables_then(session, [(child, [{"parent": "x"}])], clash, "taken")
+            await insert_tables_then(session, [(probe, [row("other")])], clash, "taken")
+
+    with pytest.raises(IntegrityError):
+        await twice()
     async with engine.connect() as conn:
         assert (await conn.execute(select(child))).all() == []
         assert (await conn.execute(select(probe))).all() == []

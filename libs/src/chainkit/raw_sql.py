@@ -68,6 +68,10 @@ class RawQuery:
             out.append(value)
         return out
 
+    def prepared(self, dialect: Dialect, *params: Any) -> tuple[str, list[Any]]:
+        """The statement for `dialect` and its parameters as the driver takes them."""
+        return self._sql[dialect.name], self._convert(dialect, params)
+
     async def fetch(self, session: AsyncSession, *params: Any) -> list[Row]:
         """Every row the statement returns (none for a statement without RETURNING)."""
         dialect, driver = await driver_of(session, begin=not self._standalone_read)
@@ -76,8 +80,7 @@ class RawQuery:
     async def run(self, dialect: Dialect, driver: Any, *params: Any) -> list[Row]:
         """On a driver connection as it is: inside whatever transaction it has open, or
         on its own (autocommit) when it has none, as the outbox relay uses it."""
-        sql = self._sql[dialect.name]
-        values = self._convert(dialect, params)
+        sql, values = self.prepared(dialect, *params)
         try:
             if dialect.name == "sqlite":
                 if self._standalone_read:

@@ -1,9 +1,10 @@
 """Where one placement's milliseconds go: the suite runs with tracing exported to a
 receiver in this process (chainkit.testing.otlp), one client places orders one at a time,
 and each span of the placement's trace prints its median start and duration, in ms from
-the moment the gateway took the request, on each database. Spans cost time themselves: the total here runs a
-few milliseconds above the untraced one-client p50 of run.py; read it for the shares and
-the order, not as the latency. Environment: GATEWAY_BENCH_TRACE_ORDERS (default 200)."""
+the moment the gateway took the request, on each of the bench's databases. Spans cost time
+themselves: the total here runs a few milliseconds above the untraced one-client p50 of
+run.py; read it for the shares and the order, not as the latency. Environment:
+GATEWAY_BENCH_TRACE_ORDERS (default 200), GATEWAY_BENCH_DATABASES as run.py's."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chainkit.bulk import insert_rows, unnest_insert
+from chainkit.bulk import insert_rows, insert_tables_then, unnest_insert
 from chainkit.raw_sql import RawQuery, fetch_postgresql
 from inventory.adapters.ledger_queries import movement_rows
 from inventory.adapters.tables import movement_t, stock_t, utcnow
@@ -175,16 +175,16 @@ class ReserveQueries:
         self, units: Mapping[Pair, int], movements: Sequence[Movement] = (), along: Inserts = ()
     ) -> list[StockLevel] | None:
         """Take the units, all or none (None: too few somewhere), and write the ledger
-        lines; on PostgreSQL also the rows `along` (SQLite: insert them first), all in
-        one statement."""
-        if not units or self._dialect != "postgresql":
+        lines and the rows `along`, in one round trip: on PostgreSQL one statement, on
+        SQLite one hand-off to the connection's thread (the INSERTs, then the UPDATE)."""
+        if not units:
             for table, table_rows in along:
                 await insert_rows(self._session, table, table_rows)
             await self.record(movements)
-        if not units:
             return []
         now = utcnow()
         rows_in = sorted(units.items())
+        inserts = [(movement_t, movement_rows(movements, now)), *along]
         if self._dialect == "postgresql":
             params: list[Any] = [
                 now,
@@ -192,7 +192,6 @@ class ReserveQueries:
                 [loc for (_, loc), _ in rows_in],
                 [q for _, q in rows_in],
             ]
-            inserts = [(movement_t, movement_rows(movements, now)), *along]
             sqls: list[str] = []
             dialect = self._session.get_bind().dialect
             for table, table_rows in inserts:
@@ -202,9 +201,8 @@ class ReserveQueries:
                     params.extend(arrays)
             rows = await fetch_postgresql(self._session, _take_units_with(tuple(sqls)), *params)
         else:
-            rows = await _TAKE_UNITS.fetch(
-                self._session, now, [[s, loc, q] for (s, loc), q in rows_in]
-            )
+            wanted = [[s, loc, q] for (s, loc), q in rows_in]
+            rows = await insert_tables_then(self._session, inserts, _TAKE_UNITS, now, wanted)
         if len(rows) != len(units):
             return None
         return [_level_from_tuple(row) for row in rows]
