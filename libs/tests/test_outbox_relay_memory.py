@@ -21,6 +21,7 @@ from chainkit.db import create_engine
 from chainkit.nats import ensure_stream
 from chainkit.outbox import OutboxMessage, OutboxRelay
 from chainkit.testing import NatsServer
+from chainkit.traced_publish import publish_traced
 from chainkit.uow import EventsCommitted, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
 
@@ -185,3 +186,34 @@ async def test_a_relay_that_cannot_reach_its_database_backs_off(
     failures = [r for r in caplog.records if "outbox relay failed" in r.getMessage()]
     assert 1 <= len(failures) <= 8  # one try per poll interval, not a busy loop
     await engine.dispose()
+
+
+async def test_the_callers_answers_leave_before_the_relay_publishes_their_events(
+    sessions: Any, nc: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log: list[str] = []
+
+    async def recorded(*args: Any, **kwargs: Any) -> Any:
+        log.append("published")
+        return await publish_traced(*args, **kwargs)
+
+    monkeypatch.setattr("chainkit.outbox.publish_traced", recorded)
+    relay = OutboxRelay(sessions.kw["bind"], nc, poll_interval=60)
+    async with running(relay):
+        await eventually(lambda: _is(relay._caught_up))
+        settled = asyncio.get_running_loop().create_future()
+
+        async def caller() -> None:  # an RPC's task, resumed through its batch's result
+            await asyncio.gather(settled)
+            log.append("answered")
+
+        task = asyncio.create_task(caller())
+
+        def settle(committed: Any) -> None:  # as a batch does right after its COMMIT
+            relay.committed(committed)
+            settled.set_result(None)
+
+        await commit_event(sessions, "S", settle)
+        await task
+        await eventually(lambda: _is("published" in log))
+    assert log == ["answered", "published"]

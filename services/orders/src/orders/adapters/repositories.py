@@ -61,7 +61,7 @@ _TAKE_NUMBERS_SQL = (
     "RETURNING value"
 )
 # Straight to the driver (chainkit.raw_sql): built with SQLAlchemy's insert(), compiling and
-# executing it was most of the CPU a one-order placement spent in its transaction.
+# executing it took nearly half the CPU a one-order placement spent in its transaction.
 _TAKE_NUMBERS = RawQuery(
     sqlite=_TAKE_NUMBERS_SQL.format("?1", "?2", "?3"),
     postgresql=_TAKE_NUMBERS_SQL.format("$1", "$2", "$3"),
