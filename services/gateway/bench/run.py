@@ -205,6 +205,22 @@ async def measure(
         return median_of(bares), median_of(places), alone
 
 
+def print_ceiling(cpu: CpuMeter, orders: int, baseline: Result) -> None:
+    """The rate this machine's cores allow at the CPU per order just measured (the load
+    client shares them), and the suite's CPU per order the target ratio would need."""
+    cores = os.cpu_count() or 1
+    ms = {name: seconds * 1000 / orders for name, seconds in cpu.used.items()}
+    client = ms.get("load client", 0.0)
+    suite = sum(ms.values()) - client
+    ceiling = cores * 1000 / (suite + client)
+    needed = cores * 1000 / (TARGET_X_BARE * baseline.rate) - client
+    print(
+        f"CPU ceiling: {cores} cores at {suite + client:.2f} ms per order (suite and load "
+        f"client) allow at most {ceiling:,.0f} orders/s = {ceiling / baseline.rate:.2f} x "
+        f"baseline; {TARGET_X_BARE:.2f} x needs the suite at {needed:.2f} ms per order or less"
+    )
+
+
 async def bench_on(label: str, bare_url: str, database_urls: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(
@@ -227,6 +243,7 @@ async def bench_on(label: str, bare_url: str, database_urls: dict[str, str]) -> 
                 [placement, alone],
                 target_ratio=TARGET_X_BARE,
             )
+            print_ceiling(cpu, REQUESTS * RUNS, baseline)
             p99, p50 = placement.percentile(99), alone.percentile(50)
             print(f"order placement p99 {p99:.1f} ms (target: at most {TARGET_P99_MS:.0f} ms)")
             print(f"one client p50 {p50:.2f} ms (target: at most {TARGET_ONE_CLIENT_P50_MS} ms)")
