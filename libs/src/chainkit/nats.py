@@ -55,39 +55,43 @@ async def ensure_stream(
     The owning service updates (it decides replicas); a consumer only creates a missing
     stream so it never undoes the owner's settings.
     """
-    config = StreamConfig(
-        name=name,
-        subjects=[STREAMS[name]],
-        retention=RetentionPolicy.LIMITS,
-        storage=StorageType.FILE,
-        duplicate_window=DUPLICATE_WINDOW_S,
-        max_age=7 * 24 * 3600.0,
-        num_replicas=replicas,
-    )
-    try:
-        await js.stream_info(name)
-    except NotFoundError:
-        await js.add_stream(config)
-        return
-    if update:
-        await js.update_stream(config)
+    await _ensure(js, name, STREAMS[name], 7 * 24 * 3600.0, replicas=replicas, update=update)
 
 
 async def ensure_dead_letter_stream(
     js: JetStreamContext, *, replicas: int = 1, update: bool = True
 ) -> None:
     """The stream that keeps what consumers gave up on (chainkit.deadletter), for weeks."""
+    await _ensure(
+        js,
+        deadletter.STREAM,
+        deadletter.SUBJECTS,
+        deadletter.RETENTION_S,
+        replicas=replicas,
+        update=update,
+    )
+
+
+async def _ensure(
+    js: JetStreamContext,
+    name: str,
+    subjects: str,
+    max_age_s: float,
+    *,
+    replicas: int,
+    update: bool,
+) -> None:
     config = StreamConfig(
-        name=deadletter.STREAM,
-        subjects=[deadletter.SUBJECTS],
+        name=name,
+        subjects=[subjects],
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_S,
-        max_age=deadletter.RETENTION_S,
+        max_age=max_age_s,
         num_replicas=replicas,
     )
     try:
-        await js.stream_info(deadletter.STREAM)
+        await js.stream_info(name)
     except NotFoundError:
         await js.add_stream(config)
         return
