@@ -9,6 +9,7 @@ to the consumer that gave up only (`EventConsumer.replay`, its inbox deduplicati
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,6 +20,8 @@ from nats.js.errors import NotFoundError
 
 from chainkit.errors import DomainError, Retryable, Unavailable
 from chainstore.common.v1.common_pb2 import EventEnvelope
+
+log = logging.getLogger(__name__)
 
 STREAM = "DEADLETTER"
 SUBJECTS = "deadletter.>"
@@ -34,6 +37,9 @@ H_REASON = "Chainstore-Dead-Reason"
 H_AT = "Chainstore-Dead-At"
 H_EVENT_ID = "Chainstore-Dead-Event-Id"
 H_EVENT_TYPE = "Chainstore-Dead-Event-Type"
+
+# How long a dead letter's publish may wait for the stream's acknowledgement.
+PUBLISH_TIMEOUT_S = 5.0
 
 # Backoff between attempts of an event that failed: 1 s, 2 s, 4 s … at most this.
 MAX_RETRY_DELAY_S = 30.0
@@ -96,15 +102,16 @@ async def keep(
     durable: str,
     reason: str,
     env: EventEnvelope | None,
-    timeout_s: float = 5.0,
 ) -> bool:
-    """Publish `msg` as a dead letter; whether the stream stored it."""
+    """Publish `msg` as a dead letter; whether the stream stored it (if not, why is logged)."""
     headers = headers_for(msg, durable, reason, datetime.now(UTC), env)
+    subject = subject_for(durable)
     try:
         await js.publish(
-            subject_for(durable), msg.data, timeout=timeout_s, stream=STREAM, headers=headers
+            subject, msg.data, timeout=PUBLISH_TIMEOUT_S, stream=STREAM, headers=headers
         )
     except Exception:
+        log.warning("dead letter not published to %s", subject, exc_info=True)
         return False
     return True
 
