@@ -180,7 +180,7 @@ async def test_a_relay_that_cannot_reach_its_database_backs_off(
     relay = OutboxRelay(engine, nc, poll_interval=0.2, mark_interval=0.01)
     # As if it had published from memory and the database went away before the marks.
     relay._caught_up = True
-    relay._unmarked = ["published-not-marked"]
+    relay._unmarked = [("published-not-marked", None)]
     async with running(relay):
         await asyncio.sleep(1.0)
     failures = [r for r in caplog.records if "outbox relay failed" in r.getMessage()]

@@ -152,8 +152,8 @@ class OutboxRelay:
         self._fresh: deque[OutgoingEvent] = deque()
         self._collecting = False
         self._caught_up = False
-        self._unmarked: list[str] = []  # published, not yet marked sent
-        self._unmarked_traces: list[str] = []  # their stored trace contexts, when tracing
+        # Published, not yet marked sent: event id and stored trace context.
+        self._unmarked: list[tuple[str, str | None]] = []
         self._unmarked_since = 0.0
         self._next_poll = 0.0
 
@@ -243,11 +243,7 @@ class OutboxRelay:
         )
         if not self._unmarked:
             self._unmarked_since = asyncio.get_running_loop().time()
-        self._unmarked.extend(e.event_id for e in taken[: published.stored])
-        if tracing.ENABLED:
-            self._unmarked_traces.extend(
-                e.trace_context for e in taken[: published.stored] if e.trace_context
-            )
+        self._unmarked.extend((e.event_id, e.trace_context) for e in taken[: published.stored])
         PUBLISHED.labels("memory").inc(published.stored)
         if published.error is not None:
             # The rest are in the table, unsent: publish from there, in order, from now on.
@@ -255,15 +251,13 @@ class OutboxRelay:
             raise published.error
 
     async def _mark_unmarked(self) -> None:
-        ids, self._unmarked = self._unmarked, []
-        traces, self._unmarked_traces = self._unmarked_traces, []
+        pairs, self._unmarked = self._unmarked, []
         try:
             async with self._engine.connect() as conn:
-                await self._mark(conn, ids, traces)
+                await self._mark(conn, [i for i, _ in pairs], [t for _, t in pairs if t])
         except BaseException:
             if len(self._unmarked) < MAX_FRESH:  # else published again, and deduplicated
-                self._unmarked[:0] = ids
-                self._unmarked_traces[:0] = traces
+                self._unmarked[:0] = pairs
             raise
 
     async def _mark(
@@ -289,7 +283,7 @@ class OutboxRelay:
         async with self._engine.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             rows = await _UNSENT.run(conn.dialect, driver, created_before, self._batch)
-            held = set(self._unmarked)
+            held = {event_id for event_id, _ in self._unmarked}
             todo = [row for row in rows if row[0] not in held]
             if not todo:
                 return len(rows), []
