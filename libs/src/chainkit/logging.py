@@ -9,8 +9,6 @@ import sys
 import uuid
 from datetime import UTC, datetime
 
-from opentelemetry import trace
-
 from chainkit import tracing
 
 correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="")
@@ -27,8 +25,8 @@ def current_correlation_id() -> str:
 
 def trace_fields() -> dict[str, str]:
     """`trace_id` and `span_id` of the active span, in W3C hex (none without one)."""
-    context = trace.get_current_span().get_span_context()
-    if not context.is_valid:
+    context = tracing.current_span_context()
+    if context is None:
         return {}
     return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}
 
