@@ -65,9 +65,11 @@ def configure(service: str) -> bool:
 
 def install(provider: trace.TracerProvider) -> None:
     """Use `provider` for every span from now on (`configure`'s, or a test's in-memory
-    one) and switch chainkit's hooks on."""
+    one) and switch chainkit's hooks on. Again with the same provider (a test's, once per
+    test), only the hooks: OpenTelemetry sets the global provider once per process."""
     global ENABLED
-    trace.set_tracer_provider(provider)
+    if trace.get_tracer_provider() is not provider:
+        trace.set_tracer_provider(provider)
     instrument_sql(provider)
     ENABLED = True
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from opentelemetry import trace
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
@@ -29,11 +28,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
     """Tracing on, into memory, for one test; name it before the fixtures that build servers
     and engines, so that they are built traced. The global provider can be set only once per
     process; the flag and the SQL instrumentation are undone after each test."""
-    if trace.get_tracer_provider() is not _PROVIDER:
-        tracing.install(_PROVIDER)
-    else:
-        tracing.instrument_sql(_PROVIDER)
-        tracing.ENABLED = True
+    tracing.install(_PROVIDER)
     _EXPORTER.clear()
     yield _EXPORTER
     tracing.ENABLED = False
