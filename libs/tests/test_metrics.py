@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlmodel import select
 
-from chainkit import events
+from chainkit import deadlines, events
 from chainkit.consumer import EventConsumer
 from chainkit.errors import Conflict, NotFound, Retryable
 from chainkit.grpc_client import open_channel
@@ -41,6 +41,8 @@ class Servicer(inventory_pb2_grpc.InventoryServiceServicer):
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not yours")
         if request.sku == "slow":
             await asyncio.sleep(5)
+        if request.sku == "late":  # its work gave up waiting (a batch, say)
+            raise deadlines.DeadlineExceeded("batch gave up")
         if request.sku != "TEA-1":
             raise NotFound(f"no product {request.sku}")
         return inventory_pb2.Product(sku="TEA-1")
@@ -90,6 +92,28 @@ async def test_rpcs_are_counted_by_method_and_code_on_both_sides() -> None:
         ("client", "DEADLINE_EXCEEDED"): 1,
     }
     assert value("grpc_client_handling_seconds_count", **method) - timed == 5
+
+
+async def test_work_that_gave_up_waiting_ends_the_call_deadline_exceeded_not_internal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server, port, _health = await create_server(
+        [lambda s: inventory_pb2_grpc.add_InventoryServiceServicer_to_server(Servicer(), s)],
+        [INVENTORY],
+    )
+    late = {"grpc_service": INVENTORY, "grpc_method": "GetProduct"}
+    before = value("grpc_server_handled_total", **late, grpc_code="DEADLINE_EXCEEDED")
+    channel = open_channel(f"127.0.0.1:{port}")
+    try:
+        stub = inventory_pb2_grpc.InventoryServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await stub.GetProduct(inventory_pb2.GetProductRequest(sku="late"), timeout=5)
+        assert failed.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    finally:
+        await channel.close()
+        await server.stop(None)
+    assert value("grpc_server_handled_total", **late, grpc_code="DEADLINE_EXCEEDED") - before == 1
+    assert not [r for r in caplog.records if "unhandled error" in r.getMessage()]
 
 
 async def test_a_consumer_counts_outcomes_and_redeliveries_and_reports_its_lag(
