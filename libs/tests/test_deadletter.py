@@ -107,6 +107,8 @@ async def test_refused_and_unreadable_events_are_kept_with_why_and_replayed_once
         await js.publish(bad.subject, bad.data, headers={"traceparent": "00-abc-def-01"})
         await js.publish("chainstore.orders.created", b"not an envelope")
         await _settled(js, delivered=2)
+        # The consumer decides when to give up; the server must never drop an event itself.
+        assert (await js.consumer_info("ORDERS", DURABLE)).config.max_deliver == -1
         refused, unreadable = await _dead_letters(js, 2)
 
         assert refused.durable == DURABLE and refused.reason == (
