@@ -5,18 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import nats
 import pytest
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlmodel import select
 
 from chainkit import consumer as consumer_module
 from chainkit import deadletter, events
-from chainkit.consumer import EventConsumer
 from chainkit.errors import Conflict, InvalidArgument, NotFound, Retryable, Unavailable
-from chainkit.nats import MAX_DELIVER, ensure_dead_letter_stream, ensure_stream
-from chainkit.testing import NatsServer
+from chainkit.nats import MAX_DELIVER, ensure_dead_letter_stream
 from chainkit.uow import InboxMessage, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
 
@@ -77,11 +75,9 @@ async def _settled(js: JetStreamContext, delivered: int) -> None:
 
 
 async def test_refused_and_unreadable_events_are_kept_with_why_and_replayed_once_fixed(
-    sessions: Any, nats_server: NatsServer
+    sessions: Any, nc: Client, orders_consumer: Any
 ) -> None:
-    nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
-    await ensure_stream(js, "ORDERS")
     seen: list[str] = []
     refusing = {"BAD"}
 
@@ -93,14 +89,7 @@ async def test_refused_and_unreadable_events_are_kept_with_why_and_replayed_once
             seen.append(payload.sku)
             await uow.commit()
 
-    consumer = EventConsumer(
-        js,
-        stream="ORDERS",
-        durable=DURABLE,
-        handlers={"orders.created": handler},
-        uow_factory=lambda: SqlUnitOfWork(sessions),
-        sessions=sessions,
-    )
+    consumer = orders_consumer(js, DURABLE, handler)
     task = asyncio.create_task(consumer.run())
     try:
         bad = events.envelope("orders.created", SkuQty(sku="BAD", qty=1), source="orders")
@@ -135,28 +124,18 @@ async def test_refused_and_unreadable_events_are_kept_with_why_and_replayed_once
             assert [(h.consumer, h.event_id) for h in handled] == [(DURABLE, bad.event_id)]
     finally:
         task.cancel()
-        await nc.close()
 
 
 async def test_an_event_is_nakked_not_lost_while_its_dead_letter_cannot_be_stored(
-    sessions: Any, nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
+    nc: Client, orders_consumer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(consumer_module, "DEAD_LETTER_RETRY_S", 0.2)
-    nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
-    await ensure_stream(js, "ORDERS")
 
     async def refuse(uow: SqlUnitOfWork, env: Any) -> None:
         raise Conflict("never")
 
-    consumer = EventConsumer(
-        js,
-        stream="ORDERS",
-        durable=DURABLE,
-        handlers={"orders.created": refuse},
-        uow_factory=lambda: SqlUnitOfWork(sessions),
-        sessions=sessions,
-    )
+    consumer = orders_consumer(js, DURABLE, refuse)
     task = asyncio.create_task(consumer.run())
     try:
         for _ in range(100):  # the consumer provisions the dead-letter stream first
@@ -181,24 +160,19 @@ async def test_an_event_is_nakked_not_lost_while_its_dead_letter_cannot_be_store
         await _settled(js, delivered=1)
     finally:
         task.cancel()
-        await nc.close()
 
 
-async def test_listing_takes_the_oldest_of_the_named_durables(nats_server: NatsServer) -> None:
-    nc = await nats.connect(nats_server.url)
+async def test_listing_takes_the_oldest_of_the_named_durables(nc: Client) -> None:
     js = nc.jetstream()
     await ensure_dead_letter_stream(js)
     for durable in ("a", "b", "a", "c"):
         headers = {deadletter.H_DURABLE: durable, deadletter.H_REASON: f"why {durable}"}
         await js.publish(deadletter.subject_for(durable), b"x", headers=headers)
-    try:
-        both = await deadletter.list_dead_letters(js, ["b", "a"], limit=2)
-        assert [(d.seq, d.durable) for d in both] == [(1, "a"), (2, "b")]
-        only_a = await deadletter.list_dead_letters(js, ["a"], limit=10)
-        assert [(d.seq, d.reason) for d in only_a] == [(1, "why a"), (3, "why a")]
-        assert await deadletter.list_dead_letters(js, ["nobody"], limit=10) == []
-        await deadletter.remove(js, 1)
-        assert await deadletter.get_dead_letter(js, 1) is None
-        assert [d.seq for d in await deadletter.list_dead_letters(js, ["a"], 10)] == [3]
-    finally:
-        await nc.close()
+    both = await deadletter.list_dead_letters(js, ["b", "a"], limit=2)
+    assert [(d.seq, d.durable) for d in both] == [(1, "a"), (2, "b")]
+    only_a = await deadletter.list_dead_letters(js, ["a"], limit=10)
+    assert [(d.seq, d.reason) for d in only_a] == [(1, "why a"), (3, "why a")]
+    assert await deadletter.list_dead_letters(js, ["nobody"], limit=10) == []
+    await deadletter.remove(js, 1)
+    assert await deadletter.get_dead_letter(js, 1) is None
+    assert [d.seq for d in await deadletter.list_dead_letters(js, ["a"], 10)] == [3]

@@ -8,20 +8,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
-import nats
 import pytest
+from nats.aio.client import Client
 from prometheus_client import REGISTRY
 from sqlmodel import select
 
 from chainkit import deadlines, events
-from chainkit.consumer import EventConsumer
 from chainkit.errors import Conflict, NotFound, Retryable
 from chainkit.grpc_client import open_channel
 from chainkit.grpc_server import create_server
 from chainkit.metrics_refresh import consumers_probe, outbox_probe
-from chainkit.nats import ensure_consumer, ensure_stream
+from chainkit.nats import ensure_consumer
 from chainkit.outbox import OutboxMessage, seconds_since
-from chainkit.testing import NatsServer
 from chainkit.uow import SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
@@ -117,11 +115,9 @@ async def test_work_that_gave_up_waiting_ends_the_call_deadline_exceeded_not_int
 
 
 async def test_a_consumer_counts_outcomes_and_redeliveries_and_reports_its_lag(
-    sessions: Any, nats_server: NatsServer
+    nc: Client, orders_consumer: Any
 ) -> None:
-    nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
-    await ensure_stream(js, "ORDERS")
     failed_once: set[str] = set()
 
     async def handler(uow: SqlUnitOfWork, env: Any) -> None:
@@ -135,14 +131,7 @@ async def test_a_consumer_counts_outcomes_and_redeliveries_and_reports_its_lag(
             await uow.commit()
 
     durable = "metrics-consumer"
-    consumer = EventConsumer(
-        js,
-        stream="ORDERS",
-        durable=durable,
-        handlers={"orders.created": handler},
-        uow_factory=lambda: SqlUnitOfWork(sessions),
-        sessions=sessions,
-    )
+    consumer = orders_consumer(js, durable, handler)
     await ensure_consumer(js, "ORDERS", durable, ["chainstore.orders.created"])
     outcomes = ("handled", "duplicate", "retried", "dead_lettered")
     before = {o: value("events_handled_total", durable=durable, outcome=o) for o in outcomes}
@@ -179,7 +168,6 @@ async def test_a_consumer_counts_outcomes_and_redeliveries_and_reports_its_lag(
     await consumers_probe(js)()
     assert value("nats_consumer_pending_messages", **lag) == 0
     assert value("nats_consumer_ack_pending_messages", **lag) == 0
-    await nc.close()
 
 
 async def test_the_outbox_backlog_and_its_oldest_age_come_from_unsent_rows(sessions: Any) -> None:

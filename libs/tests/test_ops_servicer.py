@@ -9,32 +9,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
-import nats
 import pytest
 from nats.aio.client import Client
 
 from chainkit import events
-from chainkit.consumer import EventConsumer
 from chainkit.errors import Conflict
 from chainkit.grpc_server import create_server
-from chainkit.nats import ensure_stream
 from chainkit.ops_servicer import SERVICE_NAME, OpsServicer
 from chainkit.outbox import OutboxRelay
-from chainkit.testing import NatsServer
 from chainkit.uow import SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.ops.v1 import ops_pb2 as pb
 from chainstore.ops.v1 import ops_pb2_grpc
 
 DURABLE = "ops-test"
-
-
-@pytest.fixture
-async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
-    client = await nats.connect(nats_server.url)
-    await ensure_stream(client.jetstream(), "ORDERS")
-    yield client
-    await client.close()
 
 
 @contextlib.asynccontextmanager
@@ -69,7 +57,7 @@ async def test_outbox_status_counts_unsent_events_and_the_relays_mode(
 
 
 async def test_dead_letters_are_listed_shown_and_replayed_by_their_own_service_only(
-    sessions: Any, nc: Client
+    sessions: Any, nc: Client, orders_consumer: Any
 ) -> None:
     js = nc.jetstream()
     refusing = True
@@ -80,14 +68,7 @@ async def test_dead_letters_are_listed_shown_and_replayed_by_their_own_service_o
         async with uow:
             await uow.commit()
 
-    consumer = EventConsumer(
-        js,
-        stream="ORDERS",
-        durable=DURABLE,
-        handlers={"orders.created": handler},
-        uow_factory=lambda: SqlUnitOfWork(sessions),
-        sessions=sessions,
-    )
+    consumer = orders_consumer(js, DURABLE, handler)
     relay = OutboxRelay(sessions.kw["bind"], nc)
     ours = OpsServicer("orders", sessions.kw["bind"], relay, js, {DURABLE: consumer})
     theirs = OpsServicer("inventory", sessions.kw["bind"], relay, js, {})

@@ -7,11 +7,11 @@ from typing import Any
 
 import nats
 import pytest
+from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 from sqlmodel import col, func, select
 
 from chainkit import events
-from chainkit.consumer import EventConsumer
 from chainkit.errors import Conflict
 from chainkit.nats import ensure_stream
 from chainkit.outbox import OutboxMessage, OutboxRelay
@@ -30,11 +30,9 @@ async def _emit(sessions: Any, commit: bool, sku: str = "A") -> str:
 
 
 async def test_relay_publishes_committed_events_once_and_never_rolled_back_ones(
-    sessions: Any, nats_server: NatsServer
+    sessions: Any, nc: Client
 ) -> None:
-    nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
-    await ensure_stream(js, "ORDERS")
     kept = await _emit(sessions, commit=True)
     await _emit(sessions, commit=False)
     relay = OutboxRelay(sessions.kw["bind"], nc)
@@ -50,7 +48,6 @@ async def test_relay_publishes_committed_events_once_and_never_rolled_back_ones(
     assert info.state.messages == 1
     msg = await js.get_last_msg("ORDERS", "chainstore.orders.created")
     assert events.parse(msg.data).event_id == kept
-    await nc.close()
 
 
 async def test_relay_keeps_events_while_nats_is_down(
@@ -77,11 +74,9 @@ async def test_relay_keeps_events_while_nats_is_down(
 
 
 async def test_consumer_handles_each_event_once_and_terminates_refused_ones(
-    sessions: Any, nats_server: NatsServer
+    sessions: Any, nc: Client, orders_consumer: Any
 ) -> None:
-    nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
-    await ensure_stream(js, "ORDERS")
     seen: list[str] = []
 
     async def handler(uow: SqlUnitOfWork, env: Any) -> None:
@@ -92,14 +87,7 @@ async def test_consumer_handles_each_event_once_and_terminates_refused_ones(
             seen.append(payload.sku)
             await uow.commit()
 
-    consumer = EventConsumer(
-        js,
-        stream="ORDERS",
-        durable="test-consumer",
-        handlers={"orders.created": handler},
-        uow_factory=lambda: SqlUnitOfWork(sessions),
-        sessions=sessions,
-    )
+    consumer = orders_consumer(js, "test-consumer", handler)
     task = asyncio.create_task(consumer.run())
     first = events.envelope("orders.created", SkuQty(sku="A", qty=1), source="orders")
     bad = events.envelope("orders.created", SkuQty(sku="BAD", qty=1), source="orders")
@@ -121,4 +109,3 @@ async def test_consumer_handles_each_event_once_and_terminates_refused_ones(
     async with sessions() as s:
         handled = (await s.execute(select(InboxMessage))).scalars().all()
         assert [h.event_id for h in handled] == [first.event_id]
-    await nc.close()

@@ -9,7 +9,6 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import nats
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -18,20 +17,11 @@ from sqlmodel import col, func, select
 
 from chainkit import events
 from chainkit.db import create_engine
-from chainkit.nats import ensure_stream
 from chainkit.outbox import OutboxMessage, OutboxRelay
 from chainkit.testing import NatsServer
 from chainkit.traced_publish import publish_traced
 from chainkit.uow import EventsCommitted, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
-
-
-@pytest.fixture
-async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
-    client = await nats.connect(nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.1)
-    await ensure_stream(client.jetstream(), "ORDERS")
-    yield client
-    await client.close()
 
 
 @contextlib.asynccontextmanager

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import nats
 import pytest
+from nats.aio.client import Client
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -21,12 +21,9 @@ from sqlalchemy import text
 
 from chainkit import events, tracing
 from chainkit.batching import Batcher
-from chainkit.consumer import EventConsumer
 from chainkit.db import create_engine
 from chainkit.logging import JsonFormatter
-from chainkit.nats import ensure_stream
 from chainkit.outbox import OutboxRelay
-from chainkit.testing import NatsServer
 from chainkit.uow import SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
 
@@ -122,11 +119,9 @@ async def test_sql_statements_are_spans(spans: InMemorySpanExporter, tmp_path: A
 
 
 async def test_an_events_trace_goes_through_the_outbox_and_nats_to_its_consumer(
-    spans: InMemorySpanExporter, sessions: Any, nats_server: NatsServer
+    spans: InMemorySpanExporter, sessions: Any, nc: Client, orders_consumer: Any
 ) -> None:
-    nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
-    await ensure_stream(js, "ORDERS")
     tracer = tracing.tracer()
     with tracer.start_as_current_span("place") as place:
         event = events.envelope("orders.created", SkuQty(sku="A", qty=1), source="orders")
@@ -152,19 +147,11 @@ async def test_an_events_trace_goes_through_the_outbox_and_nats_to_its_consumer(
     async def on_created(_uow: SqlUnitOfWork, _env: Any) -> None:
         handled.set()
 
-    consumer = EventConsumer(
-        js,
-        stream="ORDERS",
-        durable="traced",
-        handlers={"orders.created": on_created},
-        uow_factory=lambda: SqlUnitOfWork(sessions),
-        sessions=sessions,
-    )
+    consumer = orders_consumer(js, "traced", on_created)
     task = asyncio.create_task(consumer.run())
     await asyncio.wait_for(handled.wait(), 10)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    await nc.close()
     [process] = named(spans, "process chainstore.orders.created")
     assert process.kind == trace.SpanKind.CONSUMER
     assert process.parent is not None

@@ -9,18 +9,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import nats
 import pytest
+from nats.aio.client import Client
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 
 from chainkit import events, tracing
-from chainkit.nats import ensure_stream
 from chainkit.outbox import OutboxRelay
 from chainkit.raw_sql import RawQuery
-from chainkit.testing import NatsServer
 from chainkit.uow import InboxMessage, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
 
@@ -108,10 +106,8 @@ async def test_a_commands_raw_statements_and_staged_rows_are_spans_under_it(
 
 
 async def test_the_relays_marks_are_spans_in_the_trace_of_the_events_they_mark(
-    spans: InMemorySpanExporter, sessions: Any, nats_server: NatsServer
+    spans: InMemorySpanExporter, sessions: Any, nc: Client
 ) -> None:
-    nc = await nats.connect(nats_server.url)
-    await ensure_stream(nc.jetstream(), "ORDERS")
     relay = OutboxRelay(sessions.kw["bind"], nc, poll_interval=0.05, mark_interval=0.01)
     tracer = tracing.tracer()
 
@@ -135,7 +131,6 @@ async def test_the_relays_marks_are_spans_in_the_trace_of_the_events_they_mark(
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
-        await nc.close()
 
     marks = named(spans, "outbox mark sent")
     assert [m.parent.span_id if m.parent else None for m in marks] == [
