@@ -138,10 +138,11 @@ async def change_password(
             "the password was not changed",
             [FieldError("current_password", "wrong password")],
         ) from None
-    await users.set_password_hash(
-        principal.username, await asyncio.to_thread(users.passwords.hash, new)
+    ended = await users.change(
+        principal.username,
+        password_hash=await asyncio.to_thread(users.passwords.hash, new),
+        end_sessions=True,
     )
-    ended = await users.revoke_sessions_of(principal.username)
     log.info(
         "password changed; sessions revoked",
         extra={"fields": {"username": principal.username, "sessions": ended}},
@@ -200,10 +201,11 @@ async def ensure_hq_user(users: UserRepository, password: str) -> None:
         if upgraded is not None:
             await users.set_password_hash(HQ_USERNAME, upgraded)
         return
-    await users.set_password_hash(
-        HQ_USERNAME, await asyncio.to_thread(users.passwords.hash, password)
+    await users.change(
+        HQ_USERNAME,
+        password_hash=await asyncio.to_thread(users.passwords.hash, password),
+        end_sessions=True,
     )
-    await users.revoke_sessions_of(HQ_USERNAME)
     log.info("updated the hq account's password from CHAINSTORE_HQ_PASSWORD")
 
 

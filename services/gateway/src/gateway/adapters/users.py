@@ -104,10 +104,6 @@ def _record(row: GwUser) -> UserRecord:
     )
 
 
-# Every live session of an account (add its `where` and the time).
-_REVOKE_ALL = update(GwSession).where(col(GwSession.revoked_at).is_(None))
-
-
 class UserRepository:
     """One short transaction per call: the gateway's user writes are rare and independent."""
 
@@ -148,9 +144,9 @@ class UserRepository:
         disabled: bool | None = None,
         end_sessions: bool = False,
     ) -> int:
-        """Head office's change to an account, in one transaction: a new password hash,
-        disabled or enabled (a disabled account keeps the time it was first disabled, and its
-        sessions are refused from the next check on), and its sessions ended for good when
+        """A change to an account, in one transaction: a new password hash, disabled or
+        enabled (a disabled account keeps the time it was first disabled, and its sessions
+        are refused from the next check on), and its sessions ended for good when
         `end_sessions`; how many sessions that ended."""
         ended = 0
         async with self._sessions() as session:
@@ -169,9 +165,9 @@ class UserRepository:
                 )
             if end_sessions:
                 result = await session.execute(
-                    _REVOKE_ALL.where(col(GwSession.username) == username).values(
-                        revoked_at=utcnow()
-                    )
+                    update(GwSession)
+                    .where(col(GwSession.username) == username, col(GwSession.revoked_at).is_(None))
+                    .values(revoked_at=utcnow())
                 )
                 ended = int(getattr(result, "rowcount", 0) or 0)
             await session.commit()
@@ -277,15 +273,6 @@ class UserRepository:
             )
             await db.commit()
         self._live.forget(sid)  # after the commit: a read begun now sees the revocation
-
-    async def revoke_sessions_of(self, username: str) -> int:
-        async with self._sessions() as db:
-            result = await db.execute(
-                _REVOKE_ALL.where(col(GwSession.username) == username).values(revoked_at=utcnow())
-            )
-            await db.commit()
-        self._live.forget_all()
-        return int(getattr(result, "rowcount", 0) or 0)
 
     async def active_sessions_of(self, username: str) -> list[str]:
         async with self._sessions() as db:
