@@ -62,6 +62,8 @@ async def change_user(
         )
     if change.password is not None and user.username == HQ_USERNAME:
         raise Conflict("the hq account's password is CHAINSTORE_HQ_PASSWORD; change it there")
+    if change == UserChange():
+        return user
     password_hash = None
     if change.password is not None:
         password_hash = await asyncio.to_thread(users.passwords.hash, change.password)

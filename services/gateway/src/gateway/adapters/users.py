@@ -171,7 +171,8 @@ class UserRepository:
                 )
                 ended = int(getattr(result, "rowcount", 0) or 0)
             await session.commit()
-        self._live.forget_all()  # after the commit: a read begun now sees the change
+        if end_sessions or disabled:
+            self._live.forget_all()  # after the commit: a read begun now sees the change
         return ended
 
     async def add(self, user: UserRecord) -> UserRecord:
