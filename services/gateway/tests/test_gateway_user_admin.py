@@ -5,6 +5,7 @@ and within the session recheck bound on every other replica."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -211,7 +212,7 @@ async def test_a_session_opened_while_the_account_was_disabled_is_refused(
             SessionRecord(
                 sid=sid,
                 username="kim",
-                refresh_hash="0" * 64,
+                refresh_hash=hashlib.sha256(b"s").hexdigest(),
                 expires_at=datetime.now(UTC) + timedelta(hours=1),
                 revoked_at=None,
             )
@@ -223,6 +224,8 @@ async def test_a_session_opened_while_the_account_was_disabled_is_refused(
         )
 
         assert await status_with(client, token) == 401
+        refreshed = await client.post("/v1/auth/refresh", json={"refresh_token": f"{sid}.s"})
+        assert refreshed.status_code == 401, refreshed.text
         assert (await patch(client, "kim", disabled=False)).status_code == 200
         assert await status_with(client, token) == 200  # the session itself was never ended
 
