@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -643,6 +644,28 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
         yield c
+
+
+# `async with running(settings, **changes) as (app, client)`: a gateway of its own.
+Running = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
+
+
+@asynccontextmanager
+async def _running(
+    settings: Settings, **changes: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    application = create_app(settings.model_copy(update=changes))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+            yield application, c
+
+
+@pytest.fixture
+def running() -> Running:
+    """Starts a gateway with these settings (and `changes` to them) and a client of it, for
+    tests that need more than one or settings of their own."""
+    return _running
 
 
 class Tokens:

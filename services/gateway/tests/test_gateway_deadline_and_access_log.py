@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from gateway.core.config import Settings
-from gateway.main import create_app
+
+from .conftest import Running
 
 ORDER = {
     "store_id": "S1",
@@ -28,19 +29,11 @@ ORDER = {
 }
 
 
-async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-            yield c
-
-
 @pytest.fixture
-async def hurried(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def hurried(settings: Settings, running: Running) -> AsyncIterator[httpx.AsyncClient]:
     """A gateway whose requests have 0.4 s, though each call may take 5."""
     update = {"request_deadline_s": 0.4, "rpc_timeout_s": 5.0}
-    async for c in _client(settings.model_copy(update=update)):
+    async with running(settings, **update) as (_, c):
         yield c
 
 
@@ -74,9 +67,9 @@ async def test_access_log_is_off_by_default(
 
 
 async def test_access_log_names_method_route_status_and_duration(
-    settings: Settings, tokens: Any, caplog: pytest.LogCaptureFixture
+    settings: Settings, tokens: Any, caplog: pytest.LogCaptureFixture, running: Running
 ) -> None:
-    async for c in _client(settings.model_copy(update={"access_log": True})):
+    async with running(settings, access_log=True) as (_, c):
         with caplog.at_level(logging.INFO, logger="gateway.access"):
             r = await c.get("/v1/orders/NO-SUCH", headers=tokens.alice)
     [record] = [r for r in caplog.records if r.name == "gateway.access"]

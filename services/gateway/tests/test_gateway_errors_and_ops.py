@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -14,23 +12,18 @@ from chainkit.testing import NatsServer, free_port
 from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.mappers import orders as orders_mapper
 from gateway.core.config import Settings
-from gateway.main import create_app, load_settings
+from gateway.main import load_settings
+
+from .conftest import Running
 
 PROBLEM = "application/problem+json"
 
 
-@asynccontextmanager
-async def gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-            yield c
-
-
-async def test_backend_down_is_503_without_internals(settings: Settings, tokens: Any) -> None:
+async def test_backend_down_is_503_without_internals(
+    settings: Settings, tokens: Any, running: Running
+) -> None:
     down = settings.model_copy(update={"orders_addr": f"127.0.0.1:{free_port()}"})
-    async with gateway(down) as client:
+    async with running(down) as (_, client):
         r = await client.get("/v1/orders", headers=tokens.hq)
 
     assert r.status_code == 503
@@ -39,9 +32,11 @@ async def test_backend_down_is_503_without_internals(settings: Settings, tokens:
     assert "127.0.0.1" not in r.text
 
 
-async def test_slow_backend_is_504(settings: Settings, backends: Any, tokens: Any) -> None:
+async def test_slow_backend_is_504(
+    settings: Settings, backends: Any, tokens: Any, running: Running
+) -> None:
     backends.orders.delay_s = 1.0
-    async with gateway(settings.model_copy(update={"rpc_timeout_s": 0.2})) as client:
+    async with running(settings, rpc_timeout_s=0.2) as (_, client):
         r = await client.get("/v1/stores", headers=tokens.hq)
 
     assert r.status_code == 504
@@ -126,10 +121,10 @@ async def test_healthz_and_correlation_id(client: httpx.AsyncClient) -> None:
 
 
 async def test_dependencies_are_reported_without_making_the_gateway_unready(
-    settings: Settings, nats_server: NatsServer
+    settings: Settings, nats_server: NatsServer, running: Running
 ) -> None:
     ready = settings.model_copy(update={"nats_url": nats_server.url})
-    async with gateway(ready) as client:
+    async with running(ready) as (_, client):
         ok = await client.get("/healthz/dependencies")
         nats_server.stop()
         no_nats = await client.get("/healthz/dependencies")
@@ -152,9 +147,10 @@ async def test_dependencies_are_reported_without_making_the_gateway_unready(
 
 async def test_a_service_that_is_down_is_named_and_the_gateway_stays_ready(
     settings: Settings,
+    running: Running,
 ) -> None:
     down = settings.model_copy(update={"logistics_addr": f"127.0.0.1:{free_port()}"})
-    async with gateway(down) as client:
+    async with running(down) as (_, client):
         r = await client.get("/healthz/dependencies")
         ready = await client.get("/readyz")
 

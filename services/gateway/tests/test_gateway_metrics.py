@@ -4,24 +4,13 @@ route template with a bounded set of method labels."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.api.routes.health import DEPENDENCY_UP
 from gateway.core.config import Settings
-from gateway.main import create_app
 
-
-@asynccontextmanager
-async def gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-            yield c
+from .conftest import Running
 
 
 def dependency_up(text: str) -> dict[str, float]:
@@ -33,10 +22,12 @@ def dependency_up(text: str) -> dict[str, float]:
     }
 
 
-async def test_dependencies_are_watched_without_anyone_asking(settings: Settings) -> None:
+async def test_dependencies_are_watched_without_anyone_asking(
+    settings: Settings, running: Running
+) -> None:
     DEPENDENCY_UP.clear()  # nothing left from another test of this process
     watched = settings.model_copy(update={"metrics_refresh_s": 0.1})
-    async with gateway(watched) as client:
+    async with running(watched) as (_, client):
         seen: dict[str, float] = {}
         for _ in range(100):  # never calls /healthz/dependencies
             seen = dependency_up((await client.get("/metrics")).text)
@@ -47,8 +38,10 @@ async def test_dependencies_are_watched_without_anyone_asking(settings: Settings
     assert seen == {"inventory": 1.0, "orders": 1.0, "logistics": 1.0, "nats": 0.0}
 
 
-async def test_methods_no_route_serves_share_one_label_value(settings: Settings) -> None:
-    async with gateway(settings) as client:
+async def test_methods_no_route_serves_share_one_label_value(
+    settings: Settings, running: Running
+) -> None:
+    async with running(settings) as (_, client):
         for method in ("BREW", "WHEN"):
             await client.request(method, "/healthz")
         text = (await client.get("/metrics")).text

@@ -8,22 +8,18 @@ import asyncio
 import hashlib
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.live_sessions import RECHECK_S
 from gateway.adapters.users import SessionRecord
 from gateway.core.config import Settings
 from gateway.core.security import Principal, create_access_token
-from gateway.main import create_app
 
-from .conftest import JWT_SECRET, Backends, Tokens
+from .conftest import JWT_SECRET, Backends, Running, Tokens
 
 HQ = Tokens().hq
 
@@ -31,15 +27,6 @@ HQ = Tokens().hq
 @pytest.fixture
 def users_db_url(database_url: str) -> str:
     return database_url
-
-
-@asynccontextmanager
-async def gateway(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
-            yield app, client
 
 
 async def new_user(client: httpx.AsyncClient, username: str, role: str = "customer") -> None:
@@ -182,8 +169,9 @@ async def test_disabling_ends_live_sessions_at_once_and_refuses_sign_in_until_en
 
 async def test_a_disabled_account_is_refused_on_every_replica_within_the_bound(
     settings: Settings,
+    running: Running,
 ) -> None:
-    async with gateway(settings) as (_, one), gateway(settings) as (_, two):
+    async with running(settings) as (_, one), running(settings) as (_, two):
         await new_user(one, "jade")
         token = (await sign_in(one, "jade")).json()["access_token"]
         assert await status_with(two, token) == 200  # `two` now holds it as live
@@ -200,10 +188,11 @@ async def test_a_disabled_account_is_refused_on_every_replica_within_the_bound(
 
 async def test_a_session_opened_while_the_account_was_disabled_is_refused(
     settings: Settings,
+    running: Running,
 ) -> None:
     """A sign-in racing the disabling may open its session after the sessions were ended:
     the account's state itself is checked with the session."""
-    async with gateway(settings) as (app, client):
+    async with running(settings) as (app, client):
         await new_user(client, "kim")
         assert (await patch(client, "kim", disabled=True)).status_code == 200
         users = app.state.gateway.users

@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from gateway.api.ratelimit import RateLimited
 from gateway.core.config import Settings
 from gateway.main import create_app
 
-from .conftest import HQ_PASSWORD, Tokens
+from .conftest import HQ_PASSWORD, Running, Tokens
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@asynccontextmanager
-async def gateway(settings: Settings, **limits: str) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(settings.model_copy(update=limits))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
-            yield client
 
 
 def assert_too_many(r: httpx.Response) -> None:
@@ -37,8 +25,8 @@ def assert_too_many(r: httpx.Response) -> None:
     assert 1 <= int(r.headers["retry-after"]) <= 60
 
 
-async def test_each_token_has_its_own_request_budget(settings: Settings) -> None:
-    async with gateway(settings, rate_limit_per_token="3/minute") as client:
+async def test_each_token_has_its_own_request_budget(settings: Settings, running: Running) -> None:
+    async with running(settings, rate_limit_per_token="3/minute") as (_, client):
         alice = Tokens.make("customer", username=f"a-{uuid.uuid4()}", customer_id="C-A")
         bob = Tokens.make("customer", username=f"b-{uuid.uuid4()}", customer_id="C-B")
         answers = [(await client.get("/v1/products", headers=alice)).status_code for _ in range(3)]
@@ -51,8 +39,10 @@ async def test_each_token_has_its_own_request_budget(settings: Settings) -> None
     assert other.status_code != 429 and probe.status_code == 200
 
 
-async def test_each_address_has_a_budget_whatever_the_credential(settings: Settings) -> None:
-    async with gateway(settings, rate_limit_per_address="4/minute") as client:
+async def test_each_address_has_a_budget_whatever_the_credential(
+    settings: Settings, running: Running
+) -> None:
+    async with running(settings, rate_limit_per_address="4/minute") as (_, client):
         answers = [(await client.get("/v1/products")).status_code for _ in range(4)]
         over = await client.get("/v1/products", headers=Tokens.make("hq"))
         zh = await client.get("/v1/products", headers={"Accept-Language": "zh-CN"})
@@ -63,8 +53,10 @@ async def test_each_address_has_a_budget_whatever_the_credential(settings: Setti
     assert zh.json()["detail"] == "请求过于频繁，请稍后再试"  # noqa: RUF001
 
 
-async def test_the_carrier_webhook_has_a_budget_per_carrier(settings: Settings) -> None:
-    async with gateway(settings, rate_limit_carrier_webhook="2/minute") as client:
+async def test_the_carrier_webhook_has_a_budget_per_carrier(
+    settings: Settings, running: Running
+) -> None:
+    async with running(settings, rate_limit_carrier_webhook="2/minute") as (_, client):
         swift = [(await client.post("/v1/carriers/swift/events", content=b"{}")).status_code]
         swift.append((await client.post("/v1/carriers/swift/events", content=b"{}")).status_code)
         over = await client.post("/v1/carriers/swift/events", content=b"{}")
@@ -81,8 +73,9 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> ht
 
 async def test_a_password_guesser_is_stopped_before_the_password_is_checked(
     settings: Settings,
+    running: Running,
 ) -> None:
-    async with gateway(settings, rate_limit_signin_per_account_address="3/minute") as client:
+    async with running(settings, rate_limit_signin_per_account_address="3/minute") as (_, client):
         wrong = [(await sign_in(client, "hq", f"guess-{i}")).status_code for i in range(3)]
         right_but_late = await sign_in(client, "hq", HQ_PASSWORD)
         other_account = await sign_in(client, "nobody", "guess")
@@ -93,8 +86,10 @@ async def test_a_password_guesser_is_stopped_before_the_password_is_checked(
     assert other_account.status_code == 401
 
 
-async def test_the_owner_signing_in_clears_their_own_typos(settings: Settings) -> None:
-    async with gateway(settings, rate_limit_signin_per_account_address="3/minute") as client:
+async def test_the_owner_signing_in_clears_their_own_typos(
+    settings: Settings, running: Running
+) -> None:
+    async with running(settings, rate_limit_signin_per_account_address="3/minute") as (_, client):
         for attempt in range(3):
             assert (await sign_in(client, "hq", f"typo-{attempt}")).status_code == 401
             if attempt == 1:
@@ -104,8 +99,10 @@ async def test_the_owner_signing_in_clears_their_own_typos(settings: Settings) -
     assert still_in.status_code == 200
 
 
-async def test_one_address_trying_many_names_is_stopped(settings: Settings) -> None:
-    async with gateway(settings, rate_limit_signin_per_address="4/minute") as client:
+async def test_one_address_trying_many_names_is_stopped(
+    settings: Settings, running: Running
+) -> None:
+    async with running(settings, rate_limit_signin_per_address="4/minute") as (_, client):
         names = [(await sign_in(client, f"user{i}", "guess")).status_code for i in range(4)]
         over = await sign_in(client, "someone-else", "guess")
 
@@ -113,7 +110,9 @@ async def test_one_address_trying_many_names_is_stopped(settings: Settings) -> N
     assert_too_many(over)
 
 
-async def test_limits_are_shared_by_replicas_through_redis(settings: Settings) -> None:
+async def test_limits_are_shared_by_replicas_through_redis(
+    settings: Settings, running: Running
+) -> None:
     redis = pytest.importorskip("redis.asyncio")
     probe = redis.Redis.from_url(REDIS_URL)
     try:
@@ -122,7 +121,7 @@ async def test_limits_are_shared_by_replicas_through_redis(settings: Settings) -
         await probe.aclose()
     token = Tokens.make("hq", username=f"hq-{uuid.uuid4()}")
     shared = {"redis_url": REDIS_URL, "rate_limit_per_token": "4/minute"}
-    async with gateway(settings, **shared) as one, gateway(settings, **shared) as two:
+    async with running(settings, **shared) as (_, one), running(settings, **shared) as (_, two):
         answers = []
         for client in (one, two, one, two):
             answers.append((await client.get("/v1/products", headers=token)).status_code)
@@ -132,11 +131,11 @@ async def test_limits_are_shared_by_replicas_through_redis(settings: Settings) -
     assert_too_many(over)
 
 
-async def test_in_process_limits_are_per_replica(settings: Settings) -> None:
+async def test_in_process_limits_are_per_replica(settings: Settings, running: Running) -> None:
     token = Tokens.make("hq", username=f"hq-{uuid.uuid4()}")
     async with (
-        gateway(settings, rate_limit_per_token="2/minute") as one,
-        gateway(settings, rate_limit_per_token="2/minute") as two,
+        running(settings, rate_limit_per_token="2/minute") as (_, one),
+        running(settings, rate_limit_per_token="2/minute") as (_, two),
     ):
         first = [(await one.get("/v1/products", headers=token)).status_code for _ in range(3)]
         second = (await two.get("/v1/products", headers=token)).status_code
@@ -157,8 +156,10 @@ async def console_sign_in(client: httpx.AsyncClient, username: str, password: st
     return (await client.post("/", data=data)).status_code
 
 
-async def test_the_console_sign_in_form_is_limited_like_the_api(settings: Settings) -> None:
-    async with gateway(settings, rate_limit_signin_per_account_address="3/minute") as client:
+async def test_the_console_sign_in_form_is_limited_like_the_api(
+    settings: Settings, running: Running
+) -> None:
+    async with running(settings, rate_limit_signin_per_account_address="3/minute") as (_, client):
         wrong = [await console_sign_in(client, "HQ", f"guess-{i}") for i in range(3)]
         api_too = await sign_in(client, "hq", HQ_PASSWORD)
         form_too = await console_sign_in(client, "hq", HQ_PASSWORD)
@@ -169,8 +170,10 @@ async def test_the_console_sign_in_form_is_limited_like_the_api(settings: Settin
     assert form_too == 429 and other == 401
 
 
-async def test_signing_in_on_the_console_forgives_the_owners_typos(settings: Settings) -> None:
-    async with gateway(settings, rate_limit_signin_per_account_address="3/minute") as client:
+async def test_signing_in_on_the_console_forgives_the_owners_typos(
+    settings: Settings, running: Running
+) -> None:
+    async with running(settings, rate_limit_signin_per_account_address="3/minute") as (_, client):
         assert await console_sign_in(client, "hq", "typo") == 401
         assert await console_sign_in(client, "hq", "typo") == 401
         assert await console_sign_in(client, "hq", HQ_PASSWORD) == 303

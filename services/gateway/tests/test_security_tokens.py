@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest
-from fastapi import FastAPI
 from pydantic import SecretStr
 
 from gateway.adapters.live_sessions import RECHECK_S
 from gateway.core.config import Settings
 from gateway.core.security import Principal, create_access_token, key_id
-from gateway.main import create_app
 
-from .conftest import JWT_SECRET, Tokens
+from .conftest import JWT_SECRET, Running, Tokens
 
 OLD_KEY = "an-older-signing-key-that-is-long-enough-too"
 
@@ -29,15 +25,6 @@ OLD_KEY = "an-older-signing-key-that-is-long-enough-too"
 def users_db_url(database_url: str) -> str:
     """Sessions and the audit trail on both databases (SQLite and PostgreSQL)."""
     return database_url
-
-
-@asynccontextmanager
-async def gateway(settings: Settings, **changes: object) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(settings.model_copy(update=changes))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
-            yield client
 
 
 async def new_customer(client: httpx.AsyncClient, username: str, password: str) -> None:
@@ -116,13 +103,13 @@ async def test_alg_none_wrong_key_audience_issuer_kid_or_expired_is_401(
         assert r.headers["www-authenticate"] == "Bearer"
 
 
-async def test_keys_rotate_without_signing_anyone_out(settings: Settings) -> None:
+async def test_keys_rotate_without_signing_anyone_out(settings: Settings, running: Running) -> None:
     old_token = create_access_token(Principal(username="hq", role="hq"), secret=OLD_KEY, ttl_s=600)
-    async with gateway(settings, jwt_secret=SecretStr(f"{JWT_SECRET} {OLD_KEY}")) as rotated:
+    async with running(settings, jwt_secret=SecretStr(f"{JWT_SECRET} {OLD_KEY}")) as (_, rotated):
         assert await status_with(rotated, old_token) == 403  # still signed in (hq)
         body = await sign_in(rotated, "hq", "hq-test-password")
         assert jwt.get_unverified_header(body["access_token"])["kid"] == key_id(JWT_SECRET)
-    async with gateway(settings, jwt_secret=SecretStr(JWT_SECRET)) as retired:
+    async with running(settings, jwt_secret=SecretStr(JWT_SECRET)) as (_, retired):
         assert await status_with(retired, old_token) == 401
         assert await status_with(retired, body["access_token"]) == 403
 
@@ -156,8 +143,10 @@ async def refused_within(client: httpx.AsyncClient, token: str, bound_s: float) 
     return time.monotonic() - started
 
 
-async def test_sign_out_revokes_that_session_on_every_replica(settings: Settings) -> None:
-    async with gateway(settings) as one, gateway(settings) as two:
+async def test_sign_out_revokes_that_session_on_every_replica(
+    settings: Settings, running: Running
+) -> None:
+    async with running(settings) as (_, one), running(settings) as (_, two):
         await new_customer(one, "erin", "erin-password")
         phone = await sign_in(one, "erin", "erin-password")
         laptop = await sign_in(two, "erin", "erin-password")
