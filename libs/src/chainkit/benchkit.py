@@ -106,12 +106,16 @@ def postgres_backends(databases: list[str]) -> list[int]:
     return found
 
 
+# The group CpuMeter counts the bench's own process in.
+LOAD_CLIENT = "load client"
+
+
 @dataclass
 class CpuMeter:
     """CPU seconds used by named groups of processes between two readings.
 
     `groups` answers name → pids at each reading (replicas come and go, backends too); the
-    bench's own process is counted as "load client"."""
+    bench's own process is counted as LOAD_CLIENT."""
 
     groups: Callable[[], Mapping[str, list[int]]]
     used: dict[str, float] = field(default_factory=dict)
@@ -122,7 +126,7 @@ class CpuMeter:
     def _read(self) -> dict[str, dict[int, float]]:
         now = {name: {p: cpu_seconds(p) for p in pids} for name, pids in self.groups().items()}
         own = os.times()
-        now["load client"] = {0: own.user + own.system}
+        now[LOAD_CLIENT] = {0: own.user + own.system}
         return now
 
     def start(self) -> None:
@@ -138,6 +142,11 @@ class CpuMeter:
             used = sum(s - before.get(p, 0.0) for p, s in pids.items() if s)
             self.used[name] = self.used.get(name, 0.0) + used
 
+    def ms_per(self, operations: int) -> dict[str, float]:
+        """CPU milliseconds per operation by process group, largest first."""
+        ranked = sorted(self.used.items(), key=lambda kv: -kv[1])
+        return {name: seconds * 1000 / operations for name, seconds in ranked}
+
     def report(self, operations: int, what: str = "order") -> None:
         """CPU milliseconds per operation by process group, largest first, and how busy
         each kept its core(s) meanwhile: the busiest is what limits the rate."""
@@ -146,9 +155,8 @@ class CpuMeter:
         print(f"CPU per {what} (all rounds, {operations} {what}s, {self.wall_s:.1f} s):")
         print(f"  {'process':<28} {'ms/' + what:>9} {'% of a core':>12}")
         total = 0.0
-        for name, seconds in sorted(self.used.items(), key=lambda kv: -kv[1]):
-            ms = seconds * 1000 / operations
-            total += 0.0 if name == "load client" else ms
-            busy = 100 * seconds / self.wall_s if self.wall_s else 0.0
+        for name, ms in self.ms_per(operations).items():
+            total += 0.0 if name == LOAD_CLIENT else ms
+            busy = 100 * self.used[name] / self.wall_s if self.wall_s else 0.0
             print(f"  {name:<28} {ms:>9.2f} {busy:>12.0f}")
-        print(f"  {'suite total (no load client)':<28} {total:>9.2f}")
+        print(f"  {'suite total (no ' + LOAD_CLIENT + ')':<28} {total:>9.2f}")

@@ -43,7 +43,15 @@ import aiohttp
 import flash_sale  # beside this script, which Python put on sys.path
 import httpx
 
-from chainkit.benchkit import CpuMeter, Result, drive, median_of, postgres_backends, report
+from chainkit.benchkit import (
+    LOAD_CLIENT,
+    CpuMeter,
+    Result,
+    drive,
+    median_of,
+    postgres_backends,
+    report,
+)
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.seed import seed
 from chainkit.testing import new_pg_database
@@ -209,8 +217,8 @@ def print_ceiling(cpu: CpuMeter, orders: int, baseline: Result) -> None:
     """The rate this machine's cores allow at the CPU per order just measured (the load
     client shares them), and the suite's CPU per order the target ratio would need."""
     cores = os.cpu_count() or 1
-    ms = {name: seconds * 1000 / orders for name, seconds in cpu.used.items()}
-    client = ms.get("load client", 0.0)
+    ms = cpu.ms_per(orders)
+    client = ms.get(LOAD_CLIENT, 0.0)
     suite = sum(ms.values()) - client
     ceiling = cores * 1000 / (suite + client)
     needed = cores * 1000 / (TARGET_X_BARE * baseline.rate) - client
