@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import aiohttp
@@ -25,11 +24,7 @@ from chainkit.benchkit import CpuMeter, Result, drive, median_of, report
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.seed import seed
 from chainkit.devstack.stack import REPLICATED
-from chainkit.testing import new_pg_database
 from chainkit.testing.infra import free_port
-
-SERVICES = ("inventory", "orders", "logistics", "gateway")
-
 
 LAYOUTS = {
     "one replica of everything": (1, REPLICATED),
@@ -84,10 +79,12 @@ async def placements(
     return median_of(bares), median_of(places)
 
 
-async def with_layout(bare_url: str, layout: str) -> tuple[Result, Result]:
+async def with_layout(bare_url: str, layout: str) -> tuple[Result, Result] | None:
+    """None when PostgreSQL is not reachable."""
     replicas, replicated = LAYOUTS[layout]
-    async with AsyncExitStack() as dbs:
-        urls = {s: await dbs.enter_async_context(new_pg_database(f"rb_{s}")) for s in SERVICES}
+    async with run.pg_databases("rb") as urls:
+        if urls is None:
+            return None
         with tempfile.TemporaryDirectory() as tmp:
             stack = Stack(
                 data_dir=Path(tmp),
@@ -121,11 +118,12 @@ async def main() -> None:
     try:
         bare_url = f"http://127.0.0.1:{port}"
         await run.wait_until_up(f"{bare_url}/ping")
-        try:
-            results = {layout: await with_layout(bare_url, layout) for layout in LAYOUTS}
-        except (OSError, ConnectionError) as e:
-            print(f"\nPostgreSQL not reachable ({e}): replica bench skipped")
-            return
+        results = {}
+        for layout in LAYOUTS:
+            result = await with_layout(bare_url, layout)
+            if result is None:
+                return
+            results[layout] = result
     finally:
         bare.terminate()
         bare.wait(10)

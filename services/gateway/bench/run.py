@@ -36,7 +36,8 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -281,6 +282,21 @@ async def main() -> None:
         await trace_breakdown.main()
 
 
+@asynccontextmanager
+async def pg_databases(prefix: str) -> AsyncIterator[dict[str, str] | None]:
+    """A new PostgreSQL database per service (`{prefix}_{service}`), dropped on exit: their
+    URLs by service, or None (said on the output) when PostgreSQL is not reachable."""
+    async with AsyncExitStack() as stack:
+        urls: dict[str, str] | None = {}
+        try:
+            for name in ("inventory", "orders", "logistics", "gateway"):
+                urls[name] = await stack.enter_async_context(new_pg_database(f"{prefix}_{name}"))
+        except (OSError, ConnectionError) as e:
+            print(f"\nPostgreSQL not reachable ({e}): skipped")
+            urls = None
+        yield urls
+
+
 async def placement() -> None:
     port = free_port()
     bare = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
@@ -293,15 +309,9 @@ async def placement() -> None:
             await bench_on("SQLite", bare_url, {})
         if "postgresql" not in DATABASES:
             return
-        async with AsyncExitStack() as stack:
-            urls = {}
-            try:
-                for name in ("inventory", "orders", "logistics", "gateway"):
-                    urls[name] = await stack.enter_async_context(new_pg_database(f"gw_{name}"))
-            except (OSError, ConnectionError) as e:
-                print(f"\nPostgreSQL not reachable ({e}): skipped")
-                return
-            await bench_on("PostgreSQL", bare_url, urls)
+        async with pg_databases("gw") as urls:
+            if urls is not None:
+                await bench_on("PostgreSQL", bare_url, urls)
     finally:
         bare.terminate()
         bare.wait(10)

@@ -14,7 +14,6 @@ import statistics
 import tempfile
 import uuid
 from collections import defaultdict
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
@@ -22,18 +21,10 @@ import run  # beside this script: the placement bench's helpers
 
 from chainkit.devstack import Ports, Stack
 from chainkit.devstack.running import seeded_stack
-from chainkit.testing import new_pg_database
 from chainkit.testing.otlp import Receiver, Span
 
 ORDERS = int(os.environ.get("GATEWAY_BENCH_TRACE_ORDERS", "200"))
 WARM_UP = 20
-ADDRESS = {
-    "name": "王爱丽",
-    "phone": "13800000000",
-    "district_code": "310115",
-    "line1": "世纪大道 1 号",
-    "postcode": "200120",
-}
 
 
 def place_one_at_a_time(gateway_url: str, token: str) -> list[str]:
@@ -50,13 +41,7 @@ def place_one_at_a_time(gateway_url: str, token: str) -> list[str]:
                 "traceparent": f"00-{trace_id}-{os.urandom(8).hex()}-01",
                 "Idempotency-Key": str(uuid.uuid4()),
             },
-            json={
-                "store_id": "S001",
-                "customer_id": "C-ALICE",
-                "channel": "online",
-                "lines": [{"sku": "TEA-001", "qty": 1}],
-                "shipping_address": ADDRESS,
-            },
+            json=run.ORDER,
         )
         placed.raise_for_status()
         if i >= WARM_UP:
@@ -112,6 +97,7 @@ async def trace_on(label: str, database_urls: dict[str, str]) -> None:
                 database_urls=database_urls,
             )
             with seeded_stack(stack):
+                await run.stock_up(stack)  # as the placement bench does
                 token = await run.login(stack.gateway_url, "alice", "alice-demo-pass")
                 trace_ids = await asyncio.to_thread(place_one_at_a_time, stack.gateway_url, token)
                 await asyncio.sleep(2)  # the exporters' last batches
@@ -125,12 +111,9 @@ async def main() -> None:
     if "sqlite" in run.DATABASES:
         await trace_on("SQLite", {})
     if "postgresql" in run.DATABASES:
-        async with AsyncExitStack() as stack:
-            urls = {
-                name: await stack.enter_async_context(new_pg_database(f"trace_{name}"))
-                for name in ("inventory", "orders", "logistics", "gateway")
-            }
-            await trace_on("PostgreSQL", urls)
+        async with run.pg_databases("trace") as urls:
+            if urls is not None:
+                await trace_on("PostgreSQL", urls)
 
 
 if __name__ == "__main__":
