@@ -12,7 +12,7 @@ from chainkit.testing import NatsServer, free_port
 from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.mappers import orders as orders_mapper
 from gateway.core.config import Settings
-from gateway.main import load_settings
+from gateway.main import create_app, load_settings
 
 from .conftest import Running
 
@@ -168,3 +168,18 @@ async def test_metrics_count_requests_by_route(client: httpx.AsyncClient, tokens
         'http_server_request_duration_seconds_count{method="GET",route="/v1/stores",status="200"}'
         in (r.text)
     )
+
+
+async def test_serving_for_real_freezes_what_the_start_up_built(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, running: Running
+) -> None:
+    frozen_with: list[object] = []
+    app = create_app(settings, freeze_gc=True)
+    monkeypatch.setattr(
+        "gateway.main.tune_gc_for_serving", lambda: frozen_with.append(app.state.gateway.feed)
+    )
+    async with app.router.lifespan_context(app):
+        assert len(frozen_with) == 1 and frozen_with[0] is not None  # after the feed was built
+    async with running(settings):
+        pass
+    assert len(frozen_with) == 1  # not by default (tests)

@@ -44,9 +44,12 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def create_app(settings: Settings, clients: ServiceClients | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, clients: ServiceClients | None = None, *, freeze_gc: bool = False
+) -> FastAPI:
     """The app. Pass `clients` to use channels the caller owns (tests); otherwise the
-    lifespan opens them from the settings' addresses and closes them at shutdown."""
+    lifespan opens them from the settings' addresses and closes them at shutdown.
+    `freeze_gc` (serving for real): what the start-up built is kept out of full collections."""
     limiter = ratelimit.RateLimiter.from_settings(settings)
     state = AppState(settings=settings, limiter=limiter)
 
@@ -78,6 +81,8 @@ def create_app(settings: Settings, clients: ServiceClients | None = None) -> Fas
             # anyone calls /healthz/dependencies.
             check = partial(health.check_dependencies, state.clients, settings)
             watcher = asyncio.create_task(refresh_forever([check], settings.metrics_refresh_s))
+            if freeze_gc:  # last: the engine, repositories, channels and feed built above too
+                tune_gc_for_serving()
             yield
         finally:
             if watcher is not None:
@@ -157,8 +162,7 @@ def run() -> None:
     settings = load_settings()
     configure_logging("gateway", settings.log_level)
     tracing.configure("gateway")  # before anything it instruments is built
-    app = create_app(settings)
-    tune_gc_for_serving()  # the modules and the app, built once, out of full collections
+    app = create_app(settings, freeze_gc=True)
     uvicorn.run(
         app,
         host=settings.host,
