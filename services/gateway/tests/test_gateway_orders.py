@@ -372,5 +372,5 @@ async def test_placements_at_the_same_moment_share_a_call_and_are_answered_each_
     refused = next(r for r in answers if r.status_code == 409)
     assert refused.json()["available"] == [{"sku": "SKU-1", "available": 0}]
     assert backends.orders.count("CreateOrder") == 8
-    assert 0 < backends.orders.count("CreateOrders") < 8  # shared callss
+    assert 0 < backends.orders.count("CreateOrders") < 8  # shared calls
     assert len({r.json()["order_id"] for r in answers if r.status_code == 201}) == 7

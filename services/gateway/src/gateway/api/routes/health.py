@@ -23,7 +23,8 @@ async def healthz() -> dict[str, str]:
 
 DEPENDENCY_UP = prometheus_client.Gauge(
     "gateway_dependency_up",
-    "Whether a dependency answered the last /healthz/dependencies check (1) or not (0)",
+    "Whether a dependency answered the last check (1) or not (0): checked every "
+    "GATEWAY_METRICS_REFRESH_S seconds from start-up and on each /healthz/dependencies call",
     ["dependency"],
 )
 
