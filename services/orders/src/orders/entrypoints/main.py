@@ -55,7 +55,9 @@ async def serve(settings: Settings) -> None:
     )
     if settings.expiry_interval_s > 0:
         runtime.spawn(expiry_loop(app, settings.expiry_interval_s), "payment-expiry")
-    audit = ReservationAuditServicer(app.uow_factory, app.inventory, settings.reservation_grace_s)
+    # The audit only reads orders (releases go to inventory): read units of work, which on
+    # SQLite take no write lock and so do not queue against order placement.
+    audit = ReservationAuditServicer(app.deps.reader, app.inventory, settings.reservation_grace_s)
     try:
         await runtime.serve(
             settings,
