@@ -125,6 +125,7 @@ async def test_repair_releases_each_orphan_once_with_the_orphan_reason() -> None
     holds, uows = world()
     report = await audit_reservations(uows, holds, now=NOW, repair=True)
     assert report.unresolved == [] and all(o.released for o in report.orphans)
+    assert report.released == 4
     assert holds.released == dict.fromkeys(
         ["o-cancelled", "o-completed", "o-shipped", "o-unknown"], ORPHAN_REASON
     )

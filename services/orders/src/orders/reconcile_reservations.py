@@ -49,7 +49,7 @@ def report_json(report: AuditReport) -> dict[str, object]:
         "repair": report.repair,
         "checked": report.checked,
         "orphans": [asdict(o) for o in report.orphans],
-        "released": sum(o.released for o in report.orphans),
+        "released": report.released,
     }
 
 

@@ -51,5 +51,5 @@ class ReservationAuditServicer(reservation_audit_pb2_grpc.ReservationAuditServic
             ],
             clean=report.clean,
             repair=report.repair,
-            released=sum(o.released for o in report.orphans),
+            released=report.released,
         )

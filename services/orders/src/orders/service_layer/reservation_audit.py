@@ -59,6 +59,10 @@ class AuditReport:
     def unresolved(self) -> list[Orphan]:
         return [o for o in self.orphans if not o.released]
 
+    @property
+    def released(self) -> int:
+        return sum(o.released for o in self.orphans)
+
 
 async def _order_status(uows: Callable[[], UnitOfWork], order_id: str) -> str:
     # One short transaction per id: never hold SQLite's write lock across a whole page.
