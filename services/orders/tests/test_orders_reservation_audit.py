@@ -12,18 +12,22 @@ from pathlib import Path
 from types import SimpleNamespace, TracebackType
 from typing import Any
 
+import grpc
 import pytest
+from google.rpc.error_details_pb2 import BadRequest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit.db import create_engine, session_factory
 from chainkit.errors import Unavailable
-from chainkit.grpc_client import open_channel
+from chainkit.grpc_client import open_channel, status_detail
 from chainkit.grpc_server import create_server
 from chainkit.migrations import upgrade_async
 from chainkit.testing.infra import new_pg_database
 from chainstore.common.v1.common_pb2 import Money, SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as ipb
 from chainstore.inventory.v1 import inventory_pb2_grpc
+from chainstore.orders.v1 import reservation_audit_pb2 as rapb
+from chainstore.orders.v1 import reservation_audit_pb2_grpc
 from inventory.entrypoints import bootstrap as inventory_bootstrap
 from inventory.entrypoints.errors import details_for
 from orders import reconcile_reservations
@@ -31,6 +35,8 @@ from orders.adapters.inventory_client import GrpcInventory
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, OrderStatus
 from orders.entrypoints.bootstrap import bootstrap
+from orders.entrypoints.reservation_audit_servicer import SERVICE_NAME as AUDIT_SERVICE
+from orders.entrypoints.reservation_audit_servicer import ReservationAuditServicer
 from orders.service_layer import commands, order_actions, stores
 from orders.service_layer.create_order import create_order
 from orders.service_layer.ports import Deps
@@ -146,6 +152,29 @@ async def test_a_failed_release_is_reported_unresolved() -> None:
     report = await audit_reservations(uows, holds, now=NOW, repair=True)
     assert len(report.unresolved) == 4
     assert all("inventory is down" in o.error for o in report.unresolved)
+
+
+async def test_the_rpc_refuses_a_negative_grace_period() -> None:
+    holds, uows = world()
+    audit = ReservationAuditServicer(uows, holds, grace_s=120)
+    server, port, _health = await create_server([audit.register], [AUDIT_SERVICE], port=0)
+    channel = open_channel(f"127.0.0.1:{port}")
+    stub = reservation_audit_pb2_grpc.ReservationAuditServiceStub(channel)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.AuditReservations(
+                rapb.AuditReservationsRequest(grace_s=-1, repair=True), timeout=T
+            )
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        detail = status_detail(caught.value, BadRequest)
+        assert detail is not None, caught.value.details()
+        assert [(v.field, v.description) for v in detail.field_violations] == [
+            ("grace_s", "must not be negative")
+        ]
+        assert holds.calls["list"] == 0 and holds.calls["release"] == 0  # refused, not clamped
+    finally:
+        await channel.close()
+        await server.stop(0)
 
 
 # --- end to end: real inventory over gRPC, orders' real database -------------------------

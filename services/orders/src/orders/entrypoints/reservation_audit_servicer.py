@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import grpc
 
+from chainkit.errors import FieldError, InvalidArgument
 from chainstore.orders.v1 import reservation_audit_pb2 as pb
 from chainstore.orders.v1 import reservation_audit_pb2_grpc
 from orders.service_layer.ports import UnitOfWork
@@ -31,11 +32,15 @@ class ReservationAuditServicer(reservation_audit_pb2_grpc.ReservationAuditServic
         self, req: pb.AuditReservationsRequest, _ctx: object
     ) -> pb.AuditReservationsResponse:
         grace_s = req.grace_s if req.HasField("grace_s") else self._grace_s
+        if grace_s < 0:  # as the audit itself and the CLI refuse it
+            raise InvalidArgument(
+                "invalid audit request", [FieldError("grace_s", "must not be negative")]
+            )
         report = await audit_reservations(
             self._uows,
             self._inventory,
             now=datetime.now(UTC),
-            grace_s=max(grace_s, 0.0),
+            grace_s=grace_s,
             repair=req.repair,
         )
         return pb.AuditReservationsResponse(
