@@ -311,6 +311,9 @@ def test_a_dead_letter_whose_cause_was_fixed_is_replayed_once_and_leaves(
     )
     gone = cli("dead-letters", "show", seq)
     assert gone.exit_code == 2 and f"no dead letter {seq}" in gone.stderr
+    # Every service answers NOT_FOUND for it now.
+    gone_replay = cli("dead-letters", "replay", seq)
+    assert gone_replay.exit_code == 2 and f"no dead letter {seq}" in gone_replay.stderr
 
 
 def test_users_are_created_through_the_gateway(cli: Cli, stack: Stack) -> None:

@@ -133,16 +133,20 @@ def replay(ctx: typer.Context, seq: SeqArg, json: JsonOpt = False) -> None:
     Exit 1, and the dead letter is kept, when it fails again."""
 
     async def body(services: Services) -> tuple[str, pb.ReplayDeadLetterResponse | str]:
-        service, _ = await _owner(services, seq)
-        try:
-            reply = await services.ops(service).ReplayDeadLetter(
-                pb.ReplayDeadLetterRequest(seq=seq), timeout=services.timeout_s
-            )
-        except grpc.aio.AioRpcError as e:
-            if e.code() != grpc.StatusCode.FAILED_PRECONDITION:
-                raise CliError(describe(service, services.addrs[service], e)) from None
-            return service, e.details() or "failed again"
-        return service, reply
+        # Each service looks the dead letter up itself and answers NOT_FOUND for another's.
+        for service in GRPC_SERVICES:
+            try:
+                reply = await services.ops(service).ReplayDeadLetter(
+                    pb.ReplayDeadLetterRequest(seq=seq), timeout=services.timeout_s
+                )
+            except grpc.aio.AioRpcError as e:
+                if is_not_found(e):
+                    continue
+                if e.code() != grpc.StatusCode.FAILED_PRECONDITION:
+                    raise CliError(describe(service, services.addrs[service], e)) from None
+                return service, e.details() or "failed again"
+            return service, reply
+        raise CliError(f"no dead letter {seq}")
 
     service, outcome = run(ctx, body)
     if isinstance(outcome, str):
