@@ -201,7 +201,9 @@ def test_consumers_on_every_stream(cli: Cli, stack: Stack) -> None:
     assert abs((datetime.now(UTC) - last_active).total_seconds()) < 60
     # Only logistics can answer: orders (the default) is pointed at nothing.
     nowhere = ("--orders", f"127.0.0.1:{free_port()}")
-    assert cli("consumers", "--service", "logistics", "--json", before=nowhere).json() == consumers
+    # The same consumers (their counts may have moved on since).
+    via_logistics = cli("consumers", "--service", "logistics", "--json", before=nowhere).json()
+    assert {(c["stream"], c["durable"]) for c in via_logistics} == set(by_name)
     assert ANALYTICS in cli("consumers").stdout
 
 
