@@ -4,7 +4,8 @@ async body with errors an operator can read."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
@@ -50,8 +51,15 @@ def run(ctx: typer.Context, body: Callable[[Services], Awaitable[T]]) -> T:
         finally:
             await services.close()
 
-    try:
+    with cli_errors():
         return asyncio.run(main())
+
+
+@contextlib.contextmanager
+def cli_errors() -> Iterator[None]:
+    """A CliError inside ends the command: its message on stderr, exit 2."""
+    try:
+        yield
     except CliError as e:
         error(str(e))
         raise typer.Exit(FAILED) from None

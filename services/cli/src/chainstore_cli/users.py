@@ -8,8 +8,7 @@ from urllib.parse import quote
 
 import typer
 
-from chainstore_cli.connection import CliError
-from chainstore_cli.context import FAILED, JsonOpt, target
+from chainstore_cli.context import JsonOpt, cli_errors, target
 from chainstore_cli.gateway import Gateway
 from chainstore_cli.render import emit_json, error, facts, table
 
@@ -27,12 +26,8 @@ UsernameArg = Annotated[str, typer.Argument(help="The account's username.")]
 
 def _with_gateway(ctx: typer.Context, body: Callable[[Gateway], T]) -> T:
     """Run `body` signed in to the gateway; a CliError ends the command (exit 2)."""
-    try:
-        with Gateway(target(ctx)) as gateway:
-            return body(gateway)
-    except CliError as e:
-        error(str(e))
-        raise typer.Exit(FAILED) from None
+    with cli_errors(), Gateway(target(ctx)) as gateway:
+        return body(gateway)
 
 
 def _path(username: str) -> str:
