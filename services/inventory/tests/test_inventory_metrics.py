@@ -11,6 +11,8 @@ from prometheus_client import REGISTRY
 
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
+from inventory.entrypoints import bootstrap
+from inventory.service_layer.alerts import publish_crossings
 
 REASONS = ("insufficient_stock", "unknown_sku", "other")
 
@@ -77,4 +79,40 @@ async def test_a_low_stock_alert_is_counted_when_its_transaction_commits(invento
     assert low_stock_alerts() == before
     await inventory.reserve("r-2", TEA_1=2)  # 4 left: fell to the threshold, one alert
     await inventory.reserve("r-3", TEA_1=1)  # still low: no second alert
+    assert low_stock_alerts() - before == 1
+
+
+async def test_a_low_stock_alert_refused_or_rolled_back_is_not_counted(inventory: Any) -> None:
+    await inventory.add_location("WH-1")
+    for sku in ("TEA-1", "TEA-2"):
+        await inventory.add_product(sku)
+    await inventory.receive("WH-1", TEA_1=10, TEA_2=1)
+    await inventory.stub.SetThreshold(
+        pb.SetThresholdRequest(location_id="WH-1", sku="TEA-1", low_stock_threshold=5),
+        timeout=15,
+    )
+    before = low_stock_alerts()
+    # TEA-1 would fall to 4, but the reservation is refused as a whole (TEA-2 is short).
+    with pytest.raises(grpc.aio.AioRpcError) as short:
+        await inventory.reserve("r-1", TEA_1=6, TEA_2=2)
+    assert short.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+    # A transaction that wrote the alert and then rolled back.
+    uows = bootstrap.unit_of_work_factory(
+        inventory.runtime.sessions, None, inventory.runtime.sqlite_writers
+    )
+
+    async def alert_then_roll_back() -> None:
+        async with uows() as uow:
+            assert await uow.stock.try_adjust("TEA-1", "WH-1", -6)
+            await publish_crossings(uow, [("TEA-1", "WH-1")])
+            level = (await uow.stock.levels_at("WH-1", ["TEA-1"]))["TEA-1"]
+            assert level.low_stock  # the flag flipped: the alert was emitted
+            raise RuntimeError("refused after the alert")
+
+    with pytest.raises(RuntimeError, match="refused after the alert"):
+        await alert_then_roll_back()
+    assert low_stock_alerts() == before
+
+    await inventory.reserve("r-2", TEA_1=6)  # the same fall, committed: one alert
     assert low_stock_alerts() - before == 1
