@@ -11,6 +11,7 @@ from chainkit.errors import DomainError
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2
 from inventory.domain.errors import InsufficientStock, UnknownProducts
+from inventory.service_layer.references import UNKNOWN_SKU
 
 
 def details_for(error: DomainError) -> Iterator[Message]:
@@ -21,7 +22,7 @@ def details_for(error: DomainError) -> Iterator[Message]:
     elif isinstance(error, UnknownProducts):
         yield BadRequest(
             field_violations=[
-                BadRequest.FieldViolation(field="skus", description=f"unknown SKU {sku!r}")
+                BadRequest.FieldViolation(field="skus", description=f"{UNKNOWN_SKU} {sku!r}")
                 for sku in error.skus
             ]
         )
