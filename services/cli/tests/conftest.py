@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -56,3 +58,20 @@ class Cli:
 @pytest.fixture(scope="module")
 def cli(stack: Stack) -> Cli:
     return Cli(stack)
+
+
+SignIn = Callable[[str, str], httpx.Response]
+
+
+@pytest.fixture(scope="module")
+def sign_in(stack: Stack) -> SignIn:
+    """`sign_in(username, password)`: the gateway's answer to a password sign-in."""
+
+    def post(username: str, password: str) -> httpx.Response:
+        return httpx.post(
+            f"{stack.gateway_url}/v1/auth/token",
+            json={"username": username, "password": password},
+            timeout=15,
+        )
+
+    return post

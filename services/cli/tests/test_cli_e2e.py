@@ -31,7 +31,7 @@ from chainstore.orders.v1 import events_pb2 as order_events
 from chainstore.orders.v1 import orders_pb2 as opb
 from chainstore.orders.v1 import orders_pb2_grpc
 
-from .conftest import Cli
+from .conftest import Cli, SignIn
 
 pytestmark = pytest.mark.e2e
 ANALYTICS = "orders-analytics"
@@ -48,16 +48,8 @@ def _orders(stack: Stack) -> orders_pb2_grpc.OrdersServiceStub:
     )
 
 
-def _sign_in(stack: Stack, username: str, password: str) -> httpx.Response:
-    return httpx.post(
-        f"{stack.gateway_url}/v1/auth/token",
-        json={"username": username, "password": password},
-        timeout=15,
-    )
-
-
-def _place_order(stack: Stack) -> dict[str, Any]:
-    token = _sign_in(stack, "alice", "alice-demo-pass").json()["access_token"]
+def _place_order(stack: Stack, sign_in: SignIn) -> dict[str, Any]:
+    token = sign_in("alice", "alice-demo-pass").json()["access_token"]
     body = {
         "store_id": "S001",
         "customer_id": "C-ALICE",
@@ -113,8 +105,8 @@ def test_low_stock_by_location(cli: Cli, stack: Stack) -> None:
     assert "TEA-001" in cli("stock", "low", "--location", "WH-NORTH").stdout
 
 
-def test_order_show_with_its_timeline(cli: Cli, stack: Stack) -> None:
-    placed = _place_order(stack)
+def test_order_show_with_its_timeline(cli: Cli, stack: Stack, sign_in: SignIn) -> None:
+    placed = _place_order(stack, sign_in)
     shown = cli("order", "show", placed["order_no"], "--json").json()
     assert shown["order_id"] == placed["order_id"]
     assert shown["order_no"] == placed["order_no"]
@@ -318,13 +310,13 @@ def test_a_dead_letter_whose_cause_was_fixed_is_replayed_once_and_leaves(
     assert gone_replay.exit_code == 2 and f"no dead letter {seq}" in gone_replay.stderr
 
 
-def test_users_are_created_through_the_gateway(cli: Cli, stack: Stack) -> None:
+def test_users_are_created_through_the_gateway(cli: Cli, stack: Stack, sign_in: SignIn) -> None:
     name = f"clerk{uuid.uuid4().hex[:8]}"
     hq = ("--user", "hq", "--password", stack.hq_password)
     args = ("users", "create", name, "--role", "store", "--store-id", "S001")
     created = cli(*args, "--new-password", "clerk-pass-123", "--json", before=hq).json()
     assert (created["username"], created["role"], created["store_id"]) == (name, "store", "S001")
-    assert _sign_in(stack, name, "clerk-pass-123").status_code == 200
+    assert sign_in(name, "clerk-pass-123").status_code == 200
 
     twice = cli(*args, "--new-password", "clerk-pass-123", "--json", before=hq)
     assert twice.exit_code == 2 and "409" in twice.stderr

@@ -10,21 +10,13 @@ import pytest
 
 from chainkit.devstack import Stack
 
-from .conftest import Cli
+from .conftest import Cli, SignIn
 
 pytestmark = pytest.mark.e2e
 
 
 def _hq(stack: Stack) -> tuple[str, ...]:
     return ("--user", "hq", "--password", stack.hq_password)
-
-
-def _sign_in(stack: Stack, username: str, password: str) -> httpx.Response:
-    return httpx.post(
-        f"{stack.gateway_url}/v1/auth/token",
-        json={"username": username, "password": password},
-        timeout=15,
-    )
 
 
 def _live(stack: Stack, token: str) -> int:
@@ -72,10 +64,10 @@ def test_users_are_listed_by_role_and_store_and_shown(cli: Cli, stack: Stack) ->
 
 
 def test_disable_ends_a_live_session_and_enable_lets_the_account_back_in(
-    cli: Cli, stack: Stack
+    cli: Cli, stack: Stack, sign_in: SignIn
 ) -> None:
     clerk = _new_clerk(cli, stack)
-    token = _sign_in(stack, clerk, "clerk-pass-123").json()["access_token"]
+    token = sign_in(clerk, "clerk-pass-123").json()["access_token"]
     assert _live(stack, token) == 200
     assert cli("users", "show", clerk, "--json", before=_hq(stack)).json()["live_sessions"] == 1
 
@@ -84,7 +76,7 @@ def test_disable_ends_a_live_session_and_enable_lets_the_account_back_in(
     assert disabled.exit_code == 0, disabled.stderr
     assert f"user {clerk} disabled" in disabled.stdout
     assert _live(stack, token) == 401
-    assert _sign_in(stack, clerk, "clerk-pass-123").status_code == 401
+    assert sign_in(clerk, "clerk-pass-123").status_code == 401
     shown = cli("users", "show", clerk, "--json", before=_hq(stack)).json()
     assert shown["disabled"] is True and shown["live_sessions"] == 0
     listed = cli("users", "list", "--store", "S001", before=_hq(stack))
@@ -94,14 +86,16 @@ def test_disable_ends_a_live_session_and_enable_lets_the_account_back_in(
 
     assert enabled["disabled"] is False
     assert _live(stack, token) == 401  # the old session stays ended
-    assert _sign_in(stack, clerk, "clerk-pass-123").status_code == 200
+    assert sign_in(clerk, "clerk-pass-123").status_code == 200
     itself = cli("users", "disable", "hq", before=_hq(stack))
     assert itself.exit_code == 2 and "409" in itself.stderr
 
 
-def test_a_password_is_reset_from_a_prompt_or_stdin(cli: Cli, stack: Stack) -> None:
+def test_a_password_is_reset_from_a_prompt_or_stdin(
+    cli: Cli, stack: Stack, sign_in: SignIn
+) -> None:
     clerk = _new_clerk(cli, stack)
-    token = _sign_in(stack, clerk, "clerk-pass-123").json()["access_token"]
+    token = sign_in(clerk, "clerk-pass-123").json()["access_token"]
 
     prompted = cli(
         "users", "reset-password", clerk, before=_hq(stack), input="new-pass-4567\nnew-pass-4567\n"
@@ -111,8 +105,8 @@ def test_a_password_is_reset_from_a_prompt_or_stdin(cli: Cli, stack: Stack) -> N
     assert f"password of {clerk} reset" in prompted.stdout
     assert "new-pass-4567" not in prompted.stdout
     assert _live(stack, token) == 401
-    assert _sign_in(stack, clerk, "clerk-pass-123").status_code == 401
-    assert _sign_in(stack, clerk, "new-pass-4567").status_code == 200
+    assert sign_in(clerk, "clerk-pass-123").status_code == 401
+    assert sign_in(clerk, "new-pass-4567").status_code == 200
 
     piped = cli(
         "users",
@@ -124,7 +118,7 @@ def test_a_password_is_reset_from_a_prompt_or_stdin(cli: Cli, stack: Stack) -> N
         input="piped-pass-890\n",
     )
     assert piped.json()["username"] == clerk
-    assert _sign_in(stack, clerk, "piped-pass-890").status_code == 200
+    assert sign_in(clerk, "piped-pass-890").status_code == 200
     short = cli(
         "users", "reset-password", clerk, "--password-stdin", before=_hq(stack), input="short\n"
     )
