@@ -22,7 +22,9 @@ from chainkit.outbox import OutboxMessage
 from logistics.adapters.carriers.kuaidi100 import parse_push
 from logistics.adapters.uow import LogisticsUnitOfWork
 from logistics.domain.carrier_push import parse_scans, verify_signature
+from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import CarrierScan
+from logistics.service_layer import shipping
 from logistics.service_layer.deps import Deps
 from logistics.service_layer.ports import CarrierAdapter, CarrierRateLimited
 
@@ -144,6 +146,30 @@ def deps(
         clock=clock,
         poll_base=timedelta(minutes=10),
     )
+
+
+Ship = Callable[..., Awaitable[Shipment]]
+
+
+@pytest.fixture
+def ship(deps: Deps) -> Ship:
+    """`await ship(carrier, order_id="o-1")`: one package from wh-1 to Hangzhou, shipped."""
+
+    async def create(carrier: str, order_id: str = "o-1") -> Shipment:
+        [made] = await shipping.create_shipments(
+            deps,
+            shipping.CreateShipments(
+                order_id=order_id,
+                store_id="s-1",
+                region="east",
+                city="Hangzhou",
+                packages=[shipping.PackageSpec("wh-1", 800)],
+                carrier=carrier,
+            ),
+        )
+        return made
+
+    return create
 
 
 CountOutbox = Callable[[str], Awaitable[int]]

@@ -10,26 +10,10 @@ from typing import Any
 from prometheus_client import REGISTRY
 
 from logistics.domain.carrier_push import sign
-from logistics.domain.shipment import Shipment
-from logistics.service_layer import metrics, polling, shipping, stalls, tracking
+from logistics.service_layer import metrics, polling, stalls, tracking
 from logistics.service_layer.deps import Deps
 
 SECRET = b"test-carrier-secret"
-
-
-async def ship(deps: Deps, carrier: str, order_id: str) -> Shipment:
-    [made] = await shipping.create_shipments(
-        deps,
-        shipping.CreateShipments(
-            order_id=order_id,
-            store_id="s-1",
-            region="east",
-            city="Hangzhou",
-            packages=[shipping.PackageSpec("wh-1", 800)],
-            carrier=carrier,
-        ),
-    )
-    return made
 
 
 def scan_body(waybill: str, event_id: str, code: str, at: datetime) -> bytes:
@@ -46,9 +30,9 @@ def value(name: str, **labels: str) -> float:
 
 
 async def test_a_stalled_shipment_is_counted_once_and_the_gauge_follows_the_flag(
-    deps: Deps, clock: Any
+    deps: Deps, ship: Any, clock: Any
 ) -> None:
-    parcel = await ship(deps, "sf", "o-1")
+    parcel = await ship("sf", "o-1")
     picked = scan_body(parcel.waybill_no, "e1", "PKP", clock.now)
     await tracking.ingest_push(deps, "sf", picked, sign(SECRET, picked))
     before = value("logistics_shipments_stalled_total")
@@ -70,9 +54,9 @@ async def test_a_stalled_shipment_is_counted_once_and_the_gauge_follows_the_flag
 
 
 async def test_an_open_push_gap_shows_per_carrier_until_scans_resume(
-    deps: Deps, clock: Any
+    deps: Deps, ship: Any, clock: Any
 ) -> None:
-    parcel = await ship(deps, "sf", "o-1")
+    parcel = await ship("sf", "o-1")
     clock.advance(hours=7)  # sf's push-gap limit is 6 h, and it sent nothing
     await stalls.sweep(deps)
     await metrics.refresh_gauges(deps)
@@ -87,10 +71,10 @@ async def test_an_open_push_gap_shows_per_carrier_until_scans_resume(
 
 
 async def test_polls_answered_rate_limited_are_counted_per_carrier(
-    deps: Deps, carrier_api: Any, clock: Any
+    deps: Deps, ship: Any, carrier_api: Any, clock: Any
 ) -> None:
     for i in range(2):
-        await ship(deps, "zto", f"o-{i}")
+        await ship("zto", f"o-{i}")
     clock.advance(minutes=11)
     carrier_api.rate_limited["zto"] = 60.0
     before = value("logistics_carrier_poll_rate_limited_total", carrier="zto")

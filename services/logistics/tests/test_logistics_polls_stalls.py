@@ -20,28 +20,12 @@ from chainkit.errors import Conflict, InvalidArgument, NotFound, Unauthenticated
 from chainkit.outbox import OutboxMessage
 from logistics.adapters.tables import ShipmentRow
 from logistics.domain.carrier_push import sign
-from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import CarrierScan, TrackingStatus
-from logistics.service_layer import cancelling, polling, shipping, stalls, tracking
+from logistics.service_layer import cancelling, polling, stalls, tracking
 from logistics.service_layer.deps import Deps
 
 SECRET = b"test-carrier-secret"
 CHINA = timezone(timedelta(hours=8))
-
-
-async def ship(deps: Deps, carrier: str, order_id: str = "o-1") -> Shipment:
-    [made] = await shipping.create_shipments(
-        deps,
-        shipping.CreateShipments(
-            order_id=order_id,
-            store_id="s-1",
-            region="east",
-            city="Hangzhou",
-            packages=[shipping.PackageSpec("wh-1", 800)],
-            carrier=carrier,
-        ),
-    )
-    return made
 
 
 def steady_scan(waybill: str, code: str, at: datetime) -> CarrierScan:
@@ -70,10 +54,10 @@ async def outbox(sessions: async_sessionmaker[AsyncSession], event_type: str) ->
 
 
 async def test_poll_cadence_speeds_up_near_delivery_and_stops_after_terminal(
-    deps: Deps, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
+    deps: Deps, ship: Any, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    parcel = await ship(deps, "zto")
-    sf = await ship(deps, "sf", "o-2")
+    parcel = await ship("zto")
+    sf = await ship("sf", "o-2")
     assert await next_poll_at(sessions, sf.shipment_id) is None  # pushes: never polled
     assert (await polling.poll_due(deps)).polled == 0  # not due before one cadence (10 min)
     clock.advance(minutes=10)
@@ -100,9 +84,9 @@ async def test_poll_cadence_speeds_up_near_delivery_and_stops_after_terminal(
 
 
 async def test_replicas_polling_at_once_ask_about_each_parcel_once(
-    deps: Deps, carrier_api: Any, clock: Any
+    deps: Deps, ship: Any, carrier_api: Any, clock: Any
 ) -> None:
-    made = [await ship(deps, "zto", f"o-{i}") for i in range(6)]
+    made = [await ship("zto", f"o-{i}") for i in range(6)]
     clock.advance(minutes=11)
     rounds = await asyncio.gather(*(polling.poll_due(deps) for _ in range(3)))
     assert sum(r.polled for r in rounds) == 6
@@ -110,10 +94,10 @@ async def test_replicas_polling_at_once_ask_about_each_parcel_once(
 
 
 async def test_rate_limit_backs_off_until_retry_after_on_every_replica(
-    deps: Deps, carrier_api: Any, clock: Any
+    deps: Deps, ship: Any, carrier_api: Any, clock: Any
 ) -> None:
     for i in range(3):
-        await ship(deps, "zto", f"o-{i}")
+        await ship("zto", f"o-{i}")
     clock.advance(minutes=11)
     carrier_api.rate_limited["zto"] = 1800.0  # Retry-After: half an hour
     backoff = polling.Backoff()
@@ -129,9 +113,9 @@ async def test_rate_limit_backs_off_until_retry_after_on_every_replica(
 
 
 async def test_stalled_is_flagged_once_and_cleared_when_scans_resume(
-    deps: Deps, clock: Any, sessions: async_sessionmaker[AsyncSession]
+    deps: Deps, ship: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    parcel = await ship(deps, "sf")
+    parcel = await ship("sf")
     body = push_swift(parcel.waybill_no, "e1", "PKP", clock.now)
     await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     clock.advance(hours=23)
@@ -154,10 +138,10 @@ async def test_stalled_is_flagged_once_and_cleared_when_scans_resume(
 
 
 async def test_silent_pushing_carrier_raises_one_push_gap_alert(
-    deps: Deps, clock: Any, sessions: async_sessionmaker[AsyncSession]
+    deps: Deps, ship: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    a = await ship(deps, "sf", "o-1")
-    await ship(deps, "sf", "o-2")
+    a = await ship("sf", "o-1")
+    await ship("sf", "o-2")
     clock.advance(hours=5)
     assert (await stalls.sweep(deps)).gaps_opened == []
     clock.advance(hours=2)  # sf's gap limit is 6 h and it sent nothing at all
@@ -172,9 +156,9 @@ async def test_silent_pushing_carrier_raises_one_push_gap_alert(
 
 
 async def test_cancel_before_pickup_tells_the_carrier_and_is_idempotent(
-    deps: Deps, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
+    deps: Deps, ship: Any, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    parcel = await ship(deps, "zto")
+    parcel = await ship("zto")
     with pytest.raises(NotFound):  # another store's staff
         await cancelling.cancel_shipment(
             deps, cancelling.CancelShipment(parcel.shipment_id, "x", store_id="s-2")
@@ -196,15 +180,15 @@ async def test_cancel_before_pickup_tells_the_carrier_and_is_idempotent(
 
 
 async def test_cancel_after_pickup_is_refused_by_us_or_by_the_carrier(
-    deps: Deps, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
+    deps: Deps, ship: Any, carrier_api: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    scanned = await ship(deps, "sf", "o-1")
+    scanned = await ship("sf", "o-1")
     body = push_swift(scanned.waybill_no, "e1", "PKP", clock.now)
     await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     with pytest.raises(Conflict):
         await cancelling.cancel_shipment(deps, cancelling.CancelShipment(scanned.shipment_id))
     # The carrier has it although its pickup scan has not reached us yet.
-    unscanned = await ship(deps, "sf", "o-2")
+    unscanned = await ship("sf", "o-2")
     carrier_api.picked_up.add(unscanned.waybill_no)
     with pytest.raises(Conflict):
         await cancelling.cancel_shipment(deps, cancelling.CancelShipment(unscanned.shipment_id))
@@ -214,9 +198,9 @@ async def test_cancel_after_pickup_is_refused_by_us_or_by_the_carrier(
 
 
 async def test_exception_and_return_to_sender_reach_the_store(
-    deps: Deps, clock: Any, sessions: async_sessionmaker[AsyncSession]
+    deps: Deps, ship: Any, clock: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    parcel = await ship(deps, "sf")
+    parcel = await ship("sf")
     body = push_swift(parcel.waybill_no, "e1", "EXC", clock.now)
     await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     back = push_swift(parcel.waybill_no, "e2", "RTS", clock.now + timedelta(hours=1))
@@ -229,11 +213,11 @@ async def test_exception_and_return_to_sender_reach_the_store(
 
 
 async def test_aggregator_traces_late_repeated_and_out_of_order_end_delivered(
-    deps: Deps, clock: Any
+    deps: Deps, ship: Any, clock: Any
 ) -> None:
     """ems is tracked through the Kuaidi100-style aggregator: each push is the whole trace
     so far (newest first), signed MD5(param + salt); traces come late, twice, out of order."""
-    parcel = await ship(deps, "ems")
+    parcel = await ship("ems")
     t0 = clock.now
     steps = [("103", "揽收", 1), ("1002", "在途", 2), ("1001", "在途", 3), ("5", "派件", 4)]
     steps.append(("301", "签收", 5))
