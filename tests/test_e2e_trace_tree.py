@@ -38,7 +38,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def traced_stack(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iterator[Stack]:
     env = {
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_BSP_SCHEDULE_DELAY": "100",  # export within a tenth of a second
@@ -113,15 +113,10 @@ CLIENT, SERVER, PRODUCER, CONSUMER = (
 
 
 def test_one_order_is_one_trace_from_the_request_to_its_consumers(
-    traced_stack: Stack, receiver: Receiver
+    alice: httpx.Client, receiver: Receiver
 ) -> None:
-    client = httpx.Client(base_url=traced_stack.gateway_url, timeout=15)
-    token = client.post(
-        "/v1/auth/token", json={"username": "alice", "password": "alice-demo-pass"}
-    ).json()["access_token"]
-    client.headers["Authorization"] = f"Bearer {token}"
     trace_id, parent = traceparent()
-    placed = client.post(
+    placed = alice.post(
         "/v1/orders",
         headers={"traceparent": parent},
         json={
@@ -175,7 +170,7 @@ def test_one_order_is_one_trace_from_the_request_to_its_consumers(
 
     order_id = placed.json()["order_id"]
     trace_id, parent = traceparent()
-    paid = client.post(
+    paid = alice.post(
         f"/v1/orders/{order_id}/pay",
         headers={"traceparent": parent},
         json={"method": "alipay", "amount": placed.json()["total"], "reference": "T-TRACE-1"},
@@ -199,14 +194,12 @@ def test_one_order_is_one_trace_from_the_request_to_its_consumers(
     assert all(tree.descends(s, published) for s in consumers)
 
 
-def test_the_access_log_names_route_status_and_trace(traced_stack: Stack) -> None:
+def test_the_access_log_names_route_status_and_trace(stack: Stack) -> None:
     trace_id, parent = traceparent()
-    r = httpx.get(
-        f"{traced_stack.gateway_url}/v1/tracking/NO-SUCH", headers={"traceparent": parent}
-    )
+    r = httpx.get(f"{stack.gateway_url}/v1/tracking/NO-SUCH", headers={"traceparent": parent})
     assert r.status_code == 404
     deadline = time.monotonic() + 10
-    while trace_id not in (log := traced_stack.tail("gateway", 400)):
+    while trace_id not in (log := stack.tail("gateway", 400)):
         assert time.monotonic() < deadline, log
         time.sleep(0.2)
     line = next(x for x in log.splitlines() if trace_id in x and "gateway.access" in x)
