@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import run_in_thread
+from chainkit.devstack.running import seeded_stack
 from chainkit.testing.infra import free_port
 from chainstore.common.v1.common_pb2 import Money, SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
@@ -92,11 +92,8 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     for service in ("INVENTORY", "ORDERS", "LOGISTICS", "GATEWAY"):
         env[f"{service}_METRICS_REFRESH_S"] = str(REFRESH_S)
     stack = Stack(data_dir=data_dir, ports=Ports.free(), extra_env=env)
-    try:
-        run_in_thread(stack.start())
+    with seeded_stack(stack):
         yield stack
-    finally:
-        stack.stop()
 
 
 def metrics_url(stack: Stack, service: str) -> str:
