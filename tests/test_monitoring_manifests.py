@@ -128,6 +128,12 @@ def test_each_service_is_scraped_on_its_named_metrics_port(prod: Objs) -> None:
         assert monitor["jobLabel"] in pod["metadata"]["labels"], name
 
 
+# Prometheus's namespace, as deploy/README.md documents: the only peer of the scrape rules.
+MONITORING_PEER = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+}
+
+
 def test_network_policies_let_prometheus_reach_every_scraped_port(render: Any) -> None:
     objs = render("tests/prod-network-policies")
     policies = of_kind(objs, "NetworkPolicy")
@@ -140,7 +146,7 @@ def test_network_policies_let_prometheus_reach_every_scraped_port(render: Any) -
         rules = [
             rule
             for rule in policies[name]["spec"]["ingress"]
-            if any("namespaceSelector" in peer for peer in rule.get("from", []))
+            if rule.get("from") == [MONITORING_PEER]
             and any(p["port"] == port for p in rule["ports"])
         ]
         assert rules, f"{name}: nothing lets Prometheus reach port {port}"
