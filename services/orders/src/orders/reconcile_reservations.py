@@ -74,7 +74,7 @@ async def main(
     client = None
     if inventory is None:
         inventory = client = GrpcInventory.connect(settings.inventory_addr, settings.peer_timeout_s)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, read_only=True)  # the audit only reads orders
     try:
         report = await audit_reservations(
             lambda: SqlOrdersUnitOfWork(sessions),
