@@ -18,7 +18,7 @@ from nats.js.api import (
 from nats.js.errors import NotFoundError
 
 from chainkit import deadletter
-from chainkit.events import STREAMS
+from chainkit.outgoing import STREAMS
 
 log = logging.getLogger(__name__)
 

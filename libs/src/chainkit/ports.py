@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
-from chainkit.events import OutgoingEvent
+from chainkit.outgoing import OutgoingEvent
 
 
 class TransactionPort(Protocol):
