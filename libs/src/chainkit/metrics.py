@@ -46,16 +46,8 @@ OUTBOX_PUBLISHED = prom.Counter(
     "Events the outbox relay published, by where it took them from",
     ["source"],  # memory: handed over at commit; table: read from the outbox
 )
-OUTBOX_DUPLICATES = prom.Counter(
-    "outbox_events_duplicate_total",
-    "Of the events the outbox relay published, those the stream had already (dropped by "
-    "Nats-Msg-Id: republished after a crash before marking them sent, a publish NATS took "
-    "in just before it went away, or by two relays at once)",
-    ["source"],
-)
 for _source in ("memory", "table"):
     OUTBOX_PUBLISHED.labels(_source)
-    OUTBOX_DUPLICATES.labels(_source)
 OUTBOX_FROM_MEMORY = prom.Gauge(
     "outbox_relay_from_memory",
     "1 while the relay publishes committed events from memory; 0 while it catches up from "

@@ -30,7 +30,6 @@ from chainkit import tracing
 from chainkit.clock import utcnow
 from chainkit.events import OutgoingEvent
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher, Published
-from chainkit.metrics import OUTBOX_DUPLICATES as DUPLICATES
 from chainkit.metrics import OUTBOX_FROM_MEMORY
 from chainkit.metrics import OUTBOX_PUBLISHED as PUBLISHED
 from chainkit.outbox.rows import FAR_FUTURE, MARK_SENT, UNSENT
@@ -83,6 +82,8 @@ class OutboxRelay:
         self._unmarked: list[tuple[str, str | None]] = []
         self._unmarked_since = 0.0
         self._next_poll = 0.0
+        # Published events the stream had already (see `_count`), since start.
+        self.duplicates = 0
 
     @property
     def mode(self) -> Mode:
@@ -180,11 +181,25 @@ class OutboxRelay:
         if not self._unmarked:
             self._unmarked_since = asyncio.get_running_loop().time()
         self._unmarked.extend((e.event_id, e.trace_context) for e in taken[: published.stored])
-        _count(published, "memory")
+        self._count(published, "memory")
         if published.error is not None:
             # The rest are in the table, unsent: publish from there, in order, from now on.
             self._move(Cue.PUBLISH_FAILED)
             raise published.error
+
+    def _count(self, published: Published, source: str) -> None:
+        """Every event the stream acknowledged is published (and gets marked sent). Those it
+        had already, dropped by their Nats-Msg-Id, are counted apart: published before a
+        crash or a lost connection and not marked, or by two relays at once."""
+        PUBLISHED.labels(source).inc(published.stored)
+        if published.duplicates:
+            self.duplicates += published.duplicates
+            log.info(
+                "outbox relay: %d of %d events from %s were in the stream already",
+                published.duplicates,
+                published.stored,
+                source,
+            )
 
     async def _mark_unmarked(self) -> None:
         pairs, self._unmarked = self._unmarked, []
@@ -232,17 +247,9 @@ class OutboxRelay:
                 [row[3] for row in todo],
             )
             sent = [row[0] for row in todo[: published.stored]]
-            _count(published, "table")
+            self._count(published, "table")
             if sent:
                 await self._mark(conn, sent, [row[3] for row in todo[: published.stored]])
         if published.error is not None:
             raise published.error
         return len(rows), sent
-
-
-def _count(published: Published, source: str) -> None:
-    """Every event the stream acknowledged is published (and gets marked sent); those it had
-    already (a copy the duplicate window dropped) are counted apart as well."""
-    PUBLISHED.labels(source).inc(published.stored)
-    if published.duplicates:
-        DUPLICATES.labels(source).inc(published.duplicates)
