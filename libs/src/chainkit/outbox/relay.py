@@ -87,6 +87,7 @@ class OutboxRelay:
 
     @property
     def mode(self) -> Mode:
+        """Where it publishes from now (chainkit.outbox.states)."""
         return self._mode
 
     @property
