@@ -17,7 +17,8 @@ from sqlmodel import col, func, select
 
 from chainkit import events
 from chainkit.db import create_engine
-from chainkit.outbox import OutboxMessage, OutboxRelay
+from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
+from chainkit.outbox import Mode, OutboxMessage, OutboxRelay
 from chainkit.testing import NatsServer
 from chainkit.traced_publish import publish_traced
 from chainkit.uow import EventsCommitted, SqlUnitOfWork
@@ -85,7 +86,7 @@ async def test_committed_events_go_out_from_memory_in_order_and_are_marked_sent(
     # A long grace: a row is published early only if its commit handed it over.
     relay = OutboxRelay(sessions.kw["bind"], nc, poll_interval=0.1, grace=3600)
     async with running(relay):
-        await eventually(lambda: _is(relay._caught_up))
+        await eventually(lambda: _is(relay.from_memory))
         assert from_memory() == 1
         before = published_from("memory")
         sent = [await commit_event(sessions, f"S{i}", relay.committed) for i in range(5)]
@@ -107,7 +108,7 @@ async def test_a_row_nobody_holds_is_published_once_it_is_older_than_the_grace(
     js = nc.jetstream()
     relay = OutboxRelay(sessions.kw["bind"], nc, poll_interval=0.1, grace=0.5)
     async with running(relay):
-        await eventually(lambda: _is(relay._caught_up))
+        await eventually(lambda: _is(relay.from_memory))
         orphan = await commit_event(sessions, "ORPHAN", None)  # as a replica that died
 
         async def published() -> bool:
@@ -144,7 +145,7 @@ async def test_a_relay_stopping_marks_what_it_published(sessions: Any, nc: Clien
     # Marks would wait a minute: stopping must not leave them to be published again.
     relay = OutboxRelay(sessions.kw["bind"], nc, mark_interval=60, poll_interval=60)
     async with running(relay):
-        await eventually(lambda: _is(relay._caught_up))
+        await eventually(lambda: _is(relay.from_memory))
         sent = await commit_event(sessions, "S", relay.committed)
 
         async def published() -> bool:
@@ -169,7 +170,7 @@ async def test_a_relay_that_cannot_reach_its_database_backs_off(
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'gone.db'}")
     relay = OutboxRelay(engine, nc, poll_interval=0.2, mark_interval=0.01)
     # As if it had published from memory and the database went away before the marks.
-    relay._caught_up = True
+    relay._mode = Mode.FROM_MEMORY
     relay._unmarked = [("published-not-marked", None)]
     async with running(relay):
         await asyncio.sleep(1.0)
@@ -187,10 +188,10 @@ async def test_the_callers_answers_leave_before_the_relay_publishes_their_events
         log.append("published")
         return await publish_traced(*args, **kwargs)
 
-    monkeypatch.setattr("chainkit.outbox.publish_traced", recorded)
+    monkeypatch.setattr("chainkit.outbox.relay.publish_traced", recorded)
     relay = OutboxRelay(sessions.kw["bind"], nc, poll_interval=60)
     async with running(relay):
-        await eventually(lambda: _is(relay._caught_up))
+        await eventually(lambda: _is(relay.from_memory))
         settled = asyncio.get_running_loop().create_future()
 
         async def caller() -> None:  # an RPC's task, resumed through its batch's result
@@ -207,3 +208,19 @@ async def test_the_callers_answers_leave_before_the_relay_publishes_their_events
         await task
         await eventually(lambda: _is("published" in log))
     assert log == ["answered", "published"]
+
+
+async def test_a_row_the_stream_has_already_is_marked_sent_and_counted_as_a_duplicate(
+    sessions: Any, nc: Client
+) -> None:
+    js = nc.jetstream()
+    event_id = await commit_event(sessions, "S", None)
+    async with sessions() as s:
+        row = (await s.execute(select(OutboxMessage))).scalar_one()
+    # As if a relay had published it and died before marking it sent.
+    await PipelinedPublisher(nc).publish([Outgoing(row.subject, row.data, event_id)])
+    relay = OutboxRelay(sessions.kw["bind"], nc)
+    assert await relay.publish_pending() == 1
+    assert relay.duplicates == 1
+    assert await unsent(sessions) == 0
+    assert await published_ids(js) == [event_id]

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
 
+from chainkit.clock import utcnow
 from chainkit.errors import DomainError, Retryable, Unavailable
 from chainstore.common.v1.common_pb2 import EventEnvelope
 
@@ -104,7 +105,7 @@ async def keep(
     env: EventEnvelope | None,
 ) -> bool:
     """Publish `msg` as a dead letter; whether the stream stored it (if not, why is logged)."""
-    headers = headers_for(msg, durable, reason, datetime.now(UTC), env)
+    headers = headers_for(msg, durable, reason, utcnow(), env)
     subject = subject_for(durable)
     try:
         await js.publish(

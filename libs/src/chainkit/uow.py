@@ -13,8 +13,9 @@ from sqlmodel import Field, SQLModel
 
 from chainkit import tracing
 from chainkit.bulk import Rows, insert_tables
+from chainkit.clock import utcnow
 from chainkit.events import OutgoingEvent
-from chainkit.outbox import OUTBOX, outbox_rows, utcnow
+from chainkit.outbox.rows import OUTBOX, outbox_rows
 
 # New rows to insert at commit (SqlUnitOfWork.stage), for repositories on a hot path.
 Stage = Callable[[Table, Rows], None]

@@ -1,4 +1,4 @@
-"""Transactional outbox: events are rows written with the state change, then relayed.
+"""The outbox relay: publishes the outbox's events to JetStream, in commit order.
 
 Events are written to the `outbox` table in the same transaction as the change they
 describe, so no event exists for a rolled-back change and none is lost when the process
@@ -8,11 +8,10 @@ duplicate window drops the copy a crash between publish and mark-sent would send
 The table is the record, not the hot path. The unit of work hands its events to the relay
 right after COMMIT (`committed`), and the relay publishes them from memory, in commit
 order, marking the rows sent in bulk a little later: no read per commit, one UPDATE for
-many commits. It reads the table only when memory may not hold everything: at start, after
-a publish failed (NATS down: it then publishes from the table, oldest first, until it has
-caught up), and on a slow poll for rows nobody is holding in memory (a replica that died
-between commit and publish), which it leaves alone until they are `grace` seconds old, as
-their own relay marks them sooner.
+many commits. It reads the table only when memory may not hold everything (its modes and
+how it moves between them: chainkit.outbox.states), and on a slow poll for rows nobody is
+holding in memory (a replica that died between commit and publish), which it leaves alone
+until they are `grace` seconds old, as their own relay marks them sooner.
 """
 
 from __future__ import annotations
@@ -22,61 +21,24 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from nats.aio.client import Client
-from sqlalchemy import Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlmodel import Field, SQLModel
 
 from chainkit import tracing
+from chainkit.clock import utcnow
 from chainkit.events import OutgoingEvent
-from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
-from chainkit.metrics import OUTBOX_FROM_MEMORY as FROM_MEMORY
+from chainkit.jetstream_publish import Outgoing, PipelinedPublisher, Published
+from chainkit.metrics import OUTBOX_FROM_MEMORY
 from chainkit.metrics import OUTBOX_PUBLISHED as PUBLISHED
-from chainkit.raw_sql import RawQuery
+from chainkit.outbox.rows import FAR_FUTURE, MARK_SENT, UNSENT
+from chainkit.outbox.states import BEHIND, FROM_MEMORY, Cue, Mode, after
 from chainkit.traced_publish import publish_traced
 
 log = logging.getLogger(__name__)
 # Events held in memory at most, and published-but-unmarked ids: past it, the table rules.
 MAX_FRESH = 10_000
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class OutboxMessage(SQLModel, table=True):
-    __tablename__ = "outbox"
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(max_length=36, unique=True)
-    subject: str = Field(max_length=200)
-    data: bytes
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = Field(default=None, index=True)
-    # W3C trace context of the emitting span (chainkit.tracing), NULL when tracing is off.
-    trace_context: str | None = Field(default=None, sa_type=Text)
-
-
-OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
-# Straight to the driver (see raw_sql). Unsent rows created before a cutoff, oldest first.
-_UNSENT = RawQuery(
-    sqlite="SELECT event_id, subject, data, trace_context FROM outbox "
-    "WHERE sent_at IS NULL AND created_at < ? ORDER BY id LIMIT ?",
-    postgresql="SELECT event_id, subject, data, trace_context FROM outbox "
-    "WHERE sent_at IS NULL AND created_at < $1 ORDER BY id LIMIT $2",
-    types=[OUTBOX.c.created_at.type],
-    standalone_read=True,
-)
-_MARK_SENT = RawQuery(
-    sqlite="UPDATE outbox SET sent_at = ? WHERE event_id IN (SELECT value FROM json_each(?))",
-    postgresql="UPDATE outbox SET sent_at = $1 FROM unnest($2::text[]) AS q(event_id) "
-    "WHERE outbox.event_id = q.event_id",  # unnest: key probes, never a scan (see raw_sql)
-    types=[OUTBOX.c.sent_at.type],
-)
-_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 # Event-loop turns the relay lets pass after a wake-up before it publishes, so that the
 # callers whose commit woke it send their answers first: the answer is what a client waits
 # for, the event can follow. The callers resume through a few futures (a batch's result,
@@ -88,39 +50,6 @@ ANSWER_TURNS = 4
 async def _after_the_answers() -> None:
     for _ in range(ANSWER_TURNS):
         await asyncio.sleep(0)
-
-
-# Unsent rows are few and sent_at is indexed: a cheap read, no write lock.
-_BACKLOG = select(func.count(), func.min(OUTBOX.c.created_at)).where(OUTBOX.c.sent_at.is_(None))
-
-
-async def read_backlog(engine: AsyncEngine) -> tuple[int, float]:
-    """Unsent events, and the age in seconds of the oldest of them (0 when none)."""
-    async with engine.connect() as conn:
-        count, oldest = (await conn.execute(_BACKLOG)).one()
-    return int(count), seconds_since(oldest, datetime.now(UTC))
-
-
-def seconds_since(then: datetime | None, now: datetime) -> float:
-    """Seconds from `then` (naive means UTC, as SQLite hands it back) to `now`; 0 for None."""
-    if then is None:
-        return 0.0
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
-    return max((now - then).total_seconds(), 0.0)
-
-
-def outbox_rows(events: Sequence[OutgoingEvent], now: datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "event_id": e.event_id,
-            "subject": e.subject,
-            "data": e.data,
-            "created_at": now,
-            "trace_context": e.trace_context,
-        }
-        for e in events
-    ]
 
 
 class OutboxRelay:
@@ -146,34 +75,42 @@ class OutboxRelay:
         self._mark_interval = mark_interval
         self._grace = timedelta(seconds=grace)
         self._wake = asyncio.Event()
-        # Committed, not yet published, in commit order. Collected from the start of a
-        # catch-up read of the table, so that once the table has nothing older left
-        # (`_caught_up`), memory holds everything still to publish.
+        self._mode = BEHIND
+        # Committed, not yet published, in commit order (held outside BEHIND only).
         self._fresh: deque[OutgoingEvent] = deque()
-        self._collecting = False
-        self._caught_up = False
         # Published, not yet marked sent: event id and stored trace context.
         self._unmarked: list[tuple[str, str | None]] = []
         self._unmarked_since = 0.0
         self._next_poll = 0.0
+        # Published events the stream had already (see `_count`), since start.
+        self.duplicates = 0
+
+    @property
+    def mode(self) -> Mode:
+        """Where it publishes from now (chainkit.outbox.states)."""
+        return self._mode
 
     @property
     def from_memory(self) -> bool:
         """Publishing committed events from memory (False: catching up from the table)."""
-        return self._caught_up
+        return self._mode is FROM_MEMORY
 
     def committed(self, events: Sequence[OutgoingEvent]) -> None:
         """Called right after a COMMIT that wrote `events` to the outbox."""
-        if self._collecting:
+        if self._mode is not BEHIND:
             self._fresh.extend(events)
             if len(self._fresh) > MAX_FRESH:  # NATS slower than our commits: use the table
-                self._fall_behind()
+                self._move(Cue.OVERFLOWED)
         self._wake.set()
 
-    def _fall_behind(self) -> None:
-        self._caught_up = self._collecting = False
-        self._fresh.clear()
-        FROM_MEMORY.set(0)
+    def _move(self, cue: Cue) -> None:
+        """Into the mode `cue` leads to; memory keeps what it holds only into FROM_MEMORY
+        (in any other mode what it held is in the table, still to be read)."""
+        was, self._mode = self._mode, after(self._mode, cue)
+        if self._mode is not FROM_MEMORY:
+            self._fresh.clear()
+        if (was is FROM_MEMORY) is not (self._mode is FROM_MEMORY):
+            OUTBOX_FROM_MEMORY.set(self._mode is FROM_MEMORY)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -206,7 +143,7 @@ class OutboxRelay:
     async def step(self) -> bool:
         """One round of work; whether more is waiting right away."""
         now = asyncio.get_running_loop().time()
-        if not self._caught_up:
+        if self._mode is not FROM_MEMORY:
             self._next_poll = now + self._poll
             return await self._catch_up()
         if self._fresh:
@@ -224,15 +161,16 @@ class OutboxRelay:
 
     async def _catch_up(self) -> bool:
         """Publish from the table, oldest first; whether it has more."""
-        self._fresh.clear()
-        self._collecting = True
-        fetched, sent = await self._publish_from_table(_FAR_FUTURE)
-        if fetched < self._batch and self._collecting:
-            self._caught_up = True
-            FROM_MEMORY.set(1)
-            done = set(sent)  # committed before the read, reported after it: sent already
-            self._fresh = deque(e for e in self._fresh if e.event_id not in done)
-        return not self._caught_up
+        self._move(Cue.READ_STARTED)
+        fetched, sent = await self._publish_from_table(FAR_FUTURE)
+        if fetched >= self._batch:
+            return True
+        self._move(Cue.TABLE_DRAINED)
+        if self._mode is not FROM_MEMORY:  # memory overflowed during the read
+            return True
+        done = set(sent)  # committed before the read, reported after it: sent already
+        self._fresh = deque(e for e in self._fresh if e.event_id not in done)
+        return False
 
     async def _publish_fresh(self) -> None:
         taken = [self._fresh.popleft() for _ in range(min(self._batch, len(self._fresh)))]
@@ -244,11 +182,25 @@ class OutboxRelay:
         if not self._unmarked:
             self._unmarked_since = asyncio.get_running_loop().time()
         self._unmarked.extend((e.event_id, e.trace_context) for e in taken[: published.stored])
-        PUBLISHED.labels("memory").inc(published.stored)
+        self._count(published, "memory")
         if published.error is not None:
             # The rest are in the table, unsent: publish from there, in order, from now on.
-            self._fall_behind()
+            self._move(Cue.PUBLISH_FAILED)
             raise published.error
+
+    def _count(self, published: Published, source: str) -> None:
+        """Every event the stream acknowledged is published (and gets marked sent). Those it
+        had already, dropped by their Nats-Msg-Id, are counted apart: published before a
+        crash or a lost connection and not marked, or by two relays at once."""
+        PUBLISHED.labels(source).inc(published.stored)
+        if published.duplicates:
+            self.duplicates += published.duplicates
+            log.info(
+                "outbox relay: %d of %d events from %s were in the stream already",
+                published.duplicates,
+                published.stored,
+                source,
+            )
 
     async def _mark_unmarked(self) -> None:
         pairs, self._unmarked = self._unmarked, []
@@ -268,11 +220,11 @@ class OutboxRelay:
         driver = (await conn.get_raw_connection()).driver_connection
         async with self._writers or contextlib.nullcontext():
             with tracing.span_for_events("outbox mark sent", traces):
-                await _MARK_SENT.run(conn.dialect, driver, utcnow(), event_ids)
+                await MARK_SENT.run(conn.dialect, driver, utcnow(), event_ids)
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows from the table, oldest first; how many."""
-        _, sent = await self._publish_from_table(_FAR_FUTURE)
+        _, sent = await self._publish_from_table(FAR_FUTURE)
         return len(sent)
 
     async def _publish_from_table(self, created_before: datetime) -> tuple[int, list[str]]:
@@ -282,7 +234,7 @@ class OutboxRelay:
         # of its own, no SQLite write lock), and so is marking rows sent.
         async with self._engine.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
-            rows = await _UNSENT.run(conn.dialect, driver, created_before, self._batch)
+            rows = await UNSENT.run(conn.dialect, driver, created_before, self._batch)
             held = {event_id for event_id, _ in self._unmarked}
             todo = [row for row in rows if row[0] not in held]
             if not todo:
@@ -296,7 +248,7 @@ class OutboxRelay:
                 [row[3] for row in todo],
             )
             sent = [row[0] for row in todo[: published.stored]]
-            PUBLISHED.labels("table").inc(published.stored)
+            self._count(published, "table")
             if sent:
                 await self._mark(conn, sent, [row[3] for row in todo[: published.stored]])
         if published.error is not None:
