@@ -220,7 +220,14 @@ async def test_a_row_the_stream_has_already_is_marked_sent_and_counted_as_a_dupl
     # As if a relay had published it and died before marking it sent.
     await PipelinedPublisher(nc).publish([Outgoing(row.subject, row.data, event_id)])
     relay = OutboxRelay(sessions.kw["bind"], nc)
+    before = _duplicates_counted()
     assert await relay.publish_pending() == 1
     assert relay.duplicates == 1
+    assert _duplicates_counted() == before + 1
     assert await unsent(sessions) == 0
     assert await published_ids(js) == [event_id]
+
+
+def _duplicates_counted() -> float:
+    found = REGISTRY.get_sample_value("outbox_events_duplicate_total", {"source": "table"})
+    return found or 0.0

@@ -46,8 +46,15 @@ OUTBOX_PUBLISHED = prom.Counter(
     "Events the outbox relay published, by where it took them from",
     ["source"],  # memory: handed over at commit; table: read from the outbox
 )
+OUTBOX_DUPLICATES = prom.Counter(
+    "outbox_events_duplicate_total",
+    "Published events the stream already had (dropped by their Nats-Msg-Id): sent before a "
+    "crash or a lost connection and not marked, or by two relays at once",
+    ["source"],
+)
 for _source in ("memory", "table"):
     OUTBOX_PUBLISHED.labels(_source)
+    OUTBOX_DUPLICATES.labels(_source)
 OUTBOX_FROM_MEMORY = prom.Gauge(
     "outbox_relay_from_memory",
     "1 while the relay publishes committed events from memory; 0 while it catches up from "

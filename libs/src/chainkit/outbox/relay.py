@@ -30,7 +30,7 @@ from chainkit import tracing
 from chainkit.clock import utcnow
 from chainkit.events import OutgoingEvent
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher, Published
-from chainkit.metrics import OUTBOX_FROM_MEMORY
+from chainkit.metrics import OUTBOX_DUPLICATES, OUTBOX_FROM_MEMORY
 from chainkit.metrics import OUTBOX_PUBLISHED as PUBLISHED
 from chainkit.outbox.rows import FAR_FUTURE, MARK_SENT, UNSENT
 from chainkit.outbox.states import BEHIND, FROM_MEMORY, Cue, Mode, after
@@ -195,6 +195,7 @@ class OutboxRelay:
         PUBLISHED.labels(source).inc(published.stored)
         if published.duplicates:
             self.duplicates += published.duplicates
+            OUTBOX_DUPLICATES.labels(source).inc(published.duplicates)
             log.info(
                 "outbox relay: %d of %d events from %s were in the stream already",
                 published.duplicates,
