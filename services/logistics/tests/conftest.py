@@ -20,8 +20,8 @@ from chainkit.errors import Conflict, Unavailable
 from chainkit.migrations import upgrade_async
 from chainkit.outbox import OutboxMessage
 from logistics.adapters.carriers.kuaidi100 import parse_push
+from logistics.adapters.carriers.signed_push import parse_scans, verify_signature
 from logistics.adapters.uow import LogisticsUnitOfWork
-from logistics.domain.carrier_push import parse_scans, verify_signature
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import CarrierScan
 from logistics.service_layer import shipping

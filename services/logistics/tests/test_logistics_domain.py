@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chainkit.errors import Conflict, InvalidArgument, Unauthenticated
+from chainkit.errors import Conflict
 from logistics.domain.carrier_choice import Parcel, choose_carrier
-from logistics.domain.carrier_push import parse_scans, sign, verify_signature
 from logistics.domain.carriers import DEFAULT_CARRIERS
 from logistics.domain.shipment import Shipment, shipment_id_for
 from logistics.domain.tracking import CARRIER_CODES, CarrierScan, TrackingStatus, normalise
@@ -127,25 +126,3 @@ def test_shipment_id_is_deterministic_per_order_and_location() -> None:
 def test_estimated_delivery_is_created_plus_speed_days() -> None:
     assert new_shipment("sf").estimated_delivery_at == T0 + timedelta(days=1)
     assert new_shipment("zto").estimated_delivery_at == T0 + timedelta(days=3)
-
-
-def test_signature_verification() -> None:
-    body = b'{"events":[]}'
-    verify_signature(b"k", body, sign(b"k", body))
-    for bad in ("", sign(b"other", body), sign(b"k", body + b" "), "sha256=00"):
-        with pytest.raises(Unauthenticated):
-            verify_signature(b"k", body, bad)
-
-
-def test_parse_push_body() -> None:
-    body = (
-        b'{"events":[{"event_id":"e1","waybill_no":"SW1","code":"PKP",'
-        b'"at":"2025-03-01T08:00:00Z","location":"Hub","description":"Picked up"}]}'
-    )
-    [parsed] = parse_scans(body)
-    assert parsed.event_id == "e1" and parsed.at == T0 and parsed.code == "PKP"
-    with pytest.raises(InvalidArgument):
-        parse_scans(b"not json")
-    with pytest.raises(InvalidArgument) as missing:
-        parse_scans(b'{"events":[{"waybill_no":"SW1"}]}')
-    assert {e.field for e in missing.value.errors} == {"events[0].code", "events[0].at"}

@@ -13,7 +13,7 @@ from chainkit import events
 from chainkit.outbox import OutboxMessage
 from chainstore.logistics.v1 import events_pb2
 from chainstore.logistics.v1 import logistics_pb2 as pb
-from logistics.domain.carrier_push import sign
+from logistics.adapters.carriers.signed_push import sign
 from logistics.domain.tracking import TrackingStatus
 from logistics.service_layer import queries, shipping, tracking
 from logistics.service_layer.deps import Deps

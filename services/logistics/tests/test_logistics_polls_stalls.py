@@ -18,8 +18,8 @@ from sqlmodel import col
 from chainkit import events
 from chainkit.errors import Conflict, InvalidArgument, NotFound, Unauthenticated
 from chainkit.outbox import OutboxMessage
+from logistics.adapters.carriers.signed_push import sign
 from logistics.adapters.tables import ShipmentRow
-from logistics.domain.carrier_push import sign
 from logistics.domain.tracking import CarrierScan, TrackingStatus
 from logistics.service_layer import cancelling, polling, stalls, tracking
 from logistics.service_layer.deps import Deps

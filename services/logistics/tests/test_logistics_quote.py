@@ -15,8 +15,8 @@ from sqlmodel import col
 from chainkit.errors import InvalidArgument
 from chainstore.common.v1 import common_pb2
 from chainstore.logistics.v1 import logistics_pb2 as pb
+from logistics.adapters.carriers.signed_push import sign
 from logistics.adapters.tables import ShipmentRow
-from logistics.domain.carrier_push import sign
 from logistics.entrypoints.servicer import LogisticsServicer
 from logistics.service_layer import shipping, stalls, tracking
 from logistics.service_layer.deps import Deps

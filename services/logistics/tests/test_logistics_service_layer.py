@@ -15,8 +15,8 @@ from chainkit import events
 from chainkit.errors import InvalidArgument, NotFound, Unauthenticated, Unavailable
 from chainkit.outbox import OutboxMessage
 from chainstore.logistics.v1 import events_pb2
+from logistics.adapters.carriers.signed_push import sign
 from logistics.adapters.tables import TrackingEventRow
-from logistics.domain.carrier_push import sign
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import TrackingStatus
 from logistics.service_layer import queries, shipping, stalls, tracking

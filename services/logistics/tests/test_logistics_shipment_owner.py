@@ -15,7 +15,7 @@ from sqlmodel import col
 from chainkit import events
 from chainkit.outbox import OutboxMessage
 from chainstore.logistics.v1 import events_pb2
-from logistics.domain.carrier_push import sign
+from logistics.adapters.carriers.signed_push import sign
 from logistics.service_layer import cancelling, queries, shipping, stalls, tracking
 from logistics.service_layer.deps import Deps
 
