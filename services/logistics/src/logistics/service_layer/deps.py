@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from chainkit.clock import Clock, utcnow
 from chainkit.errors import FieldError, InvalidArgument
 from logistics.domain.carriers import DEFAULT_CARRIERS, Carrier
 from logistics.domain.shipment import Shipment
@@ -16,17 +17,13 @@ SOURCE = "logistics"
 DEFAULT_LIMIT = timedelta(hours=48)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class Deps:
     uow: Callable[[], UnitOfWork]
     # One adapter per carrier code; every carrier in `carriers` needs one.
     adapters: Mapping[str, CarrierAdapter]
     carriers: Sequence[Carrier] = DEFAULT_CARRIERS
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = utcnow
     # Multiplies every carrier's stall limits (a demo with a fast simulator shrinks them).
     stall_scale: float = 1.0
     # Carriers' poll cadences are multiples of this (LOGISTICS_POLL_INTERVAL_S).
