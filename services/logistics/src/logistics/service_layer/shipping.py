@@ -12,7 +12,6 @@ from datetime import datetime
 
 from chainkit.china.regions import region_of_province
 from chainkit.errors import FieldError, InvalidArgument, Retryable
-from chainstore.logistics.v1 import events_pb2
 from logistics.domain.carrier_choice import (
     CarrierChoice,
     Parcel,
@@ -23,8 +22,6 @@ from logistics.domain.carrier_choice import (
 from logistics.domain.carriers import Carrier, UpdateMode
 from logistics.domain.shipment import Shipment, shipment_id_for
 from logistics.service_layer.deps import Deps
-from logistics.service_layer.messages import shipment_pb
-from logistics.service_layer.outgoing import emit_for_shipment
 
 
 @dataclass(frozen=True)
@@ -160,13 +157,7 @@ async def _create_one(
                 else None
             )
             await uow.shipments.add(shipment, next_poll_at=first_poll)
-            emit_for_shipment(
-                uow,
-                shipment,
-                "logistics.shipment_created",
-                events_pb2.ShipmentCreated(shipment=shipment_pb(shipment)),
-                "created",
-            )
+            uow.publish(shipment.pop_domain_events())
             await uow.commit()
             return shipment
     except Retryable:
