@@ -10,7 +10,7 @@ from chainstore.logistics.v1 import logistics_pb2 as pb
 from logistics.adapters.shipment_pb import shipment_pb as shipment_pb
 from logistics.adapters.shipment_pb import timestamp
 from logistics.domain.carriers import Carrier, UpdateMode
-from logistics.service_layer import cancelling, queries, shipping
+from logistics.service_layer import commands, queries, shipping
 
 _MODE_TO_PB: dict[UpdateMode, pb.UpdateMode.ValueType] = {
     UpdateMode.PUSH: pb.UPDATE_MODE_PUSH,
@@ -18,8 +18,8 @@ _MODE_TO_PB: dict[UpdateMode, pb.UpdateMode.ValueType] = {
 }
 
 
-def create_shipments(request: pb.CreateShipmentsRequest) -> shipping.CreateShipments:
-    return shipping.CreateShipments(
+def create_shipments(request: pb.CreateShipmentsRequest) -> commands.CreateShipments:
+    return commands.CreateShipments(
         **_choice(request),
         order_id=request.order_id,
         customer_id=request.customer_id,
@@ -27,12 +27,12 @@ def create_shipments(request: pb.CreateShipmentsRequest) -> shipping.CreateShipm
     )
 
 
-def quote_shipments(request: pb.QuoteShipmentsRequest) -> shipping.QuoteShipments:
-    return shipping.QuoteShipments(**_choice(request))
+def quote_shipments(request: pb.QuoteShipmentsRequest) -> commands.QuoteShipments:
+    return commands.QuoteShipments(**_choice(request))
 
 
-def list_shipments(request: pb.ListShipmentsRequest) -> queries.ListShipments:
-    return queries.ListShipments(
+def list_shipments(request: pb.ListShipmentsRequest) -> commands.ListShipments:
+    return commands.ListShipments(
         order_id=request.order_id,
         store_id=request.store_id,
         status=request.status,
@@ -42,8 +42,8 @@ def list_shipments(request: pb.ListShipmentsRequest) -> queries.ListShipments:
     )
 
 
-def cancel_shipment(request: pb.CancelShipmentRequest) -> cancelling.CancelShipment:
-    return cancelling.CancelShipment(
+def cancel_shipment(request: pb.CancelShipmentRequest) -> commands.CancelShipment:
+    return commands.CancelShipment(
         shipment_id=request.shipment_id, reason=request.reason, store_id=request.store_id
     )
 
@@ -86,8 +86,8 @@ def quote_pb(plan: shipping.PackagePlan) -> pb.PackageQuote:
     )
 
 
-def _package(package: pb.Package) -> shipping.PackageSpec:
-    return shipping.PackageSpec(
+def _package(package: pb.Package) -> commands.PackageSpec:
+    return commands.PackageSpec(
         location_id=package.location_id,
         weight_g=package.weight_g,
         origin_region=package.origin_region,
@@ -95,7 +95,7 @@ def _package(package: pb.Package) -> shipping.PackageSpec:
 
 
 def _choice(request: pb.CreateShipmentsRequest | pb.QuoteShipmentsRequest) -> dict[str, Any]:
-    """What chooses the carriers, as both requests carry it (shipping.QuoteShipments)."""
+    """What chooses the carriers, as both requests carry it (commands.QuoteShipments)."""
     return {
         "store_id": request.store_id,
         "region": request.destination.region,

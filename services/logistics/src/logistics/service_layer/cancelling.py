@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from chainkit.errors import Conflict, FieldError, InvalidArgument, NotFound
 from logistics.domain.shipment import Shipment
+from logistics.service_layer.commands import CancelShipment
 from logistics.service_layer.deps import Deps
-
-
-@dataclass(frozen=True)
-class CancelShipment:
-    shipment_id: str
-    reason: str = ""
-    store_id: str = ""  # store staff scope: another store's shipment is NOT_FOUND
 
 
 async def cancel_shipment(deps: Deps, cmd: CancelShipment) -> Shipment:

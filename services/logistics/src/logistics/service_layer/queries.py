@@ -9,22 +9,13 @@ from chainkit import cursors
 from chainkit.errors import FieldError, InvalidArgument
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import TrackingStatus, as_utc
+from logistics.service_layer.commands import ListShipments
 from logistics.service_layer.deps import Deps
 from logistics.service_layer.ports import ShipmentQuery
 
 CURSOR_TAG = "shipments"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class ListShipments:
-    order_id: str = ""
-    store_id: str = ""
-    status: str = ""
-    stalled_only: bool = False
-    limit: int = 0
-    cursor: str = ""
 
 
 @dataclass(frozen=True)

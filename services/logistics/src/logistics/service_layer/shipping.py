@@ -21,28 +21,8 @@ from logistics.domain.carrier_choice import (
 )
 from logistics.domain.carriers import Carrier, UpdateMode
 from logistics.domain.shipment import Shipment, shipment_id_for
+from logistics.service_layer.commands import CreateShipments, PackageSpec, QuoteShipments
 from logistics.service_layer.deps import Deps
-
-
-@dataclass(frozen=True)
-class PackageSpec:
-    location_id: str
-    weight_g: int  # item master weight x quantity, summed by the caller (orders)
-    origin_region: str = ""
-
-
-@dataclass(frozen=True)
-class QuoteShipments:
-    """What chooses the carriers: the destination, the packages and the choice's settings."""
-
-    store_id: str
-    region: str  # sales region; derived from province_code when empty
-    city: str
-    packages: Sequence[PackageSpec]
-    carrier: str = ""  # staff override; empty lets the rules choose
-    service_level: str = ""  # empty = standard
-    preferred_carrier: str = ""  # the store's preference
-    province_code: str = ""  # GB/T 2260: carriers may leave provinces out (remote ones)
 
 
 @dataclass(frozen=True)
@@ -53,15 +33,6 @@ class PackagePlan:
     parcel: Parcel
     choice: CarrierChoice
     eligible: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class CreateShipments(QuoteShipments):
-    """What is quoted, for an order: the same choice, then recorded and booked."""
-
-    order_id: str
-    customer_id: str = ""  # carried onto each shipment and its events
-    order_no: str = ""
 
 
 @dataclass(frozen=True)
