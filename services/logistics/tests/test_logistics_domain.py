@@ -9,6 +9,15 @@ import pytest
 from chainkit.errors import Conflict
 from logistics.domain.carrier_choice import Parcel, choose_carrier
 from logistics.domain.carriers import DEFAULT_CARRIERS
+from logistics.domain.events import (
+    ShipmentCancelled,
+    ShipmentCreated,
+    ShipmentDelivered,
+    ShipmentException,
+    ShipmentStalled,
+    ShipmentUnstalled,
+    ShipmentUpdated,
+)
 from logistics.domain.shipment import Shipment, shipment_id_for
 from logistics.domain.tracking import CARRIER_CODES, CarrierScan, TrackingStatus, normalise
 
@@ -126,3 +135,31 @@ def test_shipment_id_is_deterministic_per_order_and_location() -> None:
 def test_estimated_delivery_is_created_plus_speed_days() -> None:
     assert new_shipment("sf").estimated_delivery_at == T0 + timedelta(days=1)
     assert new_shipment("zto").estimated_delivery_at == T0 + timedelta(days=3)
+
+
+def test_shipment_records_what_its_changes_mean() -> None:
+    s = new_shipment()
+    assert [type(e) for e in s.pop_domain_events()] == [ShipmentCreated]
+    assert s.pop_domain_events() == []  # popped once
+    s.mark_stalled(at(1))
+    [stalled] = s.pop_domain_events()
+    assert isinstance(stalled, ShipmentStalled) and stalled.silent_since == T0
+    assert s.stalled_at == at(1)
+
+    failed, delivered = s.events_from([scan("NAH", 10, "a"), scan("DLV", 20, "b")])
+    s.take_in([failed, delivered], None, now=at(20), stall_limit=lambda _: timedelta(hours=2))
+    recorded = s.pop_domain_events()
+    assert [type(e) for e in recorded] == [
+        ShipmentUnstalled,
+        ShipmentUpdated,
+        ShipmentException,  # a failed attempt: the store must hear about it
+        ShipmentUpdated,
+        ShipmentDelivered,
+    ]
+    assert isinstance(recorded[0], ShipmentUnstalled) and recorded[0].flagged_at == at(1)
+    assert s.stalled_at is None and s.status is TrackingStatus.DELIVERED
+
+    waiting = new_shipment()
+    waiting.pop_domain_events()
+    waiting.cancel(at(5), "wrong address")
+    assert [type(e) for e in waiting.pop_domain_events()] == [ShipmentCancelled]
