@@ -11,7 +11,8 @@ from typing import assert_never
 
 from google.protobuf.message import Message
 
-from chainkit.events import OutgoingEvent, envelope
+from chainkit.events import envelope
+from chainkit.outgoing import OutgoingEvent
 from chainstore.logistics.v1 import events_pb2
 from chainstore.logistics.v1 import logistics_pb2 as pb
 from logistics.adapters.shipment_pb import event_pb, shipment_pb, timestamp
