@@ -36,8 +36,8 @@ from chainkit.grpc_server import create_server
 from chainkit.migrations import upgrade_async
 from chainstore.logistics.v1 import logistics_pb2 as pb
 from chainstore.logistics.v1 import logistics_pb2_grpc
+from logistics.adapters.carriers.signed_push import sign
 from logistics.adapters.tables import ShipmentRow, TrackingEventRow
-from logistics.domain.carrier_push import sign
 from logistics.entrypoints.bootstrap import bootstrap
 from logistics.entrypoints.config import Settings
 

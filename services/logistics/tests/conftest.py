@@ -20,11 +20,11 @@ from chainkit.errors import Conflict, Unavailable
 from chainkit.migrations import upgrade_async
 from chainkit.outbox import OutboxMessage
 from logistics.adapters.carriers.kuaidi100 import parse_push
+from logistics.adapters.carriers.signed_push import parse_scans, verify_signature
 from logistics.adapters.uow import LogisticsUnitOfWork
-from logistics.domain.carrier_push import parse_scans, verify_signature
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import CarrierScan
-from logistics.service_layer import shipping
+from logistics.service_layer import commands, shipping
 from logistics.service_layer.deps import Deps
 from logistics.service_layer.ports import CarrierAdapter, CarrierRateLimited
 
@@ -158,12 +158,12 @@ def ship(deps: Deps) -> Ship:
     async def create(carrier: str, order_id: str = "o-1") -> Shipment:
         [made] = await shipping.create_shipments(
             deps,
-            shipping.CreateShipments(
+            commands.CreateShipments(
                 order_id=order_id,
                 store_id="s-1",
                 region="east",
                 city="Hangzhou",
-                packages=[shipping.PackageSpec("wh-1", 800)],
+                packages=[commands.PackageSpec("wh-1", 800)],
                 carrier=carrier,
             ),
         )

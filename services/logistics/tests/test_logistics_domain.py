@@ -6,10 +6,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chainkit.errors import Conflict, InvalidArgument, Unauthenticated
+from chainkit.errors import Conflict
 from logistics.domain.carrier_choice import Parcel, choose_carrier
-from logistics.domain.carrier_push import parse_scans, sign, verify_signature
 from logistics.domain.carriers import DEFAULT_CARRIERS
+from logistics.domain.events import (
+    ShipmentCancelled,
+    ShipmentCreated,
+    ShipmentDelivered,
+    ShipmentException,
+    ShipmentStalled,
+    ShipmentUnstalled,
+    ShipmentUpdated,
+)
 from logistics.domain.shipment import Shipment, shipment_id_for
 from logistics.domain.tracking import CARRIER_CODES, CarrierScan, TrackingStatus, normalise
 
@@ -129,23 +137,29 @@ def test_estimated_delivery_is_created_plus_speed_days() -> None:
     assert new_shipment("zto").estimated_delivery_at == T0 + timedelta(days=3)
 
 
-def test_signature_verification() -> None:
-    body = b'{"events":[]}'
-    verify_signature(b"k", body, sign(b"k", body))
-    for bad in ("", sign(b"other", body), sign(b"k", body + b" "), "sha256=00"):
-        with pytest.raises(Unauthenticated):
-            verify_signature(b"k", body, bad)
+def test_shipment_records_what_its_changes_mean() -> None:
+    s = new_shipment()
+    assert [type(e) for e in s.pop_domain_events()] == [ShipmentCreated]
+    assert s.pop_domain_events() == []  # popped once
+    s.mark_stalled(at(1))
+    [stalled] = s.pop_domain_events()
+    assert isinstance(stalled, ShipmentStalled) and stalled.silent_since == T0
+    assert s.stalled_at == at(1)
 
+    failed, delivered = s.events_from([scan("NAH", 10, "a"), scan("DLV", 20, "b")])
+    s.take_in([failed, delivered], None, now=at(20), stall_limit=lambda _: timedelta(hours=2))
+    recorded = s.pop_domain_events()
+    assert [type(e) for e in recorded] == [
+        ShipmentUnstalled,
+        ShipmentUpdated,
+        ShipmentException,  # a failed attempt: the store must hear about it
+        ShipmentUpdated,
+        ShipmentDelivered,
+    ]
+    assert isinstance(recorded[0], ShipmentUnstalled) and recorded[0].flagged_at == at(1)
+    assert s.stalled_at is None and s.status is TrackingStatus.DELIVERED
 
-def test_parse_push_body() -> None:
-    body = (
-        b'{"events":[{"event_id":"e1","waybill_no":"SW1","code":"PKP",'
-        b'"at":"2025-03-01T08:00:00Z","location":"Hub","description":"Picked up"}]}'
-    )
-    [parsed] = parse_scans(body)
-    assert parsed.event_id == "e1" and parsed.at == T0 and parsed.code == "PKP"
-    with pytest.raises(InvalidArgument):
-        parse_scans(b"not json")
-    with pytest.raises(InvalidArgument) as missing:
-        parse_scans(b'{"events":[{"waybill_no":"SW1"}]}')
-    assert {e.field for e in missing.value.errors} == {"events[0].code", "events[0].at"}
+    waiting = new_shipment()
+    waiting.pop_domain_events()
+    waiting.cancel(at(5), "wrong address")
+    assert [type(e) for e in waiting.pop_domain_events()] == [ShipmentCancelled]

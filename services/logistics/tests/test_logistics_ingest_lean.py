@@ -13,9 +13,9 @@ from chainkit import events
 from chainkit.outbox import OutboxMessage
 from chainstore.logistics.v1 import events_pb2
 from chainstore.logistics.v1 import logistics_pb2 as pb
-from logistics.domain.carrier_push import sign
+from logistics.adapters.carriers.signed_push import sign
 from logistics.domain.tracking import TrackingStatus
-from logistics.service_layer import queries, shipping, tracking
+from logistics.service_layer import commands, queries, shipping, tracking
 from logistics.service_layer.deps import Deps
 
 SECRET = b"test-carrier-secret"
@@ -41,12 +41,12 @@ async def push(deps: Deps, waybill: str, *scans: tuple[str, str, int, str]) -> A
 async def new_waybill(deps: Deps) -> str:
     [shipment] = await shipping.create_shipments(
         deps,
-        shipping.CreateShipments(
+        commands.CreateShipments(
             order_id="o-1",
             store_id="s-1",
             region="east",
             city="Hangzhou",
-            packages=[shipping.PackageSpec("wh-1", 500)],
+            packages=[commands.PackageSpec("wh-1", 500)],
         ),
     )
     return shipment.waybill_no
@@ -65,7 +65,7 @@ async def test_late_scans_keep_the_newest_status_and_estimate(deps: Deps) -> Non
     assert found.status is TrackingStatus.OUT_FOR_DELIVERY
     assert found.last_update_at == T0 + timedelta(minutes=60)
     assert found.estimated_delivery_at == END_OF_MARCH_1  # recorded, and returned
-    [listed] = (await queries.list_shipments(deps, queries.ListShipments(order_id="o-1"))).items
+    [listed] = (await queries.list_shipments(deps, commands.ListShipments(order_id="o-1"))).items
     assert listed.estimated_delivery_at == END_OF_MARCH_1
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client import REGISTRY
 
-from logistics.domain.carrier_push import sign
+from logistics.adapters.carriers.signed_push import sign
 from logistics.service_layer import metrics, polling, stalls, tracking
 from logistics.service_layer.deps import Deps
 

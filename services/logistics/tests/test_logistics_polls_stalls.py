@@ -18,10 +18,10 @@ from sqlmodel import col
 from chainkit import events
 from chainkit.errors import Conflict, InvalidArgument, NotFound, Unauthenticated
 from chainkit.outbox import OutboxMessage
+from logistics.adapters.carriers.signed_push import sign
 from logistics.adapters.tables import ShipmentRow
-from logistics.domain.carrier_push import sign
 from logistics.domain.tracking import CarrierScan, TrackingStatus
-from logistics.service_layer import cancelling, polling, stalls, tracking
+from logistics.service_layer import cancelling, commands, polling, stalls, tracking
 from logistics.service_layer.deps import Deps
 
 SECRET = b"test-carrier-secret"
@@ -161,13 +161,13 @@ async def test_cancel_before_pickup_tells_the_carrier_and_is_idempotent(
     parcel = await ship("zto")
     with pytest.raises(NotFound):  # another store's staff
         await cancelling.cancel_shipment(
-            deps, cancelling.CancelShipment(parcel.shipment_id, "x", store_id="s-2")
+            deps, commands.CancelShipment(parcel.shipment_id, "x", store_id="s-2")
         )
     done = await cancelling.cancel_shipment(
-        deps, cancelling.CancelShipment(parcel.shipment_id, "customer cancelled", "s-1")
+        deps, commands.CancelShipment(parcel.shipment_id, "customer cancelled", "s-1")
     )
     again = await cancelling.cancel_shipment(
-        deps, cancelling.CancelShipment(parcel.shipment_id, "retry")
+        deps, commands.CancelShipment(parcel.shipment_id, "retry")
     )
     assert done.cancelled_at == clock.now and again.cancel_reason == "customer cancelled"
     assert carrier_api.cancelled == [parcel.waybill_no]
@@ -186,12 +186,12 @@ async def test_cancel_after_pickup_is_refused_by_us_or_by_the_carrier(
     body = push_swift(scanned.waybill_no, "e1", "PKP", clock.now)
     await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
     with pytest.raises(Conflict):
-        await cancelling.cancel_shipment(deps, cancelling.CancelShipment(scanned.shipment_id))
+        await cancelling.cancel_shipment(deps, commands.CancelShipment(scanned.shipment_id))
     # The carrier has it although its pickup scan has not reached us yet.
     unscanned = await ship("sf", "o-2")
     carrier_api.picked_up.add(unscanned.waybill_no)
     with pytest.raises(Conflict):
-        await cancelling.cancel_shipment(deps, cancelling.CancelShipment(unscanned.shipment_id))
+        await cancelling.cancel_shipment(deps, commands.CancelShipment(unscanned.shipment_id))
     assert (await tracking.get_tracking(deps, unscanned.waybill_no)).cancelled_at is None
     assert carrier_api.cancelled == []
     assert await outbox(sessions, "logistics.shipment_cancelled") == []

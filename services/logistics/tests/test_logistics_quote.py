@@ -15,14 +15,14 @@ from sqlmodel import col
 from chainkit.errors import InvalidArgument
 from chainstore.common.v1 import common_pb2
 from chainstore.logistics.v1 import logistics_pb2 as pb
+from logistics.adapters.carriers.signed_push import sign
 from logistics.adapters.tables import ShipmentRow
-from logistics.domain.carrier_push import sign
 from logistics.entrypoints.servicer import LogisticsServicer
-from logistics.service_layer import shipping, stalls, tracking
+from logistics.service_layer import commands, shipping, stalls, tracking
 from logistics.service_layer.deps import Deps
 
 SECRET = b"test-carrier-secret"
-TWO = [shipping.PackageSpec("wh-light", 800), shipping.PackageSpec("wh-heavy", 15_000)]
+TWO = [commands.PackageSpec("wh-light", 800), commands.PackageSpec("wh-heavy", 15_000)]
 
 
 def push_swift(waybill: str, event_id: str, code: str, at: datetime) -> bytes:
@@ -30,14 +30,14 @@ def push_swift(waybill: str, event_id: str, code: str, at: datetime) -> bytes:
     return json.dumps({"events": [scan]}).encode()
 
 
-def query(**kw: Any) -> shipping.QuoteShipments:
-    return shipping.QuoteShipments(
+def query(**kw: Any) -> commands.QuoteShipments:
+    return commands.QuoteShipments(
         **{"store_id": "s-1", "region": "east", "city": "Hangzhou", "packages": TWO, **kw}
     )
 
 
-def create(order_id: str, q: shipping.QuoteShipments) -> shipping.CreateShipments:
-    return shipping.CreateShipments(order_id=order_id, **vars(q))
+def create(order_id: str, q: commands.QuoteShipments) -> commands.CreateShipments:
+    return commands.CreateShipments(order_id=order_id, **vars(q))
 
 
 async def stored_shipments(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -99,7 +99,7 @@ async def test_quote_names_the_carriers_that_could_take_each_package(deps: Deps)
 
 async def test_quote_refuses_what_create_refuses(deps: Deps, carrier_api: Any) -> None:
     with pytest.raises(InvalidArgument) as bad:
-        shipping.quote_shipments(deps, query(packages=[shipping.PackageSpec("", 0)]))
+        shipping.quote_shipments(deps, query(packages=[commands.PackageSpec("", 0)]))
     assert {e.field for e in bad.value.errors} == {
         "packages[0].location_id",
         "packages[0].weight_g",

@@ -15,23 +15,23 @@ from chainkit import events
 from chainkit.errors import InvalidArgument, NotFound, Unauthenticated, Unavailable
 from chainkit.outbox import OutboxMessage
 from chainstore.logistics.v1 import events_pb2
+from logistics.adapters.carriers.signed_push import sign
 from logistics.adapters.tables import TrackingEventRow
-from logistics.domain.carrier_push import sign
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import TrackingStatus
-from logistics.service_layer import queries, shipping, stalls, tracking
+from logistics.service_layer import commands, queries, shipping, stalls, tracking
 from logistics.service_layer.deps import Deps
 
 SECRET = b"test-carrier-secret"
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 
-def order(order_id: str = "o-1", store_id: str = "s-1", **kw: Any) -> shipping.CreateShipments:
+def order(order_id: str = "o-1", store_id: str = "s-1", **kw: Any) -> commands.CreateShipments:
     packages = kw.pop(
         "packages",
-        [shipping.PackageSpec("wh-light", 800), shipping.PackageSpec("wh-heavy", 15_000)],
+        [commands.PackageSpec("wh-light", 800), commands.PackageSpec("wh-heavy", 15_000)],
     )
-    return shipping.CreateShipments(
+    return commands.CreateShipments(
         order_id=order_id,
         store_id=store_id,
         region="east",
@@ -69,7 +69,7 @@ async def stored_events(sessions: async_sessionmaker[AsyncSession]) -> int:
 
 async def swift_shipment(deps: Deps) -> Shipment:
     [shipment] = await shipping.create_shipments(
-        deps, order(packages=[shipping.PackageSpec("wh-1", 500)])
+        deps, order(packages=[commands.PackageSpec("wh-1", 500)])
     )
     assert shipment.carrier == "sf"
     return shipment
@@ -104,7 +104,7 @@ async def test_override_and_validation_refuse_before_any_carrier_call(
 ) -> None:
     with pytest.raises(InvalidArgument) as bad:
         await shipping.create_shipments(
-            deps, order(order_id="", packages=[shipping.PackageSpec("", 0)])
+            deps, order(order_id="", packages=[commands.PackageSpec("", 0)])
         )
     assert {e.field for e in bad.value.errors} == {
         "order_id",
@@ -117,12 +117,12 @@ async def test_override_and_validation_refuse_before_any_carrier_call(
             deps,
             order(
                 carrier="sf",
-                packages=[shipping.PackageSpec("wh-1", 500), shipping.PackageSpec("wh-2", 25_000)],
+                packages=[commands.PackageSpec("wh-1", 500), commands.PackageSpec("wh-2", 25_000)],
             ),
         )
     assert carrier_api.create_calls == []
     [chosen] = await shipping.create_shipments(
-        deps, order(carrier="zto", packages=[shipping.PackageSpec("wh-1", 500)])
+        deps, order(carrier="zto", packages=[commands.PackageSpec("wh-1", 500)])
     )
     assert chosen.carrier == "zto" and "override" in chosen.carrier_reason
 
@@ -245,37 +245,37 @@ async def test_list_shipments_filters_and_keyset_pages(deps: Deps, clock: Any) -
         store = "s-1" if i % 2 == 0 else "s-2"
         made += await shipping.create_shipments(
             deps,
-            order(order_id=f"o-{i}", store_id=store, packages=[shipping.PackageSpec("w", 500)]),
+            order(order_id=f"o-{i}", store_id=store, packages=[commands.PackageSpec("w", 500)]),
         )
-    page = await queries.list_shipments(deps, queries.ListShipments(limit=2))
+    page = await queries.list_shipments(deps, commands.ListShipments(limit=2))
     seen = [s.order_id for s in page.items]
     while page.next_cursor:
         page = await queries.list_shipments(
-            deps, queries.ListShipments(limit=2, cursor=page.next_cursor)
+            deps, commands.ListShipments(limit=2, cursor=page.next_cursor)
         )
         seen += [s.order_id for s in page.items]
     assert seen == ["o-4", "o-3", "o-2", "o-1", "o-0"]  # newest first, no gaps or repeats
 
-    by_store = await queries.list_shipments(deps, queries.ListShipments(store_id="s-2"))
+    by_store = await queries.list_shipments(deps, commands.ListShipments(store_id="s-2"))
     assert [s.order_id for s in by_store.items] == ["o-3", "o-1"]
-    by_order = await queries.list_shipments(deps, queries.ListShipments(order_id="o-2"))
+    by_order = await queries.list_shipments(deps, commands.ListShipments(order_id="o-2"))
     assert [s.order_id for s in by_order.items] == ["o-2"]
 
     body = push_body(made[0].waybill_no, ("e1", "DLV", 10))
     await tracking.ingest_push(deps, "sf", body, sign(SECRET, body))
-    delivered = await queries.list_shipments(deps, queries.ListShipments(status="delivered"))
+    delivered = await queries.list_shipments(deps, commands.ListShipments(status="delivered"))
     assert [s.order_id for s in delivered.items] == ["o-0"]
 
     clock.advance(hours=25)  # never picked up after 24 h: the four still waiting stall
     assert (
-        await queries.list_shipments(deps, queries.ListShipments(stalled_only=True))
+        await queries.list_shipments(deps, commands.ListShipments(stalled_only=True))
     ).items == []
     await stalls.sweep(deps)  # the flag is raised by the sweep, then listed
-    stalled = await queries.list_shipments(deps, queries.ListShipments(stalled_only=True))
+    stalled = await queries.list_shipments(deps, commands.ListShipments(stalled_only=True))
     assert [s.order_id for s in stalled.items] == ["o-4", "o-3", "o-2", "o-1"]
     assert all(s.stalled and s.stalled_at == clock.now for s in stalled.items)
 
     with pytest.raises(InvalidArgument):
-        await queries.list_shipments(deps, queries.ListShipments(status="lost"))
+        await queries.list_shipments(deps, commands.ListShipments(status="lost"))
     with pytest.raises(InvalidArgument):
-        await queries.list_shipments(deps, queries.ListShipments(cursor="garbage"))
+        await queries.list_shipments(deps, commands.ListShipments(cursor="garbage"))

@@ -15,8 +15,8 @@ from sqlmodel import col
 from chainkit import events
 from chainkit.outbox import OutboxMessage
 from chainstore.logistics.v1 import events_pb2
-from logistics.domain.carrier_push import sign
-from logistics.service_layer import cancelling, queries, shipping, stalls, tracking
+from logistics.adapters.carriers.signed_push import sign
+from logistics.service_layer import cancelling, commands, queries, shipping, stalls, tracking
 from logistics.service_layer.deps import Deps
 
 SECRET = b"test-carrier-secret"
@@ -32,13 +32,13 @@ PAYLOADS: dict[str, type[Message]] = {
 }
 
 
-def owned_order() -> shipping.CreateShipments:
-    return shipping.CreateShipments(
+def owned_order() -> commands.CreateShipments:
+    return commands.CreateShipments(
         order_id="o-42",
         store_id="s-1",
         region="east",
         city="Hangzhou",
-        packages=[shipping.PackageSpec("wh-sf", 500), shipping.PackageSpec("wh-zto", 15_000)],
+        packages=[commands.PackageSpec("wh-sf", 500), commands.PackageSpec("wh-zto", 15_000)],
         customer_id=OWNER[0],
         order_no=OWNER[1],
     )
@@ -81,11 +81,11 @@ async def test_owner_is_stored_answered_and_on_every_shipment_event(
     # A retry answers from the database: the columns were stored, not just echoed.
     again = await shipping.create_shipments(deps, owned_order())
     assert [(s.customer_id, s.order_no) for s in again] == [OWNER, OWNER]
-    listed = await queries.list_shipments(deps, queries.ListShipments(order_id="o-42"))
+    listed = await queries.list_shipments(deps, commands.ListShipments(order_id="o-42"))
     assert {(s.customer_id, s.order_no) for s in listed.items} == {OWNER}
 
     # Cancel the zto parcel, drive the sf one through every other kind of event.
-    await cancelling.cancel_shipment(deps, cancelling.CancelShipment(zto.shipment_id, "x"))
+    await cancelling.cancel_shipment(deps, commands.CancelShipment(zto.shipment_id, "x"))
 
     def push(event_id: str, code: str) -> bytes:
         return swift_push(sf.waybill_no, event_id, code, clock.now)
@@ -111,12 +111,12 @@ async def test_shipments_made_without_an_owner_carry_empty_fields(deps: Deps) ->
     """Callers that do not know the customer (and rows from before 0003) stay valid."""
     [made] = await shipping.create_shipments(
         deps,
-        shipping.CreateShipments(
+        commands.CreateShipments(
             order_id="o-1",
             store_id="s-1",
             region="east",
             city="Hangzhou",
-            packages=[shipping.PackageSpec("wh-1", 500)],
+            packages=[commands.PackageSpec("wh-1", 500)],
         ),
     )
     found = await tracking.get_tracking(deps, made.waybill_no)

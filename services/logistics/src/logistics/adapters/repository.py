@@ -17,7 +17,7 @@ from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import TrackingEvent, TrackingStatus, as_utc
 from logistics.service_layer.ports import ShipmentQuery
 
-# Core tables: rows come back as tuples, not ORM objects (design §7: ORM cost first).
+# Core tables: rows come back as tuples, not ORM objects (far dearer to build per row).
 SHIPMENT: Table = ShipmentRow.__table__  # type: ignore[attr-defined]
 EVENT: Table = TrackingEventRow.__table__  # type: ignore[attr-defined]
 

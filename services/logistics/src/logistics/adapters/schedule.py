@@ -1,7 +1,7 @@
 """The poll schedule, the stalled flag and push-gap alerts in SQL.
 
 Every change that more than one replica might attempt at once is a conditional UPDATE
-whose row count says who won, so no in-process lock is needed (design §5).
+whose row count says who won: replicas need no lock between them, in process or not.
 """
 
 from __future__ import annotations

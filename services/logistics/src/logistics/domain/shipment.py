@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import bisect
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chainkit.errors import Conflict
 from logistics.domain import estimate
 from logistics.domain.carrier_choice import CarrierChoice, Parcel
+from logistics.domain.events import (
+    ShipmentCancelled,
+    ShipmentCreated,
+    ShipmentDelivered,
+    ShipmentEvent,
+    ShipmentException,
+    ShipmentStalled,
+    ShipmentUnstalled,
+    ShipmentUpdated,
+)
 from logistics.domain.tracking import CarrierScan, TrackingEvent, TrackingStatus, as_utc
 
 # Fixed forever: shipment ids are derived from it, so a retried request finds its shipment.
 SHIPMENT_NAMESPACE = uuid.UUID("5d6c1f1e-3c4b-4f0a-9a57-2f1f4c0b7e21")
+# Scans the store must hear about (ShipmentException), besides the update itself.
+NOTEWORTHY = frozenset(
+    {TrackingStatus.EXCEPTION, TrackingStatus.FAILED_ATTEMPT, TrackingStatus.RETURNED_TO_SENDER}
+)
 
 
 def shipment_id_for(order_id: str, location_id: str) -> str:
@@ -48,6 +62,10 @@ class Shipment:
     # Whose parcel and which order number: events are scoped to the customer by these.
     customer_id: str = ""
     order_no: str = ""
+    # Recorded by the changes below, not stored: the use case hands them to its unit of work.
+    domain_events: list[ShipmentEvent] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def create(
@@ -65,7 +83,7 @@ class Shipment:
         order_no: str = "",
     ) -> Shipment:
         now = as_utc(now)
-        return cls(
+        shipment = cls(
             shipment_id=shipment_id_for(order_id, location_id),
             order_id=order_id,
             store_id=store_id,
@@ -86,6 +104,13 @@ class Shipment:
             customer_id=customer_id,
             order_no=order_no,
         )
+        shipment.domain_events.append(ShipmentCreated(shipment))
+        return shipment
+
+    def pop_domain_events(self) -> list[ShipmentEvent]:
+        """The events recorded since the last pop, oldest first."""
+        events, self.domain_events = self.domain_events, []
+        return events
 
     @property
     def is_terminal(self) -> bool:
@@ -114,7 +139,40 @@ class Shipment:
             )
         self.cancelled_at = as_utc(now)
         self.cancel_reason = reason[:200]
+        self.domain_events.append(ShipmentCancelled(self))
         return True
+
+    def mark_stalled(self, now: datetime) -> None:
+        """The sweep found it silent for too long (and raised the stored flag, once)."""
+        self.stalled_at = now
+        silent_since = self.last_update_at or self.created_at
+        self.domain_events.append(ShipmentStalled(self, now, silent_since))
+
+    def take_in(
+        self,
+        new: list[TrackingEvent],
+        latest: TrackingEvent | None,
+        *,
+        now: datetime,
+        stall_limit: Callable[[TrackingStatus], timedelta | None],
+    ) -> None:
+        """New scans joined the stored timeline (`settle`'s arguments): settle, clear the
+        stalled flag if the parcel moves again (or is done) by the stall limit of its new
+        status, and record what it means: unstalled, one update per scan (and an exception
+        for the noteworthy ones), delivered.
+        """
+        was_delivered = self.status is TrackingStatus.DELIVERED
+        self.settle(new, latest)
+        flagged = self.stalled_at
+        if flagged is not None and not self.silent_for_too_long(now, stall_limit(self.status)):
+            self.stalled_at = None
+            self.domain_events.append(ShipmentUnstalled(self, flagged))
+        for event in new:
+            self.domain_events.append(ShipmentUpdated(self, event))
+            if event.status in NOTEWORTHY:
+                self.domain_events.append(ShipmentException(self, event))
+        if self.status is TrackingStatus.DELIVERED and not was_delivered:
+            self.domain_events.append(ShipmentDelivered(self))
 
     def record(self, scans: Iterable[CarrierScan]) -> list[TrackingEvent]:
         """Add the scans not on the (loaded) timeline; return the new events, oldest first.

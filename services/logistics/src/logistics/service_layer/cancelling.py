@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from chainkit.errors import Conflict, FieldError, InvalidArgument, NotFound
-from chainstore.logistics.v1 import events_pb2
 from logistics.domain.shipment import Shipment
+from logistics.service_layer.commands import CancelShipment
 from logistics.service_layer.deps import Deps
-from logistics.service_layer.messages import shipment_pb
-from logistics.service_layer.outgoing import emit_for_shipment
-
-
-@dataclass(frozen=True)
-class CancelShipment:
-    shipment_id: str
-    reason: str = ""
-    store_id: str = ""  # store staff scope: another store's shipment is NOT_FOUND
 
 
 async def cancel_shipment(deps: Deps, cmd: CancelShipment) -> Shipment:
@@ -38,13 +27,7 @@ async def cancel_shipment(deps: Deps, cmd: CancelShipment) -> Shipment:
                 return current
             status = current.status.value if current else "gone"
             raise Conflict(f"shipment is {status}: it can only be cancelled before pickup")
-        emit_for_shipment(
-            uow,
-            shipment,
-            "logistics.shipment_cancelled",
-            events_pb2.ShipmentCancelled(shipment=shipment_pb(shipment)),
-            "cancelled",
-        )
+        uow.publish(shipment.pop_domain_events())
         await uow.commit()
     return shipment
 

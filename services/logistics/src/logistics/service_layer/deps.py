@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from chainkit.clock import Clock, utcnow
 from chainkit.errors import FieldError, InvalidArgument
 from logistics.domain.carriers import DEFAULT_CARRIERS, Carrier
-from logistics.domain.shipment import Shipment
+from logistics.domain.tracking import TrackingStatus
 from logistics.service_layer.ports import CarrierAdapter, UnitOfWork
 
-SOURCE = "logistics"
 # Stall limit for a status a carrier does not list.
 DEFAULT_LIMIT = timedelta(hours=48)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -26,7 +22,7 @@ class Deps:
     # One adapter per carrier code; every carrier in `carriers` needs one.
     adapters: Mapping[str, CarrierAdapter]
     carriers: Sequence[Carrier] = DEFAULT_CARRIERS
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = utcnow
     # Multiplies every carrier's stall limits (a demo with a fast simulator shrinks them).
     stall_scale: float = 1.0
     # Carriers' poll cadences are multiples of this (LOGISTICS_POLL_INTERVAL_S).
@@ -53,10 +49,11 @@ class Deps:
             raise InvalidArgument(f"no adapter for carrier {code!r}", [FieldError("carrier", "")])
         return found
 
-    def stall_limit(self, shipment: Shipment) -> timedelta | None:
-        """How long this parcel may stay silent in its current status (None: never stalls)."""
-        carrier = next((c for c in self.carriers if c.code == shipment.carrier), None)
+    def stall_limit(self, carrier_code: str, status: TrackingStatus) -> timedelta | None:
+        """How long a parcel may stay silent with this carrier in this status (None: never
+        stalls)."""
+        carrier = next((c for c in self.carriers if c.code == carrier_code), None)
         if carrier is None:
             return None
-        limit = carrier.stall_limit(shipment.status, DEFAULT_LIMIT)
+        limit = carrier.stall_limit(status, DEFAULT_LIMIT)
         return limit * self.stall_scale if limit is not None else None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from chainkit.errors import Unavailable
 from chainkit.ports import TransactionPort
+from logistics.domain.events import LogisticsEvent
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import CarrierScan, TrackingEvent, TrackingStatus
 
@@ -174,3 +175,8 @@ class ShipmentRepository(Protocol):
 class UnitOfWork(TransactionPort, Protocol):
     @property
     def shipments(self) -> ShipmentRepository: ...
+
+    def publish(self, events: Iterable[LogisticsEvent]) -> None:
+        """Queue domain events for the outbox (encoded by adapters.event_codec): published
+        only if this transaction commits."""
+        ...

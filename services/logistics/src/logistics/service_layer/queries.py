@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from chainkit import cursors
 from chainkit.errors import FieldError, InvalidArgument
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import TrackingStatus, as_utc
+from logistics.service_layer.commands import ListShipments
 from logistics.service_layer.deps import Deps
 from logistics.service_layer.ports import ShipmentQuery
 
+CURSOR_TAG = "shipments"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class ListShipments:
-    order_id: str = ""
-    store_id: str = ""
-    status: str = ""
-    stalled_only: bool = False
-    limit: int = 0
-    cursor: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,7 +32,7 @@ async def list_shipments(deps: Deps, request: ListShipments) -> ShipmentPage:
         status=_status(request.status),
         stalled_only=request.stalled_only,
         limit=limit + 1,  # one more tells whether another page exists
-        after=decode_cursor(request.cursor) if request.cursor else None,
+        after=decode_cursor(request.cursor),
     )
     async with deps.reader() as uow:
         found = await uow.shipments.search(query)
@@ -51,16 +42,22 @@ async def list_shipments(deps: Deps, request: ListShipments) -> ShipmentPage:
 
 
 def encode_cursor(shipment: Shipment) -> str:
-    raw = json.dumps([as_utc(shipment.created_at).isoformat(), shipment.shipment_id])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    key = [as_utc(shipment.created_at).isoformat(), shipment.shipment_id]
+    return cursors.encode(CURSOR_TAG, key)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    """The (created_at, shipment_id) a page continues after; None from the start."""
+    key = cursors.decode(cursor, CURSOR_TAG, parts=2)
+    if key is None:
+        return None
+    created_at, shipment_id = key
     try:
-        created_at, shipment_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return as_utc(datetime.fromisoformat(created_at)), str(shipment_id)
-    except (ValueError, TypeError) as e:
-        raise InvalidArgument("bad cursor", [FieldError("page.cursor", "not a cursor")]) from e
+        return as_utc(datetime.fromisoformat(created_at)), shipment_id
+    except ValueError as e:
+        raise InvalidArgument(
+            f"{cursors.FIELD}: {cursors.NOT_OURS}", [FieldError(cursors.FIELD, cursors.NOT_OURS)]
+        ) from e
 
 
 def _limit(limit: int) -> int:

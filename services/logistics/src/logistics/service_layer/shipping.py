@@ -12,7 +12,6 @@ from datetime import datetime
 
 from chainkit.china.regions import region_of_province
 from chainkit.errors import FieldError, InvalidArgument, Retryable
-from chainstore.logistics.v1 import events_pb2
 from logistics.domain.carrier_choice import (
     CarrierChoice,
     Parcel,
@@ -22,30 +21,8 @@ from logistics.domain.carrier_choice import (
 )
 from logistics.domain.carriers import Carrier, UpdateMode
 from logistics.domain.shipment import Shipment, shipment_id_for
+from logistics.service_layer.commands import CreateShipments, PackageSpec, QuoteShipments
 from logistics.service_layer.deps import Deps
-from logistics.service_layer.messages import shipment_pb
-from logistics.service_layer.outgoing import emit_for_shipment
-
-
-@dataclass(frozen=True)
-class PackageSpec:
-    location_id: str
-    weight_g: int  # item master weight x quantity, summed by the caller (orders)
-    origin_region: str = ""
-
-
-@dataclass(frozen=True)
-class QuoteShipments:
-    """What chooses the carriers: the destination, the packages and the choice's settings."""
-
-    store_id: str
-    region: str  # sales region; derived from province_code when empty
-    city: str
-    packages: Sequence[PackageSpec]
-    carrier: str = ""  # staff override; empty lets the rules choose
-    service_level: str = ""  # empty = standard
-    preferred_carrier: str = ""  # the store's preference
-    province_code: str = ""  # GB/T 2260: carriers may leave provinces out (remote ones)
 
 
 @dataclass(frozen=True)
@@ -56,15 +33,6 @@ class PackagePlan:
     parcel: Parcel
     choice: CarrierChoice
     eligible: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class CreateShipments(QuoteShipments):
-    """What is quoted, for an order: the same choice, then recorded and booked."""
-
-    order_id: str
-    customer_id: str = ""  # carried onto each shipment and its events
-    order_no: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,13 +128,7 @@ async def _create_one(
                 else None
             )
             await uow.shipments.add(shipment, next_poll_at=first_poll)
-            emit_for_shipment(
-                uow,
-                shipment,
-                "logistics.shipment_created",
-                events_pb2.ShipmentCreated(shipment=shipment_pb(shipment)),
-                "created",
-            )
+            uow.publish(shipment.pop_domain_events())
             await uow.commit()
             return shipment
     except Retryable:

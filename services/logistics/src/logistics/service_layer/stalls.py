@@ -12,15 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chainstore.logistics.v1 import events_pb2
 from logistics.domain.carriers import Carrier, UpdateMode
+from logistics.domain.events import CarrierPushGap, CarrierPushResumed
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import TrackingStatus
 from logistics.service_layer.deps import DEFAULT_LIMIT, Deps
-from logistics.service_layer.messages import shipment_pb, timestamp
 from logistics.service_layer.metrics import STALLED_TOTAL
-from logistics.service_layer.outgoing import emit_for_carrier, emit_for_shipment
-from logistics.service_layer.ports import UnitOfWork
 
 
 @dataclass
@@ -64,24 +61,11 @@ async def _flag_stalled(deps: Deps, result: SweepResult, batch: int) -> None:
     async with deps.uow() as uow:
         for shipment, silent_before in found:
             if await uow.shipments.flag_stalled(shipment, now=now, silent_before=silent_before):
-                _emit_stalled(uow, shipment, now)
+                shipment.mark_stalled(now)
+                uow.publish(shipment.pop_domain_events())
                 result.flagged.append(shipment.shipment_id)
             # else: another replica flagged it, or a scan just arrived
         await uow.commit()
-
-
-def _emit_stalled(uow: UnitOfWork, shipment: Shipment, now: datetime) -> None:
-    shipment.stalled_at = now
-    silent_since = shipment.last_update_at or shipment.created_at
-    emit_for_shipment(
-        uow,
-        shipment,
-        "logistics.shipment_stalled",
-        events_pb2.ShipmentStalled(
-            shipment=shipment_pb(shipment), silent_since=timestamp(silent_since)
-        ),
-        f"stalled:{now.isoformat()}",
-    )
 
 
 async def _check_push_gap(deps: Deps, carrier: Carrier, result: SweepResult) -> None:
@@ -93,25 +77,9 @@ async def _check_push_gap(deps: Deps, carrier: Carrier, result: SweepResult) -> 
         )
         silent = waiting > 0 and (last_scan is None or last_scan < now - gap)
         if silent and await uow.shipments.set_push_gap(carrier.code, since=now):
-            emit_for_carrier(
-                uow,
-                carrier.code,
-                "logistics.carrier_push_gap",
-                events_pb2.CarrierPushGap(
-                    carrier=carrier.code,
-                    silent_since=timestamp(last_scan or now - gap),
-                    parcels_under_way=waiting,
-                ),
-                f"gap:{now.isoformat()}",
-            )
+            uow.publish([CarrierPushGap(carrier.code, now, last_scan or now - gap, waiting)])
             result.gaps_opened.append(carrier.code)
         elif not silent and await uow.shipments.set_push_gap(carrier.code, since=None):
-            emit_for_carrier(
-                uow,
-                carrier.code,
-                "logistics.carrier_push_resumed",
-                events_pb2.CarrierPushResumed(carrier=carrier.code),
-                f"resumed:{now.isoformat()}",
-            )
+            uow.publish([CarrierPushResumed(carrier.code, now)])
             result.gaps_closed.append(carrier.code)
         await uow.commit()

@@ -5,25 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-
-from google.protobuf.message import Message
+from functools import partial
 
 from chainkit.errors import NotFound, Retryable
-from chainstore.logistics.v1 import events_pb2
 from logistics.domain.shipment import Shipment
-from logistics.domain.tracking import CarrierScan, TrackingEvent, TrackingStatus
+from logistics.domain.tracking import CarrierScan
 from logistics.service_layer.deps import Deps
-from logistics.service_layer.messages import event_pb, shipment_pb
-from logistics.service_layer.outgoing import emit_for_shipment
 from logistics.service_layer.ports import UnitOfWork
 
 # A lost race on the tracking-event unique key (PostgreSQL) is retried this many times.
 INGEST_ATTEMPTS = 3
-# Scans the store must hear about: `logistics.shipment_exception` (store_id on the envelope).
-NOTEWORTHY = frozenset(
-    {TrackingStatus.EXCEPTION, TrackingStatus.FAILED_ATTEMPT, TrackingStatus.RETURNED_TO_SENDER}
-)
 
 
 @dataclass(frozen=True)
@@ -81,64 +72,16 @@ async def _ingest_one(
         shipment.shipment_id, shipment.events_from(scans), received_at=now
     )
     if new:
-        was_delivered = shipment.status is TrackingStatus.DELIVERED
         latest = None
         if shipment.needs_latest(new):
             latest = await uow.shipments.latest_event(
                 shipment.shipment_id, excluding=[e.dedup_key for e in new]
             )
-        shipment.settle(new, latest)
-        unstalled = _resume(deps, shipment, now)
+        limit = partial(deps.stall_limit, shipment.carrier)
+        shipment.take_in(new, latest, now=now, stall_limit=limit)
         await uow.shipments.save(shipment, scanned_at=now)
-        _emit(uow, shipment, new, was_delivered, unstalled)
+        uow.publish(shipment.pop_domain_events())
     return IngestResult(accepted=len(new), duplicates=len(scans) - len(new))
-
-
-def _resume(deps: Deps, shipment: Shipment, now: datetime) -> datetime | None:
-    """Clear the stalled flag if the parcel moves again (or is done); when it was raised."""
-    flagged = shipment.stalled_at
-    if flagged is None or shipment.silent_for_too_long(now, deps.stall_limit(shipment)):
-        return None
-    shipment.stalled_at = None
-    return flagged
-
-
-def _emit(
-    uow: UnitOfWork,
-    shipment: Shipment,
-    new: list[TrackingEvent],
-    was_delivered: bool,
-    unstalled: datetime | None,
-) -> None:
-    snapshot = shipment_pb(shipment)  # state without the timeline: `event` is the news
-
-    def emit(event_type: str, payload: Message, key: str) -> None:
-        emit_for_shipment(uow, shipment, event_type, payload, key)
-
-    if unstalled is not None:
-        emit(
-            "logistics.shipment_unstalled",
-            events_pb2.ShipmentUnstalled(shipment=snapshot),
-            f"unstalled:{unstalled.isoformat()}",
-        )
-    for event in new:
-        emit(
-            "logistics.shipment_updated",
-            events_pb2.ShipmentUpdated(shipment=snapshot, event=event_pb(event)),
-            f"updated:{event.dedup_key}",
-        )
-        if event.status in NOTEWORTHY:
-            emit(
-                "logistics.shipment_exception",
-                events_pb2.ShipmentException(shipment=snapshot, event=event_pb(event)),
-                f"exception:{event.dedup_key}",
-            )
-    if shipment.status is TrackingStatus.DELIVERED and not was_delivered:
-        emit(
-            "logistics.shipment_delivered",
-            events_pb2.ShipmentDelivered(shipment=snapshot),
-            "delivered",
-        )
 
 
 def _add(a: IngestResult, b: IngestResult) -> IngestResult:

@@ -15,7 +15,7 @@ import httpx
 
 from chainkit.errors import FieldError, InvalidArgument, Unavailable
 from logistics.adapters.carriers.http import CarrierHttp
-from logistics.domain.carrier_push import parse_scans, verify_signature
+from logistics.adapters.carriers.signed_push import parse_scans, verify_signature
 from logistics.domain.tracking import CarrierScan
 from logistics.service_layer.ports import CarrierAdapter
 

@@ -1,4 +1,4 @@
-"""A carrier's webhook body: its HMAC signature and its scans.
+"""A pushing carrier's webhook body (`{"events": [...]}` JSON): its HMAC signature, its scans.
 
 The signature covers the raw bytes as received (`sha256=<hex hmac-sha256(secret, body)>`),
 so the body is verified before it is parsed, and compared in constant time.

@@ -1,4 +1,5 @@
-"""Domain objects as protobuf messages: the shape of our events and RPC answers."""
+"""Shipments as logistics/v1 messages: one shape for our events' payloads (event_codec)
+and the RPC answers (entrypoints.translate)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,11 @@ from datetime import datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from chainstore.logistics.v1 import logistics_pb2 as pb
-from logistics.domain.carriers import Carrier, UpdateMode
 from logistics.domain.shipment import Shipment
 from logistics.domain.tracking import TrackingEvent, TrackingStatus, as_utc
 
 _STATUS_TO_PB: dict[TrackingStatus, pb.TrackingStatus.ValueType] = {
     s: pb.TrackingStatus.Value(f"TRACKING_STATUS_{s.name}") for s in TrackingStatus
-}
-_MODE_TO_PB: dict[UpdateMode, pb.UpdateMode.ValueType] = {
-    UpdateMode.PUSH: pb.UPDATE_MODE_PUSH,
-    UpdateMode.POLL: pb.UPDATE_MODE_POLL,
 }
 
 
@@ -66,22 +62,4 @@ def shipment_pb(shipment: Shipment) -> pb.Shipment:
         msg.cancelled_at.CopyFrom(timestamp(shipment.cancelled_at))
     if shipment.stalled_at is not None:
         msg.stalled_since.CopyFrom(timestamp(shipment.stalled_at))
-    return msg
-
-
-def carrier_pb(carrier: Carrier, push_gap_since: datetime | None = None) -> pb.Carrier:
-    msg = pb.Carrier(
-        code=carrier.code,
-        name=carrier.name,
-        regions=sorted(carrier.regions),
-        max_weight_g=carrier.max_weight_g,
-        update_mode=_MODE_TO_PB[carrier.update_mode],
-        weight_bands=[pb.WeightBand(up_to_g=b.up_to_g, price=b.price) for b in carrier.bands],
-        days_same_region=carrier.days_same_region,
-        days_other_region=carrier.days_other_region,
-        service_levels=[level.value for level in carrier.service_levels()],
-        excluded_provinces=sorted(carrier.excluded_provinces),
-    )
-    if push_gap_since is not None:
-        msg.push_gap_since.CopyFrom(timestamp(push_gap_since))
     return msg
