@@ -104,7 +104,7 @@ async def _counts(orders: OrdersClient, user: Principal, filters: OrderFilters) 
     cursor: str | None = None
     total = 0
     while True:
-        reply = await orders.list_orders(
+        reply = await orders.ListOrders(
             filters.request(user, status="", limit=COUNT_PAGE, cursor=cursor)
         )
         seen.update(mapper.STATUSES.get(o.status, "") for o in reply.items)
@@ -122,7 +122,7 @@ async def orders_page(
     orders: OrdersClient, user: Principal, filters: OrderFilters, cursor: str | None
 ) -> OrdersPage:
     page_reply, counts = await asyncio.gather(
-        orders.list_orders(
+        orders.ListOrders(
             filters.request(user, status=filters.status, limit=PAGE_SIZE, cursor=cursor)
         ),
         _counts(orders, user, filters),
@@ -160,7 +160,7 @@ class OrderView:
 
 async def get_order(orders: OrdersClient, user: Principal, order_no: str) -> orders_pb2.Order:
     """The caller's order (NOT_FOUND from the service when it is not theirs)."""
-    return await orders.get_order(
+    return await orders.GetOrder(
         orders_pb2.GetOrderRequest(scope=mapper.scope_of(user), order_ref=order_no)
     )
 
@@ -168,7 +168,9 @@ async def get_order(orders: OrdersClient, user: Principal, order_no: str) -> ord
 async def _store_name(orders: OrdersClient, store_id: str) -> str:
     """The store's name for "contact the store"; its id if the store cannot be read."""
     try:
-        return (await orders.get_store(store_id)).name or store_id
+        return (
+            await orders.GetStore(orders_pb2.GetStoreRequest(store_id=store_id))
+        ).name or store_id
     except grpc.aio.AioRpcError as e:
         if e.code() != grpc.StatusCode.NOT_FOUND:
             raise
@@ -180,8 +182,8 @@ async def order_view(
 ) -> OrderView:
     order = await get_order(orders, user, order_no)  # first: it decides what may be seen
     shipments, carriers, store_name = await asyncio.gather(
-        logistics.list_shipments(logistics_pb2.ListShipmentsRequest(order_id=order.order_id)),
-        logistics.list_carriers(),
+        logistics.ListShipments(logistics_pb2.ListShipmentsRequest(order_id=order.order_id)),
+        logistics.ListCarriers(logistics_pb2.ListCarriersRequest()),
         _store_name(orders, order.store_id),
     )
     return OrderView(

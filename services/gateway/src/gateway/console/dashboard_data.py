@@ -62,7 +62,7 @@ async def day_figures(orders: OrdersClient, user: Principal, day: date) -> DayFi
     request = orders_pb2.GetPeriodFiguresRequest(scope=mapper.scope_of(user))
     request.start.FromDatetime(start)
     request.end.FromDatetime(end)
-    reply = await orders.period_figures(request)
+    reply = await orders.GetPeriodFigures(request)
     return DayFigures(day, reply.orders, reply.cancelled, reply.paid_orders, reply.paid_revenue)
 
 
@@ -280,15 +280,17 @@ async def sales_view(orders: OrdersClient, user: Principal, days: DayRange) -> S
 
     async def demand() -> tuple[list[Row], list[orders_pb2.SalesResponse]]:
         """The regions, then each region's categories (all at once, as soon as known)."""
-        regions = _rows(await orders.sales(sales("region")))
-        replies = await asyncio.gather(*(orders.sales(sales("category", r.key)) for r in regions))
+        regions = _rows(await orders.GetSales(sales("region")))
+        replies = await asyncio.gather(
+            *(orders.GetSales(sales("category", r.key)) for r in regions)
+        )
         return regions, list(replies)
 
     by_day, by_store, top, stores, (regions, per_region) = await asyncio.gather(
-        orders.sales(sales("day")),
-        orders.sales(sales("store")),
-        orders.top_products(top_request),
-        orders.list_stores(),
+        orders.GetSales(sales("day")),
+        orders.GetSales(sales("store")),
+        orders.GetTopProducts(top_request),
+        orders.ListStores(orders_pb2.ListStoresRequest()),
         demand(),
     )
     categories = chain_categories(per_region)

@@ -47,9 +47,9 @@ def _shortage(row: LowStockPublic) -> tuple[float, str, str]:
 
 async def low_stock_board(inventory: InventoryClient) -> LowStockBoard:
     low, locations, products = await asyncio.gather(
-        inventory.list_low_stock(inventory_pb2.ListLowStockRequest()),
-        inventory.list_locations(),
-        inventory.list_products(
+        inventory.ListLowStock(inventory_pb2.ListLowStockRequest()),
+        inventory.ListLocations(inventory_pb2.ListLocationsRequest()),
+        inventory.ListProducts(
             inventory_pb2.ListProductsRequest(page=page_request(PRODUCT_PAGE, None))
         ),
     )
@@ -74,7 +74,7 @@ async def transfer(
 ) -> TransferPublic:
     """The suggested transfer, made once per Idempotency-Key (inventory deduplicates on the
     transfer id derived from it, exactly as POST /v1/inventory/transfers does)."""
-    reply = await inventory.create_transfer(
+    reply = await inventory.CreateTransfer(
         inventory_pb2.CreateTransferRequest(
             transfer_id=command_id(user, key, "transfer"),
             from_location_id=from_location_id,
@@ -105,12 +105,12 @@ class Parcels:
 
 async def stalled_parcels(logistics: LogisticsClient) -> Parcels:
     reply, carriers = await asyncio.gather(
-        logistics.list_shipments(
+        logistics.ListShipments(
             logistics_pb2.ListShipmentsRequest(
                 stalled_only=True, page=page_request(STALLED_ROWS, None)
             )
         ),
-        logistics.list_carriers(),
+        logistics.ListCarriers(logistics_pb2.ListCarriersRequest()),
     )
     stalled = [
         (logistics_mapper.shipment_out(s), s.order_no)
@@ -140,7 +140,7 @@ async def open_push_gaps(logistics: LogisticsClient) -> list[PushGap] | None:
     """Carriers silent for every parcel right now, longest first (None: logistics did not
     answer; the page still opens and the live feed still reports new gaps)."""
     try:
-        reply = await logistics.list_carriers()
+        reply = await logistics.ListCarriers(logistics_pb2.ListCarriersRequest())
     except grpc.aio.AioRpcError:
         return None
     gaps = [

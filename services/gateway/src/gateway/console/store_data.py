@@ -37,7 +37,7 @@ SHIPMENT_FILTERS = ("", "stalled", "exception")
 
 async def own_store(orders: OrdersClient, user: Principal) -> orders_pb2.Store:
     """The staff's store (its location is where they sell, count and receive)."""
-    return await orders.get_store(user.store_id or "")
+    return await orders.GetStore(orders_pb2.GetStoreRequest(store_id=user.store_id or ""))
 
 
 @dataclass
@@ -48,7 +48,7 @@ class Queue:
 
 async def paid_queue(orders: OrdersClient, user: Principal, cursor: str | None) -> Queue:
     """The store's paid orders awaiting review and shipment, newest first."""
-    reply = await orders.list_orders(
+    reply = await orders.ListOrders(
         mapper.list_orders_request(
             mapper.scope_of(user),
             status="paid",
@@ -94,7 +94,7 @@ async def shipments(
     cursor: str | None = None,
 ) -> tuple[list[StoreParcel], str | None]:
     """The store's own shipments (as GET /v1/shipments does for store staff)."""
-    reply = await logistics.list_shipments(
+    reply = await logistics.ListShipments(
         logistics_pb2.ListShipmentsRequest(
             store_id=user.store_id or "",
             status="exception" if which == "exception" else "",
@@ -106,9 +106,7 @@ async def shipments(
 
 
 async def low_stock(inventory: InventoryClient, location_id: str) -> list[LowStockPublic]:
-    reply = await inventory.list_low_stock(
-        inventory_pb2.ListLowStockRequest(location_id=location_id)
-    )
+    reply = await inventory.ListLowStock(inventory_pb2.ListLowStockRequest(location_id=location_id))
     return [inventory_mapper.low_stock_out(row) for row in reply.items]
 
 
@@ -124,12 +122,15 @@ async def alerts(
 
 
 async def carriers(logistics: LogisticsClient) -> list[CarrierPublic]:
-    return [logistics_mapper.carrier_out(c) for c in (await logistics.list_carriers()).items]
+    return [
+        logistics_mapper.carrier_out(c)
+        for c in (await logistics.ListCarriers(logistics_pb2.ListCarriersRequest())).items
+    ]
 
 
 async def order_shipments(logistics: LogisticsClient, order_id: str) -> list[StoreParcel]:
     """The parcels of an order the caller may see (ask only after orders answered it)."""
-    reply = await logistics.list_shipments(logistics_pb2.ListShipmentsRequest(order_id=order_id))
+    reply = await logistics.ListShipments(logistics_pb2.ListShipmentsRequest(order_id=order_id))
     return [parcel_out(s) for s in reply.items]
 
 
@@ -166,7 +167,7 @@ async def ship_quote(
 ) -> ShipQuote:
     """What shipping the order now would choose (same scope as the ship action)."""
     try:
-        reply = await orders.quote_shipping(
+        reply = await orders.QuoteShipping(
             orders_pb2.QuoteShippingRequest(
                 scope=mapper.scope_of(user),
                 order_ref=order_no,
@@ -218,7 +219,7 @@ class Products:
 
 
 async def products(inventory: InventoryClient) -> Products:
-    reply = await inventory.list_products(
+    reply = await inventory.ListProducts(
         inventory_pb2.ListProductsRequest(page=page_request(PRODUCTS_FOR_LOOKUP, None))
     )
     return Products(
@@ -230,7 +231,7 @@ async def products(inventory: InventoryClient) -> Products:
 async def stock_rows(inventory: InventoryClient, location_id: str) -> list[StockRow]:
     """Every SKU of the store's location, low ones first, with the suggested replenishment."""
     levels, low, catalog = await asyncio.gather(
-        inventory.list_stock_levels(inventory_pb2.ListStockLevelsRequest(location_id=location_id)),
+        inventory.ListStockLevels(inventory_pb2.ListStockLevelsRequest(location_id=location_id)),
         low_stock(inventory, location_id),
         products(inventory),
     )

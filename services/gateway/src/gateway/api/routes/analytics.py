@@ -31,7 +31,7 @@ ToDay = Annotated[
 @router.get("/summary")
 async def summary(user: StaffUser, orders: OrdersDep) -> SummaryPublic:
     """Orders by status, and today's net revenue and paid orders."""
-    reply = await orders.analytics_summary(
+    reply = await orders.GetAnalyticsSummary(
         orders_pb2.GetAnalyticsSummaryRequest(scope=scope_of(user))
     )
     return mapper.summary_out(reply)
@@ -58,7 +58,7 @@ async def sales(
         group_by=group_by,
         region=region or "",
     )
-    return mapper.sales_out(await orders.sales(request), group_by)
+    return mapper.sales_out(await orders.GetSales(request), group_by)
 
 
 @router.get("/top-products")
@@ -78,4 +78,4 @@ async def top_products(
         region=region or "",
         limit=limit,
     )
-    return mapper.top_products_out(await orders.top_products(request))
+    return mapper.top_products_out(await orders.GetTopProducts(request))

@@ -36,7 +36,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 
 @router.get("", responses=documented(401))
 async def list_carriers(_user: CurrentUser, logistics: LogisticsDep) -> Page[CarrierPublic]:
-    reply = await logistics.list_carriers()
+    reply = await logistics.ListCarriers(logistics_pb2.ListCarriersRequest())
     return Page(items=[mapper.carrier_out(c) for c in reply.items])
 
 
@@ -57,7 +57,7 @@ async def carrier_push(
     if not signature and not form:
         raise Unauthenticated("the X-Chainstore-Signature header is required")
     body = await _read_limited(request, settings.max_webhook_bytes)
-    reply = await logistics.ingest_carrier_push(
+    reply = await logistics.IngestCarrierPush(
         logistics_pb2.IngestCarrierPushRequest(carrier=code, body=body, signature=signature or "")
     )
     if form:  # the aggregator's acknowledgement

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.sse import EventSourceResponse
 
 from chainkit.errors import FieldError, InvalidArgument, Unavailable
+from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.grpc_clients import OrdersClient
 from gateway.api.deps import CurrentUser, OrdersDep, StateDep
 from gateway.api.problems import documented
@@ -49,7 +50,9 @@ async def _scope(
     )
     if scope.store_id is None:
         return scope
-    store = await orders.get_store(scope.store_id)  # 404 for a store that does not exist
+    store = await orders.GetStore(
+        orders_pb2.GetStoreRequest(store_id=scope.store_id)
+    )  # 404 for a store that does not exist
     return replace(scope, location_id=store.location_id)
 
 

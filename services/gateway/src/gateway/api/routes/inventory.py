@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query
 
 from chainkit.errors import NotFound, PermissionDenied
 from chainstore.inventory.v1 import inventory_pb2
+from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.grpc_clients import OrdersClient
 from gateway.adapters.mappers import inventory as mapper
 from gateway.adapters.mappers.common import next_cursor, page_request, sku_qty
@@ -50,7 +51,7 @@ async def list_stock_levels(
     cursor: CursorQuery = None,
 ) -> Page[StockLevelPublic]:
     """Stock levels by location then SKU, a page at a time."""
-    reply = await inventory.list_stock_levels(
+    reply = await inventory.ListStockLevels(
         inventory_pb2.ListStockLevelsRequest(
             sku=sku or "", location_id=location_id or "", page=page_request(limit, cursor)
         )
@@ -67,10 +68,10 @@ async def receive_stock(
 ) -> ReceiptPublic:
     if user.role == "store":
         # Staff book goods in at their own store's location only.
-        store = await orders.get_store(user.store_id or "")
+        store = await orders.GetStore(orders_pb2.GetStoreRequest(store_id=user.store_id or ""))
         if store.location_id != body.location_id:
             raise PermissionDenied("store staff receive goods at their own store's location")
-    reply = await inventory.receive_stock(mapper.receive_stock_request(body, user.username))
+    reply = await inventory.ReceiveStock(mapper.receive_stock_request(body, user.username))
     return ReceiptPublic(
         location_id=body.location_id,
         reference=body.reference,
@@ -93,7 +94,7 @@ async def own_location(user: Principal, orders: OrdersClient) -> str | None:
     """The store's location for store staff (they act only there); None for hq."""
     if user.role != "store":
         return None
-    store = await orders.get_store(user.store_id or "")
+    store = await orders.GetStore(orders_pb2.GetStoreRequest(store_id=user.store_id or ""))
     return store.location_id
 
 
@@ -113,7 +114,7 @@ async def adjust_stock(
 ) -> AdjustmentPublic:
     await require_own(user, orders, body.location_id, "adjust stock")
     adjustment_id = command_id(user, key, "adjustment")
-    reply = await inventory.adjust_stock(
+    reply = await inventory.AdjustStock(
         inventory_pb2.AdjustStockRequest(
             location_id=body.location_id,
             sku=body.sku,
@@ -135,7 +136,7 @@ async def create_transfer(
     key: IdempotencyKey = None,
 ) -> TransferPublic:
     await require_own(user, orders, body.from_location_id, "ship transfers")
-    reply = await inventory.create_transfer(
+    reply = await inventory.CreateTransfer(
         inventory_pb2.CreateTransferRequest(
             transfer_id=command_id(user, key, "transfer"),
             from_location_id=body.from_location_id,
@@ -159,13 +160,15 @@ async def receive_transfer(
     body: TransferReceive | None = None,
     key: IdempotencyKey = None,
 ) -> TransferPublic:
-    transfer = await inventory.get_transfer(transfer_id)
+    transfer = await inventory.GetTransfer(
+        inventory_pb2.GetTransferRequest(transfer_id=transfer_id)
+    )
     own = await own_location(user, orders)
     if own is not None and own != transfer.to_location_id:
         # Another store's transfer: not found, never "forbidden" (its id would be confirmed).
         raise NotFound(f"transfer {transfer_id} not found")
     lines = body.lines if body else []
-    reply = await inventory.receive_transfer(
+    reply = await inventory.ReceiveTransfer(
         inventory_pb2.ReceiveTransferRequest(
             transfer_id=transfer_id,
             lines=sku_qty([(x.sku, x.qty) for x in lines]),
@@ -181,7 +184,7 @@ async def set_threshold(
     body: ThresholdSet, user: StaffUser, inventory: InventoryDep, orders: OrdersDep
 ) -> StockLevelPublic:
     await require_own(user, orders, body.location_id, "set thresholds")
-    reply = await inventory.set_threshold(
+    reply = await inventory.SetThreshold(
         inventory_pb2.SetThresholdRequest(
             location_id=body.location_id,
             sku=body.sku,
@@ -208,7 +211,7 @@ async def list_low_stock(
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Page[LowStockPublic]:
-    reply = await inventory.list_low_stock(
+    reply = await inventory.ListLowStock(
         inventory_pb2.ListLowStockRequest(
             sku=sku or "",
             location_id=await _scoped(user, orders, location_id),
@@ -232,7 +235,7 @@ async def list_movements(
     cursor: CursorQuery = None,
 ) -> Page[MovementPublic]:
     """The stock ledger, newest first."""
-    reply = await inventory.list_movements(
+    reply = await inventory.ListMovements(
         inventory_pb2.ListMovementsRequest(
             sku=sku or "",
             location_id=await _scoped(user, orders, location_id),

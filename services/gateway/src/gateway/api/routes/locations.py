@@ -18,7 +18,7 @@ async def create_location(
     body: LocationCreate, _hq: HqUser, inventory: InventoryDep
 ) -> LocationPublic:
     body.check()
-    location = await inventory.create_location(master_data.create_location_request(body))
+    location = await inventory.CreateLocation(master_data.create_location_request(body))
     return master_data.location_out(location)
 
 
@@ -27,7 +27,7 @@ async def list_locations(
     _staff: StaffUser, inventory: InventoryDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> Page[LocationPublic]:
     """Stock locations by location_id, a page at a time."""
-    reply = await inventory.list_locations(
+    reply = await inventory.ListLocations(
         inventory_pb2.ListLocationsRequest(page=page_request(limit, cursor))
     )
     return Page(

@@ -108,7 +108,7 @@ async def list_orders(
         limit=limit,
         cursor=cursor,
     )
-    reply = await orders.list_orders(request)
+    reply = await orders.ListOrders(request)
     return Page(
         items=[mapper.order_out(o) for o in reply.items], next_cursor=next_cursor(reply.page)
     )
@@ -117,7 +117,7 @@ async def list_orders(
 @router.get("/{order_ref}", responses=documented(404))
 async def get_order(order_ref: OrderRef, user: CurrentUser, orders: OrdersDep) -> OrderPublic:
     request = orders_pb2.GetOrderRequest(scope=mapper.scope_of(user), order_ref=order_ref)
-    return mapper.order_out(await orders.get_order(request))
+    return mapper.order_out(await orders.GetOrder(request))
 
 
 RECEIPT_EXAMPLE = """     People's Square
@@ -156,7 +156,7 @@ async def get_receipt(
     if media is None:
         raise HTTPException(406, "a receipt is text/plain, text/html or application/json")
     request = orders_pb2.GetReceiptRequest(scope=mapper.scope_of(user), order_ref=order_ref)
-    receipt = mapper.receipt_out(await orders.get_receipt(request))
+    receipt = mapper.receipt_out(await orders.GetReceipt(request))
     if media == negotiate.HTML:
         return HTMLResponse(render_html(receipt))
     if media == negotiate.TEXT:
@@ -186,7 +186,7 @@ async def update_order(
         shipping_address=mapper.address(address),
         reason=body.reason,
     )
-    return mapper.order_out(await orders.update_shipping_address(request))
+    return mapper.order_out(await orders.UpdateShippingAddress(request))
 
 
 @router.post("/{order_ref}/pay", responses=MUTATION_PROBLEMS)
@@ -205,7 +205,7 @@ async def pay_order(
             method=body.method, amount=body.amount, reference=body.reference
         ),
     )
-    return mapper.order_out(await orders.pay_order(request))
+    return mapper.order_out(await orders.PayOrder(request))
 
 
 @router.post("/{order_ref}/cancel", responses=MUTATION_PROBLEMS)
@@ -222,7 +222,7 @@ async def cancel_order(
         order_ref=order_ref,
         reason=body.reason if body else "",
     )
-    return mapper.order_out(await orders.cancel_order(request))
+    return mapper.order_out(await orders.CancelOrder(request))
 
 
 @router.post("/{order_ref}/confirm", responses=MUTATION_PROBLEMS)
@@ -232,7 +232,7 @@ async def confirm_order(
     request = orders_pb2.ConfirmOrderRequest(
         scope=mapper.scope_of(user), idempotency=mapper.idempotency(key), order_ref=order_ref
     )
-    return mapper.order_out(await orders.confirm_order(request))
+    return mapper.order_out(await orders.ConfirmOrder(request))
 
 
 @router.post("/{order_ref}/ship", responses=MUTATION_PROBLEMS)
@@ -250,7 +250,7 @@ async def ship_order(
         carrier=body.carrier if body else "",
         service_level=(body.service_level or "") if body else "",
     )
-    return mapper.order_out(await orders.ship_order(request))
+    return mapper.order_out(await orders.ShipOrder(request))
 
 
 @router.post("/{order_ref}/receive", responses=MUTATION_PROBLEMS)
@@ -260,4 +260,4 @@ async def receive_order(
     request = orders_pb2.ReceiveOrderRequest(
         scope=mapper.scope_of(user), idempotency=mapper.idempotency(key), order_ref=order_ref
     )
-    return mapper.order_out(await orders.receive_order(request))
+    return mapper.order_out(await orders.ReceiveOrder(request))

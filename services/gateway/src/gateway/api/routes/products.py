@@ -26,7 +26,7 @@ router = APIRouter(prefix="/v1/products", tags=["products"], responses=documente
 async def create_product(
     body: ProductCreate, _hq: HqUser, inventory: InventoryDep
 ) -> ProductPublic:
-    product = await inventory.create_product(master_data.create_product_request(body))
+    product = await inventory.CreateProduct(master_data.create_product_request(body))
     return master_data.product_out(product)
 
 
@@ -42,13 +42,19 @@ async def list_products(
     if barcode is not None:
         try:
             return Page(
-                items=[master_data.product_out(await inventory.get_product_by_barcode(barcode))]
+                items=[
+                    master_data.product_out(
+                        await inventory.GetProductByBarcode(
+                            inventory_pb2.GetProductByBarcodeRequest(barcode=barcode)
+                        )
+                    )
+                ]
             )
         except grpc.aio.AioRpcError as e:
             if e.code() != grpc.StatusCode.NOT_FOUND:
                 raise
             return Page(items=[])
-    reply = await inventory.list_products(
+    reply = await inventory.ListProducts(
         inventory_pb2.ListProductsRequest(page=page_request(limit, cursor))
     )
     return Page(
@@ -64,17 +70,23 @@ async def get_product_by_barcode(
     inventory: InventoryDep,
 ) -> ProductPublic:
     """The product a till scanned: 404 when no product carries the code."""
-    return master_data.product_out(await inventory.get_product_by_barcode(barcode))
+    return master_data.product_out(
+        await inventory.GetProductByBarcode(
+            inventory_pb2.GetProductByBarcodeRequest(barcode=barcode)
+        )
+    )
 
 
 @router.get("/{sku}", responses=documented(404))
 async def get_product(sku: Id, _user: CurrentUser, inventory: InventoryDep) -> ProductPublic:
-    return master_data.product_out(await inventory.get_product(sku))
+    return master_data.product_out(
+        await inventory.GetProduct(inventory_pb2.GetProductRequest(sku=sku))
+    )
 
 
 @router.patch("/{sku}", responses=documented(403, 404, 422))
 async def update_product(
     sku: Id, body: ProductUpdate, _hq: HqUser, inventory: InventoryDep
 ) -> ProductPublic:
-    product = await inventory.update_product(master_data.update_product_request(sku, body))
+    product = await inventory.UpdateProduct(master_data.update_product_request(sku, body))
     return master_data.product_out(product)

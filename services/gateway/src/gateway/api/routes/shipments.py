@@ -32,7 +32,7 @@ async def list_shipments(
         if store_id and store_id != user.store_id:
             return Page(items=[])
         store_id = user.store_id
-    reply = await logistics.list_shipments(
+    reply = await logistics.ListShipments(
         logistics_pb2.ListShipmentsRequest(
             store_id=store_id or "",
             status=status or "",
@@ -55,7 +55,7 @@ async def cancel_shipment(
     """Cancel before the carrier picks the parcel up (409 after); the carrier is told.
     Naturally idempotent: cancelling a cancelled shipment answers it again. Store staff
     may cancel only their own store's shipments (another store's is 404)."""
-    reply = await logistics.cancel_shipment(
+    reply = await logistics.CancelShipment(
         logistics_pb2.CancelShipmentRequest(
             shipment_id=shipment_id,
             reason=body.reason if body else "",

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/stores", tags=["stores"], responses=documented(40
 
 @router.post("", status_code=201, responses=documented(403, 409, 422))
 async def create_store(body: StoreCreate, _hq: HqUser, orders: OrdersDep) -> StorePublic:
-    store = await orders.create_store(master_data.create_store_request(body))
+    store = await orders.CreateStore(master_data.create_store_request(body))
     return master_data.store_out(store)
 
 
@@ -24,7 +24,7 @@ async def list_stores(
     _user: CurrentUser, orders: OrdersDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> Page[StorePublic]:
     """The chain's stores by store_id, a page at a time."""
-    reply = await orders.list_stores(orders_pb2.ListStoresRequest(page=page_request(limit, cursor)))
+    reply = await orders.ListStores(orders_pb2.ListStoresRequest(page=page_request(limit, cursor)))
     return Page(
         items=[master_data.store_out(s) for s in reply.items],
         next_cursor=next_cursor(reply.page),
@@ -33,12 +33,14 @@ async def list_stores(
 
 @router.get("/{store_id}", responses=documented(404))
 async def get_store(store_id: Id, _user: CurrentUser, orders: OrdersDep) -> StorePublic:
-    return master_data.store_out(await orders.get_store(store_id))
+    return master_data.store_out(
+        await orders.GetStore(orders_pb2.GetStoreRequest(store_id=store_id))
+    )
 
 
 @router.patch("/{store_id}", responses=documented(403, 404, 422))
 async def update_store(
     store_id: Id, body: StoreUpdate, _hq: HqUser, orders: OrdersDep
 ) -> StorePublic:
-    store = await orders.update_store(master_data.update_store_request(store_id, body))
+    store = await orders.UpdateStore(master_data.update_store_request(store_id, body))
     return master_data.store_out(store)

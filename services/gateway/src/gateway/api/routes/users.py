@@ -6,6 +6,7 @@ import grpc
 from fastapi import APIRouter, Path, Query
 
 from chainkit.errors import FieldError, InvalidArgument
+from chainstore.orders.v1 import orders_pb2
 from gateway import account_admin, accounts
 from gateway.account_admin import UserChange
 from gateway.adapters.users import UserQuery, UserRecord, UserRepository
@@ -46,7 +47,7 @@ async def create_user(
     body.check()
     if body.store_id:
         try:
-            await orders.get_store(body.store_id)
+            await orders.GetStore(orders_pb2.GetStoreRequest(store_id=body.store_id))
         except grpc.aio.AioRpcError as e:
             if e.code() != grpc.StatusCode.NOT_FOUND:
                 raise

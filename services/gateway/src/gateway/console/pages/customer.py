@@ -139,7 +139,7 @@ async def pay(
 
     async def call() -> None:
         order = await get_order(orders, user, order_no)
-        await orders.pay_order(
+        await orders.PayOrder(
             orders_pb2.PayOrderRequest(
                 scope=_scope(user),
                 idempotency=mapper.idempotency(idempotency_key),
@@ -165,7 +165,7 @@ async def cancel(
         order_ref=order_no,
         reason=reason.strip(),
     )
-    return await _act(order_no, "cancelled", orders.cancel_order(request))
+    return await _act(order_no, "cancelled", orders.CancelOrder(request))
 
 
 @router.post("/my/orders/{order_no}/receive")
@@ -175,4 +175,4 @@ async def receive(
     request = orders_pb2.ReceiveOrderRequest(
         scope=_scope(user), idempotency=mapper.idempotency(idempotency_key), order_ref=order_no
     )
-    return await _act(order_no, "received", orders.receive_order(request))
+    return await _act(order_no, "received", orders.ReceiveOrder(request))

@@ -86,7 +86,7 @@ async def _order_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     try:
-        reply = await orders.get_order(
+        reply = await orders.GetOrder(
             orders_pb2.GetOrderRequest(scope=mapper.scope_of(user), order_ref=order_no)
         )
     except grpc.aio.AioRpcError as e:
@@ -218,7 +218,7 @@ async def confirm(
     logistics: LogisticsDep,
     idempotency_key: IdempotencyField,
 ) -> Response:
-    call = orders.confirm_order(
+    call = orders.ConfirmOrder(
         orders_pb2.ConfirmOrderRequest(
             scope=mapper.scope_of(user),
             idempotency=mapper.idempotency(idempotency_key),
@@ -240,7 +240,7 @@ async def ship(
     service_level: Annotated[ServiceLevel | None, Form()] = None,
 ) -> Response:
     """Ship with the carrier the rules choose (empty) or the staff's override."""
-    call = orders.ship_order(
+    call = orders.ShipOrder(
         orders_pb2.ShipOrderRequest(
             scope=mapper.scope_of(user),
             idempotency=mapper.idempotency(idempotency_key),
@@ -282,7 +282,7 @@ async def change_address(
             address_form=entered,
             status_code=422,
         )
-    call = orders.update_shipping_address(
+    call = orders.UpdateShippingAddress(
         orders_pb2.UpdateShippingAddressRequest(
             scope=mapper.scope_of(user),
             idempotency=mapper.idempotency(idempotency_key),

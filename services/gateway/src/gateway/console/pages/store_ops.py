@@ -44,7 +44,7 @@ async def transfers(
     received: Annotated[str, Query(max_length=64)] = "",
 ) -> HTMLResponse:
     store = await store_data.own_store(orders, user)
-    reply = await inventory.list_transfers(
+    reply = await inventory.ListTransfers(
         inventory_pb2.ListTransfersRequest(to_location_id=store.location_id, limit=INCOMING)
     )
     catalog = await store_data.products(inventory)
@@ -72,7 +72,9 @@ async def receive_transfer(
     (routes/inventory.py's require_own); another one is not found."""
     store = await store_data.own_store(orders, user)
     try:
-        transfer = await inventory.get_transfer(transfer_id)
+        transfer = await inventory.GetTransfer(
+            inventory_pb2.GetTransferRequest(transfer_id=transfer_id)
+        )
     except grpc.aio.AioRpcError as e:
         if e.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
             raise
@@ -81,7 +83,7 @@ async def receive_transfer(
         return render(
             request, "errors/error.html", user=user, status_code=404, message="error.not_found"
         )
-    await inventory.receive_transfer(
+    await inventory.ReceiveTransfer(
         inventory_pb2.ReceiveTransferRequest(
             transfer_id=transfer_id,
             receipt_id=command_id(user, idempotency_key, "receipt"),

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from google.rpc.error_details_pb2 import BadRequest
 
 from chainkit.grpc_client import status_detail
+from chainstore.inventory.v1 import inventory_pb2
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
 from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.mappers import orders as mapper
@@ -85,7 +86,9 @@ async def price(inventory: InventoryDep, lines: list[tuple[str, int]]) -> int:
 
     async def one(sku: str) -> int | None:
         try:
-            return (await inventory.get_product(sku)).price.amount
+            return (
+                await inventory.GetProduct(inventory_pb2.GetProductRequest(sku=sku))
+            ).price.amount
         except grpc.aio.AioRpcError as e:
             if e.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
                 raise
@@ -135,7 +138,7 @@ async def till(
     if sold:
         try:
             receipt = mapper.order_out(
-                await orders.get_order(
+                await orders.GetOrder(
                     orders_pb2.GetOrderRequest(scope=mapper.scope_of(user), order_ref=sold)
                 )
             )

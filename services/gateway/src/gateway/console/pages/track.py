@@ -12,6 +12,7 @@ import grpc
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from chainstore.logistics.v1 import logistics_pb2
 from gateway.adapters.mappers import logistics as logistics_mapper
 from gateway.api.deps import LogisticsDep
 from gateway.console.render import render
@@ -33,12 +34,17 @@ async def track(
     carriers: dict[str, str] = {}
     if waybill:
         try:
-            parcel = logistics_mapper.waybill_out(await logistics.get_tracking(waybill))
+            parcel = logistics_mapper.waybill_out(
+                await logistics.GetTracking(logistics_pb2.GetTrackingRequest(waybill_no=waybill))
+            )
         except grpc.aio.AioRpcError as e:
             if e.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
                 raise
         else:
-            carriers = {c.code: c.name for c in (await logistics.list_carriers()).items}
+            carriers = {
+                c.code: c.name
+                for c in (await logistics.ListCarriers(logistics_pb2.ListCarriersRequest())).items
+            }
     return render(
         request,
         "track/track.html",
