@@ -32,17 +32,6 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
-# chainkit error kinds (our own errors) → HTTP status.
-STATUS_FOR_KIND: dict[str, int] = {
-    "not_found": 404,
-    "invalid_argument": 422,
-    "already_exists": 409,
-    "failed_precondition": 409,
-    "aborted": 409,
-    "unauthenticated": 401,
-    "permission_denied": 403,
-    "unavailable": 503,
-}
 # gRPC status from a service → HTTP status; anything else is the peer's fault: 502.
 STATUS_FOR_CODE: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.INVALID_ARGUMENT: 422,
@@ -57,6 +46,8 @@ STATUS_FOR_CODE: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DEADLINE_EXCEEDED: 504,
 }
+# Our own errors (chainkit.errors): a kind is the name of the status code it stands for.
+STATUS_FOR_KIND: dict[str, int] = {code.name.lower(): s for code, s in STATUS_FOR_CODE.items()}
 SLUG_FOR_STATUS: dict[int, str] = {
     400: "bad-request",
     401: "unauthenticated",

@@ -23,6 +23,7 @@ from gateway.console.customer_data import (
     orders_page,
     parse_day,
 )
+from gateway.console.refusals import Refusal, refusal_text
 from gateway.console.render import is_htmx, render
 from gateway.console.session import CustomerPage
 from gateway.core.security import Principal
@@ -34,11 +35,7 @@ OrderNo = Annotated[str, Path(min_length=1, max_length=64)]
 Text = Annotated[str, Query(max_length=64)]
 IdempotencyField = Annotated[str, Form(min_length=1, max_length=200)]
 # What a refused action tells the customer, by the service's answer.
-REFUSALS = {
-    grpc.StatusCode.FAILED_PRECONDITION: "customer.action.refused",
-    grpc.StatusCode.ABORTED: "customer.action.refused",
-    grpc.StatusCode.NOT_FOUND: "error.not_found",
-}
+REFUSALS: dict[Refusal, str] = {"state": "customer.action.refused", "not_found": "error.not_found"}
 ONLINE_PAYMENTS: tuple[PaymentMethod, ...] = ("wechat_pay", "alipay", "card")
 
 
@@ -116,7 +113,7 @@ async def _act(order_no: str, done: str, call: Awaitable[object]) -> Response:
     try:
         await call
     except grpc.aio.AioRpcError as e:
-        refusal = REFUSALS.get(e.code())
+        refusal = refusal_text(e, REFUSALS)
         if refusal is None:
             raise
         return RedirectResponse(f"{page}?refused={refusal}", status_code=303)

@@ -21,6 +21,7 @@ from gateway.api.deps import InventoryDep, LogisticsDep, OrdersDep
 from gateway.console import dashboard_data as data
 from gateway.console import dashboard_ops as ops
 from gateway.console.customer_data import order_view
+from gateway.console.refusals import Refusal, refusal_text
 from gateway.console.render import is_htmx, render
 from gateway.console.session import HqPage
 
@@ -29,11 +30,10 @@ router = APIRouter(include_in_schema=False)
 Day = Annotated[str, Query(max_length=10)]
 Id = Annotated[str, Form(min_length=1, max_length=64)]
 # What a refused transfer tells head office, by the inventory service's answer.
-REFUSALS = {
-    grpc.StatusCode.FAILED_PRECONDITION: "dashboard.stock.refused_short",
-    grpc.StatusCode.NOT_FOUND: "dashboard.stock.refused_unknown",
-    grpc.StatusCode.INVALID_ARGUMENT: "dashboard.stock.refused_invalid",
-    grpc.StatusCode.ALREADY_EXISTS: "dashboard.stock.refused_invalid",
+REFUSALS: dict[Refusal, str] = {
+    "state": "dashboard.stock.refused_short",
+    "not_found": "dashboard.stock.refused_unknown",
+    "invalid": "dashboard.stock.refused_invalid",
 }
 
 
@@ -138,7 +138,7 @@ async def make_transfer(
             qty=qty,
         )
     except grpc.aio.AioRpcError as e:
-        refusal = REFUSALS.get(e.code())
+        refusal = refusal_text(e, REFUSALS)
         if refusal is None:
             raise
         refused = refusal

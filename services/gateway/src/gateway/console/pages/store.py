@@ -23,6 +23,7 @@ from gateway.api.deps import InventoryDep, LogisticsDep, OrdersDep
 from gateway.console import store_data
 from gateway.console.pages.store_ops import router as ops_router
 from gateway.console.pages.store_till import router as till_router
+from gateway.console.refusals import Refusal, refusal_text
 from gateway.console.render import is_htmx, render
 from gateway.console.session import StorePage
 from gateway.core.security import Principal
@@ -38,12 +39,7 @@ IdempotencyField = Annotated[str, Form(min_length=1, max_length=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 DONE = ("confirmed", "address", "shipped")
 # A refused action, by the service's answer: what the staff are told (plus its detail).
-REFUSALS = {
-    grpc.StatusCode.FAILED_PRECONDITION: "store.refused.state",
-    grpc.StatusCode.ABORTED: "store.refused.state",
-    grpc.StatusCode.ALREADY_EXISTS: "store.refused.state",
-    grpc.StatusCode.INVALID_ARGUMENT: "store.refused.invalid",
-}
+REFUSALS: dict[Refusal, str] = {"state": "store.refused.state", "invalid": "store.refused.invalid"}
 SERVICE_LEVELS: tuple[ServiceLevel, ...] = ("express", "standard", "economy")
 
 
@@ -167,7 +163,7 @@ async def _act(
     except grpc.aio.AioRpcError as e:
         if e.code() == grpc.StatusCode.NOT_FOUND:
             return await _order_page(request, user, orders, logistics, order_no)
-        refusal = REFUSALS.get(e.code())
+        refusal = refusal_text(e, REFUSALS)
         if refusal is None:
             raise
         return await _order_page(
