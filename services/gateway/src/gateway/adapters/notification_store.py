@@ -3,8 +3,6 @@ raised it, read newest first with keyset paging."""
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Column, Field, SQLModel, col
 
-from chainkit.errors import InvalidArgument, NotFound
+from chainkit import cursors
+from chainkit.clock import utcnow
+from chainkit.errors import FieldError, InvalidArgument, NotFound
 from gateway.feed.notices import Notice
 
 
@@ -43,17 +43,24 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite returns naive UTC
 
 
+# An inbox page continues after (at, notice_id) of its last notice.
+CURSOR_TAG = "notifications"
+
+
 def _cursor(row: GwNotification) -> str:
-    raw = json.dumps([_aware(row.at).isoformat(), row.notice_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(CURSOR_TAG, [_aware(row.at).isoformat(), row.notice_id])
 
 
 def _after(cursor: str) -> tuple[datetime, str]:
+    """The key a cursor continues after; a bad one is refused on the API's `cursor`."""
     try:
-        at, notice_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), str(notice_id)
-    except Exception:
-        raise InvalidArgument("cursor: not one this API issued") from None
+        key = cursors.decode(cursor, CURSOR_TAG, 2)
+        if key is not None:
+            return datetime.fromisoformat(key[0]), key[1]
+    except (InvalidArgument, ValueError):
+        pass
+    error = FieldError("cursor", cursors.NOT_OURS)
+    raise InvalidArgument(f"cursor: {cursors.NOT_OURS}", [error])
 
 
 class NotificationStore:
@@ -114,7 +121,7 @@ class NotificationStore:
         if notice_id is not None:
             stmt = stmt.where(col(GwNotification.notice_id) == notice_id)
         async with self._sessions() as session:
-            result = await session.execute(stmt.values(read_at=datetime.now(UTC)))
+            result = await session.execute(stmt.values(read_at=utcnow()))
             if notice_id is not None and result.rowcount == 0:  # type: ignore[attr-defined]
                 exists = await session.execute(
                     select(col(GwNotification.notice_id)).where(
