@@ -11,8 +11,9 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from chainkit.clock import utcnow
 from chainkit.errors import AlreadyExists, FieldError, InvalidArgument, Unauthenticated
 from gateway.adapters.users import SessionRecord, UserRecord, UserRepository
 from gateway.core.security import Principal, Role, create_access_token, normalise_username
@@ -82,7 +83,7 @@ async def sign_in(
             sid=sid,
             username=user.username,
             refresh_hash=_digest(refresh_secret),
-            expires_at=datetime.now(UTC) + timedelta(seconds=session_ttl_s),
+            expires_at=utcnow() + timedelta(seconds=session_ttl_s),
             revoked_at=None,
         )
     )
@@ -106,7 +107,7 @@ async def refresh(
     invalid = Unauthenticated("the session has ended; sign in again")
     sid, _, given = refresh_token.partition(".")
     session = await users.get_session(sid) if sid and given else None
-    if session is None or not session.active(datetime.now(UTC)):
+    if session is None or not session.active(utcnow()):
         raise invalid
     if not hmac.compare_digest(_digest(given), session.refresh_hash):
         await users.revoke_session(sid)
@@ -169,7 +170,7 @@ async def create_user(
             role=role,
             store_id=store_id,
             customer_id=customer_id,
-            created_at=datetime.now(UTC),
+            created_at=utcnow(),
         )
     )
 

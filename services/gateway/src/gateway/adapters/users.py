@@ -14,14 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
+from chainkit.clock import utcnow
 from chainkit.errors import AlreadyExists
 from gateway.adapters.live_sessions import RECHECK_S, LiveSessions, posix
 from gateway.core.passwords import Passwords
 from gateway.core.security import ROLES, Role
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class GwUser(SQLModel, table=True):

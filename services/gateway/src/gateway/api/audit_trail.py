@@ -9,11 +9,11 @@ Customers' changes are theirs and are not recorded; bodies never are.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chainkit.clock import utcnow
 from chainkit.errors import Unauthenticated
 from chainkit.logging import correlation_id
 from gateway.adapters.audit import AuditEntry
@@ -68,7 +68,7 @@ class AuditTrailMiddleware:
         try:
             await audit.record(
                 AuditEntry(
-                    at=datetime.now(UTC),
+                    at=utcnow(),
                     username=principal.username,
                     role=principal.role,
                     store_id=principal.store_id,

@@ -11,6 +11,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from chainkit.clock import utcnow
 from chainstore.orders.v1 import orders_pb2
 from gateway.adapters.grpc_clients import OrdersClient
 from gateway.adapters.mappers import orders as mapper
@@ -25,7 +26,7 @@ HEAT_CATEGORIES = 12
 
 
 def shanghai_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).date()
+    return (now or utcnow()).astimezone(SHANGHAI).date()
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:

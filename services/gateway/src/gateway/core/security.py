@@ -19,11 +19,12 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal, get_args
 
 import jwt
 
+from chainkit.clock import utcnow
 from chainkit.errors import Unauthenticated
 
 Role = Literal["customer", "store", "hq"]
@@ -73,7 +74,7 @@ def create_access_token(
     issuer: str = ISSUER,
     audience: str = AUDIENCE,
 ) -> str:
-    issued = now or datetime.now(UTC)
+    issued = now or utcnow()
     claims: dict[str, object] = {
         "iss": issuer,
         "aud": audience,
