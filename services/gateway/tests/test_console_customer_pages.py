@@ -20,7 +20,9 @@ from gateway.core.config import Settings
 from gateway.core.security import Principal, create_access_token
 from gateway.main import create_app
 
-from .conftest import JWT_SECRET, NOW, Backends, FakeLogistics, ts
+from .conftest import JWT_SECRET, Backends
+from .fakes.common import NOW, ts
+from .fakes.logistics import FakeLogistics
 
 ALICE = Principal(username="alice", role="customer", customer_id="C-ALICE")
 

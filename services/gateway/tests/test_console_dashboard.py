@@ -26,7 +26,8 @@ from gateway.console.i18n import SHANGHAI
 from gateway.core.config import Settings
 from gateway.core.security import Principal, create_access_token
 
-from .conftest import JWT_SECRET, Backends, FakeOrders
+from .conftest import JWT_SECRET, Backends
+from .fakes.orders import FakeOrders
 
 HQ = Principal(username="hq", role="hq")
 STAFF = Principal(username="clerk1", role="store", store_id="S1")

@@ -23,7 +23,10 @@ from gateway.core.config import Settings
 from gateway.core.security import Principal, create_access_token
 from gateway.main import create_app
 
-from .conftest import JWT_SECRET, NOW, Backends, FakeInventory, FakeOrders, ts
+from .conftest import JWT_SECRET, Backends
+from .fakes.common import NOW, ts
+from .fakes.inventory import FakeInventory
+from .fakes.orders import FakeOrders
 
 CLERK = Principal(username="clerk1", role="store", store_id="S1")
 OTHER_CLERK = Principal(username="clerk2", role="store", store_id="S2")

@@ -147,7 +147,7 @@ async def _serving(channel: grpc.aio.Channel, timeout_s: float) -> bool:
 
 @dataclass
 class ServiceClients:
-    """The gateway's three peers. Built by `open` from addresses, or by tests around channels."""
+    """The gateway's three peers. Built by `open` from addresses, or by tests around stubs."""
 
     inventory: InventoryClient
     orders: OrdersClient
