@@ -26,7 +26,9 @@ from chainkit.runtime import tune_gc_for_serving
 from chainkit.testing import NatsServer, new_pg_database
 from inventory.domain.model import SkuQty
 from inventory.entrypoints import bootstrap
-from inventory.service_layer.reserving import ReserveCommand, reserve_many
+from inventory.entrypoints.config import Settings
+from inventory.service_layer.commands import ReserveCommand
+from inventory.service_layer.reserving import reserve_many
 
 BATCH = int(os.environ.get("INVENTORY_BATCH_SIZE", "31"))
 POSTGRES = os.environ.get("INVENTORY_BATCH_DATABASE", "sqlite") == "postgresql"
@@ -42,9 +44,12 @@ async def measure(url: str, nats_url: str) -> list[float]:
     async with served(url, nats_url) as (runtime, _, _):
         await seed(runtime)
         tune_gc_for_serving()
-        uows = bootstrap.unit_of_work_factory(
-            runtime.sessions, runtime.relay.committed, runtime.sqlite_writers
-        )
+        deps = bootstrap.bootstrap(
+            Settings(),
+            runtime.sessions,
+            on_events_committed=runtime.relay.committed,
+            sqlite_writers=runtime.sqlite_writers,
+        ).deps
         serial = itertools.count()
 
         def sku_for(n: int) -> str:
@@ -57,12 +62,12 @@ async def measure(url: str, nats_url: str) -> list[float]:
             ]
 
         for _ in range(20):  # warm up: caches, compiled statements, the relay's inbox
-            await reserve_many(uows, batch())
+            await reserve_many(deps, batch())
         per_reservation = []
         for _ in range(REPEATS):
             started, wall = time.process_time(), time.perf_counter()
             for _ in range(BATCHES):
-                await reserve_many(uows, batch())
+                await reserve_many(deps, batch())
             spent = time.process_time() - started
             per_reservation.append(spent / (BATCHES * BATCH) * 1e6)
             walls.append((time.perf_counter() - wall) / BATCHES * 1e3)

@@ -31,6 +31,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import insert, text
 
 from chainkit.benchkit import Result, drive, median_of
+from chainkit.db import session_factory
 from chainkit.grpc_client import open_channel
 from chainkit.grpc_server import create_server
 from chainkit.runtime import ServiceRuntime, tune_gc_for_serving
@@ -114,11 +115,15 @@ async def served(url: str, nats_url: str) -> AsyncIterator[tuple[ServiceRuntime,
     runtime = await ServiceRuntime.start(
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
-    uows = bootstrap.unit_of_work_factory(
-        runtime.sessions, runtime.relay.committed, runtime.sqlite_writers
+    app = bootstrap.bootstrap(  # as main wires it
+        settings,
+        runtime.sessions,
+        read_sessions=session_factory(runtime.engine, read_only=True),
+        on_events_committed=runtime.relay.committed,
+        sqlite_writers=runtime.sqlite_writers,
     )
     server, port, _ = await create_server(
-        bootstrap.registrations(uows), [bootstrap.SERVICE_NAME], port=0, details_for=details_for
+        [app.register], app.service_names, port=0, details_for=details_for
     )
     try:
         async with open_channel(f"127.0.0.1:{port}") as channel:

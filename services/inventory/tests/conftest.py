@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chainkit.db import session_factory
 from chainkit.grpc_client import open_channel
 from chainkit.grpc_server import create_server
 from chainkit.runtime import ServiceRuntime
@@ -35,6 +36,7 @@ class InventoryUnderTest:
     engine: AsyncEngine
     runtime: ServiceRuntime
     nats_url: str
+    app: bootstrap.InventoryApp  # its deps run use cases directly
 
     async def add_location(
         self,
@@ -100,11 +102,15 @@ async def inventory(
     runtime = await ServiceRuntime.start(
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
-    uows = bootstrap.unit_of_work_factory(
-        runtime.sessions, runtime.relay.committed, runtime.sqlite_writers
+    app = bootstrap.bootstrap(
+        settings,
+        runtime.sessions,
+        read_sessions=session_factory(runtime.engine, read_only=True),
+        on_events_committed=runtime.relay.committed,
+        sqlite_writers=runtime.sqlite_writers,
     )
     server, port, _health = await create_server(
-        bootstrap.registrations(uows), [bootstrap.SERVICE_NAME], port=0, details_for=details_for
+        [app.register], app.service_names, port=0, details_for=details_for
     )
     channel = open_channel(f"127.0.0.1:{port}")
     try:
@@ -113,8 +119,10 @@ async def inventory(
             runtime.engine,
             runtime,
             nats_server.url,
+            app,
         )
     finally:
         await channel.close()
         await server.stop(0)
+        await app.aclose()
         await runtime.close()

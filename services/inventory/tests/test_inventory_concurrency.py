@@ -14,7 +14,6 @@ from chainkit.grpc_client import status_detail
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from inventory.domain.allocation import Allocation
 from inventory.domain.reservation import Reservation, ReservationState
-from inventory.entrypoints import bootstrap
 from inventory.service_layer.ports import NewReservation
 
 RACERS = 240
@@ -122,20 +121,18 @@ async def test_an_id_another_replica_stored_meanwhile_is_retryable_and_stores_no
     await inventory.add_product("SKU-R")
     await inventory.add_location("WH-R")
     await inventory.receive("WH-R", SKU_R=5)
-    uows = bootstrap.unit_of_work_factory(inventory.runtime.sessions)
+    uows = inventory.app.deps.uow
     held = [Allocation("WH-R", "SKU-R", 1, "test")]
     first = NewReservation(Reservation("R-SAME", ReservationState.HELD, tuple(held)), "", "", "")
 
-    units = {("SKU-R", "WH-R"): 1}
-
     async with uows() as uow:
-        assert await uow.store_reservations([first], units, [], []) is not None
+        assert await uow.hold([first], [], []) is not None  # takes 1 unit
         await uow.commit()
     other = Reservation("R-OTHER", ReservationState.HELD, tuple(held))
     both = [NewReservation(other, "", "", ""), first]
     with pytest.raises(Retryable):
         async with uows() as uow:
-            await uow.store_reservations(both, {("SKU-R", "WH-R"): 2}, [], [])
+            await uow.hold(both, [], [])  # takes 2 units
 
     async with inventory.runtime.engine.connect() as conn:
         stored = await conn.execute(text("SELECT reservation_id FROM inv_reservation_line"))

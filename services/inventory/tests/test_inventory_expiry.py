@@ -4,6 +4,7 @@ a late commit is refused with "reservation expired" and changes nothing."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,8 +15,8 @@ from sqlalchemy import text
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from inventory.domain.errors import ReservationExpired
 from inventory.domain.reservation import EXPIRED, Reservation, ReservationState
-from inventory.entrypoints import bootstrap
 from inventory.entrypoints.sweeper import sweep_expired_forever
+from inventory.service_layer.deps import Deps
 from inventory.service_layer.expiry import release_expired
 from inventory.service_layer.ledger import reconcile
 
@@ -24,6 +25,11 @@ T = 15.0
 
 def at(seconds: float) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def later(deps: Deps, seconds: float) -> Deps:
+    """The same wiring with its clock `seconds` ahead."""
+    return replace(deps, clock=lambda: at(seconds))
 
 
 async def reserve(inventory: Any, rid: str, expires: datetime, qty: int = 2) -> Any:
@@ -44,7 +50,7 @@ async def setup(inventory: Any, units: int = 10) -> Any:
     await inventory.add_location("WH-1")
     await inventory.add_product("TEA-1")
     await inventory.receive("WH-1", TEA_1=units)
-    return bootstrap.unit_of_work_factory(inventory.runtime.sessions)
+    return inventory.app.deps
 
 
 async def level(inventory: Any) -> tuple[int, int]:
@@ -75,13 +81,13 @@ def test_domain_refuses_a_commit_past_the_deadline() -> None:
 
 
 async def test_sweep_releases_overdue_holds_and_a_late_commit_is_refused(inventory: Any) -> None:
-    uows = await setup(inventory)
+    deps = await setup(inventory)
     await reserve(inventory, "R-LATE", at(60))
     await reserve(inventory, "R-FRESH", at(3600))
     assert await level(inventory) == (10, 4)
 
-    assert await release_expired(uows, at(120)) == 1
-    assert await release_expired(uows, at(120)) == 0  # durable: nothing left to do
+    assert await release_expired(later(deps, 120)) == 1
+    assert await release_expired(later(deps, 120)) == 0  # durable: nothing left to do
     assert await level(inventory) == (10, 2)
     assert await release_lines(inventory, "R-LATE") == [("release", -2, EXPIRED)]
 
@@ -99,7 +105,7 @@ async def test_sweep_releases_overdue_holds_and_a_late_commit_is_refused(invento
 
 
 async def test_commit_past_deadline_before_the_sweep_changes_nothing(inventory: Any) -> None:
-    uows = await setup(inventory)
+    deps = await setup(inventory)
     await reserve(inventory, "R-1", at(-1))  # already overdue, not swept yet
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await commit(inventory, "R-1")
@@ -108,12 +114,12 @@ async def test_commit_past_deadline_before_the_sweep_changes_nothing(inventory: 
         "reservation expired",
     )
     assert await level(inventory) == (10, 2)  # still held, not half-committed
-    assert await release_expired(uows, datetime.now(UTC)) == 1
+    assert await release_expired(deps) == 1
     assert await level(inventory) == (10, 0)
 
 
 async def test_concurrent_sweeps_commits_and_cancels_move_units_once(inventory: Any) -> None:
-    uows = await setup(inventory, units=100)
+    deps = await setup(inventory, units=100)
     deadline = at(1)
     for n in range(20):
         await reserve(inventory, f"R-{n}", deadline, qty=1)
@@ -127,7 +133,7 @@ async def test_concurrent_sweeps_commits_and_cancels_move_units_once(inventory: 
 
     results = await asyncio.gather(
         # Three "replicas" sweeping at once, racing late payments and cancels.
-        *(release_expired(uows, datetime.now(UTC)) for _ in range(3)),
+        *(release_expired(deps) for _ in range(3)),
         *(outcome(commit(inventory, f"R-{n}")) for n in range(0, 20, 2)),
         *(
             outcome(
@@ -151,13 +157,13 @@ async def test_concurrent_sweeps_commits_and_cancels_move_units_once(inventory: 
             )
         )
         assert {count for _, count in per_reservation} == {1}
-    report = await reconcile(uows, now=datetime.now(UTC))
+    report = await reconcile(deps)
     assert report.clean, report.drifts
 
 
 async def test_the_sweeper_loop_releases_on_its_own(inventory: Any) -> None:
-    uows = await setup(inventory)
-    inventory.runtime.spawn(sweep_expired_forever(uows, 0.05), "test-expiry")
+    deps = await setup(inventory)
+    inventory.runtime.spawn(sweep_expired_forever(deps, 0.05), "test-expiry")
     await reserve(inventory, "R-1", at(0.3))
     assert await level(inventory) == (10, 2)
     for _ in range(100):

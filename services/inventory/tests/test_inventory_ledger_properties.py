@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,10 +20,12 @@ from chainkit.errors import DomainError
 from chainkit.migrations import upgrade
 from inventory.domain.ledger import LevelAudit, drifts, repair
 from inventory.domain.model import Product, SkuQty
-from inventory.entrypoints.bootstrap import MIGRATIONS, unit_of_work_factory
+from inventory.entrypoints.bootstrap import MIGRATIONS, bootstrap
+from inventory.entrypoints.config import Settings
 from inventory.service_layer import catalog, reservations, reserving, stock, transfers
+from inventory.service_layer.commands import NewLocation, ReserveCommand
+from inventory.service_layer.deps import Deps
 from inventory.service_layer.expiry import release_expired
-from inventory.service_layer.ports import UnitOfWorkFactory
 
 LOCATIONS = ["A", "B", "C"]
 _skus = itertools.count()
@@ -53,10 +56,10 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     async def master_data() -> None:
         engine = create_engine(url)
-        uows = unit_of_work_factory(session_factory(engine))
+        deps = bootstrap(Settings(), session_factory(engine)).deps
         for name in LOCATIONS:
             await catalog.create_location(
-                uows, catalog.NewLocation(name, name, "warehouse", "east", priority=ord(name))
+                deps, NewLocation(name, name, "warehouse", "east", priority=ord(name))
             )
         await engine.dispose()
 
@@ -64,7 +67,7 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-async def apply(uows: UnitOfWorkFactory, sku: str, steps: list[tuple[str, object, int]]) -> int:
+async def apply(deps: Deps, sku: str, steps: list[tuple[str, object, int]]) -> int:
     """Runs the steps (refusals are fine) and returns the units expected in the system."""
     physical = 0
     soon = datetime.now(UTC) + timedelta(hours=1)
@@ -73,31 +76,31 @@ async def apply(uows: UnitOfWorkFactory, sku: str, steps: list[tuple[str, object
         try:
             if op == "receive":
                 await stock.receive_stock(
-                    uows, location_id=str(arg), lines=[SkuQty(sku, n)], reference="PO"
+                    deps, location_id=str(arg), lines=[SkuQty(sku, n)], reference="PO"
                 )
                 physical += n
             elif op == "reserve":
                 await reserving.reserve(
-                    uows, reserving.ReserveCommand(rid, [SkuQty(sku, n)], expires_at=soon)
+                    deps, ReserveCommand(rid, [SkuQty(sku, n)], expires_at=soon)
                 )
             elif op == "commit":
-                await reservations.commit_reservation(uows, rid)  # counted via the ledger
+                await reservations.commit_reservation(deps, rid)  # counted via the ledger
             elif op == "release":
-                await reservations.release_reservation(uows, rid, "cancel")
+                await reservations.release_reservation(deps, rid, "cancel")
             elif op == "sell":
                 await stock.sell_at_location(
-                    uows, sale_id=f"{sku}-S{i}", location_id=str(arg), lines=[SkuQty(sku, n)]
+                    deps, sale_id=f"{sku}-S{i}", location_id=str(arg), lines=[SkuQty(sku, n)]
                 )
                 physical -= n
             elif op == "adjust":
                 await stock.adjust_stock(
-                    uows, location_id=str(arg), sku=sku, delta=n, reason="count"
+                    deps, location_id=str(arg), sku=sku, delta=n, reason="count"
                 )
                 physical += n
             elif op == "transfer":
                 src, dst = LOCATIONS[int(str(arg)) % 3], LOCATIONS[(int(str(arg)) + 1) % 3]
                 await transfers.create_transfer(
-                    uows,
+                    deps,
                     transfer_id=tid,
                     from_location_id=src,
                     to_location_id=dst,
@@ -105,9 +108,9 @@ async def apply(uows: UnitOfWorkFactory, sku: str, steps: list[tuple[str, object
                 )
             elif op == "arrive":
                 lines = [SkuQty(sku, n)] if n else []
-                await transfers.receive_transfer(uows, transfer_id=tid, lines=lines)
+                await transfers.receive_transfer(deps, transfer_id=tid, lines=lines)
             elif op == "expire":
-                await release_expired(uows, soon + timedelta(seconds=1))
+                await release_expired(replace(deps, clock=lambda: soon + timedelta(seconds=1)))
         except DomainError:
             pass
     return physical
@@ -117,10 +120,10 @@ async def check(url: str, steps: list[tuple[str, object, int]]) -> None:
     sku = f"P{next(_skus)}"
     engine = create_engine(url)
     try:
-        uows = unit_of_work_factory(session_factory(engine))
-        await catalog.create_product(uows, Product(sku, sku, "tea", 100, 1))
-        physical = await apply(uows, sku, steps)
-        async with uows() as uow:
+        deps = bootstrap(Settings(), session_factory(engine)).deps
+        await catalog.create_product(deps, Product(sku, sku, "tea", 100, 1))
+        physical = await apply(deps, sku, steps)
+        async with deps.uow() as uow:
             audits = [a for a in await uow.stock.audit() if a.sku == sku]
             levels = await uow.stock.levels(sku=sku)
             committed = await _committed(uow, sku)

@@ -11,7 +11,6 @@ from prometheus_client import REGISTRY
 
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
-from inventory.entrypoints import bootstrap
 from inventory.service_layer.alerts import publish_crossings
 
 REASONS = ("insufficient_stock", "unknown_sku", "other")
@@ -98,9 +97,7 @@ async def test_a_low_stock_alert_refused_or_rolled_back_is_not_counted(inventory
     assert short.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
     # A transaction that wrote the alert and then rolled back.
-    uows = bootstrap.unit_of_work_factory(
-        inventory.runtime.sessions, None, inventory.runtime.sqlite_writers
-    )
+    uows = inventory.app.deps.uow
 
     async def alert_then_roll_back() -> None:
         async with uows() as uow:

@@ -7,8 +7,7 @@ These pin down what is hard to provoke through a real database on demand: a lost
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from copy import deepcopy
 from types import TracebackType
 from typing import Any, Self
@@ -20,14 +19,17 @@ from chainkit.errors import AlreadyExists, InvalidArgument, Retryable
 from chainkit.events import OutgoingEvent
 from chainkit.logging import correlation_id
 from chainstore.inventory.v1.events_pb2 import StockReserved
+from inventory.adapters.event_codec import encode
 from inventory.domain.allocation import Candidate
 from inventory.domain.errors import InsufficientStock
+from inventory.domain.events import Event
 from inventory.domain.model import Location, LocationKind, Movement, Product, Sale, SkuQty
 from inventory.domain.model import StockLevel as Level
 from inventory.domain.reservation import Reservation, ReservationState
 from inventory.service_layer import reserving, stock
-from inventory.service_layer.ports import Availability, NewReservation, ReadPhase
-from inventory.service_layer.reserving import ReserveCommand
+from inventory.service_layer.commands import ReserveCommand
+from inventory.service_layer.deps import Deps
+from inventory.service_layer.ports import Availability, NewReservation
 
 
 class Store:
@@ -62,12 +64,8 @@ class FakeUow:
     ) -> None:
         self.tx = {}
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[ReadPhase]:
-        yield ReadPhase()
-
-    def emit(self, event: OutgoingEvent) -> None:
-        self.tx["events"].append(event)
+    def publish(self, event: Event) -> None:
+        self.tx["events"].append(encode(event))  # as the outbox would store it
 
     async def commit(self) -> None:
         for name in ("steal", "block"):
@@ -127,10 +125,13 @@ class FakeUow:
         )
         return True
 
-    async def availability(self, skus: Sequence[str], homes: Sequence[str]) -> Availability:
+    async def read_for_reserve(
+        self, skus: Sequence[str], homes: Sequence[str], look_up: Sequence[str]
+    ) -> Availability:
         known = set((await self.get_many(skus)).keys())
+        existing = {k: self.tx["reservations"][k] for k in look_up if k in self.tx["reservations"]}
         return Availability(
-            known, await self.candidates(skus), set(homes) & set(self.tx["locations"])
+            known, await self.candidates(skus), set(homes) & set(self.tx["locations"]), existing
         )
 
     async def try_reserve_all(
@@ -142,17 +143,19 @@ class FakeUow:
                 return None
         return [self.tx["levels"][p] for p in sorted(units)]
 
-    async def store_reservations(
+    async def hold(
         self,
         new: Sequence[NewReservation],
-        units: Mapping[tuple[str, str], int],
         movements: Sequence[Movement],
-        events: Sequence[OutgoingEvent],
+        events: Sequence[Event],
     ) -> list[Level] | None:
         await self.add_all(new)
+        units: dict[tuple[str, str], int] = {}
+        for a in (a for x in new for a in x.reservation.allocations):
+            units[(a.sku, a.location_id)] = units.get((a.sku, a.location_id), 0) + a.qty
         levels = await self.try_reserve_all(units, movements)
         for event in events if levels is not None else ():
-            self.emit(event)
+            self.publish(event)
         return levels
 
     async def try_sell(self, sku: str, loc: str, qty: int) -> bool:
@@ -177,15 +180,18 @@ def store() -> Store:
     return s
 
 
+def on(s: Store) -> Deps:
+    """Use cases wired to the fake: a fresh transaction on `s` for each unit of work."""
+    return Deps(lambda: FakeUow(s))
+
+
 def held(s: Store) -> dict[str, int]:
     return {loc: lv.reserved for (_, loc), lv in s.levels.items()}
 
 
 async def test_lost_race_rolls_back_and_the_retry_reallocates(store: Store) -> None:
     store.steal = [("TEA", "A")]  # someone takes A's units between our read and update
-    r = await reserving.reserve(
-        lambda: FakeUow(store), ReserveCommand("R1", [SkuQty("TEA", 3)], "east")
-    )
+    r = await reserving.reserve(on(store), ReserveCommand("R1", [SkuQty("TEA", 3)], "east"))
     assert [(a.location_id, a.qty) for a in r.allocations] == [("B", 3)]
     assert held(store) == {"A": 2, "B": 3}  # A: the rival's 2; B: ours
     assert len(store.events) == 1  # the failed attempt emitted nothing that survived
@@ -195,36 +201,36 @@ async def test_lost_race_rolls_back_and_the_retry_reallocates(store: Store) -> N
 async def test_retries_are_bounded(store: Store) -> None:
     store.block = [("TEA", "A")] * 50
     with pytest.raises(Retryable):
-        await reserving.reserve(lambda: FakeUow(store), ReserveCommand("R1", [SkuQty("TEA", 1)]))
+        await reserving.reserve(on(store), ReserveCommand("R1", [SkuQty("TEA", 1)]))
     assert held(store) == {"A": 0, "B": 0}
     assert store.reservations == {}
 
 
 async def test_insufficient_after_recompute_holds_nothing(store: Store) -> None:
     with pytest.raises(InsufficientStock) as caught:
-        await reserving.reserve(lambda: FakeUow(store), ReserveCommand("R1", [SkuQty("TEA", 8)]))
+        await reserving.reserve(on(store), ReserveCommand("R1", [SkuQty("TEA", 8)]))
     assert caught.value.available == {"TEA": 7}
     assert held(store) == {"A": 0, "B": 0} and store.events == []
 
 
 async def test_reserve_replay_and_conflicting_reuse(store: Store) -> None:
-    uows = lambda: FakeUow(store)  # noqa: E731
-    first = await reserving.reserve(uows, ReserveCommand("R1", [SkuQty("TEA", 1)]))
-    assert await reserving.reserve(uows, ReserveCommand("R1", [SkuQty("TEA", 1)])) == first
+    deps = on(store)
+    first = await reserving.reserve(deps, ReserveCommand("R1", [SkuQty("TEA", 1)]))
+    assert await reserving.reserve(deps, ReserveCommand("R1", [SkuQty("TEA", 1)])) == first
     assert first.state is ReservationState.HELD and len(store.events) == 1
     with pytest.raises(AlreadyExists):
-        await reserving.reserve(uows, ReserveCommand("R1", [SkuQty("TEA", 2)]))
+        await reserving.reserve(deps, ReserveCommand("R1", [SkuQty("TEA", 2)]))
 
 
 async def test_sale_replay_returns_the_original_and_sells_once(store: Store) -> None:
-    uows = lambda: FakeUow(store)  # noqa: E731
+    deps = on(store)
     lines = [SkuQty("TEA", 2)]
-    first = await stock.sell_at_location(uows, sale_id="S1", location_id="B", lines=lines)
-    again = await stock.sell_at_location(uows, sale_id="S1", location_id="B", lines=lines)
+    first = await stock.sell_at_location(deps, sale_id="S1", location_id="B", lines=lines)
+    again = await stock.sell_at_location(deps, sale_id="S1", location_id="B", lines=lines)
     assert first == again
     assert store.levels[("TEA", "B")].on_hand == 3
     with pytest.raises(AlreadyExists):
-        await stock.sell_at_location(uows, sale_id="S1", location_id="A", lines=lines)
+        await stock.sell_at_location(deps, sale_id="S1", location_id="A", lines=lines)
 
 
 # Batches (reserve_many): what the Reserve RPC runs for calls that arrive together.
@@ -241,7 +247,7 @@ async def test_a_batch_allocates_each_in_turn_against_what_the_earlier_ones_took
     cmds = [
         ReserveCommand(f"R{n}", [SkuQty("TEA", q)], "east") for n, q in [(1, 6), (2, 1), (3, 1)]
     ]
-    first, second, third = await reserving.reserve_many(lambda: FakeUow(store), cmds)
+    first, second, third = await reserving.reserve_many(on(store), cmds)
     assert reserved_by(first) == [("A", 2), ("B", 4)]
     assert reserved_by(second) == [("B", 1)]
     assert isinstance(third, InsufficientStock) and third.available == {"TEA": 0}
@@ -256,7 +262,7 @@ async def test_refusals_in_a_batch_leave_the_others_whole(store: Store) -> None:
         ReserveCommand("R3", [SkuQty("TEA", 1)], home_location_id="GONE"),  # unknown home
         ReserveCommand("R4", [SkuQty("TEA", 1)]),
     ]
-    bad_qty, unknown, no_home, ok = await reserving.reserve_many(lambda: FakeUow(store), cmds)
+    bad_qty, unknown, no_home, ok = await reserving.reserve_many(on(store), cmds)
     assert isinstance(bad_qty, InvalidArgument)
     assert isinstance(unknown, InvalidArgument) and "unknown SKU 'NOPE'" in str(unknown)
     assert isinstance(no_home, InvalidArgument) and "unknown location 'GONE'" in str(no_home)
@@ -270,7 +276,7 @@ async def test_an_id_repeated_in_one_batch_is_reserved_once_and_replayed(store: 
         ReserveCommand("R1", [SkuQty("TEA", 1)]),
         ReserveCommand("R1", [SkuQty("TEA", 2)]),
     ]
-    first, again, other = await reserving.reserve_many(lambda: FakeUow(store), cmds)
+    first, again, other = await reserving.reserve_many(on(store), cmds)
     assert first == again
     assert isinstance(other, AlreadyExists)
     assert held(store) == {"A": 1, "B": 0} and len(store.events) == 1
@@ -280,7 +286,7 @@ async def test_a_batch_that_keeps_losing_races_goes_on_one_at_a_time(store: Stor
     # Two lost races take the batch's two attempts; each reservation then runs alone.
     store.block = [("TEA", "A")] * reserving.BATCH_ATTEMPTS
     cmds = [ReserveCommand(f"R{n}", [SkuQty("TEA", 1)]) for n in range(3)]
-    outcomes = await reserving.reserve_many(lambda: FakeUow(store), cmds)
+    outcomes = await reserving.reserve_many(on(store), cmds)
     assert [reserved_by(x) for x in outcomes] == [[("A", 1)]] * 2 + [[("B", 1)]]
     assert held(store) == {"A": 2, "B": 1}
     assert len(store.ledger) == 3 and len(store.events) == 3  # no trace of the lost attempts
@@ -294,7 +300,7 @@ async def test_concurrent_reserve_calls_share_transactions(store: Store) -> None
         opened += 1
         return FakeUow(store)
 
-    reserve = reserving.Reserver(uows)
+    reserve = reserving.Reserver(Deps(uows))
     cmds = [ReserveCommand(f"R{n}", [SkuQty("TEA", 1)]) for n in range(7)]
     done = await asyncio.gather(*(reserve(cmd) for cmd in cmds))
     assert [r.reservation_id for r in done] == [f"R{n}" for n in range(7)]
@@ -307,7 +313,7 @@ async def test_each_reservation_in_a_batch_carries_its_own_callers_correlation_i
 ) -> None:
     # The batch runs in a task started by the first caller: its correlation id must not
     # become everyone's.
-    reserve = reserving.Reserver(lambda: FakeUow(store))
+    reserve = reserving.Reserver(on(store))
 
     async def call_as(cid: str, rid: str) -> Reservation:
         correlation_id.set(cid)

@@ -1,6 +1,6 @@
 """`python -m inventory.reconcile [--repair]`: check stock levels against the ledger."""
 
-from inventory.entrypoints.reconcile_cli import run
+from inventory.entrypoints.operations import run_reconcile
 
 if __name__ == "__main__":
-    run()
+    run_reconcile()

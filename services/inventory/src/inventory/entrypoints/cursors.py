@@ -13,6 +13,7 @@ RESERVATION_TAG = "res:"
 LEVEL_TAG = "lvl:"
 LOW_STOCK_TAG = "low:"
 LOCATION_TAG = "loc:"
+MOVEMENT_TAG = "mv:"
 _NOT_OURS = "is not a cursor this service issued"
 
 
@@ -50,3 +51,20 @@ def decode_pair(cursor: str, tag: str) -> tuple[str, str] | None:
         return str(location_id), str(sku)
     except (ValueError, TypeError) as e:
         raise _refuse() from e
+
+
+def encode_movement(movement_id: int) -> str:
+    """A ledger page's last movement id; "" when there is no next page."""
+    return encode(str(movement_id), MOVEMENT_TAG) if movement_id else ""
+
+
+def decode_movement(cursor: str) -> int:
+    if not cursor:
+        return 0
+    try:
+        value = int(decode(cursor, MOVEMENT_TAG))
+    except ValueError as e:
+        raise _refuse() from e
+    if value <= 0:
+        raise _refuse()
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from chainkit import tracing
+from chainkit.db import session_factory
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
 from inventory.entrypoints import bootstrap
@@ -20,19 +21,26 @@ async def main(settings: Settings | None = None) -> None:
     runtime = await ServiceRuntime.start(
         "inventory", settings, stream="INVENTORY", migrations=bootstrap.MIGRATIONS
     )
-    uows = bootstrap.unit_of_work_factory(
-        runtime.sessions, runtime.relay.committed, runtime.sqlite_writers
+    app = bootstrap.bootstrap(
+        settings,
+        runtime.sessions,
+        read_sessions=session_factory(runtime.engine, read_only=True),
+        on_events_committed=runtime.relay.committed,
+        sqlite_writers=runtime.sqlite_writers,
     )
     runtime.spawn(
-        sweep_expired_forever(uows, settings.expiry_sweep_interval_s), "reservation-expiry"
+        sweep_expired_forever(app.deps, settings.expiry_sweep_interval_s), "reservation-expiry"
     )
-    await runtime.serve(
-        settings,
-        bootstrap.registrations(uows),
-        [bootstrap.SERVICE_NAME],
-        details_for=details_for,
-        metrics_port=settings.metrics_port,
-    )
+    try:
+        await runtime.serve(
+            settings,
+            [app.register],
+            app.service_names,
+            details_for=details_for,
+            metrics_port=settings.metrics_port,
+        )
+    finally:
+        await app.aclose()
 
 
 def run() -> None:

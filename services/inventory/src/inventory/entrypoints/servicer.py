@@ -20,7 +20,7 @@ from inventory.domain.reservation import ReservationState
 from inventory.entrypoints import cursors
 from inventory.entrypoints import translate as tr
 from inventory.entrypoints.errors import details_for
-from inventory.entrypoints.stock_ops import StockOperations
+from inventory.entrypoints.operations import StockOperations
 from inventory.service_layer import (
     catalog,
     reservation_queries,
@@ -28,20 +28,21 @@ from inventory.service_layer import (
     reserving,
     stock,
 )
-from inventory.service_layer.ports import UnitOfWorkFactory
+from inventory.service_layer.commands import NewLocation
+from inventory.service_layer.deps import Deps
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
 
 
 class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
-    def __init__(self, uows: UnitOfWorkFactory) -> None:
-        self._uows = uows
-        self._reserve = reserving.Reserver(uows)
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._reserve = reserving.Reserver(deps)
 
     async def CreateLocation(self, request: pb.CreateLocationRequest, context: Ctx) -> pb.Location:
         loc = request.location
         kind = tr.location_kind(loc.kind)
-        new = catalog.NewLocation(
+        new = NewLocation(
             location_id=loc.location_id,
             name=loc.name,
             kind=kind.value if kind else "",
@@ -55,13 +56,13 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
             city_code=loc.city_code,
             district_code=loc.district_code,
         )
-        return tr.location_to_pb(await catalog.create_location(self._uows, new))
+        return tr.location_to_pb(await catalog.create_location(self._deps, new))
 
     async def ListLocations(
         self, request: pb.ListLocationsRequest, context: Ctx
     ) -> pb.ListLocationsResponse:
         items, last = await catalog.list_locations(
-            self._uows,
+            self._deps,
             after=cursors.decode(request.page.cursor, cursors.LOCATION_TAG),
             limit=request.page.limit,
         )
@@ -72,7 +73,7 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
     async def CreateProduct(self, request: pb.CreateProductRequest, context: Ctx) -> pb.Product:
         currency = request.product.price.currency or CURRENCY
         product = tr.product_from_pb(request.product, currency)
-        return tr.product_to_pb(await catalog.create_product(self._uows, product))
+        return tr.product_to_pb(await catalog.create_product(self._deps, product))
 
     async def UpdateProduct(self, request: pb.UpdateProductRequest, context: Ctx) -> pb.Product:
         patch = ProductPatch(
@@ -83,21 +84,21 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
             barcode=request.barcode.strip() if request.HasField("barcode") else None,
             spec=request.spec.strip() if request.HasField("spec") else None,
         )
-        return tr.product_to_pb(await catalog.update_product(self._uows, request.sku, patch))
+        return tr.product_to_pb(await catalog.update_product(self._deps, request.sku, patch))
 
     async def GetProduct(self, request: pb.GetProductRequest, context: Ctx) -> pb.Product:
-        return tr.product_to_pb(await catalog.get_product(self._uows, request.sku))
+        return tr.product_to_pb(await catalog.get_product(self._deps, request.sku))
 
     async def GetProductByBarcode(
         self, request: pb.GetProductByBarcodeRequest, context: Ctx
     ) -> pb.Product:
-        return tr.product_to_pb(await catalog.product_by_barcode(self._uows, request.barcode))
+        return tr.product_to_pb(await catalog.product_by_barcode(self._deps, request.barcode))
 
     async def ListProducts(
         self, request: pb.ListProductsRequest, context: Ctx
     ) -> pb.ListProductsResponse:
         items, last = await catalog.list_products(
-            self._uows, after_sku=cursors.decode(request.page.cursor), limit=request.page.limit
+            self._deps, after_sku=cursors.decode(request.page.cursor), limit=request.page.limit
         )
         response = pb.ListProductsResponse(items=[tr.product_to_pb(x) for x in items])
         response.page.next_cursor = cursors.encode(last)
@@ -106,14 +107,14 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
     async def BatchGetProducts(
         self, request: pb.BatchGetProductsRequest, context: Ctx
     ) -> pb.BatchGetProductsResponse:
-        items = await catalog.batch_get_products(self._uows, list(request.skus))
+        items = await catalog.batch_get_products(self._deps, list(request.skus))
         return pb.BatchGetProductsResponse(items=[tr.product_to_pb(x) for x in items])
 
     async def ReceiveStock(
         self, request: pb.ReceiveStockRequest, context: Ctx
     ) -> pb.ReceiveStockResponse:
         levels = await stock.receive_stock(
-            self._uows,
+            self._deps,
             location_id=request.location_id,
             lines=tr.lines_from_pb(request.lines),
             reference=request.reference,
@@ -125,7 +126,7 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
         self, request: pb.ListStockLevelsRequest, context: Ctx
     ) -> pb.ListStockLevelsResponse:
         items, last = await stock.list_stock_levels(
-            self._uows,
+            self._deps,
             sku=request.sku,
             location_id=request.location_id,
             after=cursors.decode_pair(request.page.cursor, cursors.LEVEL_TAG),
@@ -156,20 +157,20 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
     async def CommitReservation(
         self, request: pb.CommitReservationRequest, context: Ctx
     ) -> pb.Reservation:
-        done = await reservations.commit_reservation(self._uows, request.reservation_id)
+        done = await reservations.commit_reservation(self._deps, request.reservation_id)
         return tr.reservation_to_pb(done)
 
     async def ReleaseReservation(
         self, request: pb.ReleaseReservationRequest, context: Ctx
     ) -> pb.Reservation:
         done = await reservations.release_reservation(
-            self._uows, request.reservation_id, request.reason
+            self._deps, request.reservation_id, request.reason
         )
         return tr.reservation_to_pb(done)
 
     async def SellAtLocation(self, request: pb.SellAtLocationRequest, context: Ctx) -> pb.Sale:
         sale = await stock.sell_at_location(
-            self._uows,
+            self._deps,
             sale_id=request.sale_id,
             location_id=request.location_id,
             lines=tr.lines_from_pb(request.lines),
@@ -184,7 +185,7 @@ class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
             message = "is not a reservation state"
             raise InvalidArgument(f"state: {message}", [FieldError("state", message)])
         items, last = await reservation_queries.list_reservations(
-            self._uows,
+            self._deps,
             state=state or ReservationState.HELD,
             created_before=(
                 tr.timestamp_to_datetime(request.created_before)

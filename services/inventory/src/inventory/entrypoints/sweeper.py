@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 
+from inventory.service_layer.deps import Deps
 from inventory.service_layer.expiry import BATCH, release_expired
-from inventory.service_layer.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-async def sweep_expired_forever(
-    uows: UnitOfWorkFactory,
-    interval_s: float,
-    clock: Callable[[], datetime] = _utcnow,
-) -> None:
+async def sweep_expired_forever(deps: Deps, interval_s: float) -> None:
     """Every `interval_s` (at once again while a full batch came back) until cancelled.
 
     A failed round (database briefly down) is logged and retried next round: the overdue
@@ -29,7 +19,7 @@ async def sweep_expired_forever(
     """
     while True:
         try:
-            released = await release_expired(uows, clock())
+            released = await release_expired(deps)
             if released:
                 log.info("released %d expired reservations", released)
         except Exception:

@@ -10,13 +10,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from chainstore.common.v1.common_pb2 import GeoPoint, Money
 from chainstore.common.v1.common_pb2 import SkuQty as SkuQtyPb
 from chainstore.inventory.v1 import inventory_pb2 as pb
+from inventory.adapters import event_codec
 from inventory.domain.allocation import Allocation
 from inventory.domain.geo import Point
 from inventory.domain.ledger import Drift
 from inventory.domain.model import Location, LocationKind, MovementRecord, Product, Sale, SkuQty
 from inventory.domain.reservation import Reservation, ReservationState
-from inventory.service_layer import messages
-from inventory.service_layer.reserving import ReserveCommand
+from inventory.service_layer.commands import ReserveCommand
 
 _KIND_TO_PB = {
     LocationKind.WAREHOUSE: pb.LOCATION_KIND_WAREHOUSE,
@@ -115,9 +115,10 @@ def lines_to_pb(lines: Iterable[SkuQty]) -> list[SkuQtyPb]:
     return [SkuQtyPb(sku=x.sku, qty=x.qty) for x in lines]
 
 
-level_to_pb = messages.level_pb
-transfer_to_pb = messages.transfer_pb
-suggestion_to_pb = messages.suggestion_pb
+# The same messages the events carry.
+level_to_pb = event_codec.level_pb
+transfer_to_pb = event_codec.transfer_pb
+suggestion_to_pb = event_codec.suggestion_pb
 
 
 def point_from_pb(msg: GeoPoint) -> Point:

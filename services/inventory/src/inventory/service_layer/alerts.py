@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from inventory.domain.events import LowStock, LowStockCleared
 from inventory.domain.low_stock import Crossing, Suggestion, crossing, suggest_replenishment
 from inventory.domain.model import StockLevel
 from inventory.domain.validation import MAX_QTY, Errors
-from inventory.service_layer import messages
 from inventory.service_layer.catalog import check_page_limit
-from inventory.service_layer.ports import Pair, UnitOfWork, UnitOfWorkFactory
+from inventory.service_layer.deps import Deps
+from inventory.service_layer.ports import Pair, UnitOfWork
 from inventory.service_layer.references import check_location
 
 
@@ -48,21 +49,19 @@ async def publish_crossings_of(uow: UnitOfWork, levels: Iterable[StockLevel]) ->
             continue  # a concurrent command flipped it and publishes the alert
         now = replace(level, low_stock=not level.low_stock)
         if change is Crossing.FELL:
-            uow.emit(messages.low_stock(now, await suggestion_for(uow, now)))
+            uow.publish(LowStock(now, await suggestion_for(uow, now)))
         else:
-            uow.emit(messages.low_stock_cleared(now))
+            uow.publish(LowStockCleared(now))
 
 
-async def set_threshold(
-    uows: UnitOfWorkFactory, *, location_id: str, sku: str, threshold: int
-) -> StockLevel:
+async def set_threshold(deps: Deps, *, location_id: str, sku: str, threshold: int) -> StockLevel:
     errors = Errors()
     errors.require_id("location_id", location_id)
     errors.require_id("sku", sku)
     if not 0 <= threshold <= MAX_QTY:
         errors.add("low_stock_threshold", f"must be between 0 and {MAX_QTY}")
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.uow() as uow:
         await check_location(uow, errors, location_id, "location_id")
         if await uow.products.get(sku) is None:
             errors.add("sku", f"unknown SKU {sku!r}")
@@ -81,7 +80,7 @@ class LowStockRow:
 
 
 async def list_low_stock(
-    uows: UnitOfWorkFactory,
+    deps: Deps,
     *,
     sku: str = "",
     location_id: str = "",
@@ -91,7 +90,7 @@ async def list_low_stock(
     """Rows at or below threshold by (location_id, sku), and the key to continue after
     (None on the last page); `limit` 0 answers all of them."""
     check_page_limit(limit)
-    async with uows() as uow:
+    async with deps.reader() as uow:
         levels = await uow.stock.low_levels(
             sku=sku, location_id=location_id, after=after, limit=limit + 1 if limit else 0
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from chainkit.china.divisions import DivisionError
 from chainkit.china.places import CODE_FIELDS, Located, locate
@@ -13,27 +12,12 @@ from inventory.domain.barcode import barcode_problem
 from inventory.domain.errors import UnknownProducts
 from inventory.domain.model import Location, LocationKind, Product, ProductPatch
 from inventory.domain.validation import Errors, check_location, check_product, check_product_patch
-from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from inventory.service_layer.commands import NewLocation
+from inventory.service_layer.deps import Deps
+from inventory.service_layer.ports import UnitOfWork
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 200
-
-
-@dataclass(frozen=True)
-class NewLocation:
-    location_id: str
-    name: str
-    kind: str  # "warehouse" | "store"; "" when the caller left it out
-    region: str
-    city: str = ""
-    priority: int = 0
-    share_online: bool | None = None  # None: the kind's default
-    lat: float | None = None
-    lon: float | None = None
-    # GB/T 2260 codes (the district's alone is enough): names, city and region follow.
-    province_code: str = ""
-    city_code: str = ""
-    district_code: str = ""
 
 
 def _located(errors: Errors, new: NewLocation) -> Located:
@@ -50,7 +34,7 @@ def _located(errors: Errors, new: NewLocation) -> Located:
         return Located(region=region_or_as_is(new.region), city=new.city)
 
 
-async def create_location(uows: UnitOfWorkFactory, new: NewLocation) -> Location:
+async def create_location(deps: Deps, new: NewLocation) -> Location:
     errors = Errors()
     kind = LocationKind.WAREHOUSE
     if new.kind in tuple(LocationKind):
@@ -70,7 +54,7 @@ async def create_location(uows: UnitOfWorkFactory, new: NewLocation) -> Location
     )
     check_location(errors, location, by_code=any(getattr(new, f) for f in CODE_FIELDS))
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.uow() as uow:
         await uow.locations.add(location)
         await uow.commit()
     return location
@@ -85,11 +69,11 @@ def check_page_limit(limit: int) -> None:
 
 
 async def list_locations(
-    uows: UnitOfWorkFactory, *, after: str = "", limit: int = 0
+    deps: Deps, *, after: str = "", limit: int = 0
 ) -> tuple[list[Location], str]:
     """Locations by id after `after`, and the id to continue after ("" on the last page)."""
     check_page_limit(limit)
-    async with uows() as uow:
+    async with deps.reader() as uow:
         items = await uow.locations.list(after, limit + 1 if limit else 0)
     if not limit or len(items) <= limit:
         return items, ""
@@ -104,23 +88,23 @@ async def _barcode_free(uow: UnitOfWork, product: Product) -> None:
             raise AlreadyExists(f"barcode {product.barcode} is already product {owner.sku!r}")
 
 
-async def create_product(uows: UnitOfWorkFactory, product: Product) -> Product:
+async def create_product(deps: Deps, product: Product) -> Product:
     errors = Errors()
     check_product(errors, product)
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.uow() as uow:
         await _barcode_free(uow, product)
         await uow.products.add(product)
         await uow.commit()
     return product
 
 
-async def update_product(uows: UnitOfWorkFactory, sku: str, patch: ProductPatch) -> Product:
+async def update_product(deps: Deps, sku: str, patch: ProductPatch) -> Product:
     errors = Errors()
     errors.require_id("sku", sku)
     check_product_patch(errors, patch)
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.uow() as uow:
         current = await uow.products.get(sku)
         if current is None:
             raise NotFound(f"product {sku!r} not found")
@@ -131,55 +115,53 @@ async def update_product(uows: UnitOfWorkFactory, sku: str, patch: ProductPatch)
     return updated
 
 
-async def get_product(uows: UnitOfWorkFactory, sku: str) -> Product:
+async def get_product(deps: Deps, sku: str) -> Product:
     errors = Errors()
     errors.require_id("sku", sku)
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.reader() as uow:
         product = await uow.products.get(sku)
     if product is None:
         raise NotFound(f"product {sku!r} not found")
     return product
 
 
-async def product_by_barcode(uows: UnitOfWorkFactory, barcode: str) -> Product:
+async def product_by_barcode(deps: Deps, barcode: str) -> Product:
     """The product a till scanned; NOT_FOUND when no product carries the code."""
     errors = Errors()
     problem = barcode_problem(barcode)
     if problem:
         errors.add("barcode", problem)
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.reader() as uow:
         product = await uow.products.by_barcode(barcode)
     if product is None:
         raise NotFound(f"no product has barcode {barcode}")
     return product
 
 
-async def list_products(
-    uows: UnitOfWorkFactory, *, after_sku: str, limit: int
-) -> tuple[list[Product], str]:
+async def list_products(deps: Deps, *, after_sku: str, limit: int) -> tuple[list[Product], str]:
     """One page of products by SKU, and the SKU to continue after ("" on the last page)."""
     errors = Errors()
     if limit < 0:
         errors.add("page.limit", "must not be negative")
     errors.raise_if_any()
     size = min(limit or DEFAULT_PAGE, MAX_PAGE)
-    async with uows() as uow:
+    async with deps.reader() as uow:
         items = await uow.products.page(after_sku, size + 1)
     more = len(items) > size
     items = items[:size]
     return items, (items[-1].sku if more else "")
 
 
-async def batch_get_products(uows: UnitOfWorkFactory, skus: Sequence[str]) -> list[Product]:
+async def batch_get_products(deps: Deps, skus: Sequence[str]) -> list[Product]:
     """The products in request order (duplicates once); NOT_FOUND names unknown SKUs."""
     errors = Errors()
     for i, sku in enumerate(skus):
         errors.require_id(f"skus[{i}]", sku)
     errors.raise_if_any()
     wanted = list(dict.fromkeys(skus))
-    async with uows() as uow:
+    async with deps.reader() as uow:
         found = await uow.products.get_many(wanted)
     missing = [sku for sku in wanted if sku not in found]
     if missing:

@@ -4,21 +4,20 @@ once: each release is a conditional state claim that only one of them wins."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from inventory.service_layer.ports import UnitOfWorkFactory
+from inventory.service_layer.deps import Deps
 from inventory.service_layer.reservations import expire_reservation
 
 BATCH = 100
 
 
-async def release_expired(uows: UnitOfWorkFactory, now: datetime, limit: int = BATCH) -> int:
-    """Release up to `limit` overdue holds, each in its own transaction; how many this
+async def release_expired(deps: Deps, limit: int = BATCH) -> int:
+    """Release up to `limit` holds overdue by the clock, each in its own transaction; how many this
     call released (others may have been taken by a concurrent sweep, a commit or a cancel)."""
-    async with uows() as uow:
+    now = deps.clock()
+    async with deps.uow() as uow:
         due = await uow.reservations.held_expired(now, limit)
     released = 0
     for reservation_id in due:
-        if await expire_reservation(uows, reservation_id, now) is not None:
+        if await expire_reservation(deps, reservation_id, now) is not None:
             released += 1
     return released

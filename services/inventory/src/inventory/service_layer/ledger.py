@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from inventory.domain.ledger import OVERDUE_HOLD, Drift, drifts, repair
 from inventory.domain.model import MovementRecord
 from inventory.domain.validation import Errors
+from inventory.service_layer.deps import Deps
 from inventory.service_layer.expiry import release_expired
-from inventory.service_layer.ports import UnitOfWorkFactory
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 200
@@ -17,7 +16,7 @@ OVERDUE_LIMIT = 1000
 
 
 async def list_movements(
-    uows: UnitOfWorkFactory, *, sku: str = "", location_id: str = "", before_id: int, limit: int
+    deps: Deps, *, sku: str = "", location_id: str = "", before_id: int, limit: int
 ) -> tuple[list[MovementRecord], int]:
     """One page, newest first, and the id to continue before (0 on the last page)."""
     errors = Errors()
@@ -25,7 +24,7 @@ async def list_movements(
         errors.add("page.limit", "must not be negative")
     errors.raise_if_any()
     size = min(limit or DEFAULT_PAGE, MAX_PAGE)
-    async with uows() as uow:
+    async with deps.reader() as uow:
         items = await uow.stock.movements(
             sku=sku, location_id=location_id, before_id=before_id, limit=size + 1
         )
@@ -44,12 +43,11 @@ class Reconciliation:
         return not self.drifts
 
 
-async def reconcile(
-    uows: UnitOfWorkFactory, *, now: datetime, repair_mode: bool = False, actor: str = ""
-) -> Reconciliation:
+async def reconcile(deps: Deps, *, repair_mode: bool = False, actor: str = "") -> Reconciliation:
     """Check every level; with `repair_mode`, compensate what drifted (one transaction) and
     release overdue holds. The report lists what was found before repairing."""
-    async with uows() as uow:
+    now = deps.clock()
+    async with deps.uow() as uow:
         audits = await uow.stock.audit()
         overdue = await uow.reservations.held_expired(now, OVERDUE_LIMIT)
         found = [d for a in audits for d in drifts(a)]
@@ -69,5 +67,5 @@ async def reconcile(
                 written += len(fix.movements)
             await uow.commit()
     if repair_mode and overdue:
-        written += await release_expired(uows, now, OVERDUE_LIMIT)
+        written += await release_expired(deps, OVERDUE_LIMIT)
     return Reconciliation(found, written)

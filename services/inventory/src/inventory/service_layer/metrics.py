@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import prometheus_client as prom
 
 from chainkit.errors import DomainError, InvalidArgument
-from chainkit.events import OutgoingEvent, subject_for
 from inventory.domain.errors import InsufficientStock
 from inventory.service_layer.references import UNKNOWN_SKU
 
@@ -22,8 +19,7 @@ _REFUSED = {
 LOW_STOCK = prom.Counter(
     "inventory_low_stock_total",
     "inventory.low_stock events committed (a level fell to its threshold)",
-)
-_LOW_STOCK_SUBJECT = subject_for("inventory.low_stock")
+)  # counted by adapters/event_codec.count_low_stock after each COMMIT
 
 
 def count_refusal(error: DomainError) -> None:
@@ -38,11 +34,3 @@ def refusal_reason(error: DomainError) -> str:
     ):
         return "unknown_sku"
     return "other"
-
-
-def count_low_stock(events: Sequence[OutgoingEvent]) -> None:
-    """After a COMMIT: the low-stock alerts it wrote (a Reserve batch's events are mostly
-    stock_reserved; comparing subjects is all it costs)."""
-    fell = sum(1 for e in events if e.subject == _LOW_STOCK_SUBJECT)
-    if fell:
-        LOW_STOCK.inc(fell)

@@ -6,15 +6,14 @@ Stock changes are single atomic conditional statements settled by the database; 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
-from chainkit.events import OutgoingEvent
-from chainkit.ports import TransactionPort
 from inventory.domain.allocation import Candidate
+from inventory.domain.events import Event, StockReserved
 from inventory.domain.ledger import LevelAudit
 from inventory.domain.model import (
     Location,
@@ -39,14 +38,8 @@ class Availability:
     # Their stock with units available, at every location (allocation decides eligibility).
     candidates: list[Candidate]
     homes: set[str]  # the requested home locations that exist
-
-
-@dataclass
-class ReadPhase:
-    """Yielded by UnitOfWork.reading(): clear `writes_follow` when the reads found nothing
-    to write, and the transaction ends without ever taking the write lock."""
-
-    writes_follow: bool = True
+    # The requested reservation ids stored already (only when they were looked up).
+    existing: dict[str, Reservation] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -205,7 +198,24 @@ class SaleRepository(Protocol):
         """Raises Retryable when the same sale id is being recorded concurrently."""
 
 
-class UnitOfWork(TransactionPort, Protocol):
+class UnitOfWork(Protocol):
+    """One transaction: rolled back on leaving unless committed."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Commit; a lost race on a unique key raises chainkit.errors.Retryable."""
+
+    def publish(self, event: Event) -> None:
+        """Queue an event: it is published only if this transaction commits."""
+
     # Read-only properties so an implementation may hold more specific repository types.
     @property
     def locations(self) -> LocationRepository: ...
@@ -228,22 +238,22 @@ class UnitOfWork(TransactionPort, Protocol):
     @property
     def commands(self) -> CommandLog: ...
 
-    async def store_reservations(
+    # Reserve (service_layer/reserving.py): what a batch decides on, then its holds.
+    async def read_for_reserve(
+        self, skus: Sequence[str], home_location_ids: Sequence[str], look_up: Sequence[str]
+    ) -> Availability:
+        """The first thing in its transaction: the SKUs that exist and their stock, the home
+        locations that exist, and which of the `look_up` reservation ids are stored already.
+        These reads may see a moment before the transaction's writes (they may be taken
+        without any lock): `hold` re-checks everything the decisions rely on."""
+
+    async def hold(
         self,
         new: Sequence[NewReservation],
-        units: Mapping[Pair, int],
         movements: Sequence[Movement],
-        events: Sequence[OutgoingEvent],
+        events: Sequence[StockReserved],
     ) -> list[StockLevel] | None:
-        """Store the reservations, reserved += qty at every level (each only if that many
-        are available there), append the ledger lines and queue the events, as one change:
-        the levels after it, or None when any fell short (the caller must roll back).
-        Raises Retryable when a reservation id is stored already."""
-
-    def reading(self) -> AbstractAsyncContextManager[ReadPhase]:
-        """Wraps a transaction's first statements when they only read: they may run before
-        the database's write lock is taken (SQLite), so each must be re-checked by the
-        writes that rely on it (conditional UPDATEs, unique keys), as Reserve's are."""
-
-
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+        """Store the reservations and take their allocations' units, each level's only if
+        that many are still available there, with their ledger lines and events, as one
+        change: the levels after it, or None when any fell short (then nothing may be
+        committed). Raises Retryable when a reservation id is stored already."""

@@ -6,14 +6,14 @@ from datetime import datetime
 
 from inventory.domain.reservation import Reservation, ReservationState
 from inventory.domain.validation import Errors
-from inventory.service_layer.ports import UnitOfWorkFactory
+from inventory.service_layer.deps import Deps
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
 
 
 async def list_reservations(
-    uows: UnitOfWorkFactory,
+    deps: Deps,
     *,
     state: ReservationState = ReservationState.HELD,
     created_before: datetime | None = None,
@@ -28,7 +28,7 @@ async def list_reservations(
         errors.add("created_before", "must carry a time zone")
     errors.raise_if_any()
     size = min(limit or DEFAULT_PAGE, MAX_PAGE)
-    async with uows() as uow:
+    async with deps.reader() as uow:
         items = await uow.reservations.page(
             state, created_before=created_before, after_id=after_id, limit=size + 1
         )

@@ -5,15 +5,16 @@ guarded state change first, so of any number of concurrent callers exactly one m
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from chainkit.errors import NotFound
+from inventory.domain.events import ReservationCommitted, ReservationReleased
 from inventory.domain.model import Movement, MovementKind
 from inventory.domain.reservation import EXPIRED, ReleaseEffect, Reservation
 from inventory.domain.validation import Errors
-from inventory.service_layer import messages
 from inventory.service_layer.alerts import publish_crossings
-from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from inventory.service_layer.deps import Deps
+from inventory.service_layer.ports import UnitOfWork
 from inventory.service_layer.retry import LostRace, retrying
 
 
@@ -30,13 +31,7 @@ def _require_id(reservation_id: str) -> None:
     errors.raise_if_any()
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-async def commit_reservation(
-    uows: UnitOfWorkFactory, reservation_id: str, now: datetime | None = None
-) -> Reservation:
+async def commit_reservation(deps: Deps, reservation_id: str) -> Reservation:
     """Payment: held units leave on-hand. Committing again returns the same answer.
 
     After the deadline it is refused with "reservation expired" and nothing changes: the
@@ -46,9 +41,9 @@ async def commit_reservation(
     _require_id(reservation_id)
 
     async def attempt() -> Reservation:
-        async with uows() as uow:
+        async with deps.uow() as uow:
             current = await _load(uow, reservation_id)
-            if not current.needs_commit(now or _utcnow()):
+            if not current.needs_commit(deps.clock()):
                 return current
             done = current.committed()
             # The guarded state change is the claim: of two concurrent commits one wins.
@@ -65,16 +60,14 @@ async def commit_reservation(
                     for a in done.allocations
                 ]
             )
-            uow.emit(messages.reservation_committed(done))
+            uow.publish(ReservationCommitted.of(done))
             await uow.commit()
             return done
 
     return await retrying(attempt, f"commit of {reservation_id}")
 
 
-async def release_reservation(
-    uows: UnitOfWorkFactory, reservation_id: str, reason: str
-) -> Reservation:
+async def release_reservation(deps: Deps, reservation_id: str, reason: str) -> Reservation:
     """Cancel: held units are freed, committed ones restocked. Releasing again is a no-op."""
     _require_id(reservation_id)
     errors = Errors()
@@ -82,7 +75,7 @@ async def release_reservation(
     errors.raise_if_any()
 
     async def attempt() -> Reservation:
-        async with uows() as uow:
+        async with deps.uow() as uow:
             current = await _load(uow, reservation_id)
             effect = current.release_effect()
             if effect is ReleaseEffect.NONE:
@@ -94,13 +87,11 @@ async def release_reservation(
     return await retrying(attempt, f"release of {reservation_id}")
 
 
-async def expire_reservation(
-    uows: UnitOfWorkFactory, reservation_id: str, now: datetime
-) -> Reservation | None:
+async def expire_reservation(deps: Deps, reservation_id: str, now: datetime) -> Reservation | None:
     """The sweep: release a hold past its deadline (None when it is not one any more)."""
 
     async def attempt() -> Reservation | None:
-        async with uows() as uow:
+        async with deps.uow() as uow:
             current = await uow.reservations.get(reservation_id)
             if current is None or current.expiry_effect(now) is ReleaseEffect.NONE:
                 return None
@@ -135,5 +126,5 @@ async def _release(
         )
     await uow.stock.record(movements)
     await publish_crossings(uow, [(a.sku, a.location_id) for a in done.allocations])
-    uow.emit(messages.reservation_released(done))
+    uow.publish(ReservationReleased.of(done))
     return done

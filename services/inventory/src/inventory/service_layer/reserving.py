@@ -1,64 +1,50 @@
-"""Reserve: hold units for an order, idempotent by reservation id, decided in batches.
+"""Reserve: hold units for an order. The whole rule is in this file; the storage it calls
+(UnitOfWork.read_for_reserve and .hold) only reads and writes.
 
-Reservations that arrive together are decided together (see chainkit.batching): one read
-of availability, each allocated in turn against what the earlier ones left, then one
-transaction that stores them all and takes their units with conditional UPDATEs. Refusals
-(bad input, unknown SKU, too little stock, an id reused with other lines) are decided
-before the write and touch nothing, so every reservation is still all or nothing. The
-first attempt does not look the ids up: they are new but for a caller's retry, which the
-primary key catches, and the attempts after that one read what exists and replay it.
-
-If an UPDATE finds fewer units than the read promised (a concurrent buyer, another
-replica), the whole transaction rolls back and the batch starts over from a fresh read;
-after two such losses its reservations go on one at a time. A batch that fails for any
-other reason is also split, so one bad reservation never fails its neighbours.
+- What may be reserved: valid lines of SKUs that exist, from the locations `allocate`
+  finds eligible (domain/allocation.py: region, home location, strategy, destination, and
+  stores only if they share their shelf online).
+- All or nothing: every line is allocated or the reservation is refused (InsufficientStock
+  names what is available) and touches nothing. Its units are taken by writes that re-check
+  availability; one that finds too few undoes the whole transaction (a lost race).
+- Idempotent by reservation id: the same id with the same lines answers the stored
+  reservation; with other lines it is AlreadyExists.
+- Batches: reservations that arrive together are decided together (chainkit.batching):
+  one read of availability, each allocated in turn against what the earlier ones left,
+  then one transaction that stores them all. Refusals are decided before that write, so a
+  refused reservation never fails its neighbours. An id appears once per transaction: a
+  repeat waits for the next round, where it replays. The first attempt takes every id for
+  new, as nearly every one is (a stored id makes `hold` raise Retryable); the attempts
+  after it look the ids up and replay what exists. A lost race (a concurrent buyer, another
+  replica) starts the batch over from a fresh read; after BATCH_ATTEMPTS of them, or any
+  other failure, its reservations go on one at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 
 from chainkit.batching import Batcher, first_of_each
 from chainkit.errors import AlreadyExists, DomainError, Retryable
 from chainkit.logging import current_correlation_id
 from inventory.domain.allocation import allocate, resolve_strategy
-from inventory.domain.geo import Point
-from inventory.domain.model import Movement, MovementKind, SkuQty, totals
+from inventory.domain.events import StockReserved
+from inventory.domain.model import Movement, MovementKind, totals
 from inventory.domain.reservation import Reservation, ReservationState
 from inventory.domain.snapshot import StockSnapshot
 from inventory.domain.validation import Errors, check_lines
-from inventory.service_layer import messages
 from inventory.service_layer.alerts import publish_crossings_of
+from inventory.service_layer.commands import ReserveCommand
+from inventory.service_layer.deps import Deps
 from inventory.service_layer.metrics import count_refusal
-from inventory.service_layer.ports import (
-    Availability,
-    NewReservation,
-    Pair,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from inventory.service_layer.ports import Availability, NewReservation
 from inventory.service_layer.references import report_unknown_location, report_unknown_skus
 from inventory.service_layer.retry import MAX_ATTEMPTS, LostRace
 
 Outcome = Reservation | BaseException
 # Lost races a batch takes before its reservations go on one at a time.
 BATCH_ATTEMPTS = 2
-
-
-@dataclass(frozen=True)
-class ReserveCommand:
-    reservation_id: str
-    lines: Sequence[SkuQty]
-    region: str = ""
-    home_location_id: str = ""
-    strategy: str = ""
-    # The hold's deadline: past it the expiry sweep releases it and commits are refused.
-    expires_at: datetime | None = None
-    destination: Point | None = None
-    # The caller's: a batch runs in one task for many callers, each event names its own.
-    correlation_id: str = ""
 
 
 def _validate(cmd: ReserveCommand) -> str:
@@ -86,9 +72,9 @@ Item = tuple[int, ReserveCommand, str]  # (position in the batch, command, strat
 class Reserver:
     """Reserve for a server: concurrent calls share batches (one per process)."""
 
-    def __init__(self, uows: UnitOfWorkFactory, max_batch: int = 128) -> None:
+    def __init__(self, deps: Deps, max_batch: int = 128) -> None:
         self._batcher: Batcher[ReserveCommand, Reservation] = Batcher(
-            lambda cmds: reserve_many(uows, cmds), max_batch=max_batch, name="reserve"
+            lambda cmds: reserve_many(deps, cmds), max_batch=max_batch, name="reserve"
         )
 
     async def __call__(self, cmd: ReserveCommand) -> Reservation:
@@ -101,14 +87,14 @@ class Reserver:
             raise
 
 
-async def reserve(uows: UnitOfWorkFactory, cmd: ReserveCommand) -> Reservation:
-    [outcome] = await reserve_many(uows, [cmd])
+async def reserve(deps: Deps, cmd: ReserveCommand) -> Reservation:
+    [outcome] = await reserve_many(deps, [cmd])
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
 
 
-async def reserve_many(uows: UnitOfWorkFactory, cmds: Sequence[ReserveCommand]) -> list[Outcome]:
+async def reserve_many(deps: Deps, cmds: Sequence[ReserveCommand]) -> list[Outcome]:
     """Each command's reservation, or the error it is refused with, in order."""
     outcomes: dict[int, Outcome] = {}
     todo: list[Item] = []
@@ -120,18 +106,16 @@ async def reserve_many(uows: UnitOfWorkFactory, cmds: Sequence[ReserveCommand]) 
     while todo:
         # An id once per transaction: a repeat waits for the next round, where it replays.
         now, todo = first_of_each(todo, lambda item: item[1].reservation_id)
-        outcomes.update(await _settle(uows, now))
+        outcomes.update(await _settle(deps, now))
     return [outcomes[i] for i in range(len(cmds))]
 
 
-async def _settle(uows: UnitOfWorkFactory, items: list[Item]) -> dict[int, Outcome]:
+async def _settle(deps: Deps, items: list[Item]) -> dict[int, Outcome]:
     tries = BATCH_ATTEMPTS if len(items) > 1 else MAX_ATTEMPTS
-    # The first attempt takes every id for new, as nearly every one is: the primary key
-    # refuses one that is not (Retryable), and the attempts after it look the ids up.
-    look_up = False
+    look_up = False  # the first attempt takes every id for new
     for _ in range(tries):
         try:
-            return await _attempt(uows, items, look_up)
+            return await _attempt(deps, items, look_up)
         except (LostRace, Retryable):
             look_up = True
             continue
@@ -144,41 +128,37 @@ async def _settle(uows: UnitOfWorkFactory, items: list[Item]) -> dict[int, Outco
         return {items[0][0]: Retryable(f"reservation {rid}: stock changed concurrently, try again")}
     out: dict[int, Outcome] = {}
     for item in items:
-        out.update(await _settle(uows, [item]))
+        out.update(await _settle(deps, [item]))
     return out
 
 
-async def _attempt(uows: UnitOfWorkFactory, items: list[Item], look_up: bool) -> dict[int, Outcome]:
-    async with uows() as uow:
-        # Read and decide before the write transaction (on SQLite, before the write lock):
-        # the conditional UPDATEs re-check the stock and the primary key the ids, so a
-        # concurrent change means a retry.
-        async with uow.reading() as phase:
-            existing = (
-                await uow.reservations.get_many([cmd.reservation_id for _, cmd, _ in items])
-                if look_up
-                else {}
-            )
-            seen = await uow.stock.availability(
-                [x.sku for _, cmd, _ in items for x in cmd.lines],
-                [cmd.home_location_id for _, cmd, _ in items],
-            )
-            outcomes, new = _decide_all(items, existing, seen)
-            phase.writes_follow = bool(new)
+async def _attempt(deps: Deps, items: list[Item], look_up: bool) -> dict[int, Outcome]:
+    async with deps.uow() as uow:
+        seen = await uow.read_for_reserve(
+            [x.sku for _, cmd, _ in items for x in cmd.lines],
+            [cmd.home_location_id for _, cmd, _ in items],
+            [cmd.reservation_id for _, cmd, _ in items] if look_up else [],
+        )
+        outcomes, new = _decide_all(items, seen)
         if new:
-            await _store(uow, new)
+            # Late in the transaction: a stock row stays locked from its write to COMMIT.
+            levels = await uow.hold(new, _ledger_lines(new), [_event(x) for x in new])
+            if levels is None:
+                raise LostRace
+            await publish_crossings_of(uow, levels)
+            await uow.commit()
         return outcomes
 
 
 def _decide_all(
-    items: list[Item], existing: dict[str, Reservation], seen: Availability
+    items: list[Item], seen: Availability
 ) -> tuple[dict[int, Outcome], list[NewReservation]]:
     """Each item's answer, in batch order, and the reservations to store."""
     outcomes: dict[int, Outcome] = {}
     snapshot = StockSnapshot(seen.candidates)
     new: list[NewReservation] = []
     for i, cmd, strategy in items:
-        found = existing.get(cmd.reservation_id)
+        found = seen.existing.get(cmd.reservation_id)
         try:
             if found is not None:
                 outcomes[i] = _replayed(found, cmd)
@@ -225,20 +205,16 @@ def _decide(
     )
 
 
-async def _store(uow: UnitOfWork, new: list[NewReservation]) -> None:
-    units: dict[Pair, int] = {}
-    movements = []
-    for x in new:
-        rid = x.reservation.reservation_id
-        for a in x.reservation.allocations:
-            units[(a.sku, a.location_id)] = units.get((a.sku, a.location_id), 0) + a.qty
-            movements.append(
-                Movement(a.sku, a.location_id, MovementKind.RESERVATION, rid, 0, a.qty)
-            )
-    events = [messages.stock_reserved(x.reservation, x.correlation_id) for x in new]
-    # Late in the transaction: a stock row stays locked from its UPDATE to COMMIT.
-    levels = await uow.store_reservations(new, units, movements, events)
-    if levels is None:
-        raise LostRace
-    await publish_crossings_of(uow, levels)
-    await uow.commit()
+def _ledger_lines(new: Sequence[NewReservation]) -> list[Movement]:
+    """Each allocation's units move from available to reserved; on-hand stays."""
+    return [
+        Movement(
+            a.sku, a.location_id, MovementKind.RESERVATION, x.reservation.reservation_id, 0, a.qty
+        )
+        for x in new
+        for a in x.reservation.allocations
+    ]
+
+
+def _event(x: NewReservation) -> StockReserved:
+    return StockReserved.of(x.reservation, x.correlation_id)

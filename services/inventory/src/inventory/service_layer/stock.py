@@ -6,18 +6,19 @@ from collections.abc import Sequence
 
 from chainkit.errors import AlreadyExists, Conflict
 from inventory.domain.errors import InsufficientStock
+from inventory.domain.events import StockAdjusted, StockReceived, StockSold
 from inventory.domain.model import Movement, MovementKind, Sale, SkuQty, StockLevel, totals
 from inventory.domain.validation import MAX_QTY, Errors, check_lines
-from inventory.service_layer import messages
 from inventory.service_layer.alerts import publish_crossings
 from inventory.service_layer.catalog import check_page_limit
-from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from inventory.service_layer.deps import Deps
+from inventory.service_layer.ports import UnitOfWork
 from inventory.service_layer.references import check_location, check_skus
 from inventory.service_layer.retry import LostRace, retrying
 
 
 async def receive_stock(
-    uows: UnitOfWorkFactory,
+    deps: Deps,
     *,
     location_id: str,
     lines: Sequence[SkuQty],
@@ -30,7 +31,7 @@ async def receive_stock(
     errors.require_text("reference", reference, required=False)
     errors.require_text("actor", actor, required=False)
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.uow() as uow:
         await check_location(uow, errors, location_id, "location_id")
         await check_skus(uow, errors, lines)
         errors.raise_if_any()
@@ -43,13 +44,13 @@ async def receive_stock(
         )
         await publish_crossings(uow, [(x.sku, location_id) for x in lines])
         levels = await uow.stock.levels_at(location_id, [x.sku for x in lines])
-        uow.emit(messages.stock_received(location_id, lines, reference))
+        uow.publish(StockReceived(location_id, tuple(lines), reference))
         await uow.commit()
     return [levels[x.sku] for x in lines]
 
 
 async def list_stock_levels(
-    uows: UnitOfWorkFactory,
+    deps: Deps,
     *,
     sku: str = "",
     location_id: str = "",
@@ -59,7 +60,7 @@ async def list_stock_levels(
     """Levels by (location_id, sku), and the key to continue after (None on the last page).
     `limit` 0 answers every level (callers that predate paging); at most MAX_PAGE else."""
     check_page_limit(limit)
-    async with uows() as uow:
+    async with deps.reader() as uow:
         items = await uow.stock.levels(
             sku=sku, location_id=location_id, after=after, limit=limit + 1 if limit else 0
         )
@@ -77,7 +78,7 @@ async def _available_at(
 
 
 async def sell_at_location(
-    uows: UnitOfWorkFactory, *, sale_id: str, location_id: str, lines: Sequence[SkuQty]
+    deps: Deps, *, sale_id: str, location_id: str, lines: Sequence[SkuQty]
 ) -> Sale:
     """Deduct unreserved units of one location in one step; a retry returns the original."""
     errors = Errors()
@@ -88,7 +89,7 @@ async def sell_at_location(
     sale = Sale(sale_id=sale_id, location_id=location_id, lines=tuple(lines))
 
     async def attempt() -> Sale:
-        async with uows() as uow:
+        async with deps.uow() as uow:
             existing = await uow.sales.get(sale_id)
             if existing is not None:
                 if existing != sale:
@@ -110,7 +111,7 @@ async def sell_at_location(
                 [Movement(x.sku, location_id, MovementKind.SALE, sale_id, -x.qty, 0) for x in lines]
             )
             await publish_crossings(uow, [(x.sku, location_id) for x in lines])
-            uow.emit(messages.stock_sold(sale))
+            uow.publish(StockSold(sale))
             await uow.commit()
             return sale
 
@@ -118,7 +119,7 @@ async def sell_at_location(
 
 
 async def adjust_stock(
-    uows: UnitOfWorkFactory,
+    deps: Deps,
     *,
     location_id: str,
     sku: str,
@@ -143,7 +144,7 @@ async def adjust_stock(
     if adjustment_id:
         errors.require_id("adjustment_id", adjustment_id)
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.uow() as uow:
         await check_location(uow, errors, location_id, "location_id")
         if await uow.products.get(sku) is None:
             errors.add("sku", f"unknown SKU {sku!r}")
@@ -169,7 +170,7 @@ async def adjust_stock(
         )
         await publish_crossings(uow, [(sku, location_id)])
         level = await _level(uow, sku, location_id)
-        uow.emit(messages.stock_adjusted(location_id, sku, delta, reason, adjustment_id))
+        uow.publish(StockAdjusted(location_id, sku, delta, reason, adjustment_id))
         await uow.commit()
     return level
 

@@ -5,22 +5,21 @@ a transfer_out at the source and transfer_in lines at the destination."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from chainkit.errors import AlreadyExists, NotFound
 from inventory.domain.errors import InsufficientStock
+from inventory.domain.events import TransferReceived, TransferShipped
 from inventory.domain.model import Movement, MovementKind, SkuQty, totals
 from inventory.domain.transfer import Transfer, TransferLine, TransferState
 from inventory.domain.validation import Errors, check_lines
-from inventory.service_layer import messages
 from inventory.service_layer.alerts import publish_crossings
-from inventory.service_layer.ports import UnitOfWorkFactory
+from inventory.service_layer.deps import Deps
 from inventory.service_layer.references import check_location, check_skus
 from inventory.service_layer.retry import LostRace, retrying
 
 
 async def create_transfer(
-    uows: UnitOfWorkFactory,
+    deps: Deps,
     *,
     transfer_id: str,
     from_location_id: str,
@@ -44,11 +43,11 @@ async def create_transfer(
         to_location_id=to_location_id,
         state=TransferState.IN_TRANSIT,
         lines=tuple(TransferLine(x.sku, x.qty) for x in sorted(lines, key=lambda x: x.sku)),
-        created_at=datetime.now(UTC),
+        created_at=deps.clock(),
     )
 
     async def attempt() -> Transfer:
-        async with uows() as uow:
+        async with deps.uow() as uow:
             existing = await uow.transfers.get(transfer_id)
             if existing is not None:
                 same = (existing.from_location_id, existing.to_location_id) == (
@@ -91,7 +90,7 @@ async def create_transfer(
             # show on its levels (with nothing on hand yet).
             await uow.stock.receive(to_location_id, [SkuQty(x.sku, 0) for x in transfer.lines])
             await publish_crossings(uow, [(x.sku, from_location_id) for x in transfer.lines])
-            uow.emit(messages.transfer_shipped(transfer))
+            uow.publish(TransferShipped(transfer))
             await uow.commit()
             return transfer
 
@@ -99,7 +98,7 @@ async def create_transfer(
 
 
 async def receive_transfer(
-    uows: UnitOfWorkFactory,
+    deps: Deps,
     *,
     transfer_id: str,
     lines: Sequence[SkuQty],
@@ -121,7 +120,7 @@ async def receive_transfer(
     errors.raise_if_any()
 
     async def attempt() -> Transfer:
-        async with uows() as uow:
+        async with deps.uow() as uow:
             current = await uow.transfers.get(transfer_id)
             if current is None:
                 raise NotFound(f"transfer {transfer_id!r} not found")
@@ -154,18 +153,18 @@ async def receive_transfer(
                 ]
             )
             await publish_crossings(uow, [(x.sku, to) for x in booked])
-            uow.emit(messages.transfer_received(done, booked))
+            uow.publish(TransferReceived(done, tuple(booked)))
             await uow.commit()
             return done
 
     return await retrying(attempt, f"receipt of transfer {transfer_id}")
 
 
-async def get_transfer(uows: UnitOfWorkFactory, transfer_id: str) -> Transfer:
+async def get_transfer(deps: Deps, transfer_id: str) -> Transfer:
     errors = Errors()
     errors.require_id("transfer_id", transfer_id)
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.reader() as uow:
         found = await uow.transfers.get(transfer_id)
     if found is None:
         raise NotFound(f"transfer {transfer_id!r} not found")
@@ -176,7 +175,7 @@ MAX_LIST = 200
 
 
 async def list_transfers(
-    uows: UnitOfWorkFactory,
+    deps: Deps,
     to_location_id: str,
     state: TransferState = TransferState.IN_TRANSIT,
     limit: int = 50,
@@ -185,5 +184,5 @@ async def list_transfers(
     errors = Errors()
     errors.require_id("to_location_id", to_location_id)
     errors.raise_if_any()
-    async with uows() as uow:
+    async with deps.reader() as uow:
         return await uow.transfers.list_to(to_location_id, state, max(1, min(limit, MAX_LIST)))

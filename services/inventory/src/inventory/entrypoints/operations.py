@@ -1,57 +1,41 @@
-"""gRPC methods for stock operations: adjustments, transfers, thresholds and low-stock,
-the ledger and reconciliation. Translation only; the use cases hold the rules."""
+"""Operator commands: the gRPC methods for stock operations (adjustments, transfers,
+thresholds and low-stock, the ledger, reconciliation), which the `chainstore` CLI and the
+console reach, and `python -m inventory.reconcile`, the reconciliation on the database
+directly. Translation only; the use cases hold the rules."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import UTC, datetime
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import asdict
 from typing import TypeAlias
 
 import grpc
 
-from chainkit.errors import FieldError, InvalidArgument
+from chainkit.db import create_engine, session_factory
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from inventory.domain.transfer import TransferState
 from inventory.entrypoints import cursors
 from inventory.entrypoints import translate as tr
+from inventory.entrypoints.config import Settings
 from inventory.service_layer import alerts, ledger, stock, transfers
-from inventory.service_layer.ports import UnitOfWorkFactory
+from inventory.service_layer.deps import Deps
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
 
-_MOVEMENT_TAG = "mv:"
-
-
-def encode_movement_cursor(movement_id: int) -> str:
-    if not movement_id:
-        return ""
-    return base64.urlsafe_b64encode(f"{_MOVEMENT_TAG}{movement_id}".encode()).decode()
-
-
-def decode_movement_cursor(cursor: str) -> int:
-    if not cursor:
-        return 0
-    try:
-        raw = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
-        if raw.startswith(_MOVEMENT_TAG):
-            value = int(raw.removeprefix(_MOVEMENT_TAG))
-            if value > 0:
-                return value
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    message = "is not a cursor this service issued"
-    raise InvalidArgument(f"page.cursor: {message}", [FieldError("page.cursor", message)])
-
 
 class StockOperations:
-    _uows: UnitOfWorkFactory
+    """Mixed into the InventoryServicer."""
+
+    _deps: Deps
 
     async def AdjustStock(
         self, request: pb.AdjustStockRequest, context: Ctx
     ) -> pb.AdjustStockResponse:
         level = await stock.adjust_stock(
-            self._uows,
+            self._deps,
             location_id=request.location_id,
             sku=request.sku,
             delta=request.delta,
@@ -63,7 +47,7 @@ class StockOperations:
 
     async def CreateTransfer(self, request: pb.CreateTransferRequest, context: Ctx) -> pb.Transfer:
         done = await transfers.create_transfer(
-            self._uows,
+            self._deps,
             transfer_id=request.transfer_id,
             from_location_id=request.from_location_id,
             to_location_id=request.to_location_id,
@@ -76,7 +60,7 @@ class StockOperations:
         self, request: pb.ReceiveTransferRequest, context: Ctx
     ) -> pb.Transfer:
         done = await transfers.receive_transfer(
-            self._uows,
+            self._deps,
             transfer_id=request.transfer_id,
             lines=tr.lines_from_pb(request.lines),
             receipt_id=request.receipt_id,
@@ -85,7 +69,7 @@ class StockOperations:
         return tr.transfer_to_pb(done)
 
     async def GetTransfer(self, request: pb.GetTransferRequest, context: Ctx) -> pb.Transfer:
-        return tr.transfer_to_pb(await transfers.get_transfer(self._uows, request.transfer_id))
+        return tr.transfer_to_pb(await transfers.get_transfer(self._deps, request.transfer_id))
 
     async def ListTransfers(
         self, request: pb.ListTransfersRequest, context: Ctx
@@ -96,13 +80,13 @@ class StockOperations:
             else TransferState.IN_TRANSIT
         )
         found = await transfers.list_transfers(
-            self._uows, request.to_location_id, state, request.limit or 50
+            self._deps, request.to_location_id, state, request.limit or 50
         )
         return pb.ListTransfersResponse(items=[tr.transfer_to_pb(t) for t in found])
 
     async def SetThreshold(self, request: pb.SetThresholdRequest, context: Ctx) -> pb.StockLevel:
         level = await alerts.set_threshold(
-            self._uows,
+            self._deps,
             location_id=request.location_id,
             sku=request.sku,
             threshold=request.low_stock_threshold,
@@ -113,7 +97,7 @@ class StockOperations:
         self, request: pb.ListLowStockRequest, context: Ctx
     ) -> pb.ListLowStockResponse:
         rows, last = await alerts.list_low_stock(
-            self._uows,
+            self._deps,
             sku=request.sku,
             location_id=request.location_id,
             after=cursors.decode_pair(request.page.cursor, cursors.LOW_STOCK_TAG),
@@ -131,22 +115,50 @@ class StockOperations:
         self, request: pb.ListMovementsRequest, context: Ctx
     ) -> pb.ListMovementsResponse:
         items, last = await ledger.list_movements(
-            self._uows,
+            self._deps,
             sku=request.sku,
             location_id=request.location_id,
-            before_id=decode_movement_cursor(request.page.cursor),
+            before_id=cursors.decode_movement(request.page.cursor),
             limit=request.page.limit,
         )
         response = pb.ListMovementsResponse(items=[tr.movement_to_pb(x) for x in items])
-        response.page.next_cursor = encode_movement_cursor(last)
+        response.page.next_cursor = cursors.encode_movement(last)
         return response
 
     async def Reconcile(self, request: pb.ReconcileRequest, context: Ctx) -> pb.ReconcileResponse:
-        result = await ledger.reconcile(
-            self._uows, now=datetime.now(UTC), repair_mode=request.repair, actor=request.actor
-        )
+        result = await ledger.reconcile(self._deps, repair_mode=request.repair, actor=request.actor)
         return pb.ReconcileResponse(
             drifts=[tr.drift_to_pb(d) for d in result.drifts],
             clean=result.clean,
             repaired=result.repaired,
         )
+
+
+async def reconcile_main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    """Prints a JSON report; exit 0 when clean (or repaired), 1 when drift was found and left
+    alone. Uses INVENTORY_DATABASE_URL like the service."""
+    # Here, not at the top: bootstrap imports the servicer, which imports this module.
+    from inventory.entrypoints.bootstrap import bootstrap
+
+    parser = argparse.ArgumentParser(prog="python -m inventory.reconcile")
+    parser.add_argument("--repair", action="store_true", help="write compensating movements")
+    parser.add_argument("--actor", default="reconcile-cli")
+    args = parser.parse_args(argv)
+    settings = settings or Settings()
+    engine = create_engine(settings.database_url)
+    try:
+        app = bootstrap(settings, session_factory(engine))
+        result = await ledger.reconcile(app.deps, repair_mode=args.repair, actor=args.actor)
+    finally:
+        await engine.dispose()
+    report = {
+        "clean": result.clean,
+        "repaired": result.repaired,
+        "drifts": [asdict(d) for d in result.drifts],
+    }
+    print(json.dumps(report, indent=2))
+    return 0 if result.clean or args.repair else 1
+
+
+def run_reconcile() -> None:
+    sys.exit(asyncio.run(reconcile_main()))

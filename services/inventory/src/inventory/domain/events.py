@@ -1,0 +1,106 @@
+"""What inventory tells the rest of the chain, as plain facts. The unit of work queues them
+in the command's transaction; adapters/event_codec.py writes each as its inventory.* event
+(protos/chainstore/inventory/v1/events.proto)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inventory.domain.allocation import Allocation
+from inventory.domain.low_stock import Suggestion
+from inventory.domain.model import Sale, SkuQty, StockLevel
+from inventory.domain.reservation import Reservation
+from inventory.domain.transfer import Transfer
+
+
+@dataclass(frozen=True)
+class StockReceived:
+    location_id: str
+    lines: tuple[SkuQty, ...]
+    reference: str
+
+
+@dataclass(frozen=True)
+class StockReserved:
+    reservation_id: str
+    allocations: tuple[Allocation, ...]
+    # The caller's: a Reserve batch serves many callers, each event names its own.
+    correlation_id: str = ""
+
+    @classmethod
+    def of(cls, r: Reservation, correlation_id: str = "") -> StockReserved:
+        return cls(r.reservation_id, r.allocations, correlation_id)
+
+
+@dataclass(frozen=True)
+class ReservationCommitted:
+    reservation_id: str
+    allocations: tuple[Allocation, ...]
+
+    @classmethod
+    def of(cls, r: Reservation) -> ReservationCommitted:
+        return cls(r.reservation_id, r.allocations)
+
+
+@dataclass(frozen=True)
+class ReservationReleased:
+    reservation_id: str
+    allocations: tuple[Allocation, ...]
+    reason: str
+    restocked: bool
+
+    @classmethod
+    def of(cls, r: Reservation) -> ReservationReleased:
+        return cls(r.reservation_id, r.allocations, r.release_reason, r.restocked)
+
+
+@dataclass(frozen=True)
+class StockSold:
+    sale: Sale
+
+
+@dataclass(frozen=True)
+class StockAdjusted:
+    location_id: str
+    sku: str
+    delta: int
+    reason: str
+    adjustment_id: str
+
+
+@dataclass(frozen=True)
+class TransferShipped:
+    transfer: Transfer
+
+
+@dataclass(frozen=True)
+class TransferReceived:
+    transfer: Transfer
+    booked: tuple[SkuQty, ...]  # the lines this receipt booked in
+
+
+@dataclass(frozen=True)
+class LowStock:
+    """A level fell to its threshold (once per crossing), with where to refill it from."""
+
+    level: StockLevel
+    suggestion: Suggestion | None
+
+
+@dataclass(frozen=True)
+class LowStockCleared:
+    level: StockLevel
+
+
+Event = (
+    StockReceived
+    | StockReserved
+    | ReservationCommitted
+    | ReservationReleased
+    | StockSold
+    | StockAdjusted
+    | TransferShipped
+    | TransferReceived
+    | LowStock
+    | LowStockCleared
+)
