@@ -9,8 +9,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.clock import utcnow
 from chainkit.errors import AlreadyExists
-from inventory.adapters.tables import location_t, product_t, utcnow
+from inventory.adapters.tables import location_t, product_t
 from inventory.domain.model import Location, LocationKind, Product
 
 # 0005: where a location is by GB/T 2260 code.

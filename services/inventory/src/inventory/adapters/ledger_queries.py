@@ -9,12 +9,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, exists, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.clock import utcnow
 from inventory.adapters.tables import (
     movement_t,
     reservation_line_t,
     reservation_t,
     stock_t,
-    utcnow,
 )
 from inventory.domain.ledger import LevelAudit
 from inventory.domain.model import Movement, MovementKind, MovementRecord

@@ -11,9 +11,10 @@ from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.clock import utcnow
 from chainkit.errors import Retryable
 from chainkit.raw_sql import RawQuery
-from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t, utcnow
+from inventory.adapters.tables import reservation_line_t, reservation_t, sale_t
 from inventory.domain.allocation import Allocation
 from inventory.domain.model import Sale, SkuQty
 from inventory.domain.reservation import Reservation, ReservationState

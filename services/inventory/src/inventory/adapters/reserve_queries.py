@@ -20,9 +20,10 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chainkit.bulk import insert_rows, insert_tables_then, unnest_insert
+from chainkit.clock import utcnow
 from chainkit.raw_sql import RawQuery, fetch_postgresql
 from inventory.adapters.ledger_queries import movement_rows
-from inventory.adapters.tables import movement_t, stock_t, utcnow
+from inventory.adapters.tables import movement_t, stock_t
 from inventory.domain.allocation import Candidate
 from inventory.domain.model import Movement, StockLevel
 from inventory.service_layer.ports import Availability, Pair

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chainkit.bulk import insert_rows
+from chainkit.clock import utcnow
 from inventory.adapters.ledger_queries import LedgerQueries, movement_rows
 from inventory.adapters.reserve_queries import ReserveQueries, level_of
 from inventory.adapters.tables import (
@@ -29,7 +30,6 @@ from inventory.adapters.tables import (
     stock_t,
     transfer_line_t,
     transfer_t,
-    utcnow,
 )
 from inventory.domain.model import Movement, SkuQty, StockLevel
 from inventory.domain.transfer import TransferState

@@ -5,14 +5,12 @@ The schema itself is created by Alembic (migrations/versions); these classes mus
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Index, Table, Text, false
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from chainkit.clock import utcnow
 
 
 class LocationRow(SQLModel, table=True):

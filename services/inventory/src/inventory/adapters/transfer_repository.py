@@ -11,9 +11,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.clock import utcnow
 from chainkit.errors import Retryable
 from inventory.adapters.reservation_repository import aware
-from inventory.adapters.tables import applied_command_t, transfer_line_t, transfer_t, utcnow
+from inventory.adapters.tables import applied_command_t, transfer_line_t, transfer_t
 from inventory.domain.transfer import Transfer, TransferLine, TransferState
 
 _t = transfer_t.c
