@@ -27,7 +27,7 @@ from inventory.adapters.reservation_repository import (
 from inventory.adapters.stock_repository import SqlStockRepository
 from inventory.adapters.tables import reservation_line_t, reservation_t
 from inventory.adapters.transfer_repository import SqlCommandLog, SqlTransferRepository
-from inventory.domain.events import Event, StockReserved
+from inventory.domain.events import Event
 from inventory.domain.model import Movement, StockLevel
 from inventory.service_layer.ports import Availability, NewReservation, Pair
 
@@ -86,7 +86,7 @@ class InventoryUnitOfWork(SqlUnitOfWork):
         self,
         new: Sequence[NewReservation],
         movements: Sequence[Movement],
-        events: Sequence[StockReserved],
+        events: Sequence[Event],
     ) -> list[StockLevel] | None:
         """See ports.UnitOfWork. The rows go in with the stock UPDATE: on PostgreSQL in
         its WITH, one statement (four round trips fewer than one statement each)."""

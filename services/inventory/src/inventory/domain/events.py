@@ -1,6 +1,7 @@
-"""What inventory tells the rest of the chain, as plain facts. The unit of work queues them
-in the command's transaction; adapters/event_codec.py writes each as its inventory.* event
-(protos/chainstore/inventory/v1/events.proto)."""
+"""What inventory tells the rest of the chain, as plain facts: recorded by the Reservation
+aggregate for its own changes, built by the use cases for the others. The unit of work queues
+them in the command's transaction; adapters/event_codec.py writes each as its inventory.*
+event (protos/chainstore/inventory/v1/events.proto)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from dataclasses import dataclass
 from inventory.domain.allocation import Allocation
 from inventory.domain.low_stock import Suggestion
 from inventory.domain.model import Sale, SkuQty, StockLevel
-from inventory.domain.reservation import Reservation
 from inventory.domain.transfer import Transfer
 
 
@@ -27,19 +27,11 @@ class StockReserved:
     # The caller's: a Reserve batch serves many callers, each event names its own.
     correlation_id: str = ""
 
-    @classmethod
-    def of(cls, r: Reservation, correlation_id: str = "") -> StockReserved:
-        return cls(r.reservation_id, r.allocations, correlation_id)
-
 
 @dataclass(frozen=True)
 class ReservationCommitted:
     reservation_id: str
     allocations: tuple[Allocation, ...]
-
-    @classmethod
-    def of(cls, r: Reservation) -> ReservationCommitted:
-        return cls(r.reservation_id, r.allocations)
 
 
 @dataclass(frozen=True)
@@ -48,10 +40,6 @@ class ReservationReleased:
     allocations: tuple[Allocation, ...]
     reason: str
     restocked: bool
-
-    @classmethod
-    def of(cls, r: Reservation) -> ReservationReleased:
-        return cls(r.reservation_id, r.allocations, r.release_reason, r.restocked)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ Commit and Release are idempotent; anything else is a Conflict naming the curren
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
 from chainkit.errors import Conflict
 from inventory.domain.allocation import Allocation
 from inventory.domain.errors import ReservationExpired
+from inventory.domain.events import ReservationCommitted, ReservationReleased, StockReserved
 
 # The release reason the expiry sweep writes; a commit after it answers "reservation expired".
 EXPIRED = "expired"
@@ -39,6 +40,27 @@ class Reservation:
     expires_at: datetime | None = None
     release_reason: str = ""
     restocked: bool = False
+    # What the change that made this value recorded, for the unit of work to publish.
+    events: tuple[StockReserved | ReservationCommitted | ReservationReleased, ...] = field(
+        default=(), compare=False, repr=False
+    )
+
+    @classmethod
+    def hold(
+        cls,
+        reservation_id: str,
+        allocations: tuple[Allocation, ...],
+        expires_at: datetime | None = None,
+        correlation_id: str = "",
+    ) -> Reservation:
+        """A new hold on allocated units (the request's correlation id goes in its event)."""
+        return cls(
+            reservation_id,
+            ReservationState.HELD,
+            allocations,
+            expires_at,
+            events=(StockReserved(reservation_id, allocations, correlation_id),),
+        )
 
     def quantities(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -79,12 +101,18 @@ class Reservation:
         return ReleaseEffect.NONE
 
     def committed(self) -> Reservation:
-        return replace(self, state=ReservationState.COMMITTED)
+        return replace(
+            self,
+            state=ReservationState.COMMITTED,
+            events=(ReservationCommitted(self.reservation_id, self.allocations),),
+        )
 
     def released(self, reason: str, effect: ReleaseEffect) -> Reservation:
+        restocked = effect is ReleaseEffect.RESTOCK
         return replace(
             self,
             state=ReservationState.RELEASED,
             release_reason=reason,
-            restocked=effect is ReleaseEffect.RESTOCK,
+            restocked=restocked,
+            events=(ReservationReleased(self.reservation_id, self.allocations, reason, restocked),),
         )

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from inventory.domain.allocation import Candidate
-from inventory.domain.events import Event, StockReserved
+from inventory.domain.events import Event
 from inventory.domain.ledger import LevelAudit
 from inventory.domain.model import (
     Location,
@@ -50,7 +50,6 @@ class NewReservation:
     region: str
     home_location_id: str
     strategy: str
-    correlation_id: str = ""  # of the request, for its event (a batch serves many)
 
 
 class LocationRepository(Protocol):
@@ -251,7 +250,7 @@ class UnitOfWork(Protocol):
         self,
         new: Sequence[NewReservation],
         movements: Sequence[Movement],
-        events: Sequence[StockReserved],
+        events: Sequence[Event],
     ) -> list[StockLevel] | None:
         """Store the reservations and take their allocations' units, each level's only if
         that many are still available there, with their ledger lines and events, as one

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from chainkit.errors import NotFound
-from inventory.domain.events import ReservationCommitted, ReservationReleased
 from inventory.domain.model import Movement, MovementKind
 from inventory.domain.reservation import EXPIRED, ReleaseEffect, Reservation
 from inventory.domain.validation import Errors
@@ -60,7 +59,8 @@ async def commit_reservation(deps: Deps, reservation_id: str) -> Reservation:
                     for a in done.allocations
                 ]
             )
-            uow.publish(ReservationCommitted.of(done))
+            for event in done.events:
+                uow.publish(event)
             await uow.commit()
             return done
 
@@ -126,5 +126,6 @@ async def _release(
         )
     await uow.stock.record(movements)
     await publish_crossings(uow, [(a.sku, a.location_id) for a in done.allocations])
-    uow.publish(ReservationReleased.of(done))
+    for event in done.events:
+        uow.publish(event)
     return done

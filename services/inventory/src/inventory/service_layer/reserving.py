@@ -29,9 +29,8 @@ from chainkit.batching import Batcher, first_of_each
 from chainkit.errors import AlreadyExists, DomainError, Retryable
 from chainkit.logging import current_correlation_id
 from inventory.domain.allocation import allocate, resolve_strategy
-from inventory.domain.events import StockReserved
 from inventory.domain.model import Movement, MovementKind, totals
-from inventory.domain.reservation import Reservation, ReservationState
+from inventory.domain.reservation import Reservation
 from inventory.domain.snapshot import StockSnapshot
 from inventory.domain.validation import Errors, check_lines
 from inventory.service_layer.alerts import publish_crossings_of
@@ -142,7 +141,9 @@ async def _attempt(deps: Deps, items: list[Item], look_up: bool) -> dict[int, Ou
         outcomes, new = _decide_all(items, seen)
         if new:
             # Late in the transaction: a stock row stays locked from its write to COMMIT.
-            levels = await uow.hold(new, _ledger_lines(new), [_event(x) for x in new])
+            levels = await uow.hold(
+                new, _ledger_lines(new), [e for x in new for e in x.reservation.events]
+            )
             if levels is None:
                 raise LostRace
             await publish_crossings_of(uow, levels)
@@ -168,9 +169,7 @@ def _decide_all(
             outcomes[i] = e
             continue
         outcomes[i] = decided
-        new.append(
-            NewReservation(decided, cmd.region, cmd.home_location_id, strategy, cmd.correlation_id)
-        )
+        new.append(NewReservation(decided, cmd.region, cmd.home_location_id, strategy))
     return outcomes, new
 
 
@@ -197,11 +196,8 @@ def _decide(
         destination=cmd.destination,
     )
     snapshot.take(allocations)
-    return Reservation(
-        reservation_id=cmd.reservation_id,
-        state=ReservationState.HELD,
-        allocations=tuple(allocations),
-        expires_at=cmd.expires_at,
+    return Reservation.hold(
+        cmd.reservation_id, tuple(allocations), cmd.expires_at, cmd.correlation_id
     )
 
 
@@ -214,7 +210,3 @@ def _ledger_lines(new: Sequence[NewReservation]) -> list[Movement]:
         for x in new
         for a in x.reservation.allocations
     ]
-
-
-def _event(x: NewReservation) -> StockReserved:
-    return StockReserved.of(x.reservation, x.correlation_id)
