@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, get_args
 
 import grpc
 import nats
@@ -14,6 +14,10 @@ from sqlalchemy import text
 from chainkit import events
 from chainstore.inventory.v1 import events_pb2
 from chainstore.inventory.v1 import inventory_pb2 as pb
+from inventory.adapters import event_codec
+from inventory.domain.allocation import Allocation
+from inventory.domain.events import Event
+from inventory.domain.reservation import Reservation, ReservationState
 
 
 async def test_events_are_published_on_inventory_subjects(inventory: Any) -> None:
@@ -81,3 +85,17 @@ async def test_refused_reservation_publishes_nothing(inventory: Any) -> None:
     async with inventory.engine.connect() as conn:
         count = await conn.scalar(text("SELECT COUNT(*) FROM outbox"))
     assert count == 0
+
+
+def test_every_domain_event_has_its_envelope() -> None:
+    assert set(event_codec._ENCODERS) == set(get_args(Event))
+
+
+def test_a_hold_records_stock_reserved_with_its_callers_correlation_id() -> None:
+    held = (Allocation("WH-1", "TEA-1", 2, "region"),)
+    r = Reservation.hold("R-1", held, correlation_id="cid-1")
+    assert r == Reservation("R-1", ReservationState.HELD, held)  # events are not state
+    env = events.parse(event_codec.encode(r.events[0]).data)
+    assert env.correlation_id == "cid-1" and env.source == "inventory"
+    payload = events.unpack(env, events_pb2.StockReserved)
+    assert payload.reservation_id == "R-1" and payload.allocations[0].qty == 2

@@ -1,9 +1,10 @@
 """Reserve: hold units for an order. The whole rule is in this file; the storage it calls
 (UnitOfWork.read_for_reserve and .hold) only reads and writes.
 
-- What may be reserved: valid lines of SKUs that exist, from the locations `allocate`
-  finds eligible (domain/allocation.py: region, home location, strategy, destination, and
-  stores only if they share their shelf online).
+- What may be reserved, and from where: lines of SKUs that exist (each SKU once, positive
+  quantities), from stock shared online or the ordering store's own (its home location),
+  ranked by the strategy (domain/allocation.py: region, priority, distance, ...); a line
+  may be split across locations.
 - All or nothing: every line is allocated or the reservation is refused (InsufficientStock
   names what is available) and touches nothing. Its units are taken by writes that re-check
   availability; one that finds too few undoes the whole transaction (a lost race).
