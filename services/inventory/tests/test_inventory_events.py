@@ -95,7 +95,8 @@ def test_a_hold_records_stock_reserved_with_its_callers_correlation_id() -> None
     held = (Allocation("WH-1", "TEA-1", 2, "region"),)
     r = Reservation.hold("R-1", held, correlation_id="cid-1")
     assert r == Reservation("R-1", ReservationState.HELD, held)  # events are not state
-    env = events.parse(event_codec.encode(r.events[0]).data)
+    [reserved] = event_codec.encode(r.events)
+    env = events.parse(reserved.data)
     assert env.correlation_id == "cid-1" and env.source == "inventory"
     payload = events.unpack(env, events_pb2.StockReserved)
     assert payload.reservation_id == "R-1" and payload.allocations[0].qty == 2

@@ -7,7 +7,7 @@ These pin down what is hard to provoke through a real database on demand: a lost
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from copy import deepcopy
 from types import TracebackType
 from typing import Any, Self
@@ -64,8 +64,8 @@ class FakeUow:
     ) -> None:
         self.tx = {}
 
-    def publish(self, event: Event) -> None:
-        self.tx["events"].append(encode(event))  # as the outbox would store it
+    def publish(self, events: Iterable[Event]) -> None:
+        self.tx["events"].extend(encode(events))  # as the outbox would store them
 
     async def commit(self) -> None:
         for name in ("steal", "block"):
@@ -154,8 +154,8 @@ class FakeUow:
         for a in (a for x in new for a in x.reservation.allocations):
             units[(a.sku, a.location_id)] = units.get((a.sku, a.location_id), 0) + a.qty
         levels = await self.try_reserve_all(units, movements)
-        for event in events if levels is not None else ():
-            self.publish(event)
+        if levels is not None:
+            self.publish(events)
         return levels
 
     async def try_sell(self, sku: str, loc: str, qty: int) -> bool:

@@ -178,9 +178,9 @@ _ENCODERS: dict[type[Any], Callable[[Any], OutgoingEvent]] = {
 }
 
 
-def encode(event: ev.Event) -> OutgoingEvent:
-    """The envelope the outbox stores for this event (a fresh event id each call)."""
-    return _ENCODERS[type(event)](event)
+def encode(events: Iterable[ev.Event]) -> list[OutgoingEvent]:
+    """Each event's envelope, in order, as the outbox stores it (a fresh event id each)."""
+    return [_ENCODERS[type(e)](e) for e in events]
 
 
 _LOW_STOCK_SUBJECT = subject_for("inventory.low_stock")

@@ -5,7 +5,7 @@ PostgreSQL's single WITH statement is in reserve_queries)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 
 from sqlalchemy.exc import IntegrityError
@@ -64,8 +64,9 @@ class InventoryUnitOfWork(SqlUnitOfWork):
         self.transfers = SqlTransferRepository(self.session)
         self.commands = SqlCommandLog(self.session, dialect)
 
-    def publish(self, event: Event) -> None:
-        self.emit(encode(event))
+    def publish(self, events: Iterable[Event]) -> None:
+        for envelope in encode(events):
+            self.emit(envelope)
 
     async def read_for_reserve(
         self, skus: Sequence[str], home_location_ids: Sequence[str], look_up: Sequence[str]
@@ -94,7 +95,7 @@ class InventoryUnitOfWork(SqlUnitOfWork):
         for x in new:
             for a in x.reservation.allocations:
                 units[(a.sku, a.location_id)] = units.get((a.sku, a.location_id), 0) + a.qty
-        envelopes = [encode(e) for e in events]
+        envelopes = encode(events)
         now = utcnow()
         reservations, lines = reservation_rows(new, now)
         along = [

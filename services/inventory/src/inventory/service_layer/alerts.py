@@ -49,9 +49,9 @@ async def publish_crossings_of(uow: UnitOfWork, levels: Iterable[StockLevel]) ->
             continue  # a concurrent command flipped it and publishes the alert
         now = replace(level, low_stock=not level.low_stock)
         if change is Crossing.FELL:
-            uow.publish(LowStock(now, await suggestion_for(uow, now)))
+            uow.publish([LowStock(now, await suggestion_for(uow, now))])
         else:
-            uow.publish(LowStockCleared(now))
+            uow.publish([LowStockCleared(now)])
 
 
 async def set_threshold(deps: Deps, *, location_id: str, sku: str, threshold: int) -> StockLevel:

@@ -6,12 +6,12 @@ Stock changes are single atomic conditional statements settled by the database; 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
+from chainkit.ports import TransactionPort
 from inventory.domain.allocation import Candidate
 from inventory.domain.events import Event
 from inventory.domain.ledger import LevelAudit
@@ -197,23 +197,10 @@ class SaleRepository(Protocol):
         """Raises Retryable when the same sale id is being recorded concurrently."""
 
 
-class UnitOfWork(Protocol):
-    """One transaction: rolled back on leaving unless committed."""
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None:
-        """Commit; a lost race on a unique key raises chainkit.errors.Retryable."""
-
-    def publish(self, event: Event) -> None:
-        """Queue an event: it is published only if this transaction commits."""
+class UnitOfWork(TransactionPort, Protocol):
+    def publish(self, events: Iterable[Event]) -> None:
+        """Queue domain events for the outbox (encoded by adapters.event_codec): published
+        only if this transaction commits."""
 
     # Read-only properties so an implementation may hold more specific repository types.
     @property

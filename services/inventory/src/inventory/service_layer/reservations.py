@@ -59,8 +59,7 @@ async def commit_reservation(deps: Deps, reservation_id: str) -> Reservation:
                     for a in done.allocations
                 ]
             )
-            for event in done.events:
-                uow.publish(event)
+            uow.publish(done.events)
             await uow.commit()
             return done
 
@@ -126,6 +125,5 @@ async def _release(
         )
     await uow.stock.record(movements)
     await publish_crossings(uow, [(a.sku, a.location_id) for a in done.allocations])
-    for event in done.events:
-        uow.publish(event)
+    uow.publish(done.events)
     return done

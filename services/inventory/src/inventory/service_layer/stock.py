@@ -44,7 +44,7 @@ async def receive_stock(
         )
         await publish_crossings(uow, [(x.sku, location_id) for x in lines])
         levels = await uow.stock.levels_at(location_id, [x.sku for x in lines])
-        uow.publish(StockReceived(location_id, tuple(lines), reference))
+        uow.publish([StockReceived(location_id, tuple(lines), reference)])
         await uow.commit()
     return [levels[x.sku] for x in lines]
 
@@ -111,7 +111,7 @@ async def sell_at_location(
                 [Movement(x.sku, location_id, MovementKind.SALE, sale_id, -x.qty, 0) for x in lines]
             )
             await publish_crossings(uow, [(x.sku, location_id) for x in lines])
-            uow.publish(StockSold(sale))
+            uow.publish([StockSold(sale)])
             await uow.commit()
             return sale
 
@@ -170,7 +170,7 @@ async def adjust_stock(
         )
         await publish_crossings(uow, [(sku, location_id)])
         level = await _level(uow, sku, location_id)
-        uow.publish(StockAdjusted(location_id, sku, delta, reason, adjustment_id))
+        uow.publish([StockAdjusted(location_id, sku, delta, reason, adjustment_id)])
         await uow.commit()
     return level
 

@@ -90,7 +90,7 @@ async def create_transfer(
             # show on its levels (with nothing on hand yet).
             await uow.stock.receive(to_location_id, [SkuQty(x.sku, 0) for x in transfer.lines])
             await publish_crossings(uow, [(x.sku, from_location_id) for x in transfer.lines])
-            uow.publish(TransferShipped(transfer))
+            uow.publish([TransferShipped(transfer)])
             await uow.commit()
             return transfer
 
@@ -153,7 +153,7 @@ async def receive_transfer(
                 ]
             )
             await publish_crossings(uow, [(x.sku, to) for x in booked])
-            uow.publish(TransferReceived(done, tuple(booked)))
+            uow.publish([TransferReceived(done, tuple(booked))])
             await uow.commit()
             return done
 
