@@ -95,11 +95,6 @@ class StockRepository(Protocol):
 
     async def levels_at(self, location_id: str, skus: Sequence[str]) -> dict[str, StockLevel]: ...
 
-    async def availability(
-        self, skus: Sequence[str], home_location_ids: Sequence[str]
-    ) -> Availability:
-        """The SKUs that exist, their stock and which home locations exist."""
-
     async def try_commit(self, sku: str, location_id: str, qty: int) -> bool: ...
 
     async def try_free(self, sku: str, location_id: str, qty: int) -> bool: ...
@@ -148,8 +143,6 @@ class StockRepository(Protocol):
 
 class ReservationRepository(Protocol):
     async def get(self, reservation_id: str) -> Reservation | None: ...
-
-    async def get_many(self, reservation_ids: Sequence[str]) -> dict[str, Reservation]: ...
 
     async def transition(
         self, reservation_id: str, expected: ReservationState, new: Reservation
