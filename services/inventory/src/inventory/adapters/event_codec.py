@@ -8,14 +8,17 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from chainkit.events import OutgoingEvent, envelope, subject_for
-from chainstore.common.v1.common_pb2 import SkuQty as SkuQtyPb
-from chainstore.inventory.v1 import events_pb2, inventory_pb2
+from chainkit.events import envelope
+from chainkit.outgoing import OutgoingEvent, subject_for
+from chainstore.inventory.v1 import events_pb2
+from inventory.adapters.stock_pb import (
+    allocations_pb,
+    level_pb,
+    lines_pb,
+    suggestion_pb,
+    transfer_pb,
+)
 from inventory.domain import events as ev
-from inventory.domain.allocation import Allocation
-from inventory.domain.low_stock import Suggestion
-from inventory.domain.model import SkuQty, StockLevel
-from inventory.domain.transfer import Transfer, TransferState
 from inventory.service_layer.metrics import LOW_STOCK
 
 SOURCE = "inventory"
@@ -25,65 +28,11 @@ def _event(name: str, payload: Message, correlation_id: str = "") -> OutgoingEve
     return envelope(f"inventory.{name}", payload, source=SOURCE, correlation_id=correlation_id)
 
 
-def _lines(lines: Iterable[SkuQty]) -> list[SkuQtyPb]:
-    return [SkuQtyPb(sku=x.sku, qty=x.qty) for x in lines]
-
-
-def _allocations(allocations: Iterable[Allocation]) -> list[inventory_pb2.Allocation]:
-    return [
-        inventory_pb2.Allocation(location_id=a.location_id, sku=a.sku, qty=a.qty, reason=a.reason)
-        for a in allocations
-    ]
-
-
-def level_pb(level: StockLevel) -> inventory_pb2.StockLevel:
-    return inventory_pb2.StockLevel(
-        sku=level.sku,
-        location_id=level.location_id,
-        on_hand=level.on_hand,
-        reserved=level.reserved,
-        available=level.available,
-        low_stock_threshold=level.low_stock_threshold,
-        in_transit=level.in_transit,
-        low_stock=level.low_stock,
-    )
-
-
-def suggestion_pb(s: Suggestion) -> inventory_pb2.Replenishment:
-    return inventory_pb2.Replenishment(
-        from_location_id=s.from_location_id, qty=s.qty, reason=s.reason
-    )
-
-
-_TRANSFER_STATE = {
-    TransferState.IN_TRANSIT: inventory_pb2.TRANSFER_STATE_IN_TRANSIT,
-    TransferState.RECEIVED: inventory_pb2.TRANSFER_STATE_RECEIVED,
-}
-
-
-def transfer_pb(t: Transfer) -> inventory_pb2.Transfer:
-    msg = inventory_pb2.Transfer(
-        transfer_id=t.transfer_id,
-        from_location_id=t.from_location_id,
-        to_location_id=t.to_location_id,
-        state=_TRANSFER_STATE[t.state],
-        lines=[
-            inventory_pb2.TransferLine(
-                sku=x.sku, qty_shipped=x.qty_shipped, qty_received=x.qty_received
-            )
-            for x in t.lines
-        ],
-    )
-    if t.created_at is not None:
-        msg.created_at.FromDatetime(t.created_at)
-    return msg
-
-
 def _stock_received(e: ev.StockReceived) -> OutgoingEvent:
     return _event(
         "stock_received",
         events_pb2.StockReceived(
-            location_id=e.location_id, lines=_lines(e.lines), reference=e.reference
+            location_id=e.location_id, lines=lines_pb(e.lines), reference=e.reference
         ),
     )
 
@@ -92,7 +41,7 @@ def _stock_reserved(e: ev.StockReserved) -> OutgoingEvent:
     return _event(
         "stock_reserved",
         events_pb2.StockReserved(
-            reservation_id=e.reservation_id, allocations=_allocations(e.allocations)
+            reservation_id=e.reservation_id, allocations=allocations_pb(e.allocations)
         ),
         e.correlation_id,
     )
@@ -102,7 +51,7 @@ def _reservation_committed(e: ev.ReservationCommitted) -> OutgoingEvent:
     return _event(
         "reservation_committed",
         events_pb2.ReservationCommitted(
-            reservation_id=e.reservation_id, allocations=_allocations(e.allocations)
+            reservation_id=e.reservation_id, allocations=allocations_pb(e.allocations)
         ),
     )
 
@@ -112,7 +61,7 @@ def _reservation_released(e: ev.ReservationReleased) -> OutgoingEvent:
         "reservation_released",
         events_pb2.ReservationReleased(
             reservation_id=e.reservation_id,
-            allocations=_allocations(e.allocations),
+            allocations=allocations_pb(e.allocations),
             reason=e.reason,
             restocked=e.restocked,
         ),
@@ -124,7 +73,7 @@ def _stock_sold(e: ev.StockSold) -> OutgoingEvent:
     return _event(
         "stock_sold",
         events_pb2.StockSold(
-            sale_id=sale.sale_id, location_id=sale.location_id, lines=_lines(sale.lines)
+            sale_id=sale.sale_id, location_id=sale.location_id, lines=lines_pb(sale.lines)
         ),
     )
 
@@ -149,7 +98,7 @@ def _transfer_shipped(e: ev.TransferShipped) -> OutgoingEvent:
 def _transfer_received(e: ev.TransferReceived) -> OutgoingEvent:
     return _event(
         "transfer_received",
-        events_pb2.TransferReceived(transfer=transfer_pb(e.transfer), lines=_lines(e.booked)),
+        events_pb2.TransferReceived(transfer=transfer_pb(e.transfer), lines=lines_pb(e.booked)),
     )
 
 

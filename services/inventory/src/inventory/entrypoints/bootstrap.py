@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chainkit.events import OutgoingEvent
+from chainkit.outgoing import OutgoingEvent
 from chainkit.uow import EventsCommitted
 from chainstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from inventory.adapters.event_codec import count_low_stock

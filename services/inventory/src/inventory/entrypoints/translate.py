@@ -10,8 +10,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from chainstore.common.v1.common_pb2 import GeoPoint, Money
 from chainstore.common.v1.common_pb2 import SkuQty as SkuQtyPb
 from chainstore.inventory.v1 import inventory_pb2 as pb
-from inventory.adapters import event_codec
-from inventory.domain.allocation import Allocation
+from inventory.adapters.stock_pb import (
+    allocations_pb,
+    level_pb,
+    lines_pb,
+    suggestion_pb,
+    transfer_pb,
+)
 from inventory.domain.geo import Point
 from inventory.domain.ledger import Drift
 from inventory.domain.model import Location, LocationKind, MovementRecord, Product, Sale, SkuQty
@@ -111,14 +116,10 @@ def lines_from_pb(lines: Iterable[SkuQtyPb]) -> list[SkuQty]:
     return [SkuQty(sku=x.sku, qty=x.qty) for x in lines]
 
 
-def lines_to_pb(lines: Iterable[SkuQty]) -> list[SkuQtyPb]:
-    return [SkuQtyPb(sku=x.sku, qty=x.qty) for x in lines]
-
-
-# The same messages the events carry.
-level_to_pb = event_codec.level_pb
-transfer_to_pb = event_codec.transfer_pb
-suggestion_to_pb = event_codec.suggestion_pb
+# The same messages the events carry (adapters/stock_pb.py).
+level_to_pb = level_pb
+transfer_to_pb = transfer_pb
+suggestion_to_pb = suggestion_pb
 
 
 def point_from_pb(msg: GeoPoint) -> Point:
@@ -153,10 +154,6 @@ def drift_to_pb(d: Drift) -> pb.Drift:
     )
 
 
-def allocation_to_pb(a: Allocation) -> pb.Allocation:
-    return pb.Allocation(location_id=a.location_id, sku=a.sku, qty=a.qty, reason=a.reason)
-
-
 def timestamp_to_datetime(ts: Timestamp) -> datetime:
     return ts.ToDatetime(tzinfo=UTC)
 
@@ -165,7 +162,7 @@ def reservation_to_pb(r: Reservation) -> pb.Reservation:
     msg = pb.Reservation(
         reservation_id=r.reservation_id,
         state=_STATE_TO_PB[r.state],
-        allocations=[allocation_to_pb(a) for a in r.allocations],
+        allocations=allocations_pb(r.allocations),
     )
     if r.expires_at is not None:
         msg.expires_at.FromDatetime(r.expires_at)
@@ -173,9 +170,7 @@ def reservation_to_pb(r: Reservation) -> pb.Reservation:
 
 
 def sale_to_pb(sale: Sale) -> pb.Sale:
-    return pb.Sale(
-        sale_id=sale.sale_id, location_id=sale.location_id, lines=lines_to_pb(sale.lines)
-    )
+    return pb.Sale(sale_id=sale.sale_id, location_id=sale.location_id, lines=lines_pb(sale.lines))
 
 
 def reserve_command(request: pb.ReserveRequest) -> ReserveCommand:
