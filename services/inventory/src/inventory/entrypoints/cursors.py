@@ -1,70 +1,51 @@
-"""Page cursors: opaque to clients, the last key of a page, tagged and base64url-encoded."""
+"""Inventory's page cursors: the suite's one encoding (chainkit.cursors), each listing with
+its own tag, so a cursor issued by one listing is refused by another."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-
+from chainkit import cursors
 from chainkit.errors import FieldError, InvalidArgument
 
-SKU_TAG = "sku:"
-RESERVATION_TAG = "res:"
-LEVEL_TAG = "lvl:"
-LOW_STOCK_TAG = "low:"
-LOCATION_TAG = "loc:"
-MOVEMENT_TAG = "mv:"
-_NOT_OURS = "is not a cursor this service issued"
-
-
-def _refuse() -> InvalidArgument:
-    return InvalidArgument(f"page.cursor: {_NOT_OURS}", [FieldError("page.cursor", _NOT_OURS)])
+SKU_TAG = "sku"
+RESERVATION_TAG = "res"
+LEVEL_TAG = "lvl"
+LOW_STOCK_TAG = "low"
+LOCATION_TAG = "loc"
+MOVEMENT_TAG = "mv"
 
 
 def encode(key: str, tag: str = SKU_TAG) -> str:
-    return base64.urlsafe_b64encode((tag + key).encode()).decode() if key else ""
+    """Empty when there is no next page."""
+    return cursors.encode(tag, [key]) if key else ""
 
 
 def decode(cursor: str, tag: str = SKU_TAG) -> str:
-    if not cursor:
-        return ""
-    try:
-        raw = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
-    if not raw.startswith(tag):
-        raise _refuse()
-    return raw.removeprefix(tag)
+    """The key to continue after ("" from the start)."""
+    found = cursors.decode(cursor, tag)
+    return found[0] if found else ""
 
 
 def encode_pair(key: tuple[str, str] | None, tag: str) -> str:
-    """A (location_id, sku) key; "" when there is no next page."""
-    return encode(json.dumps(list(key)), tag) if key else ""
+    """A (location_id, sku) key; empty when there is no next page."""
+    return cursors.encode(tag, key) if key else ""
 
 
 def decode_pair(cursor: str, tag: str) -> tuple[str, str] | None:
-    raw = decode(cursor, tag)
-    if not raw:
-        return None
-    try:
-        location_id, sku = json.loads(raw)
-        return str(location_id), str(sku)
-    except (ValueError, TypeError) as e:
-        raise _refuse() from e
+    found = cursors.decode(cursor, tag, parts=2)
+    return (found[0], found[1]) if found else None
 
 
 def encode_movement(movement_id: int) -> str:
-    """A ledger page's last movement id; "" when there is no next page."""
-    return encode(str(movement_id), MOVEMENT_TAG) if movement_id else ""
+    """A ledger page's last movement id; empty when there is no next page."""
+    return cursors.encode(MOVEMENT_TAG, [str(movement_id)]) if movement_id else ""
 
 
 def decode_movement(cursor: str) -> int:
-    if not cursor:
+    found = cursors.decode(cursor, MOVEMENT_TAG)
+    if not found:
         return 0
-    try:
-        value = int(decode(cursor, MOVEMENT_TAG))
-    except ValueError as e:
-        raise _refuse() from e
-    if value <= 0:
-        raise _refuse()
-    return value
+    if not found[0].isdigit() or int(found[0]) <= 0:
+        raise InvalidArgument(
+            f"{cursors.FIELD}: {cursors.NOT_OURS}", [FieldError(cursors.FIELD, cursors.NOT_OURS)]
+        )
+    return int(found[0])
