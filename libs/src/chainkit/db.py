@@ -18,7 +18,7 @@ from chainkit import sqlite_driver
 # Connection execution option (opt-in, SQLite only): do not issue BEGIN IMMEDIATE when the
 # transaction begins, so the statements that follow are autocommit reads that take no write
 # lock; the caller issues `BEGIN IMMEDIATE` itself before its first write (see
-# services/inventory/src/inventory/adapters/uow.py, `reading`).
+# services/inventory/src/inventory/adapters/uow.py, `read_for_reserve`).
 SQLITE_DEFER_BEGIN = "chainkit_sqlite_defer_begin"
 
 # Engine/connection execution option set by `session_factory(engine, read_only=True)`: the

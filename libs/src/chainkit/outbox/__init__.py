@@ -6,7 +6,6 @@
 - backlog: how many rows are unsent, and how old the oldest is.
 """
 
-from chainkit.clock import utcnow  # inventory's unit of work imports it from here
 from chainkit.outbox.backlog import read_backlog, seconds_since
 from chainkit.outbox.relay import ANSWER_TURNS, MAX_FRESH, OutboxRelay
 from chainkit.outbox.rows import OUTBOX, OutboxMessage, outbox_rows
@@ -22,5 +21,4 @@ __all__ = [
     "outbox_rows",
     "read_backlog",
     "seconds_since",
-    "utcnow",
 ]
