@@ -18,7 +18,7 @@ from chainkit.db import create_engine, session_factory
 from chainkit.errors import Conflict, FieldError, InvalidArgument, NotFound
 from chainkit.migrations import upgrade_async
 from chainkit.outbox import OutboxMessage
-from orders.domain.lines import LineRequest, ProductInfo, StockShortfall
+from orders.domain.lines import LineRequest, ProductInfo, StockShortfall, UnknownSkus
 from orders.domain.order import Address, Allocation, Package, Shipment
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap
 from orders.service_layer import stores
@@ -69,7 +69,7 @@ class FakeInventory:
         self.calls["batch_get_products"] += 1
         unknown = [s for s in skus if s not in PRODUCTS or s in self.withdrawn]
         if unknown:
-            raise NotFound(f"unknown SKU {unknown[0]}")
+            raise NotFound(f"unknown SKU {unknown[0]}", details=UnknownSkus(tuple(unknown)))
         return {s: PRODUCTS[s] for s in skus}
 
     async def reserve(

@@ -107,6 +107,14 @@ async def test_bad_requests_name_the_field(app: OrdersApp, inventory: Any) -> No
     assert inventory.calls["reserve"] == 0
 
 
+async def test_unknown_skus_are_named_exactly_not_by_a_prefix_of_another(app: OrdersApp) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        await create_order(app.deps, online(("TEA-1", 1), ("TEA-10", 1)))
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("lines[1].sku", "unknown SKU TEA-10")
+    ]
+
+
 async def test_idempotent_replay_and_key_reuse_with_another_request(
     app: OrdersApp, inventory: Any, probe: Any
 ) -> None:

@@ -21,7 +21,13 @@ from chainkit.errors import (
     PermissionDenied,
 )
 from chainstore.orders.v1 import orders_pb2
-from orders.domain.lines import OrderLine, StockShortfall, price_lines, validate_line_requests
+from orders.domain.lines import (
+    OrderLine,
+    StockShortfall,
+    UnknownSkus,
+    price_lines,
+    validate_line_requests,
+)
 from orders.domain.order import Allocation, Channel, check_payment, payment_deadline
 from orders.service_layer import placement
 from orders.service_layer.commands import CreateOrder
@@ -144,10 +150,11 @@ async def _priced_lines(deps: Deps, cmd: CreateOrder) -> list[OrderLine]:
     try:
         products = await deps.inventory.batch_get_products(skus)
     except NotFound as e:
+        unknown = e.details.skus if isinstance(e.details, UnknownSkus) else ()
         named = [
             FieldError(f"lines[{i}].sku", f"unknown SKU {sku}")
             for i, sku in enumerate(skus)
-            if sku in e.message
+            if sku in unknown
         ]
         raise InvalidArgument("unknown SKU", named or [FieldError("lines", e.message)]) from e
     return price_lines(cmd.lines, products)

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 class InventoryPort(Protocol):
     """Inventory as orders needs it. Errors arrive as chainkit domain errors; a refusal for
-    lack of stock is a Conflict whose `details` is a `StockShortfall`."""
+    lack of stock is a Conflict whose `details` is a `StockShortfall`, and one naming SKUs
+    the catalogue lacks a NotFound whose `details` is an `UnknownSkus`."""
 
     async def batch_get_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]: ...
 
