@@ -34,7 +34,8 @@ from orders.entrypoints.bootstrap import bootstrap
 from orders.loadgen import load
 from orders.service_layer import analytics
 from orders.service_layer import commands as c
-from orders.service_layer.ports import Deps, PageKey
+from orders.service_layer.deps import Deps
+from orders.service_layer.ports import PageKey
 from orders.service_layer.queries import encode_cursor, get_order, list_orders
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

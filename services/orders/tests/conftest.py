@@ -22,7 +22,8 @@ from orders.domain.lines import LineRequest, ProductInfo, StockShortfall, Unknow
 from orders.domain.order import Address, Allocation, Package, Shipment
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap
 from orders.service_layer import stores
-from orders.service_layer.ports import Deps, PackageQuote
+from orders.service_layer.deps import Deps
+from orders.service_layer.ports import PackageQuote
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 

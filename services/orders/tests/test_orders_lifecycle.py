@@ -19,6 +19,7 @@ from orders.service_layer import commands as c
 from orders.service_layer import stores
 from orders.service_layer.address import update_shipping_address
 from orders.service_layer.create_order import create_order
+from orders.service_layer.deps import Deps
 from orders.service_layer.order_actions import (
     cancel_order,
     confirm_order,
@@ -28,7 +29,6 @@ from orders.service_layer.order_actions import (
     retry_releases,
     ship_order,
 )
-from orders.service_layer.ports import Deps
 from orders.service_layer.queries import get_order
 
 ADDRESS = Address("Li Lei", "13800000000", "east", "Shanghai", "1 Nanjing Rd")

@@ -14,7 +14,7 @@ from orders.entrypoints.bootstrap import bootstrap
 from orders.loadgen import load
 from orders.service_layer import analytics
 from orders.service_layer import commands as c
-from orders.service_layer.ports import Deps
+from orders.service_layer.deps import Deps
 from orders.service_layer.queries import list_orders
 
 

@@ -39,7 +39,7 @@ from orders.entrypoints.reservation_audit_servicer import SERVICE_NAME as AUDIT_
 from orders.entrypoints.reservation_audit_servicer import ReservationAuditServicer
 from orders.service_layer import commands, order_actions, stores
 from orders.service_layer.create_order import create_order
-from orders.service_layer.ports import Deps
+from orders.service_layer.deps import Deps
 from orders.service_layer.reservation_audit import ORPHAN_REASON, audit_reservations
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)

@@ -13,11 +13,11 @@ import asyncio
 import json
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 from pydantic import Field, ValidationError
 from pydantic_settings import SettingsConfigDict
 
+from chainkit.clock import utcnow
 from chainkit.config import ServiceSettings
 from chainkit.db import create_engine, session_factory
 from chainkit.errors import DomainError
@@ -79,7 +79,7 @@ async def main(
         report = await audit_reservations(
             lambda: SqlOrdersUnitOfWork(sessions),
             inventory,
-            now=datetime.now(UTC),
+            now=utcnow(),
             grace_s=grace_s,
             repair=args.repair,
         )

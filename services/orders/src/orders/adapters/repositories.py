@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.clock import utcnow
 from chainkit.raw_sql import RawQuery
 from chainkit.uow import Stage
 from orders.adapters.order_rows import execute_unique
@@ -105,7 +106,7 @@ class SqlIdempotencyRepository:
         await self.add_many({key: record})
 
     async def add_many(self, records: Mapping[str, IdempotencyRecord]) -> None:
-        now = datetime.now(UTC)
+        now = utcnow()
         rows = [
             {
                 "key": key,

@@ -13,8 +13,9 @@ from orders.adapters.inventory_client import GrpcInventory
 from orders.adapters.logistics_client import GrpcLogistics
 from orders.adapters.uow import SqlOrdersUnitOfWork
 from orders.entrypoints.config import Settings
+from orders.service_layer.deps import Deps
 from orders.service_layer.placement import Placements
-from orders.service_layer.ports import Deps, InventoryPort, LogisticsPort
+from orders.service_layer.ports import InventoryPort, LogisticsPort
 
 
 @dataclass

@@ -4,10 +4,10 @@ reservation_audit) as an RPC, so an operator's tool never opens orders' database
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import grpc
 
+from chainkit.clock import utcnow
 from chainkit.errors import FieldError, InvalidArgument
 from chainstore.orders.v1 import reservation_audit_pb2 as pb
 from chainstore.orders.v1 import reservation_audit_pb2_grpc
@@ -39,7 +39,7 @@ class ReservationAuditServicer(reservation_audit_pb2_grpc.ReservationAuditServic
         report = await audit_reservations(
             self._uows,
             self._inventory,
-            now=datetime.now(UTC),
+            now=utcnow(),
             grace_s=grace_s,
             repair=req.repair,
         )

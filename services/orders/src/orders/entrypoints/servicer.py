@@ -28,7 +28,7 @@ from orders.service_layer import (
     stores,
 )
 from orders.service_layer import commands as c
-from orders.service_layer.ports import Deps
+from orders.service_layer.deps import Deps
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["OrdersService"].full_name
 

@@ -11,9 +11,9 @@ from chainkit.errors import InvalidArgument
 from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.order import Order
 from orders.service_layer.commands import UpdateShippingAddress
+from orders.service_layer.deps import Deps
 from orders.service_layer.idempotency import idempotency_for
 from orders.service_layer.order_flow import Event, commit_change
-from orders.service_layer.ports import Deps
 
 ADDRESS_CHANGED = Event("orders.address_changed", lambda v: events_pb2.OrderAddressChanged(order=v))
 MAX_REASON = 500

@@ -18,7 +18,8 @@ from orders.domain.business_day import business_day
 from orders.domain.lines import CURRENCY
 from orders.domain.sales import GROUP_BY, MAX_DAYS, MAX_TOP, Sale, SaleLine, day_range, deltas
 from orders.service_layer.commands import Scope
-from orders.service_layer.ports import Deps, UnitOfWork
+from orders.service_layer.deps import Deps
+from orders.service_layer.ports import UnitOfWork
 from orders.service_layer.views import STATUS_BY_VALUE
 
 ORDER_PAID = "orders.paid"

@@ -31,10 +31,10 @@ from orders.domain.lines import (
 from orders.domain.order import Allocation, Channel, check_payment, payment_deadline
 from orders.service_layer import placement
 from orders.service_layer.commands import CreateOrder
+from orders.service_layer.deps import Deps
 from orders.service_layer.idempotency import Idempotency, idempotency_for, replay
 from orders.service_layer.metrics import PLACED
 from orders.service_layer.order_actions import EXPIRY_GRACE
-from orders.service_layer.ports import Deps
 
 log = logging.getLogger(__name__)
 

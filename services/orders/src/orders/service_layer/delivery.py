@@ -10,6 +10,7 @@ import logging
 from datetime import UTC
 
 from chainkit import events
+from chainkit.clock import utcnow
 from chainkit.errors import Retryable
 from chainstore.common.v1.common_pb2 import EventEnvelope
 from chainstore.logistics.v1 import events_pb2 as logistics_events
@@ -17,7 +18,7 @@ from orders.domain.order import OrderStatus
 from orders.domain.timeline import SYSTEM_CARRIER
 from orders.service_layer.order_actions import COMPLETED
 from orders.service_layer.order_flow import emit_all
-from orders.service_layer.ports import UnitOfWork, utcnow
+from orders.service_layer.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 

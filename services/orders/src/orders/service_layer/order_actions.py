@@ -34,10 +34,10 @@ from orders.service_layer.commands import (
     Scope,
     ShipOrder,
 )
+from orders.service_layer.deps import Deps
 from orders.service_layer.idempotency import Idempotency, idempotency_for
 from orders.service_layer.metrics import PAYMENT_DEADLINE_CANCELLATIONS
 from orders.service_layer.order_flow import Event, check_first, commit_change, load_in_scope
-from orders.service_layer.ports import Deps
 from orders.service_layer.shipping_quote import plan_shipping
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,9 @@ from chainstore.orders.v1 import orders_pb2
 from orders.domain.numbering import looks_like_order_number
 from orders.domain.order import Order
 from orders.service_layer.commands import Scope
+from orders.service_layer.deps import Deps
 from orders.service_layer.idempotency import Idempotency, remember, replay
-from orders.service_layer.ports import Deps, UnitOfWork
+from orders.service_layer.ports import UnitOfWork
 from orders.service_layer.views import order_view
 
 SOURCE = "orders"

@@ -42,10 +42,11 @@ from orders.domain.numbering import order_number
 from orders.domain.order import Allocation, Channel, Order
 from orders.domain.store import Store
 from orders.service_layer.commands import CreateOrder
+from orders.service_layer.deps import Deps
 from orders.service_layer.idempotency import Idempotency, record_of
 from orders.service_layer.order_actions import COMPLETED, PAID
 from orders.service_layer.order_flow import Event, emit_events
-from orders.service_layer.ports import Deps, UnitOfWork
+from orders.service_layer.ports import UnitOfWork
 from orders.service_layer.views import order_view
 
 CREATED = Event("orders.created", lambda v: events_pb2.OrderCreated(order=v))

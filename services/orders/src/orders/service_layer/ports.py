@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
 
 from chainkit.ports import TransactionPort
-from orders.domain.business_day import DEFAULT_BUSINESS_TZ
 from orders.domain.lines import LineRequest, ProductInfo
 from orders.domain.order import Address, Allocation, Order, Package, Shipment
 from orders.domain.sales import LineDelta, Sale, StoreDelta
 from orders.domain.store import Store
-
-if TYPE_CHECKING:
-    from orders.service_layer.placement import Placements
 
 
 class InventoryPort(Protocol):
@@ -257,33 +252,3 @@ class UnitOfWork(TransactionPort, Protocol):
 
     @property
     def sales(self) -> SalesRepository: ...
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Deps:
-    """What every handler gets from the composition root."""
-
-    uow: Callable[[], UnitOfWork]
-    inventory: InventoryPort
-    logistics: LogisticsPort
-    clock: Callable[[], datetime] = utcnow
-    # The chain's business days (order numbers, analytics days); a store may override it.
-    business_tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_BUSINESS_TZ))
-    # Units of work for reads only (analytics): on SQLite a snapshot that takes no write
-    # lock, so reports neither queue behind writers nor behind each other. Default: `uow`.
-    read_uow: Callable[[], UnitOfWork] | None = None
-    # What concurrent placements share (orders.service_layer.placement): one per process.
-    placements: Placements = field(default_factory=lambda: _new_placements(), compare=False)
-
-    def reader(self) -> UnitOfWork:
-        return (self.read_uow or self.uow)()
-
-
-def _new_placements() -> Placements:
-    from orders.service_layer.placement import Placements  # it needs Deps: import on use
-
-    return Placements()

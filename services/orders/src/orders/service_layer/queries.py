@@ -12,8 +12,9 @@ from chainstore.orders.v1 import orders_pb2
 from orders.domain.order import OrderStatus
 from orders.domain.receipt import receipt_of
 from orders.service_layer.commands import DEFAULT_PAGE, MAX_PAGE, ListOrders, Scope
+from orders.service_layer.deps import Deps
 from orders.service_layer.order_flow import load_in_scope
-from orders.service_layer.ports import Deps, OrderFilter, PageKey
+from orders.service_layer.ports import OrderFilter, PageKey
 from orders.service_layer.views import order_view, receipt_view
 
 

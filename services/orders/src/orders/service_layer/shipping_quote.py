@@ -9,8 +9,9 @@ from chainkit.errors import InvalidArgument
 from orders.domain.order import Order, Package
 from orders.domain.store import Store, shipping_errors
 from orders.service_layer.commands import Scope
+from orders.service_layer.deps import Deps
 from orders.service_layer.order_flow import load_in_scope
-from orders.service_layer.ports import Deps, PackageQuote
+from orders.service_layer.ports import PackageQuote
 
 
 @dataclass(frozen=True)

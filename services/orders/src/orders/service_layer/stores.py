@@ -6,7 +6,7 @@ from chainkit.errors import AlreadyExists, FieldError, InvalidArgument, NotFound
 from chainstore.orders.v1 import orders_pb2
 from orders.domain.store import Store, StoreSettings
 from orders.service_layer.commands import MAX_PAGE
-from orders.service_layer.ports import Deps
+from orders.service_layer.deps import Deps
 from orders.service_layer.views import store_view
 
 
