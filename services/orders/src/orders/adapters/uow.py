@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.exc import IntegrityError
 
 from chainkit.errors import AlreadyExists
 from chainkit.uow import SqlUnitOfWork
+from orders.adapters import event_codec
 from orders.adapters.order_repository import SqlOrderRepository
 from orders.adapters.repositories import (
     SqlCounterRepository,
@@ -13,6 +16,8 @@ from orders.adapters.repositories import (
     SqlStoreRepository,
 )
 from orders.adapters.sales_repository import SqlSalesRepository
+from orders.domain.events import OrderEvent
+from orders.domain.order import Order
 
 
 class SqlOrdersUnitOfWork(SqlUnitOfWork):
@@ -28,6 +33,10 @@ class SqlOrdersUnitOfWork(SqlUnitOfWork):
         self.counters = SqlCounterRepository(self.session)
         self.idempotency = SqlIdempotencyRepository(self.session, self.stage)
         self.sales = SqlSalesRepository(self.session)
+
+    def publish(self, order: Order, events: Sequence[OrderEvent], causation_id: str = "") -> None:
+        for event in event_codec.encode(order, events, causation_id):
+            self.emit(event)
 
     async def commit(self) -> None:
         try:

@@ -17,7 +17,6 @@ from chainstore.logistics.v1 import events_pb2 as logistics_events
 from orders.domain.order import OrderStatus
 from orders.domain.timeline import SYSTEM_CARRIER
 from orders.service_layer.order_actions import COMPLETED
-from orders.service_layer.order_flow import emit_all
 from orders.service_layer.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -44,6 +43,6 @@ async def handle_shipment_delivered(uow: UnitOfWork, env: EventEnvelope) -> None
             await uow.commit()  # records the event as handled
             return
         if order.mark_delivered(shipment.shipment_id, at, by=SYSTEM_CARRIER):
-            emit_all(uow, order, [COMPLETED], causation_id=env.event_id)
+            uow.publish(order, [COMPLETED], causation_id=env.event_id)
         await uow.orders.save(order)
         await uow.commit()

@@ -22,7 +22,15 @@ import logging
 from datetime import timedelta
 
 from chainkit.errors import Conflict, DomainError
-from chainstore.orders.v1 import events_pb2, orders_pb2
+from chainstore.orders.v1 import orders_pb2
+from orders.domain.events import (
+    OrderCancelled,
+    OrderCompleted,
+    OrderConfirmed,
+    OrderEvent,
+    OrderPaid,
+    OrderShipped,
+)
 from orders.domain.order import Order
 from orders.domain.store import Store
 from orders.domain.timeline import DEADLINE_REASON, SYSTEM_DEADLINE
@@ -37,23 +45,17 @@ from orders.service_layer.commands import (
 from orders.service_layer.deps import Deps
 from orders.service_layer.idempotency import Idempotency, idempotency_for
 from orders.service_layer.metrics import PAYMENT_DEADLINE_CANCELLATIONS
-from orders.service_layer.order_flow import Event, check_first, commit_change, load_in_scope
+from orders.service_layer.order_flow import check_first, commit_change, load_in_scope
 from orders.service_layer.shipping_quote import plan_shipping
 
 log = logging.getLogger(__name__)
 
 EXPIRY_GRACE = timedelta(seconds=60)
 
-PAID = Event("orders.paid", lambda v: events_pb2.OrderPaid(order=v))
-CONFIRMED = Event("orders.confirmed", lambda v: events_pb2.OrderConfirmed(order=v))
-SHIPPED = Event("orders.shipped", lambda v: events_pb2.OrderShipped(order=v))
-COMPLETED = Event("orders.completed", lambda v: events_pb2.OrderCompleted(order=v))
-
-
-def cancelled(refunded: bool) -> Event:
-    return Event(
-        "orders.cancelled", lambda v: events_pb2.OrderCancelled(order=v, refunded=refunded)
-    )
+PAID = OrderPaid()
+CONFIRMED = OrderConfirmed()
+SHIPPED = OrderShipped()
+COMPLETED = OrderCompleted()
 
 
 async def _store(deps: Deps, store_id: str) -> Store | None:
@@ -85,7 +87,7 @@ async def pay_order(deps: Deps, cmd: PayOrder) -> orders_pb2.Order:
         current.check_can_pay(cmd.payment, now)
         raise
 
-    def change(order: Order) -> list[Event]:
+    def change(order: Order) -> list[OrderEvent]:
         order.pay(cmd.payment, now, by=cmd.scope.actor, auto_confirm=auto_confirm)
         return [PAID, CONFIRMED] if auto_confirm else [PAID]
 
@@ -109,11 +111,11 @@ async def _cancel(
 ) -> orders_pb2.Order:
     """Claim (commit `cancelled`), then release the units at inventory."""
 
-    def change(order: Order) -> list[Event]:
+    def change(order: Order) -> list[OrderEvent]:
         # The sweep must never cancel an order that was paid in the meantime.
         if only_if_overdue and not order.is_overdue(deps.clock() - EXPIRY_GRACE):
             raise Conflict(f"order {order.order_no} is no longer awaiting payment")
-        return [cancelled(order.cancel(reason, deps.clock(), by=by))]
+        return [OrderCancelled(refunded=order.cancel(reason, deps.clock(), by=by))]
 
     view = await commit_change(deps, idem, scope, ref, change)
     await release_units(deps, view.order_id, reason or "order cancelled")
@@ -134,7 +136,7 @@ async def release_units(deps: Deps, order_id: str, reason: str) -> bool:
 
 
 async def confirm_order(deps: Deps, cmd: ConfirmOrder) -> orders_pb2.Order:
-    def change(order: Order) -> list[Event]:
+    def change(order: Order) -> list[OrderEvent]:
         order.confirm(deps.clock(), by=cmd.scope.actor)
         return [CONFIRMED]
 
@@ -165,7 +167,7 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
         order_no=found.order_no,
     )
 
-    def change(order: Order) -> list[Event]:
+    def change(order: Order) -> list[OrderEvent]:
         order.ship(shipments, deps.clock(), by=cmd.scope.actor, auto_confirm=plan.auto_confirm)
         return [SHIPPED]
 
@@ -173,7 +175,7 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
 
 
 async def receive_order(deps: Deps, cmd: ReceiveOrder) -> orders_pb2.Order:
-    def change(order: Order) -> list[Event]:
+    def change(order: Order) -> list[OrderEvent]:
         order.receive(deps.clock(), by=cmd.scope.actor)
         return [COMPLETED]
 

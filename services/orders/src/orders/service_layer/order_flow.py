@@ -4,13 +4,10 @@ transaction with its events and idempotency record, and settle races with a conc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from google.protobuf.message import Message
 
 from chainkit.errors import AlreadyExists, Conflict, NotFound, Retryable
-from chainkit.events import envelope
 from chainstore.orders.v1 import orders_pb2
+from orders.domain.events import OrderEvent
 from orders.domain.numbering import looks_like_order_number
 from orders.domain.order import Order
 from orders.service_layer.commands import Scope
@@ -19,17 +16,8 @@ from orders.service_layer.idempotency import Idempotency, remember, replay
 from orders.service_layer.ports import UnitOfWork
 from orders.service_layer.views import order_view
 
-SOURCE = "orders"
 # A lost version race is re-run this many times in all before it surfaces as ABORTED.
 VERSION_RETRIES = 3
-
-
-@dataclass(frozen=True)
-class Event:
-    """An event to emit after a change: its type and how to build it from the new view."""
-
-    type: str
-    payload: Callable[[orders_pb2.Order], Message]
 
 
 def in_scope(order: Order, scope: Scope) -> bool:
@@ -51,36 +39,12 @@ async def load_in_scope(uow: UnitOfWork, scope: Scope, ref: str) -> Order:
     return order
 
 
-def emit_all(uow: UnitOfWork, order: Order, events: list[Event], causation_id: str = "") -> None:
-    emit_events(uow, order, order_view(order), events, causation_id)
-
-
-def emit_events(
-    uow: UnitOfWork,
-    order: Order,
-    view: orders_pb2.Order,
-    events: list[Event],
-    causation_id: str = "",
-) -> None:
-    """As emit_all, with the order's view already built."""
-    for event in events:
-        uow.emit(
-            envelope(
-                event.type,
-                event.payload(view),
-                source=SOURCE,
-                store_id=order.store_id,
-                causation_id=causation_id,
-            )
-        )
-
-
 async def commit_change(
     deps: Deps,
     idem: Idempotency,
     scope: Scope,
     ref: str,
-    change: Callable[[Order], list[Event]],
+    change: Callable[[Order], list[OrderEvent]],
 ) -> orders_pb2.Order:
     """Load, change, save, emit, remember, commit. A version race is re-run on the fresh
     order (the change re-checks its rules, so the loser gets the real reason). When a
@@ -107,7 +71,7 @@ async def _change_once(
     idem: Idempotency,
     scope: Scope,
     ref: str,
-    change: Callable[[Order], list[Event]],
+    change: Callable[[Order], list[OrderEvent]],
 ) -> orders_pb2.Order:
     async with deps.uow() as uow:
         stored = await replay(uow, idem)
@@ -116,7 +80,7 @@ async def _change_once(
         order = await load_in_scope(uow, scope, ref)
         events = change(order)
         await uow.orders.save(order)
-        emit_all(uow, order, events)
+        uow.publish(order, events)
         view = order_view(order)
         await remember(uow, idem, view)
         await uow.commit()

@@ -35,8 +35,9 @@ from zoneinfo import ZoneInfo
 
 from chainkit.batching import Batcher, first_of_each
 from chainkit.fresh import FreshFor
-from chainstore.orders.v1 import events_pb2, orders_pb2
+from chainstore.orders.v1 import orders_pb2
 from orders.domain.business_day import business_day
+from orders.domain.events import OrderCreated, OrderEvent
 from orders.domain.lines import OrderLine
 from orders.domain.numbering import order_number
 from orders.domain.order import Allocation, Channel, Order
@@ -45,11 +46,10 @@ from orders.service_layer.commands import CreateOrder
 from orders.service_layer.deps import Deps
 from orders.service_layer.idempotency import Idempotency, record_of
 from orders.service_layer.order_actions import COMPLETED, PAID
-from orders.service_layer.order_flow import Event, emit_events
 from orders.service_layer.ports import UnitOfWork
 from orders.service_layer.views import order_view
 
-CREATED = Event("orders.created", lambda v: events_pb2.OrderCreated(order=v))
+CREATED = OrderCreated()
 Outcome = orders_pb2.Order | BaseException
 
 
@@ -141,7 +141,7 @@ async def _record_together(deps: Deps, news: list[NewOrder]) -> list[orders_pb2.
         answers, remembered = [], {}
         for new, order in zip(news, orders, strict=True):
             view = order_view(order)
-            emit_events(uow, order, view, _events(order))
+            uow.publish(order, _events(order))
             answers.append(view)
             if new.idem.key:
                 remembered[new.idem.key] = record_of(new.idem, view)
@@ -198,5 +198,5 @@ def _order(new: NewOrder, order_no: str, zone: str) -> Order:
     )
 
 
-def _events(order: Order) -> list[Event]:
+def _events(order: Order) -> list[OrderEvent]:
     return [CREATED, PAID, COMPLETED] if order.channel == Channel.POS else [CREATED]

@@ -118,7 +118,25 @@ def receipt_view(receipt: Receipt) -> orders_pb2.Receipt:
     )
 
 
+# The view last built of each order (at a version): an answer, its events and its stored
+# replay share one build (placement's hot path); bounded, as nothing else drops entries.
+_built: dict[int, tuple[Order, int, orders_pb2.Order]] = {}
+KEEP_BUILT = 1024
+
+
 def order_view(order: Order) -> orders_pb2.Order:
+    """Treat as read-only: the same message may answer several callers."""
+    kept = _built.get(id(order))
+    if kept is not None and kept[0] is order and kept[1] == order.version:
+        return kept[2]
+    if len(_built) >= KEEP_BUILT:
+        _built.clear()
+    view = _build_order_view(order)
+    _built[id(order)] = (order, order.version, view)
+    return view
+
+
+def _build_order_view(order: Order) -> orders_pb2.Order:
     address = order.shipping_address
     view = orders_pb2.Order(
         order_id=order.order_id,
