@@ -10,6 +10,7 @@ from sqlalchemy import func, inspect, select
 from chainkit.db import create_engine, session_factory
 from orders.adapters.analytics_tables import SALES_DAILY
 from orders.adapters.tables import ORDER
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
 from orders.loadgen import load
 from orders.service_layer import analytics
@@ -39,7 +40,9 @@ async def test_loaded_orders_are_listable_and_the_rollups_match_the_orders(
             )
             statuses = set((await s.execute(select(ORDER.c.status).distinct())).scalars())
         assert statuses >= {"paid", "shipped", "completed", "cancelled"}  # + pending if recent
-        sales = await analytics.sales(deps, c.Scope(), "2025-11-01", "2026-11-27", "store")
+        sales = answer.sales(
+            await analytics.sales(deps, c.Scope(), "2025-11-01", "2026-11-27", "store")
+        )
         assert {r.key: r.revenue for r in sales.rows} == expected
         # The loader builds the secondary indexes after the rows: every one must be back.
         async with engine.connect() as conn:
@@ -102,14 +105,20 @@ async def test_chain_wide_figures_from_months_and_edge_days_equal_the_daily_rows
                     )
                 ).scalar_one()
             expected = {sku: (int(u), int(r)) for sku, u, r in rows}
-            got = await analytics.sales(app.deps, c.Scope(), first, last, "product")
+            got = answer.sales(await analytics.sales(app.deps, c.Scope(), first, last, "product"))
             assert {r.key: (r.units, r.revenue) for r in got.rows} == expected, (first, last)
-            top = await analytics.top_products(app.deps, c.Scope(), first, last, "", 100)
+            top = answer.top_products(
+                await analytics.top_products(app.deps, c.Scope(), first, last, "", 100)
+            )
             assert {p.sku: (p.units, p.revenue) for p in top.items} == expected
             # The old English name still asks for 华东.
-            east = await analytics.top_products(app.deps, c.Scope(), first, last, "east", 100)
+            east = answer.top_products(
+                await analytics.top_products(app.deps, c.Scope(), first, last, "east", 100)
+            )
             assert sum(p.revenue for p in east.items) == east_revenue
-            by_category = await analytics.sales(app.deps, c.Scope(), first, last, "category")
+            by_category = answer.sales(
+                await analytics.sales(app.deps, c.Scope(), first, last, "category")
+            )
             assert {r.key: (r.orders, r.revenue) for r in by_category.rows} == {
                 category: (int(o), int(r)) for category, o, r in categories
             }

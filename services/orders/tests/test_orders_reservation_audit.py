@@ -34,6 +34,7 @@ from orders import reconcile_reservations
 from orders.adapters.inventory_client import GrpcInventory
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, OrderStatus
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
 from orders.entrypoints.reservation_audit_servicer import SERVICE_NAME as AUDIT_SERVICE
 from orders.entrypoints.reservation_audit_servicer import ReservationAuditServicer
@@ -270,8 +271,8 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
             kind="direct",
             location_id="ST-1",
         )
-        live = await create_order(app.deps, order("c-live"))
-        cancelled = await create_order(app.deps, order("c-gone"))
+        live = answer.order(await create_order(app.deps, order("c-live")))
+        cancelled = answer.order(await create_order(app.deps, order("c-gone")))
         # The cancel commits in orders, but its release never reaches inventory.
         lossy = Deps(app.deps.uow, LosesReleases(client), app.deps.logistics)  # type: ignore[arg-type]
         await order_actions.cancel_order(lossy, commands.CancelOrder(cancelled.order_id))

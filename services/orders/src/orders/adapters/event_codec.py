@@ -9,6 +9,7 @@ from google.protobuf.message import Message
 
 from chainkit.events import OutgoingEvent, envelope
 from chainstore.orders.v1 import events_pb2, orders_pb2
+from orders.adapters.order_messages import order_pb
 from orders.domain.events import (
     OrderAddressChanged,
     OrderCancelled,
@@ -20,7 +21,6 @@ from orders.domain.events import (
     OrderShipped,
 )
 from orders.domain.order import Order
-from orders.service_layer.views import order_view
 
 SOURCE = "orders"
 
@@ -40,7 +40,7 @@ _PAYLOADS: dict[type[OrderEvent], Callable[[OrderEvent, orders_pb2.Order], Messa
 def encode(
     order: Order, events: Sequence[OrderEvent], causation_id: str = ""
 ) -> list[OutgoingEvent]:
-    view = order_view(order)
+    view = order_pb(order)
     return [
         envelope(
             event.type,

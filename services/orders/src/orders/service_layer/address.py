@@ -8,19 +8,18 @@ at shipping time, so nothing else has to change.
 from __future__ import annotations
 
 from chainkit.errors import InvalidArgument
-from chainstore.orders.v1 import orders_pb2
 from orders.domain.events import OrderAddressChanged, OrderEvent
 from orders.domain.order import Order
 from orders.service_layer.commands import UpdateShippingAddress
 from orders.service_layer.deps import Deps
-from orders.service_layer.idempotency import idempotency_for
+from orders.service_layer.idempotency import Answer, idempotency_for
 from orders.service_layer.order_flow import commit_change
 
 ADDRESS_CHANGED = OrderAddressChanged()
 MAX_REASON = 500
 
 
-async def update_shipping_address(deps: Deps, cmd: UpdateShippingAddress) -> orders_pb2.Order:
+async def update_shipping_address(deps: Deps, cmd: UpdateShippingAddress) -> Answer:
     errors = cmd.shipping_address.errors()
     if errors:
         raise InvalidArgument("invalid shipping address", errors)

@@ -20,7 +20,6 @@ from chainkit.errors import (
     NotFound,
     PermissionDenied,
 )
-from chainstore.orders.v1 import orders_pb2
 from orders.domain.lines import (
     OrderLine,
     StockShortfall,
@@ -32,7 +31,7 @@ from orders.domain.order import Allocation, Channel, check_payment, payment_dead
 from orders.service_layer import placement
 from orders.service_layer.commands import CreateOrder
 from orders.service_layer.deps import Deps
-from orders.service_layer.idempotency import Idempotency, idempotency_for, replay
+from orders.service_layer.idempotency import Answer, Idempotency, idempotency_for, replay
 from orders.service_layer.metrics import PLACED
 from orders.service_layer.order_actions import EXPIRY_GRACE
 
@@ -68,7 +67,7 @@ def order_id_for(idem: Idempotency) -> str:
     return str(uuid.uuid5(ORDER_ID_NAMESPACE, idem.key)) if idem.key else str(uuid.uuid4())
 
 
-async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
+async def create_order(deps: Deps, cmd: CreateOrder) -> Answer:
     scope = cmd.scope
     if scope.customer_id and cmd.customer_id and cmd.customer_id != scope.customer_id:
         raise PermissionDenied("customers order for themselves only")
@@ -90,7 +89,7 @@ async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
         raise
 
 
-async def _place(deps: Deps, cmd: CreateOrder, idem: Idempotency) -> orders_pb2.Order:
+async def _place(deps: Deps, cmd: CreateOrder, idem: Idempotency) -> Answer:
     scope = cmd.scope
     store = await placement.store_for(deps, cmd.store_id)
     if store is None or (scope.store_id and scope.store_id != cmd.store_id):

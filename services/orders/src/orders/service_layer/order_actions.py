@@ -22,7 +22,6 @@ import logging
 from datetime import timedelta
 
 from chainkit.errors import Conflict, DomainError
-from chainstore.orders.v1 import orders_pb2
 from orders.domain.events import (
     OrderCancelled,
     OrderCompleted,
@@ -43,7 +42,7 @@ from orders.service_layer.commands import (
     ShipOrder,
 )
 from orders.service_layer.deps import Deps
-from orders.service_layer.idempotency import Idempotency, idempotency_for
+from orders.service_layer.idempotency import Answer, Idempotency, idempotency_for
 from orders.service_layer.metrics import PAYMENT_DEADLINE_CANCELLATIONS
 from orders.service_layer.order_flow import check_first, commit_change, load_in_scope
 from orders.service_layer.shipping_quote import plan_shipping
@@ -68,7 +67,7 @@ async def _auto_confirm(deps: Deps, store_id: str) -> bool:
     return store.auto_confirm if store else False
 
 
-async def pay_order(deps: Deps, cmd: PayOrder) -> orders_pb2.Order:
+async def pay_order(deps: Deps, cmd: PayOrder) -> Answer:
     idem = idempotency_for("pay", cmd)
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
@@ -94,7 +93,7 @@ async def pay_order(deps: Deps, cmd: PayOrder) -> orders_pb2.Order:
     return await commit_change(deps, idem, cmd.scope, found.order_id, change)
 
 
-async def cancel_order(deps: Deps, cmd: CancelOrder) -> orders_pb2.Order:
+async def cancel_order(deps: Deps, cmd: CancelOrder) -> Answer:
     idem = idempotency_for("cancel", cmd)
     return await _cancel(deps, idem, cmd.scope, cmd.order_ref, cmd.reason, by=cmd.scope.actor)
 
@@ -108,7 +107,7 @@ async def _cancel(
     *,
     by: str,
     only_if_overdue: bool = False,
-) -> orders_pb2.Order:
+) -> Answer:
     """Claim (commit `cancelled`), then release the units at inventory."""
 
     def change(order: Order) -> list[OrderEvent]:
@@ -117,9 +116,9 @@ async def _cancel(
             raise Conflict(f"order {order.order_no} is no longer awaiting payment")
         return [OrderCancelled(refunded=order.cancel(reason, deps.clock(), by=by))]
 
-    view = await commit_change(deps, idem, scope, ref, change)
-    await release_units(deps, view.order_id, reason or "order cancelled")
-    return view
+    answer = await commit_change(deps, idem, scope, ref, change)
+    await release_units(deps, answer.order_id, reason or "order cancelled")
+    return answer
 
 
 async def release_units(deps: Deps, order_id: str, reason: str) -> bool:
@@ -135,7 +134,7 @@ async def release_units(deps: Deps, order_id: str, reason: str) -> bool:
     return True
 
 
-async def confirm_order(deps: Deps, cmd: ConfirmOrder) -> orders_pb2.Order:
+async def confirm_order(deps: Deps, cmd: ConfirmOrder) -> Answer:
     def change(order: Order) -> list[OrderEvent]:
         order.confirm(deps.clock(), by=cmd.scope.actor)
         return [CONFIRMED]
@@ -145,7 +144,7 @@ async def confirm_order(deps: Deps, cmd: ConfirmOrder) -> orders_pb2.Order:
     )
 
 
-async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
+async def ship_order(deps: Deps, cmd: ShipOrder) -> Answer:
     idem = idempotency_for("ship", cmd)
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
@@ -174,7 +173,7 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
     return await commit_change(deps, idem, cmd.scope, found.order_id, change)
 
 
-async def receive_order(deps: Deps, cmd: ReceiveOrder) -> orders_pb2.Order:
+async def receive_order(deps: Deps, cmd: ReceiveOrder) -> Answer:
     def change(order: Order) -> list[OrderEvent]:
         order.receive(deps.clock(), by=cmd.scope.actor)
         return [COMPLETED]

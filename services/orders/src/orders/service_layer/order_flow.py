@@ -6,15 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chainkit.errors import AlreadyExists, Conflict, NotFound, Retryable
-from chainstore.orders.v1 import orders_pb2
 from orders.domain.events import OrderEvent
 from orders.domain.numbering import looks_like_order_number
 from orders.domain.order import Order
 from orders.service_layer.commands import Scope
 from orders.service_layer.deps import Deps
-from orders.service_layer.idempotency import Idempotency, remember, replay
+from orders.service_layer.idempotency import Answer, Idempotency, Replayed, remember, replay
 from orders.service_layer.ports import UnitOfWork
-from orders.service_layer.views import order_view
 
 # A lost version race is re-run this many times in all before it surfaces as ABORTED.
 VERSION_RETRIES = 3
@@ -45,7 +43,7 @@ async def commit_change(
     scope: Scope,
     ref: str,
     change: Callable[[Order], list[OrderEvent]],
-) -> orders_pb2.Order:
+) -> Answer:
     """Load, change, save, emit, remember, commit. A version race is re-run on the fresh
     order (the change re-checks its rules, so the loser gets the real reason). When a
     concurrent call with the same key won the race, answer what it answered."""
@@ -72,7 +70,7 @@ async def _change_once(
     scope: Scope,
     ref: str,
     change: Callable[[Order], list[OrderEvent]],
-) -> orders_pb2.Order:
+) -> Answer:
     async with deps.uow() as uow:
         stored = await replay(uow, idem)
         if stored is not None:
@@ -81,15 +79,12 @@ async def _change_once(
         events = change(order)
         await uow.orders.save(order)
         uow.publish(order, events)
-        view = order_view(order)
-        await remember(uow, idem, view)
+        await remember(uow, idem, order)
         await uow.commit()
-        return view
+        return order
 
 
-async def check_first(
-    deps: Deps, idem: Idempotency, scope: Scope, ref: str
-) -> Order | orders_pb2.Order:
+async def check_first(deps: Deps, idem: Idempotency, scope: Scope, ref: str) -> Order | Replayed:
     """Before calling a peer: a replay's stored answer, or the order as it stands now."""
     async with deps.uow() as uow:
         stored = await replay(uow, idem)

@@ -35,7 +35,6 @@ from zoneinfo import ZoneInfo
 
 from chainkit.batching import Batcher, first_of_each
 from chainkit.fresh import FreshFor
-from chainstore.orders.v1 import orders_pb2
 from orders.domain.business_day import business_day
 from orders.domain.events import OrderCreated, OrderEvent
 from orders.domain.lines import OrderLine
@@ -44,13 +43,12 @@ from orders.domain.order import Allocation, Channel, Order
 from orders.domain.store import Store
 from orders.service_layer.commands import CreateOrder
 from orders.service_layer.deps import Deps
-from orders.service_layer.idempotency import Idempotency, record_of
+from orders.service_layer.idempotency import Idempotency
 from orders.service_layer.order_actions import COMPLETED, PAID
 from orders.service_layer.ports import UnitOfWork
-from orders.service_layer.views import order_view
 
 CREATED = OrderCreated()
-Outcome = orders_pb2.Order | BaseException
+Outcome = Order | BaseException
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ class Placements:
         self.store_reads: Batcher[tuple[Deps, str], Store | None] = Batcher(
             _read_stores, max_batch=max_batch
         )
-        self.records: Batcher[tuple[Deps, NewOrder], orders_pb2.Order] = Batcher(
+        self.records: Batcher[tuple[Deps, NewOrder], Order] = Batcher(
             _record_many, max_batch=max_batch
         )
 
@@ -87,7 +85,7 @@ async def store_for(deps: Deps, store_id: str) -> Store | None:
     return await deps.placements.store_reads.submit((deps, store_id))
 
 
-async def record(deps: Deps, new: NewOrder) -> orders_pb2.Order:
+async def record(deps: Deps, new: NewOrder) -> Order:
     """Store the order with its events and answer; AlreadyExists when a concurrent twin
     committed first."""
     return await deps.placements.records.submit((deps, new))
@@ -126,7 +124,7 @@ async def _settle(deps: Deps, batch: list[tuple[int, NewOrder]]) -> dict[int, Ou
     return out
 
 
-async def _record_together(deps: Deps, news: list[NewOrder]) -> list[orders_pb2.Order]:
+async def _record_together(deps: Deps, news: list[NewOrder]) -> list[Order]:
     """All of them or none. A key or order id taken already (a retry whose first call was
     recorded, a concurrent twin) fails the batch with AlreadyExists: split, the order alone
     fails the same way, and its caller answers the stored response (create_order)."""
@@ -138,16 +136,14 @@ async def _record_together(deps: Deps, news: list[NewOrder]) -> list[orders_pb2.
             for new, number, zone in zip(news, numbers, zones, strict=True)
         ]
         await uow.orders.add_many(orders)
-        answers, remembered = [], {}
+        remembered = {}
         for new, order in zip(news, orders, strict=True):
-            view = order_view(order)
             uow.publish(order, _events(order))
-            answers.append(view)
             if new.idem.key:
-                remembered[new.idem.key] = record_of(new.idem, view)
+                remembered[new.idem.key] = (new.idem.request_hash, order)
         await uow.idempotency.add_many(remembered)
         await uow.commit()
-    return answers
+    return orders
 
 
 async def _take_numbers(uow: UnitOfWork, news: list[NewOrder], zones: list[ZoneInfo]) -> list[str]:

@@ -121,7 +121,10 @@ class PageKey:
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
+    """A call's first answer, kept as the adapter wrote it (`response` goes back unchanged)."""
+
     request_hash: str
+    order_id: str
     response: bytes
 
 
@@ -173,12 +176,14 @@ class CounterRepository(Protocol):
 class IdempotencyRepository(Protocol):
     async def get(self, key: str) -> IdempotencyRecord | None: ...
 
-    async def add(self, key: str, record: IdempotencyRecord) -> None:
-        """AlreadyExists, at the latest at commit, when the key is taken."""
+    async def add(self, key: str, request_hash: str, answer: Order) -> None:
+        """Keep `answer` as the call's response; AlreadyExists, at the latest at commit, when
+        the key is taken."""
         ...
 
-    async def add_many(self, records: Mapping[str, IdempotencyRecord]) -> None:
-        """AlreadyExists, at the latest at commit, when any key is taken."""
+    async def add_many(self, answers: Mapping[str, tuple[str, Order]]) -> None:
+        """(request_hash, answer) by key; AlreadyExists, at the latest at commit, when any
+        key is taken."""
         ...
 
 
