@@ -31,6 +31,7 @@ from chainkit.benchkit import drive
 from chainkit.db import create_engine, session_factory
 from orders.adapters.tables import ORDER
 from orders.entrypoints.bootstrap import bootstrap
+from orders.entrypoints.config import Settings
 from orders.loadgen import load
 from orders.service_layer import analytics
 from orders.service_layer import commands as c
@@ -217,7 +218,8 @@ async def bench_size(url: str, size: int, with_analytics: bool) -> dict[str, Fig
     print(f"\nloaded {size} orders in {took['seconds']:.1f} s")
     engine = create_engine(url)
     try:
-        app = bootstrap(session_factory(engine), inventory=Any, logistics=Any)  # type: ignore[arg-type]
+        settings = Settings(INVENTORY_ADDR="-", LOGISTICS_ADDR="-", master_data_ttl_s=0)
+        app = bootstrap(settings, session_factory(engine), inventory=Any, logistics=Any)  # type: ignore[arg-type]
         deps = app.deps
         keys = await samples(engine)
 

@@ -31,10 +31,10 @@ from chainstore.logistics.v1 import logistics_pb2_grpc as lg_grpc
 from chainstore.orders.v1 import orders_pb2 as pb
 from chainstore.orders.v1 import orders_pb2_grpc
 from orders.adapters.inventory_client import GrpcInventory
-from orders.adapters.logistics_client import GrpcLogistics
 from orders.domain.lines import UnknownSkus
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap
-from orders.entrypoints.servicer import SERVICE_NAME, OrdersServicer, details_for
+from orders.entrypoints.config import Settings
+from orders.entrypoints.servicer import details_for
 
 CATALOG = {
     "TEA-1": inv.Product(
@@ -134,6 +134,7 @@ class FakeLogisticsServicer(lg_grpc.LogisticsServiceServicer):
 
 @pytest.fixture
 async def stub(
+    settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[
     tuple[
@@ -155,18 +156,19 @@ async def stub(
         [lambda s: lg_grpc.add_LogisticsServiceServicer_to_server(logistics, s)],
         ["chainstore.logistics.v1.LogisticsService"],
     )
-    app: OrdersApp = bootstrap(
-        sessions,
-        inventory=GrpcInventory.connect(f"127.0.0.1:{inv_port}", timeout_s=2.0),
-        logistics=GrpcLogistics.connect(f"127.0.0.1:{lg_port}", timeout_s=2.0),
-    )
+    peers = {
+        "inventory_addr": f"127.0.0.1:{inv_port}",
+        "logistics_addr": f"127.0.0.1:{lg_port}",
+        "peer_timeout_s": 2.0,
+    }
+    app: OrdersApp = bootstrap(settings.model_copy(update=peers), sessions)
     server, port, _ = await grpc_server.create_server(
-        [OrdersServicer(app.deps).register], [SERVICE_NAME], details_for=details_for
+        [app.register], app.service_names, details_for=details_for
     )
     channel = open_channel(f"127.0.0.1:{port}")
     yield orders_pb2_grpc.OrdersServiceStub(channel), inv_server, inventory, logistics
     await channel.close()
-    await app.close()
+    await app.aclose()
     for s in (server, inv_server, lg_server):
         await s.stop(None)
 

@@ -262,11 +262,11 @@ async def test_racing_payments_and_two_sweeping_replicas_never_pay_and_cancel_on
 
 
 async def test_the_timer_survives_a_restart_and_retries_failed_releases(
-    app: OrdersApp, clock: Any, inventory: Any, sessions: Any, logistics: Any
+    app: OrdersApp, clock: Any, inventory: Any, settings: Any, sessions: Any, logistics: Any
 ) -> None:
     order = answer.order(await create_order(app.deps, online(("TEA-1", 1))))
     # "Restart": a fresh application on the same database, nothing kept in memory.
-    restarted = bootstrap(sessions, inventory=inventory, logistics=logistics)
+    restarted = bootstrap(settings, sessions, inventory=inventory, logistics=logistics)
     deps = Deps(restarted.deps.uow, inventory, logistics, clock)
     clock.advance(1800 + 61)
 

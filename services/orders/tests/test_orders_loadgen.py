@@ -12,6 +12,7 @@ from orders.adapters.analytics_tables import SALES_DAILY
 from orders.adapters.tables import ORDER
 from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
+from orders.entrypoints.config import Settings
 from orders.loadgen import load
 from orders.service_layer import analytics
 from orders.service_layer import commands as c
@@ -20,13 +21,13 @@ from orders.service_layer.queries import list_orders
 
 
 async def test_loaded_orders_are_listable_and_the_rollups_match_the_orders(
-    database_url: str,
+    database_url: str, settings: Settings
 ) -> None:
     await load(database_url, 3000, stores=20, skus=50)
     engine = create_engine(database_url)
     try:
         sessions = session_factory(engine)
-        app = bootstrap(sessions, inventory=Any, logistics=Any)  # type: ignore[arg-type]
+        app = bootstrap(settings, sessions, inventory=Any, logistics=Any)  # type: ignore[arg-type]
         deps = Deps(app.deps.uow, app.deps.inventory, app.deps.logistics)
         async with sessions() as s:
             expected = dict(
@@ -66,7 +67,7 @@ async def test_loaded_orders_are_listable_and_the_rollups_match_the_orders(
 
 
 async def test_chain_wide_figures_from_months_and_edge_days_equal_the_daily_rows(
-    database_url: str,
+    database_url: str, settings: Settings
 ) -> None:
     """Long chain-wide windows read whole months from ord_sales_monthly and only the partial
     months' days from ord_sales_daily: every split must equal summing the daily rows."""
@@ -74,7 +75,7 @@ async def test_chain_wide_figures_from_months_and_edge_days_equal_the_daily_rows
     engine = create_engine(database_url)
     try:
         sessions = session_factory(engine)
-        app = bootstrap(sessions, inventory=Any, logistics=Any)  # type: ignore[arg-type]
+        app = bootstrap(settings, sessions, inventory=Any, logistics=Any)  # type: ignore[arg-type]
         t = SALES_DAILY
         windows = [
             ("2025-11-28", "2026-11-27"),  # partial months at both ends

@@ -36,6 +36,7 @@ from orders.domain.lines import LineRequest
 from orders.domain.order import Address, OrderStatus
 from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
+from orders.entrypoints.config import Settings
 from orders.entrypoints.reservation_audit_servicer import SERVICE_NAME as AUDIT_SERVICE
 from orders.entrypoints.reservation_audit_servicer import ReservationAuditServicer
 from orders.service_layer import commands, order_actions, stores
@@ -253,6 +254,8 @@ async def held_total(stub: inventory_pb2_grpc.InventoryServiceStub) -> int:
 async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
     inventory_addr: str,
     database_url: str,
+    settings: Settings,
+    logistics: Any,
     sessions: async_sessionmaker[AsyncSession],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -261,7 +264,7 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
     client = GrpcInventory.connect(inventory_addr)
     try:
         await seed(stub)
-        app = bootstrap(sessions, inventory=client, logistics=None)  # type: ignore[arg-type]
+        app = bootstrap(settings, sessions, inventory=client, logistics=logistics)
         await stores.create_store(
             app.deps,
             store_id="s1",

@@ -397,10 +397,11 @@ async def test_one_refused_placement_never_fails_its_batch(app: OrdersApp, probe
 
 
 async def test_store_settings_are_kept_for_a_bounded_time_and_dropped_at_once_where_changed(
-    sessions: Any, inventory: Any, logistics: Any
+    settings: Any, sessions: Any, inventory: Any, logistics: Any
 ) -> None:
-    here = bootstrap(sessions, inventory=inventory, logistics=logistics, store_ttl_s=0.5)
-    there = bootstrap(sessions, inventory=inventory, logistics=logistics, store_ttl_s=0.5)
+    kept = settings.model_copy(update={"master_data_ttl_s": 0.5})
+    here = bootstrap(kept, sessions, inventory=inventory, logistics=logistics)
+    there = bootstrap(kept, sessions, inventory=inventory, logistics=logistics)
     await stores.create_store(
         here.deps,
         store_id="s1",
