@@ -30,15 +30,15 @@ from chainstore.orders.v1 import reservation_audit_pb2 as rapb
 from chainstore.orders.v1 import reservation_audit_pb2_grpc
 from inventory.entrypoints import bootstrap as inventory_bootstrap
 from inventory.entrypoints.errors import details_for
-from orders import reconcile_reservations
 from orders.adapters.inventory_client import GrpcInventory
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, OrderStatus
+from orders.entrypoints import operations
 from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
 from orders.entrypoints.config import Settings
-from orders.entrypoints.reservation_audit_servicer import SERVICE_NAME as AUDIT_SERVICE
-from orders.entrypoints.reservation_audit_servicer import ReservationAuditServicer
+from orders.entrypoints.operations import SERVICE_NAME as AUDIT_SERVICE
+from orders.entrypoints.operations import ReservationAuditServicer
 from orders.service_layer import commands, order_actions, stores
 from orders.service_layer.create_order import create_order
 from orders.service_layer.deps import Deps
@@ -290,14 +290,14 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
         )
         assert await held_total(stub) == 4
 
-        settings = reconcile_reservations.AuditSettings.model_validate(
+        settings = operations.AuditSettings.model_validate(
             {"database_url": database_url, "INVENTORY_ADDR": inventory_addr}
         )
         # Everything is younger than the default grace period: nothing to say yet.
-        assert await reconcile_reservations.main([], settings) == 0
+        assert await operations.main([], settings) == 0
         assert json.loads(capsys.readouterr().out)["checked"] == 0
 
-        assert await reconcile_reservations.main(["--grace-s", "0"], settings) == 1
+        assert await operations.main(["--grace-s", "0"], settings) == 1
         found = json.loads(capsys.readouterr().out)
         assert found["checked"] == 3 and found["released"] == 0
         assert {(o["reservation_id"], o["order_status"]) for o in found["orphans"]} == {
@@ -306,7 +306,7 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
         }
         assert await held_total(stub) == 4  # report mode touched nothing
 
-        assert await reconcile_reservations.main(["--repair", "--grace-s", "0"], settings) == 0
+        assert await operations.main(["--repair", "--grace-s", "0"], settings) == 0
         repaired = json.loads(capsys.readouterr().out)
         assert repaired["released"] == 2 and all(o["released"] for o in repaired["orphans"])
         assert await held_total(stub) == 1  # only the live order's unit is still held
@@ -319,7 +319,7 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
         reconciled = await stub.Reconcile(ipb.ReconcileRequest(), timeout=T)
         assert reconciled.clean, reconciled.drifts
 
-        assert await reconcile_reservations.main(["--repair", "--grace-s", "0"], settings) == 0
+        assert await operations.main(["--repair", "--grace-s", "0"], settings) == 0
         assert json.loads(capsys.readouterr().out)["orphans"] == []
     finally:
         await client.close()

@@ -17,8 +17,8 @@ from orders.adapters.inventory_client import GrpcInventory
 from orders.adapters.logistics_client import GrpcLogistics
 from orders.adapters.uow import SqlOrdersUnitOfWork
 from orders.entrypoints.config import Settings
-from orders.entrypoints.reservation_audit_servicer import SERVICE_NAME as AUDIT_SERVICE_NAME
-from orders.entrypoints.reservation_audit_servicer import ReservationAuditServicer
+from orders.entrypoints.operations import SERVICE_NAME as AUDIT_SERVICE_NAME
+from orders.entrypoints.operations import ReservationAuditServicer
 from orders.entrypoints.servicer import SERVICE_NAME, OrdersServicer
 from orders.service_layer.deps import Deps
 from orders.service_layer.placement import Placements
@@ -85,5 +85,7 @@ def bootstrap(
     )
     # The audit only reads orders (releases go to inventory): read units of work, which on
     # SQLite take no write lock and so do not queue against order placement.
-    audit = ReservationAuditServicer(deps.reader, inventory, settings.reservation_grace_s)
+    audit = ReservationAuditServicer(
+        deps.reader, inventory, settings.reservation_grace_s, deps.clock
+    )
     return OrdersApp(deps, uow_factory, OrdersServicer(deps), audit, clients)
