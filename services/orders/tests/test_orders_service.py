@@ -10,6 +10,7 @@ import pytest
 
 from chainkit.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 from chainstore.orders.v1 import orders_pb2 as pb
+from orders.adapters import order_messages
 from orders.domain.lines import LineRequest, StockShortfall
 from orders.domain.order import Address, Payment
 from orders.domain.store import StoreSettings
@@ -367,6 +368,24 @@ async def test_a_retry_answers_the_first_call_even_when_it_could_not_be_placed_n
     with pytest.raises(InvalidArgument, match="unknown SKU"):
         await create_order(app.deps, online(("TEA-1", 1), key="k2"))
     assert await probe.count("ord_order") == 1
+
+
+async def test_a_placement_builds_its_order_message_once(
+    app: OrdersApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its events, its stored answer and the reply share one message (the hot path)."""
+    built = []
+    build = order_messages._build_order_pb
+
+    def counted(order: Any) -> Any:
+        built.append(order.order_id)
+        return build(order)
+
+    monkeypatch.setattr(order_messages, "_build_order_pb", counted)
+    for ordered in (online(("TEA-1", 1), key="k1"), pos(("TEA-1", 1), amount=1200, key="k2")):
+        placed = answer.order(await create_order(app.deps, ordered))
+        assert built == [placed.order_id]
+        built.clear()
 
 
 async def test_concurrent_placements_are_numbered_once_each_none_skipped(

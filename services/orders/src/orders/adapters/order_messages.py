@@ -118,10 +118,11 @@ def receipt_pb(receipt: Receipt) -> orders_pb2.Receipt:
     )
 
 
-# The message last built of each order (at a version): its events, its stored replay and
-# the answer share one build (placement's hot path); bounded, as nothing else drops entries.
+# The message last built of each order object (at a version): its events, its stored
+# replay and the answer share one build (placement's hot path). The oldest entry goes first;
+# enough for every order in flight at once.
 _built: dict[int, tuple[Order, int, orders_pb2.Order]] = {}
-KEEP_BUILT = 1024
+KEEP_BUILT = 2048
 
 
 def order_pb(order: Order) -> orders_pb2.Order:
@@ -130,7 +131,7 @@ def order_pb(order: Order) -> orders_pb2.Order:
     if kept is not None and kept[0] is order and kept[1] == order.version:
         return kept[2]
     if len(_built) >= KEEP_BUILT:
-        _built.clear()
+        del _built[next(iter(_built))]
     view = _build_order_pb(order)
     _built[id(order)] = (order, order.version, view)
     return view

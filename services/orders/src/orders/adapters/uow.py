@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy.exc import IntegrityError
 
 from chainkit.errors import AlreadyExists
@@ -16,7 +14,6 @@ from orders.adapters.repositories import (
     SqlStoreRepository,
 )
 from orders.adapters.sales_repository import SqlSalesRepository
-from orders.domain.events import OrderEvent
 from orders.domain.order import Order
 
 
@@ -34,9 +31,10 @@ class SqlOrdersUnitOfWork(SqlUnitOfWork):
         self.idempotency = SqlIdempotencyRepository(self.session, self.stage)
         self.sales = SqlSalesRepository(self.session)
 
-    def publish(self, order: Order, events: Sequence[OrderEvent], causation_id: str = "") -> None:
-        for event in event_codec.encode(order, events, causation_id):
+    def publish(self, order: Order, causation_id: str = "") -> None:
+        for event in event_codec.encode(order, order.events, causation_id):
             self.emit(event)
+        order.events.clear()
 
     async def commit(self) -> None:
         try:

@@ -8,14 +8,12 @@ at shipping time, so nothing else has to change.
 from __future__ import annotations
 
 from chainkit.errors import InvalidArgument
-from orders.domain.events import OrderAddressChanged, OrderEvent
 from orders.domain.order import Order
 from orders.service_layer.commands import UpdateShippingAddress
 from orders.service_layer.deps import Deps
 from orders.service_layer.idempotency import Answer, idempotency_for
 from orders.service_layer.order_flow import commit_change
 
-ADDRESS_CHANGED = OrderAddressChanged()
 MAX_REASON = 500
 
 
@@ -25,10 +23,9 @@ async def update_shipping_address(deps: Deps, cmd: UpdateShippingAddress) -> Ans
         raise InvalidArgument("invalid shipping address", errors)
     idem = idempotency_for("address", cmd)
 
-    def change(order: Order) -> list[OrderEvent]:
+    def change(order: Order) -> None:
         order.correct_address(
             cmd.shipping_address, deps.clock(), by=cmd.scope.actor, why=cmd.reason[:MAX_REASON]
         )
-        return [ADDRESS_CHANGED]
 
     return await commit_change(deps, idem, cmd.scope, cmd.order_ref, change)

@@ -12,7 +12,6 @@ from chainkit.errors import Retryable
 from orders.domain.order import OrderStatus
 from orders.domain.timeline import SYSTEM_CARRIER
 from orders.service_layer.commands import ShipmentDelivered
-from orders.service_layer.order_actions import COMPLETED
 from orders.service_layer.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ async def shipment_delivered(uow: UnitOfWork, cmd: ShipmentDelivered) -> None:
             )
             await uow.commit()  # records the event as handled
             return
-        if order.mark_delivered(cmd.shipment_id, cmd.at, by=SYSTEM_CARRIER):
-            uow.publish(order, [COMPLETED], causation_id=cmd.event_id)
+        order.mark_delivered(cmd.shipment_id, cmd.at, by=SYSTEM_CARRIER)
         await uow.orders.save(order)
+        uow.publish(order, causation_id=cmd.event_id)
         await uow.commit()

@@ -22,14 +22,6 @@ import logging
 from datetime import timedelta
 
 from chainkit.errors import Conflict, DomainError
-from orders.domain.events import (
-    OrderCancelled,
-    OrderCompleted,
-    OrderConfirmed,
-    OrderEvent,
-    OrderPaid,
-    OrderShipped,
-)
 from orders.domain.order import Order
 from orders.domain.store import Store
 from orders.domain.timeline import DEADLINE_REASON, SYSTEM_DEADLINE
@@ -50,11 +42,6 @@ from orders.service_layer.shipping_quote import plan_shipping
 log = logging.getLogger(__name__)
 
 EXPIRY_GRACE = timedelta(seconds=60)
-
-PAID = OrderPaid()
-CONFIRMED = OrderConfirmed()
-SHIPPED = OrderShipped()
-COMPLETED = OrderCompleted()
 
 
 async def _store(deps: Deps, store_id: str) -> Store | None:
@@ -86,9 +73,8 @@ async def pay_order(deps: Deps, cmd: PayOrder) -> Answer:
         current.check_can_pay(cmd.payment, now)
         raise
 
-    def change(order: Order) -> list[OrderEvent]:
+    def change(order: Order) -> None:
         order.pay(cmd.payment, now, by=cmd.scope.actor, auto_confirm=auto_confirm)
-        return [PAID, CONFIRMED] if auto_confirm else [PAID]
 
     return await commit_change(deps, idem, cmd.scope, found.order_id, change)
 
@@ -110,11 +96,11 @@ async def _cancel(
 ) -> Answer:
     """Claim (commit `cancelled`), then release the units at inventory."""
 
-    def change(order: Order) -> list[OrderEvent]:
+    def change(order: Order) -> None:
         # The sweep must never cancel an order that was paid in the meantime.
         if only_if_overdue and not order.is_overdue(deps.clock() - EXPIRY_GRACE):
             raise Conflict(f"order {order.order_no} is no longer awaiting payment")
-        return [OrderCancelled(refunded=order.cancel(reason, deps.clock(), by=by))]
+        order.cancel(reason, deps.clock(), by=by)
 
     answer = await commit_change(deps, idem, scope, ref, change)
     await release_units(deps, answer.order_id, reason or "order cancelled")
@@ -135,9 +121,8 @@ async def release_units(deps: Deps, order_id: str, reason: str) -> bool:
 
 
 async def confirm_order(deps: Deps, cmd: ConfirmOrder) -> Answer:
-    def change(order: Order) -> list[OrderEvent]:
+    def change(order: Order) -> None:
         order.confirm(deps.clock(), by=cmd.scope.actor)
-        return [CONFIRMED]
 
     return await commit_change(
         deps, idempotency_for("confirm", cmd), cmd.scope, cmd.order_ref, change
@@ -166,17 +151,15 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> Answer:
         order_no=found.order_no,
     )
 
-    def change(order: Order) -> list[OrderEvent]:
+    def change(order: Order) -> None:
         order.ship(shipments, deps.clock(), by=cmd.scope.actor, auto_confirm=plan.auto_confirm)
-        return [SHIPPED]
 
     return await commit_change(deps, idem, cmd.scope, found.order_id, change)
 
 
 async def receive_order(deps: Deps, cmd: ReceiveOrder) -> Answer:
-    def change(order: Order) -> list[OrderEvent]:
+    def change(order: Order) -> None:
         order.receive(deps.clock(), by=cmd.scope.actor)
-        return [COMPLETED]
 
     return await commit_change(
         deps, idempotency_for("receive", cmd), cmd.scope, cmd.order_ref, change

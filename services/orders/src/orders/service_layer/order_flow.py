@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chainkit.errors import AlreadyExists, Conflict, NotFound, Retryable
-from orders.domain.events import OrderEvent
 from orders.domain.numbering import looks_like_order_number
 from orders.domain.order import Order
 from orders.service_layer.commands import Scope
@@ -42,7 +41,7 @@ async def commit_change(
     idem: Idempotency,
     scope: Scope,
     ref: str,
-    change: Callable[[Order], list[OrderEvent]],
+    change: Callable[[Order], None],
 ) -> Answer:
     """Load, change, save, emit, remember, commit. A version race is re-run on the fresh
     order (the change re-checks its rules, so the loser gets the real reason). When a
@@ -69,16 +68,16 @@ async def _change_once(
     idem: Idempotency,
     scope: Scope,
     ref: str,
-    change: Callable[[Order], list[OrderEvent]],
+    change: Callable[[Order], None],
 ) -> Answer:
     async with deps.uow() as uow:
         stored = await replay(uow, idem)
         if stored is not None:
             return stored
         order = await load_in_scope(uow, scope, ref)
-        events = change(order)
+        change(order)
         await uow.orders.save(order)
-        uow.publish(order, events)
+        uow.publish(order)
         await remember(uow, idem, order)
         await uow.commit()
         return order

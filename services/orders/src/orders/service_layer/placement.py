@@ -36,7 +36,6 @@ from zoneinfo import ZoneInfo
 from chainkit.batching import Batcher, first_of_each
 from chainkit.fresh import FreshFor
 from orders.domain.business_day import business_day
-from orders.domain.events import OrderCreated, OrderEvent
 from orders.domain.lines import OrderLine
 from orders.domain.numbering import order_number
 from orders.domain.order import Allocation, Channel, Order
@@ -44,10 +43,8 @@ from orders.domain.store import Store
 from orders.service_layer.commands import CreateOrder
 from orders.service_layer.deps import Deps
 from orders.service_layer.idempotency import Idempotency
-from orders.service_layer.order_actions import COMPLETED, PAID
 from orders.service_layer.ports import UnitOfWork
 
-CREATED = OrderCreated()
 Outcome = Order | BaseException
 
 
@@ -138,7 +135,7 @@ async def _record_together(deps: Deps, news: list[NewOrder]) -> list[Order]:
         await uow.orders.add_many(orders)
         remembered = {}
         for new, order in zip(news, orders, strict=True):
-            uow.publish(order, _events(order))
+            uow.publish(order)
             if new.idem.key:
                 remembered[new.idem.key] = (new.idem.request_hash, order)
         await uow.idempotency.add_many(remembered)
@@ -192,7 +189,3 @@ def _order(new: NewOrder, order_no: str, zone: str) -> Order:
         by=cmd.scope.actor,
         time_zone=zone,
     )
-
-
-def _events(order: Order) -> list[OrderEvent]:
-    return [CREATED, PAID, COMPLETED] if order.channel == Channel.POS else [CREATED]

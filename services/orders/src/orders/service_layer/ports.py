@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import Protocol
 
 from chainkit.ports import TransactionPort
-from orders.domain.events import OrderEvent
 from orders.domain.lines import LineRequest, ProductInfo
 from orders.domain.order import Address, Allocation, Order, Package, Shipment
 from orders.domain.sales import LineDelta, Sale, StoreDelta
@@ -259,6 +258,7 @@ class UnitOfWork(TransactionPort, Protocol):
     @property
     def sales(self) -> SalesRepository: ...
 
-    def publish(self, order: Order, events: Sequence[OrderEvent], causation_id: str = "") -> None:
-        """Queue the order's events, with the order as it stands now, for this commit."""
+    def publish(self, order: Order, causation_id: str = "") -> None:
+        """Queue the events the order recorded (taking them), with the order as it stands
+        now, for this commit."""
         ...
