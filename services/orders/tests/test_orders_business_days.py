@@ -112,10 +112,10 @@ async def test_a_store_may_count_its_days_in_its_own_time_zone(app: OrdersApp, c
     clock.now = datetime(2025, 3, 14, 16, 30, tzinfo=UTC)  # 22:30 in Urumqi, the 14th
     order = answer.order(await create_order(app.deps, online("s9")))
     assert order.order_no.startswith("20250314-s9-")
-    assert (store_pb(await stores.get_store(app.deps, "s9"))).time_zone == "Asia/Urumqi"
+    assert store_pb(await stores.get_store(app.deps, "s9")).time_zone == "Asia/Urumqi"
     cleared = store_pb(await stores.update_store(app.deps, "s9", StoreSettings(time_zone="")))
     assert cleared.time_zone == ""
-    assert (answer.order(await create_order(app.deps, online("s9")))).order_no.startswith(
+    assert answer.order(await create_order(app.deps, online("s9"))).order_no.startswith(
         "20250315-s9-"
     )
     with pytest.raises(InvalidArgument) as bad:

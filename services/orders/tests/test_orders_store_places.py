@@ -113,4 +113,4 @@ async def test_codes_and_names_are_stored_and_shown(app: OrdersApp) -> None:
         "",
         "华东",
     )
-    assert (store_pb(await stores.get_store(app.deps, "S9"))).city_code == "310100"
+    assert store_pb(await stores.get_store(app.deps, "S9")).city_code == "310100"
