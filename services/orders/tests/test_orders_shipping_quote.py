@@ -17,10 +17,11 @@ from orders.entrypoints.bootstrap import OrdersApp
 from orders.entrypoints.servicer import OrdersServicer
 from orders.service_layer import commands as c
 from orders.service_layer import stores
+from orders.service_layer.commands import QuoteShipping
 from orders.service_layer.create_order import create_order
 from orders.service_layer.order_actions import confirm_order, pay_order, ship_order
 from orders.service_layer.queries import get_order
-from orders.service_layer.shipping_quote import QuoteShipping, quote_shipping
+from orders.service_layer.shipping_quote import quote_shipping
 
 ADDRESS = Address("Li Lei", "13800000000", "east", "Shanghai", "1 Nanjing Rd")
 STAFF = c.Scope(store_id="s1", actor="clerk")

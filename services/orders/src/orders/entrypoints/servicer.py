@@ -152,7 +152,7 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
     async def QuoteShipping(
         self, req: pb.QuoteShippingRequest, _ctx: object
     ) -> pb.QuoteShippingResponse:
-        cmd = shipping_quote.QuoteShipping(
+        cmd = c.QuoteShipping(
             order_ref=req.order_ref,
             carrier=req.carrier,
             service_level=req.service_level,

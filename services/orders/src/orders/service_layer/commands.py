@@ -107,6 +107,14 @@ MutatingCommand = (
 
 
 @dataclass(frozen=True)
+class QuoteShipping:
+    order_ref: str
+    carrier: str = ""  # a staff override to check; empty lets the rules choose
+    service_level: str = ""  # empty = the store's
+    scope: Scope = field(default_factory=Scope)
+
+
+@dataclass(frozen=True)
 class CountSale:
     """An order paid (`refunded` False) or cancelled (True when its payment was refunded), as
     the analytics read models need it; from our own orders.* events."""

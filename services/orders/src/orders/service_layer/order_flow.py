@@ -43,9 +43,9 @@ async def commit_change(
     ref: str,
     change: Callable[[Order], None],
 ) -> Answer:
-    """Load, change, save, emit, remember, commit. A version race is re-run on the fresh
-    order (the change re-checks its rules, so the loser gets the real reason). When a
-    concurrent call with the same key won the race, answer what it answered."""
+    """Load, change, save, publish its events, remember the answer, commit. A version race
+    is re-run on the fresh order (the change re-checks its rules, so the loser gets the real
+    reason). When a concurrent call with the same key won the race, answer what it answered."""
     try:
         for attempt in range(1, VERSION_RETRIES + 1):
             try:
