@@ -40,6 +40,8 @@ _PAYLOADS: dict[type[OrderEvent], Callable[[OrderEvent, orders_pb2.Order], Messa
 def encode(
     order: Order, events: Sequence[OrderEvent], causation_id: str = ""
 ) -> list[OutgoingEvent]:
+    if not events:
+        return []  # nothing to say: no message to build
     view = order_pb(order)
     return [
         envelope(
