@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 
 from google.protobuf.message import Message
 
-from chainkit.events import OutgoingEvent, envelope
+from chainkit.events import envelope
+from chainkit.outgoing import OutgoingEvent
 from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.adapters.order_messages import order_pb
 from orders.domain.events import (
