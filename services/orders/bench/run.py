@@ -30,11 +30,14 @@ from sqlalchemy import func, select, text, tuple_
 from chainkit.benchkit import drive
 from chainkit.db import create_engine, session_factory
 from orders.adapters.tables import ORDER
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
+from orders.entrypoints.config import Settings
 from orders.loadgen import load
 from orders.service_layer import analytics
 from orders.service_layer import commands as c
-from orders.service_layer.ports import Deps, PageKey
+from orders.service_layer.deps import Deps
+from orders.service_layer.ports import PageKey
 from orders.service_layer.queries import encode_cursor, get_order, list_orders
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -114,7 +117,8 @@ def lookups(deps: Deps, keys: dict[str, list[Any]]) -> dict[str, Op]:
 
     async def by_customer(i: int) -> object:
         who = pick("customer", i)
-        return await list_orders(deps, c.ListOrders(scope=c.Scope(customer_id=who), limit=PAGE))
+        page, _ = await list_orders(deps, c.ListOrders(scope=c.Scope(customer_id=who), limit=PAGE))
+        return [answer.order(o) for o in page]
 
     async def by_store_status(i: int) -> object:
         store, status = pick("store_status", i)
@@ -132,7 +136,7 @@ def lookups(deps: Deps, keys: dict[str, list[Any]]) -> dict[str, Op]:
         return await _full(list_orders(deps, query))
 
     async def by_order_no(i: int) -> object:
-        return await get_order(deps, hq, pick("order_no", i))
+        return answer.order(await get_order(deps, hq, pick("order_no", i)))
 
     async def deep_page(i: int) -> object:
         store, created, order_id = pick("deep", i)
@@ -152,10 +156,11 @@ def lookups(deps: Deps, keys: dict[str, list[Any]]) -> dict[str, Op]:
 
 
 async def _full(listing: Awaitable[tuple[list[Any], str]]) -> object:
-    """Like with like: a look-up timed at every size must return a whole page."""
+    """Like with like: a look-up timed at every size must return a whole page, as the RPC
+    answers it (the messages built)."""
     page, _ = await listing
     assert len(page) == PAGE, f"expected a full page of {PAGE}, got {len(page)}"
-    return page
+    return [answer.order(o) for o in page]
 
 
 def analytics_ops(deps: Deps) -> dict[str, Op]:
@@ -163,16 +168,19 @@ def analytics_ops(deps: Deps) -> dict[str, Op]:
     year = ("2025-11-28", "2026-11-27")
 
     async def summary(i: int) -> object:
-        return await analytics.summary(deps, c.Scope(store_id="S0001") if i % 2 else hq)
+        return answer.summary(
+            await analytics.summary(deps, c.Scope(store_id="S0001") if i % 2 else hq)
+        )
 
     def sales(group: str) -> Op:
         async def op(i: int) -> object:
-            return await analytics.sales(deps, hq, *year, group)
+            return answer.sales(await analytics.sales(deps, hq, *year, group))
 
         return op
 
     async def top(i: int) -> object:
-        return await analytics.top_products(deps, hq, *year, "east" if i % 2 else "", 10)
+        rows = await analytics.top_products(deps, hq, *year, "east" if i % 2 else "", 10)
+        return answer.top_products(rows)
 
     ops: dict[str, Op] = {"analytics: summary": summary, "analytics: top products, a year": top}
     ops |= {
@@ -216,7 +224,8 @@ async def bench_size(url: str, size: int, with_analytics: bool) -> dict[str, Fig
     print(f"\nloaded {size} orders in {took['seconds']:.1f} s")
     engine = create_engine(url)
     try:
-        app = bootstrap(session_factory(engine), inventory=Any, logistics=Any)  # type: ignore[arg-type]
+        settings = Settings(INVENTORY_ADDR="-", LOGISTICS_ADDR="-", master_data_ttl_s=0)
+        app = bootstrap(settings, session_factory(engine), inventory=Any, logistics=Any)  # type: ignore[arg-type]
         deps = app.deps
         keys = await samples(engine)
 

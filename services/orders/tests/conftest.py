@@ -18,11 +18,13 @@ from chainkit.db import create_engine, session_factory
 from chainkit.errors import Conflict, FieldError, InvalidArgument, NotFound
 from chainkit.migrations import upgrade_async
 from chainkit.outbox import OutboxMessage
-from orders.domain.lines import LineRequest, ProductInfo, StockShortfall
+from orders.domain.lines import LineRequest, ProductInfo, StockShortfall, UnknownSkus
 from orders.domain.order import Address, Allocation, Package, Shipment
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap
+from orders.entrypoints.config import Settings
 from orders.service_layer import stores
-from orders.service_layer.ports import Deps, PackageQuote
+from orders.service_layer.deps import Deps
+from orders.service_layer.ports import PackageQuote
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -69,7 +71,7 @@ class FakeInventory:
         self.calls["batch_get_products"] += 1
         unknown = [s for s in skus if s not in PRODUCTS or s in self.withdrawn]
         if unknown:
-            raise NotFound(f"unknown SKU {unknown[0]}")
+            raise NotFound(f"unknown SKU {unknown[0]}", details=UnknownSkus(tuple(unknown)))
         return {s: PRODUCTS[s] for s in skus}
 
     async def reserve(
@@ -231,6 +233,13 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
 
 
 @pytest.fixture
+def settings() -> Settings:
+    """The service's settings in tests: peers are fakes (or at the addresses a test sets with
+    model_copy), stores are read afresh (no TTL)."""
+    return Settings(INVENTORY_ADDR="127.0.0.1:1", LOGISTICS_ADDR="127.0.0.1:1", master_data_ttl_s=0)
+
+
+@pytest.fixture
 def inventory() -> FakeInventory:
     return FakeInventory()
 
@@ -247,12 +256,13 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def app(
+    settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     inventory: FakeInventory,
     logistics: FakeLogistics,
     clock: FakeClock,
 ) -> OrdersApp:
-    wired = bootstrap(sessions, inventory=inventory, logistics=logistics)
+    wired = bootstrap(settings, sessions, inventory=inventory, logistics=logistics)
     wired.deps = Deps(wired.deps.uow, inventory, logistics, clock)
     await stores.create_store(
         wired.deps,

@@ -26,6 +26,7 @@ from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment
 from orders.domain.sales import GROUP_BY
 from orders.domain.store import StoreSettings
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import OrdersApp
 from orders.entrypoints.consumer import ANALYTICS_DURABLE, ANALYTICS_STREAM, analytics_consumer
 from orders.service_layer import analytics, stores
@@ -72,8 +73,11 @@ async def make_history(app: OrdersApp, clock: Any, inventory: Any) -> None:
                 address = Address("Li", "138", "", "City", "1 Rd", **province)
             else:  # an old free-text address
                 address = Address("Li", "138", where, "City", "1 Rd")
-            order = await create_order(
-                app.deps, c.CreateOrder(store, f"c{i}", "online", lines, shipping_address=address)
+            order = answer.order(
+                await create_order(
+                    app.deps,
+                    c.CreateOrder(store, f"c{i}", "online", lines, shipping_address=address),
+                )
             )
             fate = rng.choice(["paid", "paid", "refunded", "unpaid", "dropped"])
             if fate in ("paid", "refunded"):
@@ -175,9 +179,13 @@ async def test_read_models_equal_a_recomputation_from_the_orders_table(
     for scope, store_id in ((c.Scope(), ""), (c.Scope(store_id="s2"), "s2")):
         expected = await recompute(sessions, store_id)
         for group in GROUP_BY:
-            got = await analytics.sales(app.deps, scope, "2025-03-01", "2025-03-31", group)
+            got = answer.sales(
+                await analytics.sales(app.deps, scope, "2025-03-01", "2025-03-31", group)
+            )
             assert {r.key: (r.orders, r.units, r.revenue) for r in got.rows} == expected[group]
-        top = await analytics.top_products(app.deps, scope, "2025-03-01", "2025-03-31", "", 2)
+        top = answer.top_products(
+            await analytics.top_products(app.deps, scope, "2025-03-01", "2025-03-31", "", 2)
+        )
         best = sorted(expected["product"].items(), key=lambda kv: (-kv[1][1], -kv[1][2], kv[0]))
         assert [(p.sku, p.units, p.revenue) for p in top.items] == [
             (sku, units, revenue) for sku, (_, units, revenue) in best[:2]
@@ -187,22 +195,26 @@ async def test_read_models_equal_a_recomputation_from_the_orders_table(
     # By province: coded addresses by theirs, till sales by their store's (北京市 for s2),
     # the rest (s1's till, old text addresses) under "".
     days = ("2025-03-01", "2025-03-31")
-    by_province = await analytics.sales(app.deps, c.Scope(), *days, "province")
+    by_province = answer.sales(await analytics.sales(app.deps, c.Scope(), *days, "province"))
     assert {"上海市", "西藏自治区", "北京市", ""} == {r.key for r in by_province.rows}
-    in_east = await analytics.sales(app.deps, c.Scope(), *days, "province", "east")
+    in_east = answer.sales(await analytics.sales(app.deps, c.Scope(), *days, "province", "east"))
     assert [r.key for r in in_east.rows] == ["上海市"]  # 华东's provinces only
-    in_north = await analytics.sales(app.deps, c.Scope(), *days, "province", "华北")
+    in_north = answer.sales(await analytics.sales(app.deps, c.Scope(), *days, "province", "华北"))
     assert [r.key for r in in_north.rows] == ["北京市"]
 
-    east = await analytics.top_products(app.deps, c.Scope(), "2025-03-01", "2025-03-31", "east", 5)
-    west = await analytics.top_products(app.deps, c.Scope(), "2025-03-01", "2025-03-31", "west", 5)
+    east = answer.top_products(
+        await analytics.top_products(app.deps, c.Scope(), "2025-03-01", "2025-03-31", "east", 5)
+    )
+    west = answer.top_products(
+        await analytics.top_products(app.deps, c.Scope(), "2025-03-01", "2025-03-31", "west", 5)
+    )
     total = sum(r[2] for r in (await recompute(sessions))["product"].values())
-    north = await analytics.top_products(
-        app.deps, c.Scope(), "2025-03-01", "2025-03-31", "north", 5
+    north = answer.top_products(
+        await analytics.top_products(app.deps, c.Scope(), "2025-03-01", "2025-03-31", "north", 5)
     )
     assert sum(p.revenue for r in (east, west, north) for p in r.items) == total
 
-    summary = await analytics.summary(app.deps, c.Scope())
+    summary = answer.summary(await analytics.summary(app.deps, c.Scope()))
     counts = {s.status: s.count for s in summary.orders_by_status}
     assert sum(counts.values()) == await probe.count("ord_order")
     assert summary.day == shanghai_day(clock.now).isoformat() and summary.currency == "CNY"
@@ -222,7 +234,7 @@ async def test_analytics_queries_validate_their_arguments(app: OrdersApp) -> Non
     with pytest.raises(InvalidArgument) as bad:
         await analytics.top_products(app.deps, c.Scope(), "2025-13-01", "", "", 5)
     assert bad.value.errors[0].field == "from"
-    empty = await analytics.sales(app.deps, c.Scope(), "", "", "day")
+    empty = answer.sales(await analytics.sales(app.deps, c.Scope(), "", "", "day"))
     assert list(empty.rows) == []
     assert pb.SalesResponse  # the contract type the servicer answers with
 
@@ -252,21 +264,21 @@ async def test_sales_of_one_region_add_up_to_the_chain(
     await make_history(app, clock, inventory)
     await feed_events_twice(nats_server, app, sessions)
     days = ("2025-03-01", "2025-03-31")
-    by_region = await analytics.sales(app.deps, c.Scope(), *days, "region")
-    chain = await analytics.sales(app.deps, c.Scope(), *days, "category")
+    by_region = answer.sales(await analytics.sales(app.deps, c.Scope(), *days, "region"))
+    chain = answer.sales(await analytics.sales(app.deps, c.Scope(), *days, "category"))
     assert {"华东", "西南"} <= {r.key for r in by_region.rows}  # east, west as stored
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in by_region.rows:
-        cats = await analytics.sales(app.deps, c.Scope(), *days, "category", row.key)
+        cats = answer.sales(await analytics.sales(app.deps, c.Scope(), *days, "category", row.key))
         assert sum(x.revenue for x in cats.rows) == row.revenue
         assert sum(x.units for x in cats.rows) == row.units
         for x in cats.rows:
             totals[x.key][0] += x.units
             totals[x.key][1] += x.revenue
-        alone = await analytics.sales(app.deps, c.Scope(), *days, "region", row.key)
+        alone = answer.sales(await analytics.sales(app.deps, c.Scope(), *days, "region", row.key))
         assert [(r.key, r.revenue) for r in alone.rows] == [(row.key, row.revenue)]
     assert {r.key: [r.units, r.revenue] for r in chain.rows} == totals
-    nowhere = await analytics.sales(app.deps, c.Scope(), *days, "category", "south")
+    nowhere = answer.sales(await analytics.sales(app.deps, c.Scope(), *days, "category", "south"))
     assert list(nowhere.rows) == []
 
 
@@ -291,7 +303,7 @@ async def test_period_figures_count_the_orders_placed_in_the_window(
                 if first <= o.created_at.replace(tzinfo=UTC) < end
                 and (not store_id or o.store_id == store_id)
             ]
-            got = await analytics.period_figures(app.deps, scope, first, end)
+            got = answer.period_figures(await analytics.period_figures(app.deps, scope, first, end))
             kept = [o for o in placed if o.paid_at is not None and o.status != "cancelled"]
             assert placed and got.orders == len(placed)
             assert got.cancelled == sum(o.status == "cancelled" for o in placed)

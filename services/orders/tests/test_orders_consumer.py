@@ -17,6 +17,7 @@ from chainstore.logistics.v1 import logistics_pb2 as lg
 from chainstore.orders.v1 import orders_pb2 as pb
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import OrdersApp
 from orders.entrypoints.consumer import DURABLE, STREAM, logistics_consumer
 from orders.service_layer import commands as c
@@ -33,19 +34,21 @@ async def test_delivery_completes_the_order_exactly_once(
     sessions: async_sessionmaker[AsyncSession],
     probe: Any,
 ) -> None:
-    order = await create_order(
-        app.deps,
-        c.CreateOrder(
-            store_id="s1",
-            customer_id="c1",
-            channel="online",
-            lines=(LineRequest("TEA-1", 1),),
-            shipping_address=Address("Li", "138", "east", "Shanghai", "1 Rd"),
-        ),
+    order = answer.order(
+        await create_order(
+            app.deps,
+            c.CreateOrder(
+                store_id="s1",
+                customer_id="c1",
+                channel="online",
+                lines=(LineRequest("TEA-1", 1),),
+                shipping_address=Address("Li", "138", "east", "Shanghai", "1 Rd"),
+            ),
+        )
     )
     await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", 1200)))
     await confirm_order(app.deps, c.ConfirmOrder(order.order_id))
-    shipped = await ship_order(app.deps, c.ShipOrder(order.order_id))
+    shipped = answer.order(await ship_order(app.deps, c.ShipOrder(order.order_id)))
     (shipment,) = shipped.shipments
     async with app.uow_factory() as uow:
         version_when_shipped = (await uow.orders.get(order.order_id)).version  # type: ignore[union-attr]
@@ -89,7 +92,7 @@ async def test_delivery_completes_the_order_exactly_once(
             await task
         await nc.close()
 
-    done = await get_order(app.deps, c.Scope(), order.order_id)
+    done = answer.order(await get_order(app.deps, c.Scope(), order.order_id))
     assert done.status == pb.ORDER_STATUS_COMPLETED
     assert done.shipments[0].delivered
     assert (await probe.event_types()).count("orders.completed") == 1

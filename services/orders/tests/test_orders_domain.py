@@ -8,6 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from chainkit.errors import Conflict, InvalidArgument
+from orders.domain.events import (
+    OrderCancelled,
+    OrderCompleted,
+    OrderConfirmed,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+)
 from orders.domain.lines import LineRequest, OrderLine, validate_line_requests
 from orders.domain.numbering import looks_like_order_number, order_number
 from orders.domain.order import Address, Allocation, Order, OrderStatus, Payment, Shipment
@@ -93,6 +101,22 @@ def test_a_new_online_order_awaits_payment_until_the_store_deadline() -> None:
     assert order.status is S.PENDING_PAYMENT
     assert order.total == 3900
     assert order.payment_due_at == NOW + timedelta(seconds=1800)
+
+
+def test_an_order_records_what_happened_to_it_for_the_unit_of_work_to_publish() -> None:
+    order = online_order()
+    order.pay(Payment("alipay", 3900), NOW, auto_confirm=True)
+    order.ship(
+        [Shipment("shp-1", "wh-a", "swift", "SW1"), Shipment("shp-2", "wh-b", "swift", "SW2")], NOW
+    )
+    order.mark_delivered("shp-1", NOW)
+    assert order.events == [OrderCreated(), OrderPaid(), OrderConfirmed(), OrderShipped()]
+    order.mark_delivered("shp-2", NOW)  # the last one completes it
+    assert order.events[-1] == OrderCompleted()
+    refunded = in_status(S.PAID)
+    refunded.cancel("out of stock", NOW)
+    assert refunded.events[-1] == OrderCancelled(refunded=True)
+    assert online_order() == online_order()  # not part of what an order is
 
 
 @pytest.mark.parametrize(("action", "status"), DISALLOWED)

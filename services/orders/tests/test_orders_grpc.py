@@ -31,9 +31,10 @@ from chainstore.logistics.v1 import logistics_pb2_grpc as lg_grpc
 from chainstore.orders.v1 import orders_pb2 as pb
 from chainstore.orders.v1 import orders_pb2_grpc
 from orders.adapters.inventory_client import GrpcInventory
-from orders.adapters.logistics_client import GrpcLogistics
+from orders.domain.lines import UnknownSkus
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap
-from orders.entrypoints.servicer import SERVICE_NAME, OrdersServicer, details_for
+from orders.entrypoints.config import Settings
+from orders.entrypoints.servicer import details_for
 
 CATALOG = {
     "TEA-1": inv.Product(
@@ -57,7 +58,7 @@ class FakeInventoryServicer(inv_grpc.InventoryServiceServicer):
     async def BatchGetProducts(self, req: inv.BatchGetProductsRequest, _ctx: Any) -> Any:
         unknown = [s for s in req.skus if s not in CATALOG]
         if unknown:
-            raise NotFound(f"unknown SKU {unknown[0]}")
+            raise NotFound(f"unknown SKU: {', '.join(unknown)}", details=unknown)
         return inv.BatchGetProductsResponse(items=[CATALOG[s] for s in req.skus])
 
     async def Reserve(self, req: inv.ReserveRequest, _ctx: Any) -> Any:
@@ -98,8 +99,16 @@ class FakeInventoryServicer(inv_grpc.InventoryServiceServicer):
 
 
 def inventory_details(error: DomainError) -> Any:
+    """As inventory's: stock a Conflict could have, one field violation per unknown SKU."""
     if isinstance(error, Conflict) and error.details:
         yield inv.InsufficientStock(available=error.details)
+    if isinstance(error, NotFound) and error.details:
+        yield BadRequest(
+            field_violations=[
+                BadRequest.FieldViolation(field="skus", description=f"unknown SKU {sku!r}")
+                for sku in error.details
+            ]
+        )
 
 
 class FakeLogisticsServicer(lg_grpc.LogisticsServiceServicer):
@@ -125,6 +134,7 @@ class FakeLogisticsServicer(lg_grpc.LogisticsServiceServicer):
 
 @pytest.fixture
 async def stub(
+    settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[
     tuple[
@@ -146,18 +156,19 @@ async def stub(
         [lambda s: lg_grpc.add_LogisticsServiceServicer_to_server(logistics, s)],
         ["chainstore.logistics.v1.LogisticsService"],
     )
-    app: OrdersApp = bootstrap(
-        sessions,
-        inventory=GrpcInventory.connect(f"127.0.0.1:{inv_port}", timeout_s=2.0),
-        logistics=GrpcLogistics.connect(f"127.0.0.1:{lg_port}", timeout_s=2.0),
-    )
+    peers = {
+        "inventory_addr": f"127.0.0.1:{inv_port}",
+        "logistics_addr": f"127.0.0.1:{lg_port}",
+        "peer_timeout_s": 2.0,
+    }
+    app: OrdersApp = bootstrap(settings.model_copy(update=peers), sessions)
     server, port, _ = await grpc_server.create_server(
-        [OrdersServicer(app.deps).register], [SERVICE_NAME], details_for=details_for
+        [app.register], app.service_names, details_for=details_for
     )
     channel = open_channel(f"127.0.0.1:{port}")
     yield orders_pb2_grpc.OrdersServiceStub(channel), inv_server, inventory, logistics
     await channel.close()
-    await app.close()
+    await app.aclose()
     for s in (server, inv_server, lg_server):
         await s.stop(None)
 
@@ -313,6 +324,7 @@ async def test_the_inventory_client_keeps_products_for_its_bound_and_shares_look
     server, port, _ = await grpc_server.create_server(
         [lambda s: inv_grpc.add_InventoryServiceServicer_to_server(inventory, s)],
         ["chainstore.inventory.v1.InventoryService"],
+        details_for=inventory_details,
     )
     client = GrpcInventory.connect(f"127.0.0.1:{port}", timeout_s=2.0, product_ttl_s=0.3)
     try:
@@ -324,6 +336,9 @@ async def test_the_inventory_client_keeps_products_for_its_bound_and_shares_look
         )
         assert all(a["TEA-1"].unit_price == 1200 for a in answers[:5])  # type: ignore[index]
         assert isinstance(answers[5], NotFound)
+        with pytest.raises(NotFound) as unknown:  # named one by one, not by a prefix
+            await client.batch_get_products(["TEA-1", "TEA-10"])
+        assert unknown.value.details == UnknownSkus(("TEA-10",))
         before = len(calls)
         CATALOG["TEA-1"].price.amount = 1500  # the price changes in inventory
         try:

@@ -14,11 +14,13 @@ from chainstore.orders.v1 import orders_pb2 as pb
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment
 from orders.domain.store import StoreSettings
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap
 from orders.service_layer import commands as c
 from orders.service_layer import stores
 from orders.service_layer.address import update_shipping_address
 from orders.service_layer.create_order import create_order
+from orders.service_layer.deps import Deps
 from orders.service_layer.order_actions import (
     cancel_order,
     confirm_order,
@@ -28,7 +30,6 @@ from orders.service_layer.order_actions import (
     retry_releases,
     ship_order,
 )
-from orders.service_layer.ports import Deps
 from orders.service_layer.queries import get_order
 
 ADDRESS = Address("Li Lei", "13800000000", "east", "Shanghai", "1 Nanjing Rd")
@@ -65,7 +66,7 @@ def steps(order: pb.Order) -> list[tuple[str, str, str, str]]:
 async def test_every_step_is_in_the_timeline_with_who_when_and_why(
     app: OrdersApp, clock: Any
 ) -> None:
-    order = await create_order(app.deps, online(("TEA-1", 1), ("PEN-1", 2)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 1), ("PEN-1", 2))))
     clock.advance(60)
     await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", 2200), scope=ALICE))
     with pytest.raises(Conflict, match="must be confirmed before it ships"):
@@ -74,7 +75,7 @@ async def test_every_step_is_in_the_timeline_with_who_when_and_why(
     await ship_order(app.deps, c.ShipOrder(order.order_id, scope=STAFF))
     await receive_order(app.deps, c.ReceiveOrder(order.order_id, scope=ALICE))
 
-    got = await get_order(app.deps, ALICE, order.order_no)
+    got = answer.order(await get_order(app.deps, ALICE, order.order_no))
     assert steps(got) == [
         ("created", "unspecified", "pending_payment", "alice"),
         ("paid", "pending_payment", "paid", "alice"),
@@ -92,9 +93,11 @@ async def test_every_step_is_in_the_timeline_with_who_when_and_why(
 
 
 async def test_cancel_is_recorded_with_reason_and_refund(app: OrdersApp, inventory: Any) -> None:
-    order = await create_order(app.deps, online(("TEA-1", 1)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 1))))
     await pay_order(app.deps, c.PayOrder(order.order_id, Payment("cash", 1200), scope=ALICE))
-    done = await cancel_order(app.deps, c.CancelOrder(order.order_id, "too slow", scope=STAFF))
+    done = answer.order(
+        await cancel_order(app.deps, c.CancelOrder(order.order_id, "too slow", scope=STAFF))
+    )
     assert steps(done)[-1] == ("cancelled", "paid", "cancelled", "clerk")
     assert done.timeline[-1].reason == "too slow; refund 1200"
     assert inventory.states[order.order_id] == "released"
@@ -104,24 +107,28 @@ async def test_cancel_is_recorded_with_reason_and_refund(app: OrdersApp, invento
 
 async def test_auto_confirming_store_ships_without_a_review(app: OrdersApp) -> None:
     await stores.update_store(app.deps, "s1", StoreSettings(auto_confirm=True))
-    order = await create_order(app.deps, online(("TEA-1", 1)))
-    paid = await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", 1200)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 1))))
+    paid = answer.order(
+        await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", 1200)))
+    )
     assert [s[0] for s in steps(paid)] == ["created", "paid", "confirmed"]
     assert paid.timeline[-1].reason == "the store confirms automatically"
-    shipped = await ship_order(app.deps, c.ShipOrder(order.order_id))
+    shipped = answer.order(await ship_order(app.deps, c.ShipOrder(order.order_id)))
     assert shipped.status == S.ORDER_STATUS_SHIPPED
 
 
 async def test_address_corrected_before_shipping_only(app: OrdersApp, probe: Any) -> None:
-    order = await create_order(app.deps, online(("TEA-1", 1)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 1))))
     bad = Address("", "", "north", "", "")
     with pytest.raises(InvalidArgument) as refused:
         await update_shipping_address(app.deps, c.UpdateShippingAddress(order.order_id, bad))
     assert {e.field for e in refused.value.errors} >= {"shipping_address.name"}
 
-    fixed = await update_shipping_address(
-        app.deps,
-        c.UpdateShippingAddress(order.order_id, NEW_ADDRESS, "moved house", scope=ALICE),
+    fixed = answer.order(
+        await update_shipping_address(
+            app.deps,
+            c.UpdateShippingAddress(order.order_id, NEW_ADDRESS, "moved house", scope=ALICE),
+        )
     )
     assert fixed.shipping_address.region == "华北"
     assert steps(fixed)[-1] == ("address_corrected", "pending_payment", "pending_payment", "alice")
@@ -140,7 +147,7 @@ async def test_address_corrected_before_shipping_only(app: OrdersApp, probe: Any
 async def test_a_late_payment_is_refused_saying_when_the_deadline_passed(
     app: OrdersApp, clock: Any, inventory: Any
 ) -> None:
-    order = await create_order(app.deps, online(("TEA-1", 1)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 1))))
     clock.advance(1801)  # deadline 09:30 + 30 min; not yet swept (grace)
     # UTC, and the business day's clock beside it.
     deadline = r"2025-03-14T10:00:00Z \(2025-03-14 18:00:00 Asia/Shanghai\)"
@@ -151,7 +158,7 @@ async def test_a_late_payment_is_refused_saying_when_the_deadline_passed(
     assert await expire_overdue(app.deps) == 1
     with pytest.raises(Conflict, match=r"it is cancelled \(payment deadline passed at 2025-03"):
         await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", 1200)))
-    got = await get_order(app.deps, c.Scope(), order.order_id)
+    got = answer.order(await get_order(app.deps, c.Scope(), order.order_id))
     assert steps(got)[-1] == (
         "cancelled",
         "pending_payment",
@@ -181,7 +188,7 @@ class GatedInventory:
 async def test_a_payment_in_time_that_settles_after_the_claim_is_refused_and_units_return(
     app: OrdersApp, clock: Any, inventory: Any, probe: Any, inventory_commits_first: bool
 ) -> None:
-    order = await create_order(app.deps, online(("TEA-1", 2)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 2))))
     gated = GatedInventory(inventory)
     payer = Deps(app.deps.uow, gated, app.deps.logistics, app.deps.clock)
     clock.advance(1799)  # received one second before the deadline
@@ -196,7 +203,7 @@ async def test_a_payment_in_time_that_settles_after_the_claim_is_refused_and_uni
     gated.gate.set()
     with pytest.raises(Conflict, match="payment deadline passed at 2025-03-14T10:00:00Z"):
         await paying
-    got = await get_order(app.deps, c.Scope(), order.order_id)
+    got = answer.order(await get_order(app.deps, c.Scope(), order.order_id))
     assert got.status == S.ORDER_STATUS_CANCELLED and not got.HasField("paid_at")
     assert inventory.states[order.order_id] == "released"
     assert inventory.stock[("wh-a", "TEA-1")] == 10  # committed units restocked too
@@ -219,7 +226,7 @@ async def test_racing_payments_and_two_sweeping_replicas_never_pay_and_cancel_on
     inventory.stock[("wh-b", "PEN-1")] = 1000
     jittery = JitteryInventory(inventory)
     deps = Deps(app.deps.uow, jittery, app.deps.logistics, app.deps.clock)
-    orders = [await create_order(deps, online(("PEN-1", 1))) for _ in range(12)]
+    orders = [answer.order(await create_order(deps, online(("PEN-1", 1)))) for _ in range(12)]
     clock.advance(1800 + 61)  # the sweep may claim now; payments still carry an in-time clock
     in_time = Deps(
         app.deps.uow,
@@ -241,7 +248,7 @@ async def test_racing_payments_and_two_sweeping_replicas_never_pay_and_cancel_on
     outcomes, swept = results[: len(orders)], results[len(orders) :]
     assert set(outcomes) <= {"paid", "refused"}
     for o, outcome in zip(orders, outcomes, strict=True):
-        got = await get_order(app.deps, c.Scope(), o.order_id)
+        got = answer.order(await get_order(app.deps, c.Scope(), o.order_id))
         state = inventory.states[o.order_id]
         if outcome == "paid":
             assert (got.status, state) == (S.ORDER_STATUS_PAID, "committed")
@@ -255,11 +262,11 @@ async def test_racing_payments_and_two_sweeping_replicas_never_pay_and_cancel_on
 
 
 async def test_the_timer_survives_a_restart_and_retries_failed_releases(
-    app: OrdersApp, clock: Any, inventory: Any, sessions: Any, logistics: Any
+    app: OrdersApp, clock: Any, inventory: Any, settings: Any, sessions: Any, logistics: Any
 ) -> None:
-    order = await create_order(app.deps, online(("TEA-1", 1)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 1))))
     # "Restart": a fresh application on the same database, nothing kept in memory.
-    restarted = bootstrap(sessions, inventory=inventory, logistics=logistics)
+    restarted = bootstrap(settings, sessions, inventory=inventory, logistics=logistics)
     deps = Deps(restarted.deps.uow, inventory, logistics, clock)
     clock.advance(1800 + 61)
 
@@ -269,7 +276,7 @@ async def test_the_timer_survives_a_restart_and_retries_failed_releases(
     real_release = inventory.release_reservation
     inventory.release_reservation = down
     assert await expire_overdue(deps) == 1
-    got = await get_order(deps, c.Scope(), order.order_id)
+    got = answer.order(await get_order(deps, c.Scope(), order.order_id))
     assert got.status == S.ORDER_STATUS_CANCELLED
     assert inventory.states[order.order_id] == "held"
     assert await retry_releases(deps) == 0  # still down: stays pending
@@ -288,12 +295,12 @@ async def test_every_event_carries_store_customer_lines_and_region(
     from chainkit.outbox import OutboxMessage
     from chainstore.orders.v1 import events_pb2
 
-    kept = await create_order(app.deps, online(("TEA-1", 1), ("MUG-1", 1)))
+    kept = answer.order(await create_order(app.deps, online(("TEA-1", 1), ("MUG-1", 1))))
     await pay_order(app.deps, c.PayOrder(kept.order_id, Payment("card", 4200)))
     await confirm_order(app.deps, c.ConfirmOrder(kept.order_id))
     await ship_order(app.deps, c.ShipOrder(kept.order_id))
     await receive_order(app.deps, c.ReceiveOrder(kept.order_id))
-    dropped = await create_order(app.deps, online(("PEN-1", 1)))
+    dropped = answer.order(await create_order(app.deps, online(("PEN-1", 1))))
     await cancel_order(app.deps, c.CancelOrder(dropped.order_id, "no longer needed"))
 
     payload_of = {

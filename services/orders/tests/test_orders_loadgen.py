@@ -10,22 +10,24 @@ from sqlalchemy import func, inspect, select
 from chainkit.db import create_engine, session_factory
 from orders.adapters.analytics_tables import SALES_DAILY
 from orders.adapters.tables import ORDER
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
+from orders.entrypoints.config import Settings
 from orders.loadgen import load
 from orders.service_layer import analytics
 from orders.service_layer import commands as c
-from orders.service_layer.ports import Deps
+from orders.service_layer.deps import Deps
 from orders.service_layer.queries import list_orders
 
 
 async def test_loaded_orders_are_listable_and_the_rollups_match_the_orders(
-    database_url: str,
+    database_url: str, settings: Settings
 ) -> None:
     await load(database_url, 3000, stores=20, skus=50)
     engine = create_engine(database_url)
     try:
         sessions = session_factory(engine)
-        app = bootstrap(sessions, inventory=Any, logistics=Any)  # type: ignore[arg-type]
+        app = bootstrap(settings, sessions, inventory=Any, logistics=Any)  # type: ignore[arg-type]
         deps = Deps(app.deps.uow, app.deps.inventory, app.deps.logistics)
         async with sessions() as s:
             expected = dict(
@@ -39,7 +41,9 @@ async def test_loaded_orders_are_listable_and_the_rollups_match_the_orders(
             )
             statuses = set((await s.execute(select(ORDER.c.status).distinct())).scalars())
         assert statuses >= {"paid", "shipped", "completed", "cancelled"}  # + pending if recent
-        sales = await analytics.sales(deps, c.Scope(), "2025-11-01", "2026-11-27", "store")
+        sales = answer.sales(
+            await analytics.sales(deps, c.Scope(), "2025-11-01", "2026-11-27", "store")
+        )
         assert {r.key: r.revenue for r in sales.rows} == expected
         # The loader builds the secondary indexes after the rows: every one must be back.
         async with engine.connect() as conn:
@@ -63,7 +67,7 @@ async def test_loaded_orders_are_listable_and_the_rollups_match_the_orders(
 
 
 async def test_chain_wide_figures_from_months_and_edge_days_equal_the_daily_rows(
-    database_url: str,
+    database_url: str, settings: Settings
 ) -> None:
     """Long chain-wide windows read whole months from ord_sales_monthly and only the partial
     months' days from ord_sales_daily: every split must equal summing the daily rows."""
@@ -71,7 +75,7 @@ async def test_chain_wide_figures_from_months_and_edge_days_equal_the_daily_rows
     engine = create_engine(database_url)
     try:
         sessions = session_factory(engine)
-        app = bootstrap(sessions, inventory=Any, logistics=Any)  # type: ignore[arg-type]
+        app = bootstrap(settings, sessions, inventory=Any, logistics=Any)  # type: ignore[arg-type]
         t = SALES_DAILY
         windows = [
             ("2025-11-28", "2026-11-27"),  # partial months at both ends
@@ -102,14 +106,20 @@ async def test_chain_wide_figures_from_months_and_edge_days_equal_the_daily_rows
                     )
                 ).scalar_one()
             expected = {sku: (int(u), int(r)) for sku, u, r in rows}
-            got = await analytics.sales(app.deps, c.Scope(), first, last, "product")
+            got = answer.sales(await analytics.sales(app.deps, c.Scope(), first, last, "product"))
             assert {r.key: (r.units, r.revenue) for r in got.rows} == expected, (first, last)
-            top = await analytics.top_products(app.deps, c.Scope(), first, last, "", 100)
+            top = answer.top_products(
+                await analytics.top_products(app.deps, c.Scope(), first, last, "", 100)
+            )
             assert {p.sku: (p.units, p.revenue) for p in top.items} == expected
             # The old English name still asks for 华东.
-            east = await analytics.top_products(app.deps, c.Scope(), first, last, "east", 100)
+            east = answer.top_products(
+                await analytics.top_products(app.deps, c.Scope(), first, last, "east", 100)
+            )
             assert sum(p.revenue for p in east.items) == east_revenue
-            by_category = await analytics.sales(app.deps, c.Scope(), first, last, "category")
+            by_category = answer.sales(
+                await analytics.sales(app.deps, c.Scope(), first, last, "category")
+            )
             assert {r.key: (r.orders, r.revenue) for r in by_category.rows} == {
                 category: (int(o), int(r)) for category, o, r in categories
             }

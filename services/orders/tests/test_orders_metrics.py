@@ -10,6 +10,7 @@ from prometheus_client import REGISTRY
 from chainstore.orders.v1 import orders_pb2 as pb
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import OrdersApp
 from orders.service_layer import commands as c
 from orders.service_layer.create_order import create_order
@@ -60,13 +61,13 @@ async def test_orders_placed_are_counted_by_channel_and_a_replay_is_not(app: Ord
 
 
 async def test_payment_deadline_cancellations_are_counted(app: OrdersApp, clock: Any) -> None:
-    overdue = await create_order(app.deps, online())
-    paid = await create_order(app.deps, online())
+    overdue = answer.order(await create_order(app.deps, online()))
+    paid = answer.order(await create_order(app.deps, online()))
     await pay_order(app.deps, c.PayOrder(paid.order_id, Payment("card", 1200), scope=ALICE))
     before = deadline_cancellations()
     clock.advance(3600)  # past the 30 min deadline and its grace
     assert await expire_overdue(app.deps) == 1
     assert await expire_overdue(app.deps) == 0
     assert deadline_cancellations() - before == 1
-    got = await get_order(app.deps, ALICE, overdue.order_id)
+    got = answer.order(await get_order(app.deps, ALICE, overdue.order_id))
     assert got.status == pb.ORDER_STATUS_CANCELLED

@@ -10,8 +10,10 @@ import pytest
 
 from chainkit.errors import Conflict, InvalidArgument, NotFound
 from chainstore.orders.v1 import orders_pb2 as pb
+from orders.adapters.order_messages import receipt_pb
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import OrdersApp
 from orders.service_layer import commands as c
 from orders.service_layer import queries
@@ -26,22 +28,24 @@ async def test_a_till_sale_records_its_reference_and_prints_a_receipt(
     app: OrdersApp, clock: Any
 ) -> None:
     clock.now = datetime(2025, 3, 14, 16, 30, 5, tzinfo=UTC)  # 00:30:05 in Shanghai
-    sale = await create_order(
-        app.deps,
-        c.CreateOrder(
-            "s1",
-            "walk-in",
-            "pos",
-            (LineRequest("TEA-1", 2),),
-            payment=Payment("wechat_pay", 2400, WECHAT_TXN),
-            scope=c.Scope(store_id="s1", actor="till-1"),
-        ),
+    sale = answer.order(
+        await create_order(
+            app.deps,
+            c.CreateOrder(
+                "s1",
+                "walk-in",
+                "pos",
+                (LineRequest("TEA-1", 2),),
+                payment=Payment("wechat_pay", 2400, WECHAT_TXN),
+                scope=c.Scope(store_id="s1", actor="till-1"),
+            ),
+        )
     )
     assert sale.payment.reference == WECHAT_TXN and sale.time_zone == "Asia/Shanghai"
-    stored = await queries.get_order(app.deps, c.Scope(), sale.order_no)
+    stored = answer.order(await queries.get_order(app.deps, c.Scope(), sale.order_no))
     assert stored.payment.reference == WECHAT_TXN  # persisted, not only echoed
 
-    receipt = await queries.get_receipt(app.deps, c.Scope(store_id="s1"), sale.order_no)
+    receipt = receipt_pb(await queries.get_receipt(app.deps, c.Scope(store_id="s1"), sale.order_no))
     assert (receipt.order_no, receipt.store_name, receipt.store_city) == (
         "20250315-s1-000001",
         "People's Square",
@@ -61,9 +65,13 @@ async def test_a_till_sale_records_its_reference_and_prints_a_receipt(
 async def test_an_online_order_has_a_receipt_once_paid_and_keeps_it_when_refunded(
     app: OrdersApp, clock: Any
 ) -> None:
-    placed = await create_order(
-        app.deps,
-        c.CreateOrder("s1", "c1", "online", (LineRequest("MUG-1", 1),), shipping_address=ADDRESS),
+    placed = answer.order(
+        await create_order(
+            app.deps,
+            c.CreateOrder(
+                "s1", "c1", "online", (LineRequest("MUG-1", 1),), shipping_address=ADDRESS
+            ),
+        )
     )
     with pytest.raises(Conflict, match="no receipt: unpaid"):
         await queries.get_receipt(app.deps, c.Scope(customer_id="c1"), placed.order_id)
@@ -71,11 +79,13 @@ async def test_an_online_order_has_a_receipt_once_paid_and_keeps_it_when_refunde
     await pay_order(
         app.deps, c.PayOrder(placed.order_id, Payment("alipay", 3000, "2025031422001400001"))
     )
-    receipt = await queries.get_receipt(app.deps, c.Scope(customer_id="c1"), placed.order_id)
+    receipt = receipt_pb(
+        await queries.get_receipt(app.deps, c.Scope(customer_id="c1"), placed.order_id)
+    )
     assert receipt.local_time == "2025-03-14 17:31:00" and receipt.refunded_amount == 0
     assert receipt.payment.reference == "2025031422001400001"
     await cancel_order(app.deps, c.CancelOrder(placed.order_id, "changed mind"))
-    refunded = await queries.get_receipt(app.deps, c.Scope(), placed.order_no)
+    refunded = receipt_pb(await queries.get_receipt(app.deps, c.Scope(), placed.order_no))
     assert refunded.refunded_amount == 3000 and refunded.status == pb.ORDER_STATUS_CANCELLED
     # Someone else's order does not exist for them, receipt or not.
     for scope in (c.Scope(customer_id="c2"), c.Scope(store_id="s2")):
@@ -84,9 +94,13 @@ async def test_an_online_order_has_a_receipt_once_paid_and_keeps_it_when_refunde
 
 
 async def test_an_order_cancelled_unpaid_has_no_receipt(app: OrdersApp) -> None:
-    placed = await create_order(
-        app.deps,
-        c.CreateOrder("s1", "c1", "online", (LineRequest("PEN-1", 1),), shipping_address=ADDRESS),
+    placed = answer.order(
+        await create_order(
+            app.deps,
+            c.CreateOrder(
+                "s1", "c1", "online", (LineRequest("PEN-1", 1),), shipping_address=ADDRESS
+            ),
+        )
     )
     await cancel_order(app.deps, c.CancelOrder(placed.order_id, "no longer wanted"))
     with pytest.raises(Conflict, match="cancelled unpaid"):
@@ -113,16 +127,18 @@ async def test_a_payment_reference_is_the_providers_id_or_nothing(
 
 async def test_each_line_carries_its_products_spec_or_none(app: OrdersApp, inventory: Any) -> None:
     inventory.stock[("st-1", "PEN-1")] = 5
-    order = await create_order(
-        app.deps,
-        c.CreateOrder(
-            "s1",
-            "walk-in",
-            "pos",
-            (LineRequest("TEA-1", 1), LineRequest("PEN-1", 1)),
-            payment=Payment("cash", 1700),
-        ),
+    order = answer.order(
+        await create_order(
+            app.deps,
+            c.CreateOrder(
+                "s1",
+                "walk-in",
+                "pos",
+                (LineRequest("TEA-1", 1), LineRequest("PEN-1", 1)),
+                payment=Payment("cash", 1700),
+            ),
+        )
     )
     assert [(x.sku, x.spec) for x in order.lines] == [("TEA-1", "250g"), ("PEN-1", "")]
-    receipt = await queries.get_receipt(app.deps, c.Scope(), order.order_no)
+    receipt = receipt_pb(await queries.get_receipt(app.deps, c.Scope(), order.order_no))
     assert [x.spec for x in receipt.lines] == ["250g", ""]

@@ -30,16 +30,18 @@ from chainstore.orders.v1 import reservation_audit_pb2 as rapb
 from chainstore.orders.v1 import reservation_audit_pb2_grpc
 from inventory.entrypoints import bootstrap as inventory_bootstrap
 from inventory.entrypoints.errors import details_for
-from orders import reconcile_reservations
 from orders.adapters.inventory_client import GrpcInventory
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, OrderStatus
+from orders.entrypoints import operations
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
-from orders.entrypoints.reservation_audit_servicer import SERVICE_NAME as AUDIT_SERVICE
-from orders.entrypoints.reservation_audit_servicer import ReservationAuditServicer
+from orders.entrypoints.config import Settings
+from orders.entrypoints.operations import SERVICE_NAME as AUDIT_SERVICE
+from orders.entrypoints.operations import ReservationAuditServicer
 from orders.service_layer import commands, order_actions, stores
 from orders.service_layer.create_order import create_order
-from orders.service_layer.ports import Deps
+from orders.service_layer.deps import Deps
 from orders.service_layer.reservation_audit import ORPHAN_REASON, audit_reservations
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
@@ -252,6 +254,8 @@ async def held_total(stub: inventory_pb2_grpc.InventoryServiceStub) -> int:
 async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
     inventory_addr: str,
     database_url: str,
+    settings: Settings,
+    logistics: Any,
     sessions: async_sessionmaker[AsyncSession],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -260,7 +264,7 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
     client = GrpcInventory.connect(inventory_addr)
     try:
         await seed(stub)
-        app = bootstrap(sessions, inventory=client, logistics=None)  # type: ignore[arg-type]
+        app = bootstrap(settings, sessions, inventory=client, logistics=logistics)
         await stores.create_store(
             app.deps,
             store_id="s1",
@@ -270,8 +274,8 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
             kind="direct",
             location_id="ST-1",
         )
-        live = await create_order(app.deps, order("c-live"))
-        cancelled = await create_order(app.deps, order("c-gone"))
+        live = answer.order(await create_order(app.deps, order("c-live")))
+        cancelled = answer.order(await create_order(app.deps, order("c-gone")))
         # The cancel commits in orders, but its release never reaches inventory.
         lossy = Deps(app.deps.uow, LosesReleases(client), app.deps.logistics)  # type: ignore[arg-type]
         await order_actions.cancel_order(lossy, commands.CancelOrder(cancelled.order_id))
@@ -286,14 +290,14 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
         )
         assert await held_total(stub) == 4
 
-        settings = reconcile_reservations.AuditSettings.model_validate(
+        settings = operations.AuditSettings.model_validate(
             {"database_url": database_url, "INVENTORY_ADDR": inventory_addr}
         )
         # Everything is younger than the default grace period: nothing to say yet.
-        assert await reconcile_reservations.main([], settings) == 0
+        assert await operations.main([], settings) == 0
         assert json.loads(capsys.readouterr().out)["checked"] == 0
 
-        assert await reconcile_reservations.main(["--grace-s", "0"], settings) == 1
+        assert await operations.main(["--grace-s", "0"], settings) == 1
         found = json.loads(capsys.readouterr().out)
         assert found["checked"] == 3 and found["released"] == 0
         assert {(o["reservation_id"], o["order_status"]) for o in found["orphans"]} == {
@@ -302,7 +306,7 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
         }
         assert await held_total(stub) == 4  # report mode touched nothing
 
-        assert await reconcile_reservations.main(["--repair", "--grace-s", "0"], settings) == 0
+        assert await operations.main(["--repair", "--grace-s", "0"], settings) == 0
         repaired = json.loads(capsys.readouterr().out)
         assert repaired["released"] == 2 and all(o["released"] for o in repaired["orphans"])
         assert await held_total(stub) == 1  # only the live order's unit is still held
@@ -315,7 +319,7 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
         reconciled = await stub.Reconcile(ipb.ReconcileRequest(), timeout=T)
         assert reconciled.clean, reconciled.drifts
 
-        assert await reconcile_reservations.main(["--repair", "--grace-s", "0"], settings) == 0
+        assert await operations.main(["--repair", "--grace-s", "0"], settings) == 0
         assert json.loads(capsys.readouterr().out)["orphans"] == []
     finally:
         await client.close()

@@ -10,9 +10,11 @@ import pytest
 
 from chainkit.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 from chainstore.orders.v1 import orders_pb2 as pb
+from orders.adapters import order_messages
 from orders.domain.lines import LineRequest, StockShortfall
 from orders.domain.order import Address, Payment
 from orders.domain.store import StoreSettings
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap
 from orders.service_layer import commands as c
 from orders.service_layer import stores
@@ -60,7 +62,7 @@ def pos(*lines: tuple[str, int], amount: int, key: str = "") -> c.CreateOrder:
 
 
 async def test_create_online_order_reserves_and_awaits_payment(app: OrdersApp, probe: Any) -> None:
-    order = await create_order(app.deps, online(("TEA-1", 2), ("PEN-1", 1)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 2), ("PEN-1", 1))))
     assert order.status == pb.ORDER_STATUS_PENDING_PAYMENT
     assert order.order_no == "20250314-s1-000001"
     assert order.total == 2 * 1200 + 500
@@ -75,9 +77,9 @@ async def test_create_online_order_reserves_and_awaits_payment(app: OrdersApp, p
     now = app.deps.clock()
     assert order.payment_due_at.ToDatetime() == (now + timedelta(seconds=1800)).replace(tzinfo=None)
     assert await probe.event_types() == ["orders.created"]
-    again = await get_order(app.deps, ME, order.order_no)
+    again = answer.order(await get_order(app.deps, ME, order.order_no))
     assert again == order
-    second = await create_order(app.deps, online(("PEN-1", 1)))
+    second = answer.order(await create_order(app.deps, online(("PEN-1", 1))))
     assert second.order_no == "20250314-s1-000002"
 
 
@@ -107,11 +109,19 @@ async def test_bad_requests_name_the_field(app: OrdersApp, inventory: Any) -> No
     assert inventory.calls["reserve"] == 0
 
 
+async def test_unknown_skus_are_named_exactly_not_by_a_prefix_of_another(app: OrdersApp) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        await create_order(app.deps, online(("TEA-1", 1), ("TEA-10", 1)))
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("lines[1].sku", "unknown SKU TEA-10")
+    ]
+
+
 async def test_idempotent_replay_and_key_reuse_with_another_request(
     app: OrdersApp, inventory: Any, probe: Any
 ) -> None:
-    first = await create_order(app.deps, online(("TEA-1", 1), key="k1"))
-    replay = await create_order(app.deps, online(("TEA-1", 1), key="k1"))
+    first = answer.order(await create_order(app.deps, online(("TEA-1", 1), key="k1")))
+    replay = answer.order(await create_order(app.deps, online(("TEA-1", 1), key="k1")))
     assert replay == first
     # The retry asked inventory again under the same id, which holds nothing more.
     assert list(inventory.reservations) == [first.order_id]
@@ -119,7 +129,9 @@ async def test_idempotent_replay_and_key_reuse_with_another_request(
     with pytest.raises(InvalidArgument, match="reused with a different request"):
         await create_order(app.deps, online(("TEA-1", 2), key="k1"))
     # The same key from another actor is another request altogether.
-    other = await create_order(app.deps, online(("TEA-1", 1), key="k1", customer="c2"))
+    other = answer.order(
+        await create_order(app.deps, online(("TEA-1", 1), key="k1", customer="c2"))
+    )
     assert other.order_id != first.order_id
     assert await probe.count("ord_order") == 2
 
@@ -127,9 +139,12 @@ async def test_idempotent_replay_and_key_reuse_with_another_request(
 async def test_concurrent_retries_reserve_once_and_answer_alike(
     app: OrdersApp, inventory: Any, probe: Any
 ) -> None:
-    answers = await asyncio.gather(
-        *(create_order(app.deps, online(("TEA-1", 2), key="race")) for _ in range(5))
-    )
+    answers = [
+        answer.order(a)
+        for a in await asyncio.gather(
+            *(create_order(app.deps, online(("TEA-1", 2), key="race")) for _ in range(5))
+        )
+    ]
     assert len({a.SerializeToString() for a in answers}) == 1
     assert len(inventory.reservations) == 1
     assert inventory.stock[("wh-a", "TEA-1")] == 8
@@ -140,9 +155,15 @@ async def test_concurrent_retries_reserve_once_and_answer_alike(
 async def test_pos_sale_completes_at_once_and_a_retry_never_sells_twice(
     app: OrdersApp, inventory: Any, probe: Any
 ) -> None:
-    answers = await asyncio.gather(
-        *(create_order(app.deps, pos(("TEA-1", 2), amount=2400, key="till-1")) for _ in range(3))
-    )
+    answers = [
+        answer.order(a)
+        for a in await asyncio.gather(
+            *(
+                create_order(app.deps, pos(("TEA-1", 2), amount=2400, key="till-1"))
+                for _ in range(3)
+            )
+        )
+    ]
     sale = answers[0]
     assert all(a == sale for a in answers)
     assert sale.status == pb.ORDER_STATUS_COMPLETED
@@ -163,19 +184,21 @@ async def test_pos_sale_completes_at_once_and_a_retry_never_sells_twice(
 async def test_pay_confirm_ship_and_receive(
     app: OrdersApp, inventory: Any, logistics: Any, probe: Any
 ) -> None:
-    order = await create_order(app.deps, online(("TEA-1", 2), ("PEN-1", 3)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 2), ("PEN-1", 3))))
     ref = order.order_id
     with pytest.raises(InvalidArgument):
         await pay_order(app.deps, c.PayOrder(ref, Payment("card", 1), scope=ME))
-    paid = await pay_order(app.deps, c.PayOrder(ref, Payment("wechat_pay", 3900), scope=ME))
+    paid = answer.order(
+        await pay_order(app.deps, c.PayOrder(ref, Payment("wechat_pay", 3900), scope=ME))
+    )
     assert paid.status == pb.ORDER_STATUS_PAID
     assert paid.payment.method == "wechat_pay"
     assert inventory.states[ref] == "committed"
     with pytest.raises(Conflict, match="it is paid"):
         await pay_order(app.deps, c.PayOrder(ref, Payment("card", 3900), scope=ME))
-    confirmed = await confirm_order(app.deps, c.ConfirmOrder(order.order_no))
+    confirmed = answer.order(await confirm_order(app.deps, c.ConfirmOrder(order.order_no)))
     assert confirmed.HasField("confirmed_at")
-    shipped = await ship_order(app.deps, c.ShipOrder(ref, carrier="steady"))
+    shipped = answer.order(await ship_order(app.deps, c.ShipOrder(ref, carrier="steady")))
     assert shipped.status == pb.ORDER_STATUS_SHIPPED
     assert {(s.location_id, s.carrier) for s in shipped.shipments} == {
         ("wh-a", "steady"),
@@ -185,7 +208,7 @@ async def test_pay_confirm_ship_and_receive(
     assert weights == {"wh-a": 2 * 250, "wh-b": 3 * 20}
     with pytest.raises(Conflict, match=r"cannot cancel .*: it is shipped"):
         await cancel_order(app.deps, c.CancelOrder(ref))
-    done = await receive_order(app.deps, c.ReceiveOrder(ref, scope=ME))
+    done = answer.order(await receive_order(app.deps, c.ReceiveOrder(ref, scope=ME)))
     assert done.status == pb.ORDER_STATUS_COMPLETED
     assert await probe.event_types() == [
         "orders.created",
@@ -203,11 +226,11 @@ async def test_reserve_gets_the_parcels_point_and_shipping_names_the_stores_regi
     faster within a region, and orders knows the region of one origin: the store's own."""
     located = Address("Li Lei", "138", "east", "Shanghai", "1 Rd", lat=31.23, lon=121.47)
     inventory.stock[("wh-a", "TEA-1")] = 0  # TEA from the store's own location st-1
-    order = await create_order(
-        app.deps, online(("TEA-1", 1), ("PEN-1", 1), shipping_address=located)
+    order = answer.order(
+        await create_order(app.deps, online(("TEA-1", 1), ("PEN-1", 1), shipping_address=located))
     )
     assert inventory.destinations[order.order_id] == (31.23, 121.47)
-    plain = await create_order(app.deps, online(("PEN-1", 1)))
+    plain = answer.order(await create_order(app.deps, online(("PEN-1", 1))))
     assert inventory.destinations[plain.order_id] is None  # no point: region first
 
     await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", order.total)))
@@ -220,17 +243,26 @@ async def test_reserve_gets_the_parcels_point_and_shipping_names_the_stores_regi
 async def test_cancel_releases_and_refunds_a_paid_order(
     app: OrdersApp, inventory: Any, probe: Any
 ) -> None:
-    pending = await create_order(app.deps, online(("TEA-1", 1)))
-    cancelled = await cancel_order(app.deps, c.CancelOrder(pending.order_id, "changed my mind"))
+    pending = answer.order(await create_order(app.deps, online(("TEA-1", 1))))
+    cancelled = answer.order(
+        await cancel_order(app.deps, c.CancelOrder(pending.order_id, "changed my mind"))
+    )
     assert cancelled.status == pb.ORDER_STATUS_CANCELLED
     assert cancelled.cancel_reason == "changed my mind"
     assert inventory.states[pending.order_id] == "released"
     assert inventory.stock[("wh-a", "TEA-1")] == 10
-    paid = await create_order(app.deps, online(("PEN-1", 1)))
+    paid = answer.order(await create_order(app.deps, online(("PEN-1", 1))))
     await pay_order(app.deps, c.PayOrder(paid.order_id, Payment("cash", 500)))
     key = "cancel-1"
-    first = await cancel_order(app.deps, c.CancelOrder(paid.order_id, idempotency_key=key))
-    assert await cancel_order(app.deps, c.CancelOrder(paid.order_id, idempotency_key=key)) == first
+    first = answer.order(
+        await cancel_order(app.deps, c.CancelOrder(paid.order_id, idempotency_key=key))
+    )
+    assert (
+        answer.order(
+            await cancel_order(app.deps, c.CancelOrder(paid.order_id, idempotency_key=key))
+        )
+        == first
+    )
     assert await probe.event_types() == [
         "orders.created",
         "orders.cancelled",
@@ -243,19 +275,23 @@ async def test_cancel_releases_and_refunds_a_paid_order(
 async def test_overdue_orders_are_cancelled_and_paid_ones_never(
     app: OrdersApp, clock: Any, inventory: Any
 ) -> None:
-    late = await create_order(app.deps, online(("TEA-1", 1)))
-    paid = await create_order(app.deps, online(("PEN-1", 1)))
+    late = answer.order(await create_order(app.deps, online(("TEA-1", 1))))
+    paid = answer.order(await create_order(app.deps, online(("PEN-1", 1))))
     await pay_order(app.deps, c.PayOrder(paid.order_id, Payment("cash", 500)))
     clock.advance(1800 + 61)
     assert await expire_overdue(app.deps) == 1
-    assert (await get_order(app.deps, c.Scope(), late.order_id)).status == pb.ORDER_STATUS_CANCELLED
-    assert (await get_order(app.deps, c.Scope(), paid.order_id)).status == pb.ORDER_STATUS_PAID
+    assert (
+        answer.order(await get_order(app.deps, c.Scope(), late.order_id))
+    ).status == pb.ORDER_STATUS_CANCELLED
+    assert (
+        answer.order(await get_order(app.deps, c.Scope(), paid.order_id))
+    ).status == pb.ORDER_STATUS_PAID
     assert inventory.states[late.order_id] == "released"
     assert await expire_overdue(app.deps) == 0
 
 
 async def test_scope_hides_other_peoples_orders(app: OrdersApp) -> None:
-    order = await create_order(app.deps, online(("TEA-1", 1)))
+    order = answer.order(await create_order(app.deps, online(("TEA-1", 1))))
     for scope in (c.Scope(customer_id="c2"), c.Scope(store_id="s2")):
         with pytest.raises(NotFound):
             await get_order(app.deps, scope, order.order_id)
@@ -267,7 +303,9 @@ async def test_scope_hides_other_peoples_orders(app: OrdersApp) -> None:
             await cancel_order(app.deps, c.CancelOrder(order.order_no, scope=scope))
         items, _ = await list_orders(app.deps, c.ListOrders(scope=scope))
         assert items == []
-    assert (await get_order(app.deps, c.Scope(store_id="s1"), order.order_no)) == order
+    assert (
+        answer.order(await get_order(app.deps, c.Scope(store_id="s1"), order.order_no))
+    ) == order
     items, _ = await list_orders(
         app.deps, c.ListOrders(scope=c.Scope(customer_id="c2"), customer_id="c1")
     )
@@ -283,7 +321,7 @@ async def test_list_orders_newest_first_with_filters_and_cursor_pages(
     for i in range(7):
         customer = "c1" if i % 2 == 0 else "c2"
         lines = ("MUG-1", 1) if i == 3 else ("PEN-1", 1)
-        made.append(await create_order(app.deps, online(lines, customer=customer)))
+        made.append(answer.order(await create_order(app.deps, online(lines, customer=customer))))
         clock.advance(60)
     await pay_order(app.deps, c.PayOrder(made[4].order_id, Payment("card", 500)))
     newest_first = [o.order_no for o in reversed(made)]
@@ -323,13 +361,31 @@ async def test_list_orders_newest_first_with_filters_and_cursor_pages(
 async def test_a_retry_answers_the_first_call_even_when_it_could_not_be_placed_now(
     app: OrdersApp, inventory: Any, probe: Any
 ) -> None:
-    first = await create_order(app.deps, online(("TEA-1", 1), key="k1"))
+    first = answer.order(await create_order(app.deps, online(("TEA-1", 1), key="k1")))
     inventory.stock.clear()  # sold out since, and the retry's hold is a replay anyway
     inventory.withdrawn.add("TEA-1")  # the product withdrawn from the catalogue
-    assert await create_order(app.deps, online(("TEA-1", 1), key="k1")) == first
+    assert answer.order(await create_order(app.deps, online(("TEA-1", 1), key="k1"))) == first
     with pytest.raises(InvalidArgument, match="unknown SKU"):
         await create_order(app.deps, online(("TEA-1", 1), key="k2"))
     assert await probe.count("ord_order") == 1
+
+
+async def test_a_placement_builds_its_order_message_once(
+    app: OrdersApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its events, its stored answer and the reply share one message (the hot path)."""
+    built = []
+    build = order_messages._build_order_pb
+
+    def counted(order: Any) -> Any:
+        built.append(order.order_id)
+        return build(order)
+
+    monkeypatch.setattr(order_messages, "_build_order_pb", counted)
+    for ordered in (online(("TEA-1", 1), key="k1"), pos(("TEA-1", 1), amount=1200, key="k2")):
+        placed = answer.order(await create_order(app.deps, ordered))
+        assert built == [placed.order_id]
+        built.clear()
 
 
 async def test_concurrent_placements_are_numbered_once_each_none_skipped(
@@ -349,7 +405,10 @@ async def test_one_refused_placement_never_fails_its_batch(app: OrdersApp, probe
     bad = create_order(app.deps, online(("PEN-1", 1), key="k1", customer="c9"))
     first = await bad
     twin = create_order(app.deps, online(("PEN-1", 2), key="k1", customer="c9"))
-    answers = await asyncio.gather(*good, twin, return_exceptions=True)
+    answers = [
+        a if isinstance(a, BaseException) else answer.order(a)
+        for a in await asyncio.gather(*good, twin, return_exceptions=True)
+    ]
     assert all(isinstance(a, pb.Order) for a in answers[:5])
     assert isinstance(answers[5], InvalidArgument)
     assert await probe.count("ord_order") == 6
@@ -357,10 +416,11 @@ async def test_one_refused_placement_never_fails_its_batch(app: OrdersApp, probe
 
 
 async def test_store_settings_are_kept_for_a_bounded_time_and_dropped_at_once_where_changed(
-    sessions: Any, inventory: Any, logistics: Any
+    settings: Any, sessions: Any, inventory: Any, logistics: Any
 ) -> None:
-    here = bootstrap(sessions, inventory=inventory, logistics=logistics, store_ttl_s=0.5)
-    there = bootstrap(sessions, inventory=inventory, logistics=logistics, store_ttl_s=0.5)
+    kept = settings.model_copy(update={"master_data_ttl_s": 0.5})
+    here = bootstrap(kept, sessions, inventory=inventory, logistics=logistics)
+    there = bootstrap(kept, sessions, inventory=inventory, logistics=logistics)
     await stores.create_store(
         here.deps,
         store_id="s1",
@@ -375,12 +435,14 @@ async def test_store_settings_are_kept_for_a_bounded_time_and_dropped_at_once_wh
     def timeout_of(order: pb.Order) -> int:
         return order.payment_due_at.seconds - order.created_at.seconds
 
-    assert timeout_of(await create_order(there.deps, online(("PEN-1", 1)))) == 600  # kept there
+    assert (
+        timeout_of(answer.order(await create_order(there.deps, online(("PEN-1", 1))))) == 600
+    )  # kept there
     await stores.update_store(here.deps, "s1", StoreSettings(payment_timeout_s=900))
-    assert timeout_of(await create_order(here.deps, online(("PEN-1", 1)))) == 900
-    assert timeout_of(await create_order(there.deps, online(("PEN-1", 1)))) == 600
+    assert timeout_of(answer.order(await create_order(here.deps, online(("PEN-1", 1))))) == 900
+    assert timeout_of(answer.order(await create_order(there.deps, online(("PEN-1", 1))))) == 600
     await asyncio.sleep(0.6)  # the bound: another replica reads it again
-    assert timeout_of(await create_order(there.deps, online(("PEN-1", 1)))) == 900
+    assert timeout_of(answer.order(await create_order(there.deps, online(("PEN-1", 1))))) == 900
 
 
 def test_request_hashes_stay_what_earlier_releases_stored() -> None:

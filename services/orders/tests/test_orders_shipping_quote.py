@@ -12,30 +12,34 @@ from chainstore.orders.v1 import orders_pb2 as pb
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment
 from orders.domain.store import StoreSettings
+from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import OrdersApp
 from orders.entrypoints.servicer import OrdersServicer
 from orders.service_layer import commands as c
 from orders.service_layer import stores
+from orders.service_layer.commands import QuoteShipping
 from orders.service_layer.create_order import create_order
 from orders.service_layer.order_actions import confirm_order, pay_order, ship_order
 from orders.service_layer.queries import get_order
-from orders.service_layer.shipping_quote import QuoteShipping, quote_shipping
+from orders.service_layer.shipping_quote import quote_shipping
 
 ADDRESS = Address("Li Lei", "13800000000", "east", "Shanghai", "1 Nanjing Rd")
 STAFF = c.Scope(store_id="s1", actor="clerk")
 
 
 async def paid_order(app: OrdersApp, *, confirm: bool = True) -> str:
-    order = await create_order(
-        app.deps,
-        c.CreateOrder(
-            store_id="s1",
-            customer_id="c1",
-            channel="online",
-            # TEA from wh-a, PEN from wh-b: two packages.
-            lines=(LineRequest("TEA-1", 2), LineRequest("PEN-1", 3)),
-            shipping_address=ADDRESS,
-        ),
+    order = answer.order(
+        await create_order(
+            app.deps,
+            c.CreateOrder(
+                store_id="s1",
+                customer_id="c1",
+                channel="online",
+                # TEA from wh-a, PEN from wh-b: two packages.
+                lines=(LineRequest("TEA-1", 2), LineRequest("PEN-1", 3)),
+                shipping_address=ADDRESS,
+            ),
+        )
     )
     await pay_order(app.deps, c.PayOrder(order.order_id, Payment("card", order.total)))
     if confirm:
@@ -66,10 +70,10 @@ async def test_the_quote_sends_what_shipping_sends_and_names_the_same_carrier(
     # Nothing was made or changed: no shipment, no event, the order still awaits shipping.
     assert logistics.created == {} and logistics.requests == []
     assert await probe.event_types() == events_before
-    order = await get_order(app.deps, c.Scope(), order_id)
+    order = answer.order(await get_order(app.deps, c.Scope(), order_id))
     assert order.status == pb.ORDER_STATUS_PAID and quote.order_no == order.order_no
 
-    shipped = await ship_order(app.deps, c.ShipOrder(order_id, scope=STAFF))
+    shipped = answer.order(await ship_order(app.deps, c.ShipOrder(order_id, scope=STAFF)))
     sent = logistics.requests[-1]
     assert (sent.carrier, sent.service_level, sent.preferred_carrier) == (
         asked.carrier,
@@ -119,7 +123,7 @@ async def test_the_quote_is_scoped_and_refused_like_shipping(
 
 async def test_quote_shipping_over_grpc(app: OrdersApp) -> None:
     order_id = await paid_order(app)
-    order = await get_order(app.deps, c.Scope(), order_id)
+    order = answer.order(await get_order(app.deps, c.Scope(), order_id))
     reply = await OrdersServicer(app.deps).QuoteShipping(
         pb.QuoteShippingRequest(
             scope=pb.Scope(store_id="s1", actor="clerk"), order_ref=order.order_no

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from chainkit.errors import InvalidArgument
+from orders.adapters.order_messages import store_pb
 from orders.domain.store import Store, StoreSettings
 from orders.entrypoints.bootstrap import OrdersApp
 from orders.service_layer import stores
@@ -90,10 +91,12 @@ def test_an_update_places_anew_by_code_and_by_text_clears_the_codes() -> None:
 
 
 async def test_codes_and_names_are_stored_and_shown(app: OrdersApp) -> None:
-    made = await stores.create_store(
-        app.deps, **BASE, region="", city="", settings=StoreSettings(district_code="330106")
+    made = store_pb(
+        await stores.create_store(
+            app.deps, **BASE, region="", city="", settings=StoreSettings(district_code="330106")
+        )
     )
-    got = await stores.get_store(app.deps, "S9")
+    got = store_pb(await stores.get_store(app.deps, "S9"))
     listed, _ = await stores.list_stores(app.deps)
     for view in (made, got, next(s for s in listed if s.store_id == "S9")):
         assert (view.province_code, view.province, view.city_code, view.city) == (
@@ -103,11 +106,11 @@ async def test_codes_and_names_are_stored_and_shown(app: OrdersApp) -> None:
             "杭州市",
         )
         assert (view.district_code, view.district, view.region) == ("330106", "西湖区", "华东")
-    moved = await stores.update_store(app.deps, "S9", StoreSettings(city_code="310100"))
+    moved = store_pb(await stores.update_store(app.deps, "S9", StoreSettings(city_code="310100")))
     assert (moved.province, moved.city, moved.district_code, moved.region) == (
         "上海市",
         "上海市",
         "",
         "华东",
     )
-    assert (await stores.get_store(app.deps, "S9")).city_code == "310100"
+    assert store_pb(await stores.get_store(app.deps, "S9")).city_code == "310100"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import grpc
 from google.rpc.error_details_pb2 import BadRequest
 
@@ -18,7 +20,11 @@ from chainkit.errors import (
 )
 from chainkit.grpc_client import status_detail
 from chainstore.inventory.v1.inventory_pb2 import InsufficientStock
-from orders.domain.lines import StockShortfall
+from orders.domain.lines import StockShortfall, UnknownSkus
+
+# How inventory starts each field violation naming an unknown SKU; the SKU follows as a
+# Python string literal ("unknown SKU 'TEA-10'").
+UNKNOWN_SKU = "unknown SKU "
 
 # Every call a deadline: a slow peer must not hold our callers (and their retries) forever.
 DEFAULT_TIMEOUT_S = 5.0
@@ -38,7 +44,8 @@ def translate(peer: str, error: grpc.aio.AioRpcError) -> DomainError:
         fields = [FieldError(v.field, v.description) for v in bad.field_violations] if bad else []
         return InvalidArgument(message, fields)
     if code == grpc.StatusCode.NOT_FOUND:
-        return NotFound(message)
+        bad = status_detail(error, BadRequest)
+        return NotFound(message, details=_unknown_skus(bad) if bad else None)
     if code == grpc.StatusCode.ALREADY_EXISTS:
         return AlreadyExists(message)
     if code == grpc.StatusCode.ABORTED:
@@ -48,3 +55,16 @@ def translate(peer: str, error: grpc.aio.AioRpcError) -> DomainError:
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return Unavailable(f"{peer} unavailable: {message}")
     return Unavailable(f"{peer} failed ({code.name}): {message}")
+
+
+def _unknown_skus(bad: BadRequest) -> UnknownSkus | None:
+    skus = []
+    for v in bad.field_violations:
+        if v.description.startswith(UNKNOWN_SKU):
+            try:
+                sku = ast.literal_eval(v.description.removeprefix(UNKNOWN_SKU))
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(sku, str):
+                skus.append(sku)
+    return UnknownSkus(tuple(skus)) if skus else None

@@ -12,9 +12,9 @@ from chainstore.common.v1.common_pb2 import Address as AddressPb
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.logistics.v1 import logistics_pb2 as pb
 from chainstore.logistics.v1.logistics_pb2_grpc import LogisticsServiceStub
+from orders.adapters.address_pb import address_pb
 from orders.adapters.grpc_errors import DEFAULT_TIMEOUT_S, translate
 from orders.domain.order import Address, Package, Shipment
-from orders.service_layer.address_pb import address_pb
 from orders.service_layer.ports import PackageQuote
 
 

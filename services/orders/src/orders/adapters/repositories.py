@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chainkit.clock import utcnow
 from chainkit.raw_sql import RawQuery
 from chainkit.uow import Stage
+from chainstore.orders.v1 import orders_pb2
+from orders.adapters.order_messages import order_pb
 from orders.adapters.order_rows import execute_unique
 from orders.adapters.tables import COUNTER, IDEMPOTENCY, STORE
+from orders.domain.order import Order
 from orders.domain.store import Store, StoreKind
 from orders.service_layer.ports import IdempotencyRecord
 
@@ -99,20 +103,25 @@ class SqlIdempotencyRepository:
                 )
             )
         ).first()
-        return IdempotencyRecord(row.request_hash, bytes(row.response)) if row else None
+        if row is None:
+            return None
+        response = bytes(row.response)
+        order_id = orders_pb2.Order.FromString(response).order_id
+        return IdempotencyRecord(row.request_hash, order_id, response)
 
-    async def add(self, key: str, record: IdempotencyRecord) -> None:
-        await self.add_many({key: record})
+    async def add(self, key: str, request_hash: str, answer: Order) -> None:
+        await self.add_many({key: (request_hash, answer)})
 
-    async def add_many(self, records: Mapping[str, IdempotencyRecord]) -> None:
-        now = datetime.now(UTC)
+    async def add_many(self, answers: Mapping[str, tuple[str, Order]]) -> None:
+        now = utcnow()
         rows = [
             {
                 "key": key,
-                "request_hash": r.request_hash,
-                "response": r.response,
+                "request_hash": request_hash,
+                # The answer's message is the one its events carry (built once).
+                "response": order_pb(order).SerializeToString(),
                 "created_at": now,
             }
-            for key, r in records.items()
+            for key, (request_hash, order) in answers.items()
         ]
         self._stage(IDEMPOTENCY, rows)  # a taken key: AlreadyExists at commit

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chainkit.errors import AlreadyExists
 from chainkit.uow import SqlUnitOfWork
+from orders.adapters import event_codec
 from orders.adapters.order_repository import SqlOrderRepository
 from orders.adapters.repositories import (
     SqlCounterRepository,
@@ -13,6 +14,7 @@ from orders.adapters.repositories import (
     SqlStoreRepository,
 )
 from orders.adapters.sales_repository import SqlSalesRepository
+from orders.domain.order import Order
 
 
 class SqlOrdersUnitOfWork(SqlUnitOfWork):
@@ -28,6 +30,11 @@ class SqlOrdersUnitOfWork(SqlUnitOfWork):
         self.counters = SqlCounterRepository(self.session)
         self.idempotency = SqlIdempotencyRepository(self.session, self.stage)
         self.sales = SqlSalesRepository(self.session)
+
+    def publish(self, order: Order, causation_id: str = "") -> None:
+        for event in event_codec.encode(order, order.events, causation_id):
+            self.emit(event)
+        order.events.clear()
 
     async def commit(self) -> None:
         try:

@@ -46,6 +46,13 @@ class OrderLine:
 
 
 @dataclass(frozen=True)
+class UnknownSkus:
+    """Details of a refusal naming the SKUs the catalogue does not have."""
+
+    skus: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StockShortfall:
     """Details of a refusal for lack of stock: what could be had, per SKU."""
 

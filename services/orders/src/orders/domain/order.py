@@ -12,6 +12,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from chainkit.errors import Conflict, InvalidArgument
+from orders.domain.events import (
+    OrderAddressChanged,
+    OrderCancelled,
+    OrderCompleted,
+    OrderConfirmed,
+    OrderCreated,
+    OrderEvent,
+    OrderPaid,
+    OrderShipped,
+)
 from orders.domain.lines import CURRENCY, OrderLine
 from orders.domain.store import Store
 from orders.domain.timeline import DEADLINE_REASON, Action, TimelineEntry, iso
@@ -79,6 +89,8 @@ class Order:
     version: int = 0
     # The IANA zone of its business day (the date in order_no); "" before it was recorded.
     time_zone: str = ""
+    # What happened to it since it was loaded, for the unit of work to publish (not stored).
+    events: list[OrderEvent] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def total(self) -> int:
@@ -114,6 +126,7 @@ class Order:
             time_zone=time_zone,
         )
         order._log(Action.CREATED, "", now, by, "online order, stock reserved")
+        order.events.append(OrderCreated())
         return order
 
     @classmethod
@@ -150,6 +163,7 @@ class Order:
         order.payment = payment
         order.paid_at = order.completed_at = now
         order._log(Action.CREATED, "", now, by, f"sold at the till, paid by {payment.method}")
+        order.events += [OrderCreated(), OrderPaid(), OrderCompleted()]
         return order
 
     def _log(self, action: Action, before: str, now: datetime, by: str, reason: str) -> None:
@@ -186,9 +200,11 @@ class Order:
         self.payment = payment
         self.paid_at = now
         self._log(Action.PAID, S.PENDING_PAYMENT, now, by, f"{payment.method} {payment.amount}")
+        self.events.append(OrderPaid())
         if auto_confirm:
             self.confirmed_at = now
             self._log(Action.CONFIRMED, S.PAID, now, by, "the store confirms automatically")
+            self.events.append(OrderConfirmed())
 
     def confirm(self, now: datetime, *, by: str = "") -> None:
         self._require("confirm")
@@ -196,6 +212,7 @@ class Order:
             raise Conflict(f"order {self.order_no} is already confirmed")
         self.confirmed_at = now
         self._log(Action.CONFIRMED, S.PAID, now, by, "reviewed")
+        self.events.append(OrderConfirmed())
 
     def correct_address(
         self, address: Address, now: datetime, *, by: str = "", why: str = ""
@@ -216,6 +233,7 @@ class Order:
             by,
             f"{reason} ({moved}{address.region}/{address.city})",
         )
+        self.events.append(OrderAddressChanged())
 
     def cancel(self, reason: str, now: datetime, *, by: str = "") -> bool:
         """Cancel; returns whether money was taken and is now refunded. The units are to be
@@ -231,6 +249,7 @@ class Order:
         self.release_pending = True
         note = f"; refund {self.refunded_amount}" if refunded else ""
         self._log(Action.CANCELLED, before, now, by, (reason or "cancelled") + note)
+        self.events.append(OrderCancelled(refunded=refunded))
         return refunded
 
     def is_overdue(self, now: datetime) -> bool:
@@ -269,6 +288,7 @@ class Order:
         self.shipped_at = now
         waybills = ", ".join(f"{s.carrier} {s.waybill_no}" for s in shipments)
         self._log(Action.SHIPPED, S.PAID, now, by, f"{len(shipments)} shipment(s): {waybills}")
+        self.events.append(OrderShipped())
 
     def receive(self, now: datetime, *, by: str = "") -> None:
         """The customer confirms receipt: completed whatever the carriers say."""
@@ -296,6 +316,7 @@ class Order:
         self.status = S.COMPLETED
         self.completed_at = now
         self._log(Action.COMPLETED, before, now, by, reason)
+        self.events.append(OrderCompleted())
 
 
 def payment_deadline(store: Store, now: datetime) -> datetime:

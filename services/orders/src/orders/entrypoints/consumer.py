@@ -3,21 +3,21 @@ orders events feeding the sales read models (durable "orders-analytics" on ORDER
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit.consumer import EventConsumer
+from chainstore.common.v1.common_pb2 import EventEnvelope
 from orders.adapters.uow import SqlOrdersUnitOfWork
-from orders.service_layer.analytics import (
-    ORDER_CANCELLED,
-    ORDER_PAID,
-    cancelled_handler,
-    paid_handler,
-)
-from orders.service_layer.delivery import SHIPMENT_DELIVERED, handle_shipment_delivered
+from orders.entrypoints import translate_events as t
+from orders.service_layer import analytics, delivery
+
+SHIPMENT_DELIVERED = "logistics.shipment_delivered"
+ORDER_PAID = "orders.paid"
+ORDER_CANCELLED = "orders.cancelled"
 
 DURABLE = "orders-logistics"
 STREAM = "LOGISTICS"
@@ -32,7 +32,7 @@ def logistics_consumer(
         js,
         stream=STREAM,
         durable=DURABLE,
-        handlers={SHIPMENT_DELIVERED: handle_shipment_delivered},
+        handlers={SHIPMENT_DELIVERED: _shipment_delivered},
         uow_factory=uow_factory,
         sessions=sessions,
     )
@@ -60,3 +60,24 @@ def analytics_consumer(
         uow_factory=uow_factory,
         sessions=sessions,
     )
+
+
+async def _shipment_delivered(uow: SqlOrdersUnitOfWork, env: EventEnvelope) -> None:
+    await delivery.shipment_delivered(uow, t.shipment_delivered(env))
+
+
+Handler = Callable[[SqlOrdersUnitOfWork, EventEnvelope], Awaitable[None]]
+
+
+def paid_handler(business_tz: ZoneInfo) -> Handler:
+    async def handle(uow: SqlOrdersUnitOfWork, env: EventEnvelope) -> None:
+        await analytics.count_paid(uow, t.order_paid(env), business_tz)
+
+    return handle
+
+
+def cancelled_handler(business_tz: ZoneInfo) -> Handler:
+    async def handle(uow: SqlOrdersUnitOfWork, env: EventEnvelope) -> None:
+        await analytics.count_cancelled(uow, t.order_cancelled(env), business_tz)
+
+    return handle

@@ -10,12 +10,10 @@ from chainkit import tracing
 from chainkit.db import session_factory
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
-from orders.entrypoints.bootstrap import OrdersApp, bootstrap_from_settings
+from orders.entrypoints.bootstrap import OrdersApp, bootstrap
 from orders.entrypoints.config import Settings, load_settings
 from orders.entrypoints.consumer import analytics_consumer, logistics_consumer
-from orders.entrypoints.reservation_audit_servicer import SERVICE_NAME as AUDIT_SERVICE_NAME
-from orders.entrypoints.reservation_audit_servicer import ReservationAuditServicer
-from orders.entrypoints.servicer import SERVICE_NAME, OrdersServicer, details_for
+from orders.entrypoints.servicer import details_for
 from orders.service_layer.order_actions import expire_overdue, retry_releases
 
 # services/orders/migrations (this file is services/orders/src/orders/entrypoints/main.py)
@@ -40,11 +38,11 @@ async def expiry_loop(app: OrdersApp, interval_s: float) -> None:
 
 async def serve(settings: Settings) -> None:
     runtime = await ServiceRuntime.start("orders", settings, stream="ORDERS", migrations=MIGRATIONS)
-    app = bootstrap_from_settings(
+    app = bootstrap(
         settings,
         runtime.sessions,
-        runtime.relay.committed,
         read_sessions=session_factory(runtime.engine, read_only=True),
+        on_events_committed=runtime.relay.committed,
     )
     runtime.consume(
         logistics_consumer(runtime.js, runtime.sessions, app.uow_factory), "logistics-consumer"
@@ -55,19 +53,16 @@ async def serve(settings: Settings) -> None:
     )
     if settings.expiry_interval_s > 0:
         runtime.spawn(expiry_loop(app, settings.expiry_interval_s), "payment-expiry")
-    # The audit only reads orders (releases go to inventory): read units of work, which on
-    # SQLite take no write lock and so do not queue against order placement.
-    audit = ReservationAuditServicer(app.deps.reader, app.inventory, settings.reservation_grace_s)
     try:
         await runtime.serve(
             settings,
-            [OrdersServicer(app.deps).register, audit.register],
-            [SERVICE_NAME, AUDIT_SERVICE_NAME],
+            [app.register],
+            app.service_names,
             details_for=details_for,
             metrics_port=settings.metrics_port,
         )
     finally:
-        await app.close()
+        await app.aclose()
 
 
 def run() -> None:

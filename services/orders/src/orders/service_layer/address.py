@@ -8,27 +8,24 @@ at shipping time, so nothing else has to change.
 from __future__ import annotations
 
 from chainkit.errors import InvalidArgument
-from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.order import Order
 from orders.service_layer.commands import UpdateShippingAddress
-from orders.service_layer.idempotency import idempotency_for
-from orders.service_layer.order_flow import Event, commit_change
-from orders.service_layer.ports import Deps
+from orders.service_layer.deps import Deps
+from orders.service_layer.idempotency import Answer, idempotency_for
+from orders.service_layer.order_flow import commit_change
 
-ADDRESS_CHANGED = Event("orders.address_changed", lambda v: events_pb2.OrderAddressChanged(order=v))
 MAX_REASON = 500
 
 
-async def update_shipping_address(deps: Deps, cmd: UpdateShippingAddress) -> orders_pb2.Order:
+async def update_shipping_address(deps: Deps, cmd: UpdateShippingAddress) -> Answer:
     errors = cmd.shipping_address.errors()
     if errors:
         raise InvalidArgument("invalid shipping address", errors)
     idem = idempotency_for("address", cmd)
 
-    def change(order: Order) -> list[Event]:
+    def change(order: Order) -> None:
         order.correct_address(
             cmd.shipping_address, deps.clock(), by=cmd.scope.actor, why=cmd.reason[:MAX_REASON]
         )
-        return [ADDRESS_CHANGED]
 
     return await commit_change(deps, idem, cmd.scope, cmd.order_ref, change)

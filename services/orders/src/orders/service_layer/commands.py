@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from orders.domain.lines import LineRequest
-from orders.domain.order import Address, Payment
+from orders.domain.order import Address, Channel, Payment
+from orders.domain.sales import SaleLine
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 200
@@ -103,3 +104,36 @@ MutatingCommand = (
     | ReceiveOrder
     | UpdateShippingAddress
 )
+
+
+@dataclass(frozen=True)
+class QuoteShipping:
+    order_ref: str
+    carrier: str = ""  # a staff override to check; empty lets the rules choose
+    service_level: str = ""  # empty = the store's
+    scope: Scope = field(default_factory=Scope)
+
+
+@dataclass(frozen=True)
+class CountSale:
+    """An order paid (`refunded` False) or cancelled (True when its payment was refunded), as
+    the analytics read models need it; from our own orders.* events."""
+
+    order_id: str
+    store_id: str
+    channel: Channel
+    paid_at: datetime
+    region: str  # shipped to; "" for a till sale
+    province: str
+    lines: tuple[SaleLine, ...]
+    refunded: bool = False
+
+
+@dataclass(frozen=True)
+class ShipmentDelivered:
+    """Logistics delivered one of an order's shipments."""
+
+    event_id: str
+    order_id: str
+    shipment_id: str
+    at: datetime

@@ -20,15 +20,20 @@ from chainkit.errors import (
     NotFound,
     PermissionDenied,
 )
-from chainstore.orders.v1 import orders_pb2
-from orders.domain.lines import OrderLine, StockShortfall, price_lines, validate_line_requests
+from orders.domain.lines import (
+    OrderLine,
+    StockShortfall,
+    UnknownSkus,
+    price_lines,
+    validate_line_requests,
+)
 from orders.domain.order import Allocation, Channel, check_payment, payment_deadline
 from orders.service_layer import placement
 from orders.service_layer.commands import CreateOrder
-from orders.service_layer.idempotency import Idempotency, idempotency_for, replay
+from orders.service_layer.deps import Deps
+from orders.service_layer.idempotency import Answer, Idempotency, idempotency_for, replay
 from orders.service_layer.metrics import PLACED
 from orders.service_layer.order_actions import EXPIRY_GRACE
-from orders.service_layer.ports import Deps
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +67,7 @@ def order_id_for(idem: Idempotency) -> str:
     return str(uuid.uuid5(ORDER_ID_NAMESPACE, idem.key)) if idem.key else str(uuid.uuid4())
 
 
-async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
+async def create_order(deps: Deps, cmd: CreateOrder) -> Answer:
     scope = cmd.scope
     if scope.customer_id and cmd.customer_id and cmd.customer_id != scope.customer_id:
         raise PermissionDenied("customers order for themselves only")
@@ -84,7 +89,7 @@ async def create_order(deps: Deps, cmd: CreateOrder) -> orders_pb2.Order:
         raise
 
 
-async def _place(deps: Deps, cmd: CreateOrder, idem: Idempotency) -> orders_pb2.Order:
+async def _place(deps: Deps, cmd: CreateOrder, idem: Idempotency) -> Answer:
     scope = cmd.scope
     store = await placement.store_for(deps, cmd.store_id)
     if store is None or (scope.store_id and scope.store_id != cmd.store_id):
@@ -144,10 +149,11 @@ async def _priced_lines(deps: Deps, cmd: CreateOrder) -> list[OrderLine]:
     try:
         products = await deps.inventory.batch_get_products(skus)
     except NotFound as e:
+        unknown = e.details.skus if isinstance(e.details, UnknownSkus) else ()
         named = [
             FieldError(f"lines[{i}].sku", f"unknown SKU {sku}")
             for i, sku in enumerate(skus)
-            if sku in e.message
+            if sku in unknown
         ]
         raise InvalidArgument("unknown SKU", named or [FieldError("lines", e.message)]) from e
     return price_lines(cmd.lines, products)

@@ -7,42 +7,31 @@ event is skipped and the order completes (and `orders.completed` is emitted) onc
 from __future__ import annotations
 
 import logging
-from datetime import UTC
 
-from chainkit import events
 from chainkit.errors import Retryable
-from chainstore.common.v1.common_pb2 import EventEnvelope
-from chainstore.logistics.v1 import events_pb2 as logistics_events
 from orders.domain.order import OrderStatus
 from orders.domain.timeline import SYSTEM_CARRIER
-from orders.service_layer.order_actions import COMPLETED
-from orders.service_layer.order_flow import emit_all
-from orders.service_layer.ports import UnitOfWork, utcnow
+from orders.service_layer.commands import ShipmentDelivered
+from orders.service_layer.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-SHIPMENT_DELIVERED = "logistics.shipment_delivered"
 
-
-async def handle_shipment_delivered(uow: UnitOfWork, env: EventEnvelope) -> None:
-    shipment = events.unpack(env, logistics_events.ShipmentDelivered).shipment
-    at = env.occurred_at.ToDatetime(tzinfo=UTC) if env.HasField("occurred_at") else utcnow()
+async def shipment_delivered(uow: UnitOfWork, cmd: ShipmentDelivered) -> None:
     async with uow:
-        order = await uow.orders.get(shipment.order_id)
-        known = order is not None and any(
-            s.shipment_id == shipment.shipment_id for s in order.shipments
-        )
+        order = await uow.orders.get(cmd.order_id)
+        known = order is not None and any(s.shipment_id == cmd.shipment_id for s in order.shipments)
         if order is not None and not known and order.status is OrderStatus.PAID:
             # ShipOrder has the waybill but has not committed yet: try again shortly.
-            raise Retryable(f"shipment {shipment.shipment_id} not recorded yet")
+            raise Retryable(f"shipment {cmd.shipment_id} not recorded yet")
         if order is None or not known:
             log.warning(
                 "delivery of a shipment orders does not know; ignored",
-                extra={"fields": {"shipment_id": shipment.shipment_id, "event_id": env.event_id}},
+                extra={"fields": {"shipment_id": cmd.shipment_id, "event_id": cmd.event_id}},
             )
             await uow.commit()  # records the event as handled
             return
-        if order.mark_delivered(shipment.shipment_id, at, by=SYSTEM_CARRIER):
-            emit_all(uow, order, [COMPLETED], causation_id=env.event_id)
+        order.mark_delivered(cmd.shipment_id, cmd.at, by=SYSTEM_CARRIER)
         await uow.orders.save(order)
+        uow.publish(order, causation_id=cmd.event_id)
         await uow.commit()

@@ -8,11 +8,24 @@ import json
 from dataclasses import dataclass
 
 from chainkit.errors import FieldError, InvalidArgument
-from chainstore.orders.v1 import orders_pb2
+from orders.domain.order import Order
 from orders.service_layer.commands import MutatingCommand
-from orders.service_layer.ports import IdempotencyRecord, UnitOfWork
+from orders.service_layer.ports import UnitOfWork
 
 MAX_KEY = 200
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The answer the first call with the same key got, as the idempotency store kept it:
+    the entrypoint sends `response` back unchanged."""
+
+    order_id: str
+    response: bytes
+
+
+# What an order command answers: the order as it now stands, or the first call's answer.
+Answer = Order | Replayed
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,7 @@ def _plain(value: object) -> object:
     return str(value)
 
 
-async def replay(uow: UnitOfWork, idem: Idempotency) -> orders_pb2.Order | None:
+async def replay(uow: UnitOfWork, idem: Idempotency) -> Replayed | None:
     """The stored answer to the same request; InvalidArgument if the key meant another."""
     if not idem.key:
         return None
@@ -63,13 +76,9 @@ async def replay(uow: UnitOfWork, idem: Idempotency) -> orders_pb2.Order | None:
             "Idempotency-Key reused with a different request",
             [FieldError("idempotency.key", "already used for a different request")],
         )
-    return orders_pb2.Order.FromString(record.response)
+    return Replayed(record.order_id, record.response)
 
 
-def record_of(idem: Idempotency, response: orders_pb2.Order) -> IdempotencyRecord:
-    return IdempotencyRecord(idem.request_hash, response.SerializeToString())
-
-
-async def remember(uow: UnitOfWork, idem: Idempotency, response: orders_pb2.Order) -> None:
+async def remember(uow: UnitOfWork, idem: Idempotency, answer: Order) -> None:
     if idem.key:
-        await uow.idempotency.add(idem.key, record_of(idem, response))
+        await uow.idempotency.add(idem.key, idem.request_hash, answer)

@@ -22,7 +22,6 @@ import logging
 from datetime import timedelta
 
 from chainkit.errors import Conflict, DomainError
-from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.order import Order
 from orders.domain.store import Store
 from orders.domain.timeline import DEADLINE_REASON, SYSTEM_DEADLINE
@@ -34,26 +33,15 @@ from orders.service_layer.commands import (
     Scope,
     ShipOrder,
 )
-from orders.service_layer.idempotency import Idempotency, idempotency_for
+from orders.service_layer.deps import Deps
+from orders.service_layer.idempotency import Answer, Idempotency, idempotency_for
 from orders.service_layer.metrics import PAYMENT_DEADLINE_CANCELLATIONS
-from orders.service_layer.order_flow import Event, check_first, commit_change, load_in_scope
-from orders.service_layer.ports import Deps
+from orders.service_layer.order_flow import check_first, commit_change, load_in_scope
 from orders.service_layer.shipping_quote import plan_shipping
 
 log = logging.getLogger(__name__)
 
 EXPIRY_GRACE = timedelta(seconds=60)
-
-PAID = Event("orders.paid", lambda v: events_pb2.OrderPaid(order=v))
-CONFIRMED = Event("orders.confirmed", lambda v: events_pb2.OrderConfirmed(order=v))
-SHIPPED = Event("orders.shipped", lambda v: events_pb2.OrderShipped(order=v))
-COMPLETED = Event("orders.completed", lambda v: events_pb2.OrderCompleted(order=v))
-
-
-def cancelled(refunded: bool) -> Event:
-    return Event(
-        "orders.cancelled", lambda v: events_pb2.OrderCancelled(order=v, refunded=refunded)
-    )
 
 
 async def _store(deps: Deps, store_id: str) -> Store | None:
@@ -66,7 +54,7 @@ async def _auto_confirm(deps: Deps, store_id: str) -> bool:
     return store.auto_confirm if store else False
 
 
-async def pay_order(deps: Deps, cmd: PayOrder) -> orders_pb2.Order:
+async def pay_order(deps: Deps, cmd: PayOrder) -> Answer:
     idem = idempotency_for("pay", cmd)
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
@@ -85,14 +73,13 @@ async def pay_order(deps: Deps, cmd: PayOrder) -> orders_pb2.Order:
         current.check_can_pay(cmd.payment, now)
         raise
 
-    def change(order: Order) -> list[Event]:
+    def change(order: Order) -> None:
         order.pay(cmd.payment, now, by=cmd.scope.actor, auto_confirm=auto_confirm)
-        return [PAID, CONFIRMED] if auto_confirm else [PAID]
 
     return await commit_change(deps, idem, cmd.scope, found.order_id, change)
 
 
-async def cancel_order(deps: Deps, cmd: CancelOrder) -> orders_pb2.Order:
+async def cancel_order(deps: Deps, cmd: CancelOrder) -> Answer:
     idem = idempotency_for("cancel", cmd)
     return await _cancel(deps, idem, cmd.scope, cmd.order_ref, cmd.reason, by=cmd.scope.actor)
 
@@ -106,18 +93,18 @@ async def _cancel(
     *,
     by: str,
     only_if_overdue: bool = False,
-) -> orders_pb2.Order:
+) -> Answer:
     """Claim (commit `cancelled`), then release the units at inventory."""
 
-    def change(order: Order) -> list[Event]:
+    def change(order: Order) -> None:
         # The sweep must never cancel an order that was paid in the meantime.
         if only_if_overdue and not order.is_overdue(deps.clock() - EXPIRY_GRACE):
             raise Conflict(f"order {order.order_no} is no longer awaiting payment")
-        return [cancelled(order.cancel(reason, deps.clock(), by=by))]
+        order.cancel(reason, deps.clock(), by=by)
 
-    view = await commit_change(deps, idem, scope, ref, change)
-    await release_units(deps, view.order_id, reason or "order cancelled")
-    return view
+    answer = await commit_change(deps, idem, scope, ref, change)
+    await release_units(deps, answer.order_id, reason or "order cancelled")
+    return answer
 
 
 async def release_units(deps: Deps, order_id: str, reason: str) -> bool:
@@ -133,17 +120,16 @@ async def release_units(deps: Deps, order_id: str, reason: str) -> bool:
     return True
 
 
-async def confirm_order(deps: Deps, cmd: ConfirmOrder) -> orders_pb2.Order:
-    def change(order: Order) -> list[Event]:
+async def confirm_order(deps: Deps, cmd: ConfirmOrder) -> Answer:
+    def change(order: Order) -> None:
         order.confirm(deps.clock(), by=cmd.scope.actor)
-        return [CONFIRMED]
 
     return await commit_change(
         deps, idempotency_for("confirm", cmd), cmd.scope, cmd.order_ref, change
     )
 
 
-async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
+async def ship_order(deps: Deps, cmd: ShipOrder) -> Answer:
     idem = idempotency_for("ship", cmd)
     found = await check_first(deps, idem, cmd.scope, cmd.order_ref)
     if not isinstance(found, Order):
@@ -165,17 +151,15 @@ async def ship_order(deps: Deps, cmd: ShipOrder) -> orders_pb2.Order:
         order_no=found.order_no,
     )
 
-    def change(order: Order) -> list[Event]:
+    def change(order: Order) -> None:
         order.ship(shipments, deps.clock(), by=cmd.scope.actor, auto_confirm=plan.auto_confirm)
-        return [SHIPPED]
 
     return await commit_change(deps, idem, cmd.scope, found.order_id, change)
 
 
-async def receive_order(deps: Deps, cmd: ReceiveOrder) -> orders_pb2.Order:
-    def change(order: Order) -> list[Event]:
+async def receive_order(deps: Deps, cmd: ReceiveOrder) -> Answer:
+    def change(order: Order) -> None:
         order.receive(deps.clock(), by=cmd.scope.actor)
-        return [COMPLETED]
 
     return await commit_change(
         deps, idempotency_for("receive", cmd), cmd.scope, cmd.order_ref, change

@@ -4,31 +4,17 @@ transaction with its events and idempotency record, and settle races with a conc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from google.protobuf.message import Message
 
 from chainkit.errors import AlreadyExists, Conflict, NotFound, Retryable
-from chainkit.events import envelope
-from chainstore.orders.v1 import orders_pb2
 from orders.domain.numbering import looks_like_order_number
 from orders.domain.order import Order
 from orders.service_layer.commands import Scope
-from orders.service_layer.idempotency import Idempotency, remember, replay
-from orders.service_layer.ports import Deps, UnitOfWork
-from orders.service_layer.views import order_view
+from orders.service_layer.deps import Deps
+from orders.service_layer.idempotency import Answer, Idempotency, Replayed, remember, replay
+from orders.service_layer.ports import UnitOfWork
 
-SOURCE = "orders"
 # A lost version race is re-run this many times in all before it surfaces as ABORTED.
 VERSION_RETRIES = 3
-
-
-@dataclass(frozen=True)
-class Event:
-    """An event to emit after a change: its type and how to build it from the new view."""
-
-    type: str
-    payload: Callable[[orders_pb2.Order], Message]
 
 
 def in_scope(order: Order, scope: Scope) -> bool:
@@ -50,40 +36,16 @@ async def load_in_scope(uow: UnitOfWork, scope: Scope, ref: str) -> Order:
     return order
 
 
-def emit_all(uow: UnitOfWork, order: Order, events: list[Event], causation_id: str = "") -> None:
-    emit_events(uow, order, order_view(order), events, causation_id)
-
-
-def emit_events(
-    uow: UnitOfWork,
-    order: Order,
-    view: orders_pb2.Order,
-    events: list[Event],
-    causation_id: str = "",
-) -> None:
-    """As emit_all, with the order's view already built."""
-    for event in events:
-        uow.emit(
-            envelope(
-                event.type,
-                event.payload(view),
-                source=SOURCE,
-                store_id=order.store_id,
-                causation_id=causation_id,
-            )
-        )
-
-
 async def commit_change(
     deps: Deps,
     idem: Idempotency,
     scope: Scope,
     ref: str,
-    change: Callable[[Order], list[Event]],
-) -> orders_pb2.Order:
-    """Load, change, save, emit, remember, commit. A version race is re-run on the fresh
-    order (the change re-checks its rules, so the loser gets the real reason). When a
-    concurrent call with the same key won the race, answer what it answered."""
+    change: Callable[[Order], None],
+) -> Answer:
+    """Load, change, save, publish its events, remember the answer, commit. A version race
+    is re-run on the fresh order (the change re-checks its rules, so the loser gets the real
+    reason). When a concurrent call with the same key won the race, answer what it answered."""
     try:
         for attempt in range(1, VERSION_RETRIES + 1):
             try:
@@ -106,25 +68,22 @@ async def _change_once(
     idem: Idempotency,
     scope: Scope,
     ref: str,
-    change: Callable[[Order], list[Event]],
-) -> orders_pb2.Order:
+    change: Callable[[Order], None],
+) -> Answer:
     async with deps.uow() as uow:
         stored = await replay(uow, idem)
         if stored is not None:
             return stored
         order = await load_in_scope(uow, scope, ref)
-        events = change(order)
+        change(order)
         await uow.orders.save(order)
-        emit_all(uow, order, events)
-        view = order_view(order)
-        await remember(uow, idem, view)
+        uow.publish(order)
+        await remember(uow, idem, order)
         await uow.commit()
-        return view
+        return order
 
 
-async def check_first(
-    deps: Deps, idem: Idempotency, scope: Scope, ref: str
-) -> Order | orders_pb2.Order:
+async def check_first(deps: Deps, idem: Idempotency, scope: Scope, ref: str) -> Order | Replayed:
     """Before calling a peer: a replay's stored answer, or the order as it stands now."""
     async with deps.uow() as uow:
         stored = await replay(uow, idem)

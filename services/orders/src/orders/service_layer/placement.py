@@ -35,21 +35,17 @@ from zoneinfo import ZoneInfo
 
 from chainkit.batching import Batcher, first_of_each
 from chainkit.fresh import FreshFor
-from chainstore.orders.v1 import events_pb2, orders_pb2
 from orders.domain.business_day import business_day
 from orders.domain.lines import OrderLine
 from orders.domain.numbering import order_number
 from orders.domain.order import Allocation, Channel, Order
 from orders.domain.store import Store
 from orders.service_layer.commands import CreateOrder
-from orders.service_layer.idempotency import Idempotency, record_of
-from orders.service_layer.order_actions import COMPLETED, PAID
-from orders.service_layer.order_flow import Event, emit_events
-from orders.service_layer.ports import Deps, UnitOfWork
-from orders.service_layer.views import order_view
+from orders.service_layer.deps import Deps
+from orders.service_layer.idempotency import Idempotency
+from orders.service_layer.ports import UnitOfWork
 
-CREATED = Event("orders.created", lambda v: events_pb2.OrderCreated(order=v))
-Outcome = orders_pb2.Order | BaseException
+Outcome = Order | BaseException
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ class Placements:
         self.store_reads: Batcher[tuple[Deps, str], Store | None] = Batcher(
             _read_stores, max_batch=max_batch
         )
-        self.records: Batcher[tuple[Deps, NewOrder], orders_pb2.Order] = Batcher(
+        self.records: Batcher[tuple[Deps, NewOrder], Order] = Batcher(
             _record_many, max_batch=max_batch
         )
 
@@ -86,7 +82,7 @@ async def store_for(deps: Deps, store_id: str) -> Store | None:
     return await deps.placements.store_reads.submit((deps, store_id))
 
 
-async def record(deps: Deps, new: NewOrder) -> orders_pb2.Order:
+async def record(deps: Deps, new: NewOrder) -> Order:
     """Store the order with its events and answer; AlreadyExists when a concurrent twin
     committed first."""
     return await deps.placements.records.submit((deps, new))
@@ -125,7 +121,7 @@ async def _settle(deps: Deps, batch: list[tuple[int, NewOrder]]) -> dict[int, Ou
     return out
 
 
-async def _record_together(deps: Deps, news: list[NewOrder]) -> list[orders_pb2.Order]:
+async def _record_together(deps: Deps, news: list[NewOrder]) -> list[Order]:
     """All of them or none. A key or order id taken already (a retry whose first call was
     recorded, a concurrent twin) fails the batch with AlreadyExists: split, the order alone
     fails the same way, and its caller answers the stored response (create_order)."""
@@ -137,16 +133,14 @@ async def _record_together(deps: Deps, news: list[NewOrder]) -> list[orders_pb2.
             for new, number, zone in zip(news, numbers, zones, strict=True)
         ]
         await uow.orders.add_many(orders)
-        answers, remembered = [], {}
+        remembered = {}
         for new, order in zip(news, orders, strict=True):
-            view = order_view(order)
-            emit_events(uow, order, view, _events(order))
-            answers.append(view)
+            uow.publish(order)
             if new.idem.key:
-                remembered[new.idem.key] = record_of(new.idem, view)
+                remembered[new.idem.key] = (new.idem.request_hash, order)
         await uow.idempotency.add_many(remembered)
         await uow.commit()
-    return answers
+    return orders
 
 
 async def _take_numbers(uow: UnitOfWork, news: list[NewOrder], zones: list[ZoneInfo]) -> list[str]:
@@ -195,7 +189,3 @@ def _order(new: NewOrder, order_no: str, zone: str) -> Order:
         by=cmd.scope.actor,
         time_zone=zone,
     )
-
-
-def _events(order: Order) -> list[Event]:
-    return [CREATED, PAID, COMPLETED] if order.channel == Channel.POS else [CREATED]

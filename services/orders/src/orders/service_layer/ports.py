@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
 
 from chainkit.ports import TransactionPort
-from orders.domain.business_day import DEFAULT_BUSINESS_TZ
 from orders.domain.lines import LineRequest, ProductInfo
 from orders.domain.order import Address, Allocation, Order, Package, Shipment
 from orders.domain.sales import LineDelta, Sale, StoreDelta
 from orders.domain.store import Store
 
-if TYPE_CHECKING:
-    from orders.service_layer.placement import Placements
-
 
 class InventoryPort(Protocol):
     """Inventory as orders needs it. Errors arrive as chainkit domain errors; a refusal for
-    lack of stock is a Conflict whose `details` is a `StockShortfall`."""
+    lack of stock is a Conflict whose `details` is a `StockShortfall`, and one naming SKUs
+    the catalogue lacks a NotFound whose `details` is an `UnknownSkus`."""
 
     async def batch_get_products(self, skus: Sequence[str]) -> dict[str, ProductInfo]: ...
 
@@ -124,7 +120,10 @@ class PageKey:
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
+    """A call's first answer, kept as the adapter wrote it (`response` goes back unchanged)."""
+
     request_hash: str
+    order_id: str
     response: bytes
 
 
@@ -176,12 +175,14 @@ class CounterRepository(Protocol):
 class IdempotencyRepository(Protocol):
     async def get(self, key: str) -> IdempotencyRecord | None: ...
 
-    async def add(self, key: str, record: IdempotencyRecord) -> None:
-        """AlreadyExists, at the latest at commit, when the key is taken."""
+    async def add(self, key: str, request_hash: str, answer: Order) -> None:
+        """Keep `answer` as the call's response; AlreadyExists, at the latest at commit, when
+        the key is taken."""
         ...
 
-    async def add_many(self, records: Mapping[str, IdempotencyRecord]) -> None:
-        """AlreadyExists, at the latest at commit, when any key is taken."""
+    async def add_many(self, answers: Mapping[str, tuple[str, Order]]) -> None:
+        """(request_hash, answer) by key; AlreadyExists, at the latest at commit, when any
+        key is taken."""
         ...
 
 
@@ -257,32 +258,7 @@ class UnitOfWork(TransactionPort, Protocol):
     @property
     def sales(self) -> SalesRepository: ...
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Deps:
-    """What every handler gets from the composition root."""
-
-    uow: Callable[[], UnitOfWork]
-    inventory: InventoryPort
-    logistics: LogisticsPort
-    clock: Callable[[], datetime] = utcnow
-    # The chain's business days (order numbers, analytics days); a store may override it.
-    business_tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_BUSINESS_TZ))
-    # Units of work for reads only (analytics): on SQLite a snapshot that takes no write
-    # lock, so reports neither queue behind writers nor behind each other. Default: `uow`.
-    read_uow: Callable[[], UnitOfWork] | None = None
-    # What concurrent placements share (orders.service_layer.placement): one per process.
-    placements: Placements = field(default_factory=lambda: _new_placements(), compare=False)
-
-    def reader(self) -> UnitOfWork:
-        return (self.read_uow or self.uow)()
-
-
-def _new_placements() -> Placements:
-    from orders.service_layer.placement import Placements  # it needs Deps: import on use
-
-    return Placements()
+    def publish(self, order: Order, causation_id: str = "") -> None:
+        """Queue the events the order recorded (taking them), with the order as it stands
+        now, for this commit."""
+        ...

@@ -8,18 +8,17 @@ import json
 from datetime import datetime
 
 from chainkit.errors import FieldError, InvalidArgument
-from chainstore.orders.v1 import orders_pb2
-from orders.domain.order import OrderStatus
-from orders.domain.receipt import receipt_of
+from orders.domain.order import Order, OrderStatus
+from orders.domain.receipt import Receipt, receipt_of
 from orders.service_layer.commands import DEFAULT_PAGE, MAX_PAGE, ListOrders, Scope
+from orders.service_layer.deps import Deps
 from orders.service_layer.order_flow import load_in_scope
-from orders.service_layer.ports import Deps, OrderFilter, PageKey
-from orders.service_layer.views import order_view, receipt_view
+from orders.service_layer.ports import OrderFilter, PageKey
 
 
-async def get_order(deps: Deps, scope: Scope, order_ref: str) -> orders_pb2.Order:
+async def get_order(deps: Deps, scope: Scope, order_ref: str) -> Order:
     async with deps.uow() as uow:
-        return order_view(await load_in_scope(uow, scope, order_ref))
+        return await load_in_scope(uow, scope, order_ref)
 
 
 def encode_cursor(key: PageKey) -> str:
@@ -67,7 +66,7 @@ def _filter(query: ListOrders) -> OrderFilter | None:
     )
 
 
-async def list_orders(deps: Deps, query: ListOrders) -> tuple[list[orders_pb2.Order], str]:
+async def list_orders(deps: Deps, query: ListOrders) -> tuple[list[Order], str]:
     """A page of orders and the cursor of the next one ("" at the end)."""
     where = _filter(query)
     limit = query.limit or DEFAULT_PAGE
@@ -81,13 +80,13 @@ async def list_orders(deps: Deps, query: ListOrders) -> tuple[list[orders_pb2.Or
     if len(found) > limit:
         last = page[-1]
         next_cursor = encode_cursor(PageKey(last.created_at, last.order_id))
-    return [order_view(o) for o in page], next_cursor
+    return page, next_cursor
 
 
-async def get_receipt(deps: Deps, scope: Scope, order_ref: str) -> orders_pb2.Receipt:
+async def get_receipt(deps: Deps, scope: Scope, order_ref: str) -> Receipt:
     """The receipt of a paid order, under the same scope rules as the order itself."""
     async with deps.uow() as uow:
         order = await load_in_scope(uow, scope, order_ref)
         store = await uow.stores.get(order.store_id)
     name, city = (store.name, store.city) if store else (order.store_id, "")
-    return receipt_view(receipt_of(order, name, city, deps.business_tz))
+    return receipt_of(order, name, city, deps.business_tz)

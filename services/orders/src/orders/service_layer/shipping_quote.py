@@ -3,14 +3,15 @@ the quote: the carrier each package would get, and why, before anything is shipp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from chainkit.errors import InvalidArgument
 from orders.domain.order import Order, Package
 from orders.domain.store import Store, shipping_errors
-from orders.service_layer.commands import Scope
+from orders.service_layer.commands import QuoteShipping
+from orders.service_layer.deps import Deps
 from orders.service_layer.order_flow import load_in_scope
-from orders.service_layer.ports import Deps, PackageQuote
+from orders.service_layer.ports import PackageQuote
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,6 @@ def _packages(order: Order, store: Store | None) -> list[Package]:
         else p
         for p in order.packages()
     ]
-
-
-@dataclass(frozen=True)
-class QuoteShipping:
-    order_ref: str
-    carrier: str = ""  # a staff override to check; empty lets the rules choose
-    service_level: str = ""  # empty = the store's
-    scope: Scope = field(default_factory=Scope)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from chainkit.errors import AlreadyExists, FieldError, InvalidArgument, NotFound
-from chainstore.orders.v1 import orders_pb2
 from orders.domain.store import Store, StoreSettings
 from orders.service_layer.commands import MAX_PAGE
-from orders.service_layer.ports import Deps
-from orders.service_layer.views import store_view
+from orders.service_layer.deps import Deps
 
 
 async def create_store(
@@ -20,7 +18,7 @@ async def create_store(
     kind: str,
     location_id: str,
     settings: StoreSettings | None = None,
-) -> orders_pb2.Store:
+) -> Store:
     store = Store.create(
         store_id=store_id.strip(),
         name=name,
@@ -35,20 +33,18 @@ async def create_store(
             raise AlreadyExists(f"store {store.store_id} already exists")
         await uow.stores.add(store)
         await uow.commit()
-    return store_view(store)
+    return store
 
 
-async def get_store(deps: Deps, store_id: str) -> orders_pb2.Store:
+async def get_store(deps: Deps, store_id: str) -> Store:
     async with deps.uow() as uow:
         store = await uow.stores.get(store_id)
     if store is None:
         raise NotFound(f"store {store_id} not found")
-    return store_view(store)
+    return store
 
 
-async def list_stores(
-    deps: Deps, after: str = "", limit: int = 0
-) -> tuple[list[orders_pb2.Store], str]:
+async def list_stores(deps: Deps, after: str = "", limit: int = 0) -> tuple[list[Store], str]:
     """Stores by id after `after`, and the id to continue after ("" on the last page).
     `limit` 0 answers every store (callers that predate paging)."""
     if not 0 <= limit <= MAX_PAGE:
@@ -58,12 +54,12 @@ async def list_stores(
     async with deps.uow() as uow:
         found = await uow.stores.all(after, limit + 1 if limit else 0)
     if not limit or len(found) <= limit:
-        return [store_view(s) for s in found], ""
+        return found, ""
     page = found[:limit]
-    return [store_view(s) for s in page], page[-1].store_id
+    return page, page[-1].store_id
 
 
-async def update_store(deps: Deps, store_id: str, settings: StoreSettings) -> orders_pb2.Store:
+async def update_store(deps: Deps, store_id: str, settings: StoreSettings) -> Store:
     async with deps.uow() as uow:
         store = await uow.stores.get(store_id)
         if store is None:
@@ -72,4 +68,4 @@ async def update_store(deps: Deps, store_id: str, settings: StoreSettings) -> or
         await uow.stores.save(store)
         await uow.commit()
     deps.placements.stores.forget(store_id)  # this replica: at once
-    return store_view(store)
+    return store

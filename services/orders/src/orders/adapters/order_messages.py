@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from chainstore.orders.v1 import orders_pb2
+from orders.adapters.address_pb import address_pb
 from orders.domain.lines import OrderLine
 from orders.domain.order import Channel, Order, OrderStatus, Payment
 from orders.domain.receipt import Receipt
 from orders.domain.store import Store, StoreKind
-from orders.service_layer.address_pb import address_pb
 
 STATUS_TO_PROTO = {
     OrderStatus.PENDING_PAYMENT: orders_pb2.ORDER_STATUS_PENDING_PAYMENT,
@@ -38,7 +38,7 @@ def timestamp(dt: datetime | None) -> Timestamp | None:
     return ts
 
 
-def store_view(store: Store) -> orders_pb2.Store:
+def store_pb(store: Store) -> orders_pb2.Store:
     return orders_pb2.Store(
         store_id=store.store_id,
         name=store.name,
@@ -64,7 +64,7 @@ def store_view(store: Store) -> orders_pb2.Store:
 STATUS_BY_VALUE = {s.value: p for s, p in STATUS_TO_PROTO.items()}
 
 
-def timeline_view(order: Order) -> list[orders_pb2.TimelineEntry]:
+def timeline_pb(order: Order) -> list[orders_pb2.TimelineEntry]:
     return [
         orders_pb2.TimelineEntry(
             at=timestamp(e.at),
@@ -78,7 +78,7 @@ def timeline_view(order: Order) -> list[orders_pb2.TimelineEntry]:
     ]
 
 
-def _line_view(line: OrderLine) -> orders_pb2.OrderLine:
+def _line_pb(line: OrderLine) -> orders_pb2.OrderLine:
     return orders_pb2.OrderLine(
         sku=line.sku,
         name=line.name,
@@ -91,13 +91,13 @@ def _line_view(line: OrderLine) -> orders_pb2.OrderLine:
     )
 
 
-def _payment_view(payment: Payment) -> orders_pb2.Payment:
+def _payment_pb(payment: Payment) -> orders_pb2.Payment:
     return orders_pb2.Payment(
         method=payment.method, amount=payment.amount, reference=payment.reference
     )
 
 
-def receipt_view(receipt: Receipt) -> orders_pb2.Receipt:
+def receipt_pb(receipt: Receipt) -> orders_pb2.Receipt:
     return orders_pb2.Receipt(
         order_id=receipt.order_id,
         order_no=receipt.order_no,
@@ -109,16 +109,35 @@ def receipt_view(receipt: Receipt) -> orders_pb2.Receipt:
         paid_at=timestamp(receipt.paid_at),
         time_zone=receipt.time_zone,
         local_time=receipt.local_time,
-        lines=[_line_view(line) for line in receipt.lines],
+        lines=[_line_pb(line) for line in receipt.lines],
         total=receipt.total,
         currency=receipt.currency,
-        payment=_payment_view(receipt.payment),
+        payment=_payment_pb(receipt.payment),
         refunded_amount=receipt.refunded_amount,
         units=receipt.units,
     )
 
 
-def order_view(order: Order) -> orders_pb2.Order:
+# The message last built of each order object (at a version): its events, its stored
+# replay and the answer share one build (placement's hot path). The oldest entry goes first;
+# enough for every order in flight at once.
+_built: dict[int, tuple[Order, int, orders_pb2.Order]] = {}
+KEEP_BUILT = 2048
+
+
+def order_pb(order: Order) -> orders_pb2.Order:
+    """Treat as read-only: the same message may answer several callers."""
+    kept = _built.get(id(order))
+    if kept is not None and kept[0] is order and kept[1] == order.version:
+        return kept[2]
+    if len(_built) >= KEEP_BUILT:
+        del _built[next(iter(_built))]
+    view = _build_order_pb(order)
+    _built[id(order)] = (order, order.version, view)
+    return view
+
+
+def _build_order_pb(order: Order) -> orders_pb2.Order:
     address = order.shipping_address
     view = orders_pb2.Order(
         order_id=order.order_id,
@@ -127,7 +146,7 @@ def order_view(order: Order) -> orders_pb2.Order:
         customer_id=order.customer_id,
         channel=CHANNEL_TO_PROTO[order.channel],
         status=STATUS_TO_PROTO[order.status],
-        lines=[_line_view(line) for line in order.lines],
+        lines=[_line_pb(line) for line in order.lines],
         total=order.total,
         currency=order.currency,
         allocations=[
@@ -154,11 +173,11 @@ def order_view(order: Order) -> orders_pb2.Order:
             )
             for s in order.shipments
         ],
-        timeline=timeline_view(order),
+        timeline=timeline_pb(order),
         time_zone=order.time_zone,
     )
     if address is not None:
         view.shipping_address.CopyFrom(address_pb(address))
     if order.payment is not None:
-        view.payment.CopyFrom(_payment_view(order.payment))
+        view.payment.CopyFrom(_payment_pb(order.payment))
     return view
