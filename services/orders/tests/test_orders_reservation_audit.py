@@ -29,6 +29,7 @@ from chainstore.inventory.v1 import inventory_pb2_grpc
 from chainstore.orders.v1 import reservation_audit_pb2 as rapb
 from chainstore.orders.v1 import reservation_audit_pb2_grpc
 from inventory.entrypoints import bootstrap as inventory_bootstrap
+from inventory.entrypoints.config import Settings as InventorySettings
 from inventory.entrypoints.errors import details_for
 from orders.adapters.inventory_client import GrpcInventory
 from orders.domain.lines import LineRequest
@@ -209,12 +210,9 @@ async def inventory_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]
 async def inventory_addr(inventory_url: str) -> AsyncIterator[str]:
     await upgrade_async(inventory_url, inventory_bootstrap.MIGRATIONS)
     engine = create_engine(inventory_url)
-    uows = inventory_bootstrap.unit_of_work_factory(session_factory(engine))
+    app = inventory_bootstrap.bootstrap(InventorySettings(), session_factory(engine))
     server, port, _health = await create_server(
-        inventory_bootstrap.registrations(uows),
-        [inventory_bootstrap.SERVICE_NAME],
-        port=0,
-        details_for=details_for,
+        [app.register], app.service_names, port=0, details_for=details_for
     )
     try:
         yield f"127.0.0.1:{port}"
