@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from chainkit.errors import FieldError, InvalidArgument
+from chainkit import cursors
 from chainstore.common.v1 import common_pb2
 from chainstore.orders.v1 import orders_pb2 as pb
 from orders.domain.lines import LineRequest
@@ -67,25 +65,17 @@ def create_order(req: pb.CreateOrderRequest) -> c.CreateOrder:
     )
 
 
-_STORE_TAG = "store:"
+_STORE_TAG = "stores"
 
 
 def encode_store_cursor(store_id: str) -> str:
-    return base64.urlsafe_b64encode((_STORE_TAG + store_id).encode()).decode() if store_id else ""
+    return cursors.encode(_STORE_TAG, [store_id]) if store_id else ""
 
 
 def store_cursor(cursor: str) -> str:
     """The store id a cursor continues after; InvalidArgument for one we did not issue."""
-    if not cursor:
-        return ""
-    try:
-        raw = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
-    if not raw.startswith(_STORE_TAG) or raw == _STORE_TAG:
-        message = "not a cursor this service issued"
-        raise InvalidArgument("invalid cursor", [FieldError("page.cursor", message)])
-    return raw.removeprefix(_STORE_TAG)
+    key = cursors.decode(cursor, _STORE_TAG)
+    return key[0] if key else ""
 
 
 def list_orders(req: pb.ListOrdersRequest) -> c.ListOrders:

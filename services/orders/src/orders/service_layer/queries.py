@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 
+from chainkit import cursors
 from chainkit.errors import FieldError, InvalidArgument
 from orders.domain.order import Order, OrderStatus
 from orders.domain.receipt import Receipt, receipt_of
@@ -15,6 +13,8 @@ from orders.service_layer.deps import Deps
 from orders.service_layer.order_flow import load_in_scope
 from orders.service_layer.ports import OrderFilter, PageKey
 
+ORDERS_TAG = "orders"
+
 
 async def get_order(deps: Deps, scope: Scope, order_ref: str) -> Order:
     async with deps.uow() as uow:
@@ -22,19 +22,19 @@ async def get_order(deps: Deps, scope: Scope, order_ref: str) -> Order:
 
 
 def encode_cursor(key: PageKey) -> str:
-    raw = json.dumps([key.created_at.isoformat(), key.order_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(ORDERS_TAG, [key.created_at.isoformat(), key.order_id])
 
 
-def decode_cursor(cursor: str) -> PageKey:
+def decode_cursor(cursor: str) -> PageKey | None:
+    key = cursors.decode(cursor, ORDERS_TAG, parts=2)
+    if key is None:
+        return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, order_id = json.loads(raw)
-        return PageKey(datetime.fromisoformat(created_at), str(order_id))
-    except (binascii.Error, ValueError, TypeError) as e:
+        return PageKey(datetime.fromisoformat(key[0]), key[1])
+    except ValueError:
         raise InvalidArgument(
-            "invalid cursor", [FieldError("page.cursor", "not a cursor this service issued")]
-        ) from e
+            f"{cursors.FIELD}: {cursors.NOT_OURS}", [FieldError(cursors.FIELD, cursors.NOT_OURS)]
+        ) from None
 
 
 def _filter(query: ListOrders) -> OrderFilter | None:
@@ -70,7 +70,7 @@ async def list_orders(deps: Deps, query: ListOrders) -> tuple[list[Order], str]:
     """A page of orders and the cursor of the next one ("" at the end)."""
     where = _filter(query)
     limit = query.limit or DEFAULT_PAGE
-    after = decode_cursor(query.cursor) if query.cursor else None
+    after = decode_cursor(query.cursor)
     if where is None:
         return [], ""
     async with deps.uow() as uow:
