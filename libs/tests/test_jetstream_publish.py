@@ -12,7 +12,7 @@ from nats.js.api import StreamConfig
 from nats.js.errors import APIError, NoStreamResponseError
 
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
-from chainkit.testing import NatsServer
+from chainstore_dev.testing import NatsServer
 
 
 @pytest.fixture
