@@ -12,18 +12,18 @@ GEN := libs/src/chainstore
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock libs/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(STAMP): requirements.lock libs/pyproject.toml libs/dev/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e libs $(foreach s,$(SERVICES),-e services/$(s))
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e libs $(foreach s,$(SERVICES),-e services/$(s)) -e libs/dev
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/python -m chainkit.devstack
+	$(BIN)/python -m chainstore_dev.devstack
 
 # Two replicas of everything, a three-node JetStream cluster, PostgreSQL (CHAINSTORE_PG_URL).
 cluster: setup
-	CHAINSTORE_DATA_DIR=.data/cluster $(BIN)/python -m chainkit.devstack --cluster
+	CHAINSTORE_DATA_DIR=.data/cluster $(BIN)/python -m chainstore_dev.devstack --cluster
 
 test: setup
 	$(BIN)/python -m pytest
@@ -42,10 +42,10 @@ lint: setup proto-check proto-lint
 # Generated Python lives in libs/src/chainstore; never edit it by hand.
 proto: setup
 	rm -rf $(GEN)
-	$(BIN)/python -m chainkit.protogen protos $(GEN)
+	$(BIN)/python -m chainstore_dev.protogen protos $(GEN)
 
 proto-check: setup
-	$(BIN)/python -m chainkit.protogen --check protos $(GEN)
+	$(BIN)/python -m chainstore_dev.protogen --check protos $(GEN)
 
 # The contracts (docs/contracts.md): buf's style rules, and no change that a peer of the
 # previous version could not read (rules and their reasons in protos/buf.yaml). BUF_AGAINST

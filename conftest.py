@@ -1,2 +1,2 @@
 # Shared fixtures (real NATS, per-test PostgreSQL databases) for every test folder.
-pytest_plugins = ["chainkit.testing.fixtures"]
+pytest_plugins = ["chainstore_dev.testing.fixtures"]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from chainkit.devstack import Stack
+from chainstore_dev.devstack import Stack
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 

@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
 from gateway.api.openapi_doc import api_routes
 from gateway.core.config import Settings
 from gateway.main import create_app

@@ -513,6 +513,34 @@ def test_dockerfile_is_pinned_multistage_non_root(render: Any, service: str) -> 
         assert GRPC[service][1].DESCRIPTOR.services_by_name[GRPC[service][2]].full_name in text
 
 
+# Development tooling lives in libs/dev (package chainstore_dev), which no image copies;
+# no module under what an image copies may carry one of these names.
+DEV_TOOLING = {
+    "chainstore_dev",
+    *("devstack", "testing", "benchkit", "protogen"),  # chainkit's, before the move
+    *("datagen", "loadgen", "bulkload"),  # orders', before the move
+}
+
+
+@pytest.mark.parametrize("service", DB_SERVICES)
+def test_image_holds_no_development_tooling(service: str) -> None:
+    text = (ROOT / "services" / service / "Dockerfile").read_text()
+    copied = [
+        ROOT / source
+        for args in re.findall(r"^COPY (?!--from)(.+)$", text, re.M)
+        for source in args.split()[:-1]
+    ]
+    assert ROOT / "libs" / "src" in copied
+    assert (ROOT / "libs" / "dev" / "src" / "chainstore_dev" / "devstack").is_dir()
+    modules = [f for c in copied for f in ([c] if c.is_file() else c.rglob("*.py"))]
+    found = [
+        str(f.relative_to(ROOT))
+        for f in modules
+        if "__pycache__" not in f.parts and DEV_TOOLING & {f.stem, *f.relative_to(ROOT).parts}
+    ]
+    assert not found, f"the {service} image would ship development tooling"
+
+
 def test_readme_names_every_secret_key_the_manifests_need(render: Any) -> None:
     readme = (DEPLOY / "README.md").read_text()
     for deployment in of_kind(render("overlays/prod"), "Deployment").values():

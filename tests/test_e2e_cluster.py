@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
-from chainkit.testing import new_pg_database
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
+from chainstore_dev.testing import new_pg_database
 
 ADDRESS = {
     "name": "李雷",
@@ -124,7 +124,7 @@ class Timed:
     their deadline at S003 (the shortest timeout, 60 s), and parcels shipped from S001."""
 
     def __init__(self, stack: Stack) -> None:
-        from chainkit.testing.sse import SseListener
+        from chainstore_dev.testing.sse import SseListener
 
         base = gateways(stack)[0]
         self.hq = login(base, "hq", stack.hq_password)
@@ -319,7 +319,7 @@ def test_kill_one_replica_of_each_and_a_nats_node_under_load_loses_nothing(
 
 
 def test_a_nats_majority_loss_stops_events_not_orders_and_they_catch_up(cluster: Stack) -> None:
-    from chainkit.testing.sse import SseListener
+    from chainstore_dev.testing.sse import SseListener
 
     bases = gateways(cluster)
     hq = login(bases[0], "hq", cluster.hq_password)
@@ -358,7 +358,7 @@ def test_a_nats_majority_loss_stops_events_not_orders_and_they_catch_up(cluster:
 def test_twins_act_on_every_timer_and_event_once(cluster: Stack, timed: Timed) -> None:
     """Both replicas sweep payment deadlines and stalls, poll carriers, relay their outbox
     and consume events: each effect must still happen once."""
-    from chainkit.testing.sse import SseListener
+    from chainstore_dev.testing.sse import SseListener
 
     hq = timed.hq
     # The deadline (60 s) passes, then the sweep claims orders overdue by its grace (60 s).

@@ -18,11 +18,11 @@ import nats
 import pytest
 
 from chainkit import events
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
-from chainkit.testing.infra import free_port
-from chainkit.testing.sse import SseListener
 from chainstore.orders.v1 import events_pb2, orders_pb2
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
+from chainstore_dev.testing.infra import free_port
+from chainstore_dev.testing.sse import SseListener
 
 ADDRESS = {
     "name": "王小明",

@@ -1,5 +1,5 @@
 """One order's trace, across every process: the suite runs with OTLP export switched on by
-the standard environment, into an OTLP/HTTP receiver in this process (chainkit.testing.otlp),
+the standard environment, into an OTLP/HTTP receiver in this process (chainstore_dev.testing.otlp),
 and the spans of one placement (and of its payment) must form the tree docs/tracing.md
 describes."""
 
@@ -15,9 +15,9 @@ import httpx
 import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanPb
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
-from chainkit.testing.otlp import Receiver, Span
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
+from chainstore_dev.testing.otlp import Receiver, Span
 
 pytestmark = pytest.mark.e2e
 

@@ -31,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
 
 pytestmark = pytest.mark.e2e
 

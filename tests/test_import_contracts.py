@@ -67,8 +67,11 @@ PROBES = [
         f"orders.service_layer.{PROBE}",
         "chainstore_dev",
     ),
-    # The tooling's place before it moved to chainstore_dev (goes with the `*.testing` names).
-    ("Production code never imports development tooling", f"chainkit.{PROBE}", "chainkit.testing"),
+    (
+        "Production code never imports development tooling",
+        f"chainkit.{PROBE}",
+        "chainstore_dev.testing",
+    ),
 ]
 
 

@@ -13,12 +13,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
-from chainkit.testing.infra import free_port
 from chainstore.common.v1.common_pb2 import Money, SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1.inventory_pb2_grpc import InventoryServiceStub
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
+from chainstore_dev.testing.infra import free_port
 
 pytestmark = pytest.mark.e2e
 

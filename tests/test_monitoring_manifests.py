@@ -19,9 +19,9 @@ import promql_parser
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
-from chainkit.testing.infra import free_port
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
+from chainstore_dev.testing.infra import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNBOOK = ROOT / "docs" / "runbook.md"

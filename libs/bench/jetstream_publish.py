@@ -28,7 +28,7 @@ from nats.aio.client import Client
 from nats.js.api import StreamConfig
 
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
-from chainkit.testing import NatsServer
+from chainstore_dev.testing import NatsServer
 
 BATCH = 200
 BATCHES = 25  # per round

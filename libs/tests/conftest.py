@@ -15,8 +15,8 @@ from chainkit.consumer import EventConsumer, EventHandler
 from chainkit.db import create_engine, session_factory
 from chainkit.nats import ensure_stream
 from chainkit.outbox import OUTBOX
-from chainkit.testing import NatsServer
 from chainkit.uow import InboxMessage, SqlUnitOfWork
+from chainstore_dev.testing import NatsServer
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from nats.js.api import StreamConfig
 from nats.js.errors import APIError, BadRequestError, NoStreamResponseError
 
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher, pub_ack
-from chainkit.testing import NatsServer
+from chainstore_dev.testing import NatsServer
 
 
 @pytest.fixture

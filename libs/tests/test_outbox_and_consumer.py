@@ -15,9 +15,9 @@ from chainkit import events
 from chainkit.errors import Conflict
 from chainkit.nats import ensure_stream
 from chainkit.outbox import OutboxMessage, OutboxRelay
-from chainkit.testing import NatsServer
 from chainkit.uow import InboxMessage, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
+from chainstore_dev.testing import NatsServer
 
 
 async def _emit(sessions: Any, commit: bool, sku: str = "A") -> str:

@@ -19,10 +19,10 @@ from chainkit import events
 from chainkit.db import create_engine
 from chainkit.jetstream_publish import Outgoing, PipelinedPublisher
 from chainkit.outbox import Mode, OutboxMessage, OutboxRelay
-from chainkit.testing import NatsServer
 from chainkit.traced_publish import publish_traced
 from chainkit.uow import EventsCommitted, SqlUnitOfWork
 from chainstore.common.v1.common_pb2 import SkuQty
+from chainstore_dev.testing import NatsServer
 
 
 @contextlib.asynccontextmanager

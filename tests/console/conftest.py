@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, sync_playwright
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
-from chainkit.devstack.seed import USERS
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
+from gateway.demo_accounts import USERS
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

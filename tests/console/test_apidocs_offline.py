@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, Route
 
-from chainkit.devstack import Stack
+from chainstore_dev.devstack import Stack
 
 
 def offline(page: Page, stack: Stack) -> list[str]:

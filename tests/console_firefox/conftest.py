@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
 from tests.console.conftest import DEMO, HOME, _password
 
 from .bidi import Firefox, Tab

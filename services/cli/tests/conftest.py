@@ -11,8 +11,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from chainkit.devstack import Stack
 from chainstore_cli.app import app
+from chainstore_dev.devstack import Stack
 
 
 @dataclass

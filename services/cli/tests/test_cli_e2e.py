@@ -22,14 +22,14 @@ import pytest
 from google.protobuf import timestamp_pb2
 
 from chainkit import events
-from chainkit.devstack import Stack
-from chainkit.testing.infra import free_port
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as inv
 from chainstore.inventory.v1 import inventory_pb2_grpc
 from chainstore.orders.v1 import events_pb2 as order_events
 from chainstore.orders.v1 import orders_pb2 as opb
 from chainstore.orders.v1 import orders_pb2_grpc
+from chainstore_dev.devstack import Stack
+from chainstore_dev.testing.infra import free_port
 
 from .conftest import Cli, SignIn
 

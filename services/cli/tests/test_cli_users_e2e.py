@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from chainkit.devstack import Stack
+from chainstore_dev.devstack import Stack
 
 from .conftest import Cli, SignIn
 

@@ -1,10 +1,10 @@
 """Dashboard bench: head office's /dashboard with 1 million orders stored (the bar: it
 opens in under 1 s).
 
-Builds a 1,000,000-order orders database with the orders bench's loader (`orders.loadgen`,
-SQLite: a year of orders ending now, so "today" holds a real day's worth), starts the
-whole suite on it (`chainkit.devstack.Stack` with `database_urls`, demo chain seeded on
-top), then measures:
+Builds a 1,000,000-order orders database with the orders bench's loader
+(`chainstore_dev.orders_data.loadgen`, SQLite: a year of orders ending now, so "today" holds
+a real day's worth), starts the whole suite on it (`chainstore_dev.devstack.Stack` with
+`database_urls`, demo chain seeded on top), then measures:
 - server time: GET /dashboard (the page with today's and yesterday's cards) and each
   fragment it loads after the first paint (sales charts, low stock, parcels), as head
   office, one request at a time; baseline in the same run: GET /healthz;
@@ -34,9 +34,9 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, async_playwright
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import seed
-from orders.loadgen import load
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.seed import seed
+from chainstore_dev.orders_data.loadgen import load
 
 ORDERS = int(os.environ.get("DASHBOARD_BENCH_ORDERS", "1000000"))
 RUNS = int(os.environ.get("DASHBOARD_BENCH_RUNS", "15"))

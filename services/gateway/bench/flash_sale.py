@@ -18,10 +18,10 @@ import aiohttp
 import grpc
 import httpx
 
-from chainkit.benchkit import CpuMeter, Result, drive, report
-from chainkit.devstack import Stack
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1.inventory_pb2_grpc import InventoryServiceStub
+from chainstore_dev.benchkit import CpuMeter, Result, drive, report
+from chainstore_dev.devstack import Stack
 
 SKU = "MOONCAKE-LTD"
 LOCATION = "LOC-S001"

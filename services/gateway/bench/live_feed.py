@@ -29,9 +29,9 @@ import httpx
 import nats
 
 from chainkit import events
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import seed
 from chainstore.orders.v1 import events_pb2
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.seed import seed
 
 EVENTS = int(os.environ.get("FEED_BENCH_EVENTS", "100"))
 RATE = float(os.environ.get("FEED_BENCH_RATE", "10"))

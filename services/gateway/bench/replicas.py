@@ -20,11 +20,11 @@ from pathlib import Path
 import aiohttp
 import run  # beside this script: the placement bench's helpers
 
-from chainkit.benchkit import CpuMeter, Result, drive, median_of, report
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import seed
-from chainkit.devstack.stack import REPLICATED
-from chainkit.testing.infra import free_port
+from chainstore_dev.benchkit import CpuMeter, Result, drive, median_of, report
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.seed import seed
+from chainstore_dev.devstack.stack import REPLICATED
+from chainstore_dev.testing.infra import free_port
 
 LAYOUTS = {
     "one replica of everything": (1, REPLICATED),

@@ -6,7 +6,7 @@ FastAPI app measured in the same run by the same client at the same concurrency.
 - order placement: `POST /v1/orders` as a customer (token, Idempotency-Key, one online
   line) through the gateway, orders, inventory (Reserve) and back, with the order stored,
   its event written to the outbox and relayed: every service a real process
-  (chainkit.devstack.Stack) with NATS and JetStream, on SQLite databases, then on
+  (chainstore_dev.devstack.Stack) with NATS and JetStream, on SQLite databases, then on
   PostgreSQL ones when the local server (127.0.0.1:5432) is reachable.
 
 The two alternate in rounds; each figure is the median round. Target: placement at least
@@ -44,7 +44,7 @@ import aiohttp
 import flash_sale  # beside this script, which Python put on sys.path
 import httpx
 
-from chainkit.benchkit import (
+from chainstore_dev.benchkit import (
     LOAD_CLIENT,
     CpuMeter,
     Result,
@@ -53,10 +53,10 @@ from chainkit.benchkit import (
     postgres_backends,
     report,
 )
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.seed import seed
-from chainkit.testing import new_pg_database
-from chainkit.testing.infra import free_port
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.seed import seed
+from chainstore_dev.testing import new_pg_database
+from chainstore_dev.testing.infra import free_port
 
 REQUESTS = int(os.environ.get("GATEWAY_BENCH_REQUESTS", "1000"))
 CONCURRENCY = int(os.environ.get("GATEWAY_BENCH_CONCURRENCY", "64"))

@@ -1,5 +1,5 @@
 """Where one placement's milliseconds go: the suite runs with tracing exported to a
-receiver in this process (chainkit.testing.otlp), one client places orders one at a time,
+receiver in this process (chainstore_dev.testing.otlp), one client places orders one at a time,
 and each span of the placement's trace prints its median start and duration, in ms from
 the moment the gateway took the request, on each of the bench's databases. Spans cost time
 themselves: the total here runs a few milliseconds above the untraced one-client p50 of
@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import run  # beside this script: the placement bench's helpers
 
-from chainkit.devstack import Ports, Stack
-from chainkit.devstack.running import seeded_stack
-from chainkit.testing.otlp import Receiver, Span
+from chainstore_dev.devstack import Ports, Stack
+from chainstore_dev.devstack.running import seeded_stack
+from chainstore_dev.testing.otlp import Receiver, Span
 
 ORDERS = int(os.environ.get("GATEWAY_BENCH_TRACE_ORDERS", "200"))
 WARM_UP = 20

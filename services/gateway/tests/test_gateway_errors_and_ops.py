@@ -8,8 +8,8 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from chainkit.testing import NatsServer, free_port
 from chainstore.orders.v1 import orders_pb2
+from chainstore_dev.testing import NatsServer, free_port
 from gateway.adapters.mappers import orders as orders_mapper
 from gateway.core.config import Settings
 from gateway.main import create_app, load_settings

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from chainkit.devstack.seed import USERS
 from gateway import accounts
 from gateway.adapters.users import UserRepository
 from gateway.core.config import Settings
+from gateway.demo_accounts import USERS
 from gateway.main import create_app
 
 STRONG = "a-production-secret-that-is-long-enough-for-hs256"

@@ -23,7 +23,7 @@ from pathlib import Path
 from run import seed, served  # the bench's own server and data
 
 from chainkit.runtime import tune_gc_for_serving
-from chainkit.testing import NatsServer, new_pg_database
+from chainstore_dev.testing import NatsServer, new_pg_database
 from inventory.domain.model import SkuQty
 from inventory.entrypoints import bootstrap
 from inventory.entrypoints.config import Settings

@@ -30,15 +30,15 @@ from pathlib import Path
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import insert, text
 
-from chainkit.benchkit import Result, drive, median_of
 from chainkit.db import session_factory
 from chainkit.grpc_client import open_channel
 from chainkit.grpc_server import create_server
 from chainkit.runtime import ServiceRuntime, tune_gc_for_serving
-from chainkit.testing import NatsServer, new_pg_database
 from chainstore.common.v1.common_pb2 import SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc
+from chainstore_dev.benchkit import Result, drive, median_of
+from chainstore_dev.testing import NatsServer, new_pg_database
 from inventory.adapters.tables import location_t, product_t, stock_t
 from inventory.entrypoints import bootstrap
 from inventory.entrypoints.config import Settings

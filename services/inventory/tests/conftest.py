@@ -14,10 +14,10 @@ from chainkit.db import session_factory
 from chainkit.grpc_client import open_channel
 from chainkit.grpc_server import create_server
 from chainkit.runtime import ServiceRuntime
-from chainkit.testing import NatsServer
 from chainstore.common.v1.common_pb2 import Money, SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc
+from chainstore_dev.testing import NatsServer
 from inventory.entrypoints import bootstrap
 from inventory.entrypoints.config import Settings
 from inventory.entrypoints.errors import details_for

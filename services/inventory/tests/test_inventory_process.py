@@ -12,9 +12,9 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from chainkit.grpc_client import open_channel
-from chainkit.testing import NatsServer, free_port
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc
+from chainstore_dev.testing import NatsServer, free_port
 
 
 async def _wait_serving(address: str, proc: asyncio.subprocess.Process) -> None:

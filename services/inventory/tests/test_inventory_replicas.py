@@ -19,10 +19,10 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from chainkit.grpc_client import open_channel
-from chainkit.testing import NatsServer, free_port, new_pg_database
 from chainstore.common.v1.common_pb2 import Money
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc
+from chainstore_dev.testing import NatsServer, free_port, new_pg_database
 
 pytestmark = pytest.mark.postgres
 T = 15.0

@@ -29,13 +29,13 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chainkit.benchkit import Result, drive, median_of, report
 from chainkit.db import create_engine, session_factory
 from chainkit.grpc_client import open_channel
 from chainkit.grpc_server import create_server
 from chainkit.migrations import upgrade_async
 from chainstore.logistics.v1 import logistics_pb2 as pb
 from chainstore.logistics.v1 import logistics_pb2_grpc
+from chainstore_dev.benchkit import Result, drive, median_of, report
 from logistics.adapters.carriers.signed_push import sign
 from logistics.adapters.tables import ShipmentRow, TrackingEventRow
 from logistics.entrypoints.bootstrap import bootstrap

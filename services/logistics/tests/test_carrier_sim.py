@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request, Response
 
 from carrier_sim.app import create_app
 from carrier_sim.config import SimSettings
-from chainkit.testing import free_port
+from chainstore_dev.testing import free_port
 
 SECRET = "sim-test-secret"
 

@@ -27,9 +27,9 @@ from chainkit import events, grpc_server
 from chainkit.db import session_factory
 from chainkit.grpc_client import open_channel
 from chainkit.runtime import ServiceRuntime
-from chainkit.testing import NatsServer, free_port
 from chainstore.common.v1 import common_pb2
 from chainstore.logistics.v1 import events_pb2, logistics_pb2, logistics_pb2_grpc
+from chainstore_dev.testing import NatsServer, free_port
 from logistics.entrypoints.bootstrap import bootstrap
 from logistics.entrypoints.config import Settings
 from logistics.entrypoints.poller import run_poller

@@ -14,7 +14,7 @@ from carrier_sim.aggregator import md5_sign, trace
 from carrier_sim.app import create_app
 from carrier_sim.config import SimSettings
 from chainkit.errors import Unauthenticated, Unavailable
-from chainkit.testing import free_port
+from chainstore_dev.testing import free_port
 from logistics.adapters.carriers.http import CarrierHttp
 from logistics.adapters.carriers.kuaidi100 import AggregatorAccount, Kuaidi100Tracking
 from logistics.adapters.carriers.simulated import PushingCarrier

@@ -1,7 +1,8 @@
 """Orders bench: "my orders" look-ups at 10k, 100k and 1M orders, and analytics at 1M.
 
-Loads each size with `orders.loadgen` (SQLite; PostgreSQL too when reachable), then times
-the common queries through the real use cases and unit of work, one client at a time,
+Loads each size with `chainstore_dev.orders_data.loadgen` (SQLite; PostgreSQL too when
+reachable), then times the common queries through the real use cases and unit of work, one
+client at a time,
 beside a same-run baseline (`SELECT 1` through the same unit of work). Every list look-up
 must return a full page at every size (see `samples`). Prints p50/p99 per size, the
 largest/smallest p99 ratio (target <= 1.5) and analytics at the largest size (< 1 s).
@@ -27,13 +28,13 @@ from typing import Any
 import asyncpg
 from sqlalchemy import func, select, text, tuple_
 
-from chainkit.benchkit import drive
 from chainkit.db import create_engine, session_factory
+from chainstore_dev.benchkit import drive
+from chainstore_dev.orders_data.loadgen import load
 from orders.adapters.tables import ORDER
 from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
 from orders.entrypoints.config import Settings
-from orders.loadgen import load
 from orders.service_layer import analytics
 from orders.service_layer import commands as c
 from orders.service_layer.deps import Deps

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chainkit.errors import InvalidArgument, PermissionDenied
 from chainkit.nats import connect, ensure_stream
 from chainkit.outbox import OutboxMessage
-from chainkit.testing import NatsServer
 from chainstore.orders.v1 import orders_pb2 as pb
+from chainstore_dev.testing import NatsServer
 from orders.adapters.tables import LINE, ORDER
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit import events
 from chainkit.nats import connect, ensure_stream
-from chainkit.testing import NatsServer
 from chainstore.logistics.v1 import events_pb2 as lev
 from chainstore.logistics.v1 import logistics_pb2 as lg
 from chainstore.orders.v1 import orders_pb2 as pb
+from chainstore_dev.testing import NatsServer
 from orders.domain.lines import LineRequest
 from orders.domain.order import Address, Payment
 from orders.entrypoints import translate_answers as answer

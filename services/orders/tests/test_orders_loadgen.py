@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 
 from chainkit.db import create_engine, session_factory
+from chainstore_dev.orders_data.loadgen import load
 from orders.adapters.analytics_tables import SALES_DAILY
 from orders.adapters.tables import ORDER
 from orders.entrypoints import translate_answers as answer
 from orders.entrypoints.bootstrap import bootstrap
 from orders.entrypoints.config import Settings
-from orders.loadgen import load
 from orders.service_layer import analytics
 from orders.service_layer import commands as c
 from orders.service_layer.deps import Deps

@@ -22,12 +22,12 @@ from chainkit.errors import Unavailable
 from chainkit.grpc_client import open_channel, status_detail
 from chainkit.grpc_server import create_server
 from chainkit.migrations import upgrade_async
-from chainkit.testing.infra import new_pg_database
 from chainstore.common.v1.common_pb2 import Money, SkuQty
 from chainstore.inventory.v1 import inventory_pb2 as ipb
 from chainstore.inventory.v1 import inventory_pb2_grpc
 from chainstore.orders.v1 import reservation_audit_pb2 as rapb
 from chainstore.orders.v1 import reservation_audit_pb2_grpc
+from chainstore_dev.testing.infra import new_pg_database
 from inventory.entrypoints import bootstrap as inventory_bootstrap
 from inventory.entrypoints.config import Settings as InventorySettings
 from inventory.entrypoints.errors import details_for

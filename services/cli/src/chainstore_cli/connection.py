@@ -13,7 +13,7 @@ from chainstore.inventory.v1 import inventory_pb2_grpc
 from chainstore.ops.v1 import ops_pb2_grpc
 from chainstore.orders.v1 import orders_pb2_grpc, reservation_audit_pb2_grpc
 
-# The suite's own ports (`make run`, chainkit.devstack).
+# The suite's own ports (`make run`, chainstore_dev.devstack).
 DEFAULT_ADDRS = {
     "orders": "127.0.0.1:50052",
     "inventory": "127.0.0.1:50051",

@@ -213,7 +213,7 @@ async def ensure_hq_user(users: UserRepository, password: str) -> None:
 async def refuse_demo_accounts(users: UserRepository) -> None:
     """Outside development the demo users, whose passwords are published, must not exist
     (with those passwords): RuntimeError stops the start-up."""
-    from chainkit.devstack.seed import USERS  # the demo chain's published accounts
+    from gateway.demo_accounts import USERS  # the demo chain's published accounts
 
     present = []
     for demo in USERS:

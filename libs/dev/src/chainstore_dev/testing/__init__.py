@@ -1,5 +1,5 @@
 """Real infrastructure for tests: a NATS server per test, a PostgreSQL database per test."""
 
-from chainkit.testing.infra import NatsServer, free_port, new_pg_database, pg_admin_url
+from chainstore_dev.testing.infra import NatsServer, free_port, new_pg_database, pg_admin_url
 
 __all__ = ["NatsServer", "free_port", "new_pg_database", "pg_admin_url"]

@@ -1,10 +1,11 @@
-"""`python -m orders.loadgen --orders 1000000 --database-url URL`: a realistic data set, fast.
+"""`python -m chainstore_dev.orders_data.loadgen --orders 1000000 --database-url URL`: a
+realistic data set, fast.
 
 Many stores in several regions, a year of dates, skewed (Zipf) product popularity, a mix of
 online and till orders in every status, each with its lines, allocations and timeline, and
 the sales read models exactly as the analytics consumer would have built them. Written by
-`orders.bulkload` (SQLite: executemany without journal; PostgreSQL: COPY), indexes built
-after the rows. Deterministic for a given seed.
+`chainstore_dev.orders_data.bulkload` (SQLite: executemany without journal; PostgreSQL:
+COPY), indexes built after the rows. Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orders as orders_package
 from chainkit.db import create_engine
 from chainkit.migrations import upgrade_async
+from chainstore_dev.orders_data.bulkload import writer_for
+from chainstore_dev.orders_data.datagen import CHUNK, Rollups, World, generate
 from orders.adapters.analytics_tables import (
     SALES_ATTRIBUTION,
     SALES_DAILY,
@@ -25,10 +29,8 @@ from orders.adapters.analytics_tables import (
     SALES_STORE_DAILY,
 )
 from orders.adapters.tables import ALLOCATION, LINE, ORDER, ORDER_EVENT, STORE
-from orders.bulkload import writer_for
-from orders.datagen import CHUNK, Rollups, World, generate
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(orders_package.__file__).resolve().parents[2] / "migrations"
 
 
 TABLES = [ORDER, LINE, ALLOCATION, ORDER_EVENT, SALES_ATTRIBUTION]

@@ -1,6 +1,6 @@
 """Generate Python (messages, gRPC stubs, type stubs) from protos/; `--check` reports drift.
 
-Usage: python -m chainkit.protogen [--check] PROTO_ROOT OUT_DIR
+Usage: python -m chainstore_dev.protogen [--check] PROTO_ROOT OUT_DIR
 """
 
 from __future__ import annotations

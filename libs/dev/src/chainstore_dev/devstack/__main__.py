@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from chainkit.devstack.seed import seed
-from chainkit.devstack.stack import REPLICATED, Ports, Stack
-from chainkit.testing.infra import DEFAULT_PG_URL
+from chainstore_dev.devstack.seed import seed
+from chainstore_dev.devstack.stack import REPLICATED, Ports, Stack
+from chainstore_dev.testing.infra import DEFAULT_PG_URL
 
 
 async def fresh_databases(admin_url: str) -> dict[str, str]:

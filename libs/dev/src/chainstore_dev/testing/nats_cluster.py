@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from chainkit.testing.infra import free_port, nats_server_binary
+from chainstore_dev.testing.infra import free_port, nats_server_binary
 
 
 class NatsCluster:

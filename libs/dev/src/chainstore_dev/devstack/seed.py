@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from gateway.demo_accounts import USERS
+
 WAREHOUSES = [
     {
         "location_id": "WH-EAST",
@@ -86,17 +88,6 @@ BARCODES_SPECS = {
     "ELC-001": ("6920000001217", "1.7L 1800W"),
     "ELC-002": ("6920000001323", "3L"),
 }
-USERS = [
-    {
-        "username": "alice",
-        "password": "alice-demo-pass",
-        "role": "customer",
-        "customer_id": "C-ALICE",
-    },
-    {"username": "bob", "password": "bob-demo-pass", "role": "customer", "customer_id": "C-BOB"},
-    {"username": "s001", "password": "s001-demo-pass", "role": "store", "store_id": "S001"},
-    {"username": "s002", "password": "s002-demo-pass", "role": "store", "store_id": "S002"},
-]
 
 
 async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> None:

@@ -22,8 +22,8 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from chainkit.testing.infra import NatsServer, free_port
-from chainkit.testing.nats_cluster import NatsCluster
+from chainstore_dev.testing.infra import NatsServer, free_port
+from chainstore_dev.testing.nats_cluster import NatsCluster
 
 # What runs more than once in the cluster profile (the carrier simulator stands for the
 # outside world: one of it).

@@ -12,7 +12,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from chainkit.testing.infra import free_port
+from chainstore_dev.testing.infra import free_port
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The synthetic chain behind `orders.loadgen`: stores, a Zipf-skewed catalogue, a year of
-orders in every status (rows for every orders table) and the matching sales read models."""
+"""The synthetic chain behind `chainstore_dev.orders_data.loadgen`: stores, a Zipf-skewed
+catalogue, a year of orders in every status (rows for every orders table) and the matching
+sales read models."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from chainkit.devstack.seed import seed
-from chainkit.devstack.stack import Stack
+from chainstore_dev.devstack.seed import seed
+from chainstore_dev.devstack.stack import Stack
 
 T = TypeVar("T")
 

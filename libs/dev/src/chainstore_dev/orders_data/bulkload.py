@@ -1,4 +1,5 @@
-"""Bulk writers behind `orders.loadgen`: rows in as fast as each database takes them.
+"""Bulk writers behind `chainstore_dev.orders_data.loadgen`: rows in as fast as each database
+takes them.
 
 Both build the secondary indexes after the load when they start from empty tables (one
 sorted build beats a million random inserts into each index), then ANALYZE. A load killed
