@@ -25,8 +25,18 @@ run: setup
 cluster: setup
 	CHAINSTORE_DATA_DIR=.data/cluster $(BIN)/python -m chainstore_dev.devstack --cluster
 
+# The whole suite, measuring coverage (the services' own processes included) and failing under
+# the floor in pyproject.toml's [tool.coverage.report]; `.venv/bin/coverage report -m` after it
+# lists the lines no test ran.
 test: setup
-	$(BIN)/python -m pytest
+	mkdir -p .data
+	$(BIN)/python -m pytest --cov --cov-report=term
+
+# The fast tier: every test that starts no NATS, PostgreSQL, service process or browser (the
+# root conftest.py marks the others `infra`).
+.PHONY: test-unit
+test-unit: setup
+	$(BIN)/python -m pytest -m "not infra"
 
 # The cluster's failure test repeated for SOAK_S seconds (kill, restart, repeat under load).
 SOAK_S ?= 600

@@ -1,2 +1,110 @@
-# Shared fixtures (real NATS, per-test PostgreSQL databases) for every test folder.
+"""Shared fixtures, and the two test tiers.
+
+A test is `infra` when it starts or reaches real infrastructure: it uses a fixture named in
+INFRA_FIXTURES (directly or through other fixtures), or carries the `postgres` or `e2e`
+marker (the PostgreSQL half of `database_url` carries `postgres`). `make test-unit` runs
+`-m "not infra"`. Every other test runs under a socket guard: connecting to anything but a
+server this test process listens on itself (an in-process fake) fails the test, so a unit
+test that secretly needs a server is caught in either tier instead of slowing the fast one.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
 pytest_plugins = ["chainstore_dev.testing.fixtures"]
+
+# Fixtures that start NATS, PostgreSQL databases, the suite's processes or a browser.
+INFRA_FIXTURES = frozenset(
+    {"nats_server", "stack", "cluster", "suite", "replicas", "playwright", "browser", "firefox"}
+)
+INFRA_MARKERS = ("postgres", "e2e")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "infra: starts or reaches real infrastructure (set by the root conftest)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & INFRA_FIXTURES or any(item.get_closest_marker(m) for m in INFRA_MARKERS):
+            item.add_marker(pytest.mark.infra)
+
+
+# Ports of the sockets this process listens on: in-process fakes a unit test may reach.
+_own_ports: set[int] = set()
+_listen = socket.socket.listen
+_connect = socket.socket.connect
+_connect_ex = socket.socket.connect_ex
+_guarded = False
+
+
+def _listen_recorded(self: socket.socket, *args: Any) -> None:
+    _listen(self, *args)
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _own_ports.add(self.getsockname()[1])
+
+
+def _listened_on(port: int) -> bool:
+    """Whether any process on this machine listens on the TCP port (state 0A in /proc/net)."""
+    suffix = f":{port:04X}"
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as rows:
+                next(rows)
+                for row in rows:
+                    fields = row.split()
+                    if fields[3] == "0A" and fields[1].endswith(suffix):
+                        return True
+        except OSError:
+            continue
+    return False
+
+
+def _check(self: socket.socket, address: Any) -> None:
+    """A connection to a closed port is fine (tests of a peer that is down make them)."""
+    if (
+        _guarded
+        and self.family in (socket.AF_INET, socket.AF_INET6)
+        and self.type == socket.SOCK_STREAM
+        and address[1] not in _own_ports
+        and _listened_on(address[1])
+    ):
+        pytest.fail(
+            f"a test outside the infra tier connected to the server at {address[0]}:{address[1]}"
+            "; use the infrastructure fixtures (see the root conftest.py) or an in-process fake"
+        )
+
+
+def _connect_guarded(self: socket.socket, address: Any) -> None:
+    _check(self, address)
+    _connect(self, address)
+
+
+def _connect_ex_guarded(self: socket.socket, address: Any) -> int:
+    _check(self, address)
+    return _connect_ex(self, address)
+
+
+socket.socket.listen = _listen_recorded  # type: ignore[method-assign]
+socket.socket.connect = _connect_guarded  # type: ignore[method-assign]
+socket.socket.connect_ex = _connect_ex_guarded  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _no_servers_outside_infra(request: pytest.FixtureRequest) -> Generator[None]:
+    """The guard is on for a non-infra test's function-scoped set-up, call and teardown; it is
+    off after, when module-scoped infrastructure that earlier infra tests started is closed."""
+    global _guarded
+    _guarded = request.node.get_closest_marker("infra") is None
+    try:
+        yield
+    finally:
+        _guarded = False

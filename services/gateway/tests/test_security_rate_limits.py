@@ -110,6 +110,7 @@ async def test_one_address_trying_many_names_is_stopped(
     assert_too_many(over)
 
 
+@pytest.mark.infra  # the Redis server at REDIS_URL
 async def test_limits_are_shared_by_replicas_through_redis(
     settings: Settings, running: Running
 ) -> None:

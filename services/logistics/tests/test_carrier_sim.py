@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+import pytest
 from fastapi import FastAPI, Request, Response
 
 from carrier_sim.app import create_app
@@ -110,6 +111,7 @@ async def test_swift_pushes_signed_scans_and_retries(serve_asgi: Any, wait_until
             assert event["waybill_no"] == waybill and event["event_id"]
 
 
+@pytest.mark.infra  # a real service process on a real port
 def test_python_m_carrier_sim_starts_and_stops() -> None:
     port = free_port()
     env = {**os.environ, "CARRIER_SIM_PORT": str(port), "CARRIER_SIM_PACE_S": "0.5"}
