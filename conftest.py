@@ -2,10 +2,12 @@
 
 A test is `infra` when it starts or reaches real infrastructure: it uses a fixture named in
 INFRA_FIXTURES (directly or through other fixtures), or carries the `postgres` or `e2e`
-marker (the PostgreSQL half of `database_url` carries `postgres`). `make test-unit` runs
-`-m "not infra"`. Every other test runs under a socket guard: connecting to anything but a
-server this test process listens on itself (an in-process fake) fails the test, so a unit
-test that secretly needs a server is caught in either tier instead of slowing the fast one.
+marker (the PostgreSQL half of `database_url` carries `postgres`); a test that starts a
+server of its own says so with `@pytest.mark.infra`. `make test-unit` runs
+`-m "not infra"`. Every other test runs under a socket guard: connecting to a server (a port
+something on this machine listens on) other than one this test process serves itself (an
+in-process fake) fails the test, so a test that secretly needs a server is caught in either
+tier instead of slowing the fast one.
 """
 
 from __future__ import annotations
@@ -18,17 +20,9 @@ import pytest
 
 pytest_plugins = ["chainstore_dev.testing.fixtures"]
 
-# Fixtures that start NATS, PostgreSQL databases, the suite's processes or a browser.
-INFRA_FIXTURES = frozenset(
-    {"nats_server", "stack", "cluster", "suite", "replicas", "playwright", "browser", "firefox"}
-)
+# Fixtures that start NATS, the suite's processes (`cluster`: two of each) or a browser.
+INFRA_FIXTURES = frozenset({"nats_server", "stack", "cluster", "browser", "firefox"})
 INFRA_MARKERS = ("postgres", "e2e")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "infra: starts or reaches real infrastructure (set by the root conftest)"
-    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
