@@ -87,9 +87,12 @@ def _connect_ex_guarded(self: socket.socket, address: Any) -> int:
     return _connect_ex(self, address)
 
 
-socket.socket.listen = _listen_recorded  # type: ignore[method-assign]
-socket.socket.connect = _connect_guarded  # type: ignore[method-assign]
-socket.socket.connect_ex = _connect_ex_guarded  # type: ignore[method-assign]
+for _name, _patched in (
+    ("listen", _listen_recorded),
+    ("connect", _connect_guarded),
+    ("connect_ex", _connect_ex_guarded),
+):
+    setattr(socket.socket, _name, _patched)
 
 
 @pytest.fixture(autouse=True)
