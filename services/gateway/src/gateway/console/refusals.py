@@ -8,14 +8,15 @@ from typing import Literal
 
 import grpc
 
-Refusal = Literal["state", "invalid", "not_found"]
+Refusal = Literal["state", "lost_race", "exists", "invalid", "not_found"]
 
-# The refusals a page can explain; any other status reaches the error page.
-# ALREADY_EXISTS: an idempotency key (or id) sent again with another request.
+# The refusals a page can explain; a status the page gives no text reaches the error page.
 KIND_OF_CODE: dict[grpc.StatusCode, Refusal] = {
     grpc.StatusCode.FAILED_PRECONDITION: "state",
-    grpc.StatusCode.ABORTED: "state",
-    grpc.StatusCode.ALREADY_EXISTS: "invalid",
+    # A concurrent request changed the same thing first (chainkit's Retryable).
+    grpc.StatusCode.ABORTED: "lost_race",
+    # An id already taken: a concurrent twin won (orders), or a transfer id reused (inventory).
+    grpc.StatusCode.ALREADY_EXISTS: "exists",
     grpc.StatusCode.INVALID_ARGUMENT: "invalid",
     grpc.StatusCode.NOT_FOUND: "not_found",
 }

@@ -35,7 +35,11 @@ OrderNo = Annotated[str, Path(min_length=1, max_length=64)]
 Text = Annotated[str, Query(max_length=64)]
 IdempotencyField = Annotated[str, Form(min_length=1, max_length=200)]
 # What a refused action tells the customer, by the service's answer.
-REFUSALS: dict[Refusal, str] = {"state": "customer.action.refused", "not_found": "error.not_found"}
+REFUSALS: dict[Refusal, str] = {
+    "state": "customer.action.refused",
+    "lost_race": "customer.action.refused",
+    "not_found": "error.not_found",
+}
 ONLINE_PAYMENTS: tuple[PaymentMethod, ...] = ("wechat_pay", "alipay", "card")
 
 

@@ -34,6 +34,7 @@ REFUSALS: dict[Refusal, str] = {
     "state": "dashboard.stock.refused_short",
     "not_found": "dashboard.stock.refused_unknown",
     "invalid": "dashboard.stock.refused_invalid",
+    "exists": "dashboard.stock.refused_invalid",
 }
 
 

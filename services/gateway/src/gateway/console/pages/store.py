@@ -39,7 +39,12 @@ IdempotencyField = Annotated[str, Form(min_length=1, max_length=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 DONE = ("confirmed", "address", "shipped")
 # A refused action, by the service's answer: what the staff are told (plus its detail).
-REFUSALS: dict[Refusal, str] = {"state": "store.refused.state", "invalid": "store.refused.invalid"}
+REFUSALS: dict[Refusal, str] = {
+    "state": "store.refused.state",
+    "lost_race": "store.refused.state",
+    "exists": "store.refused.state",
+    "invalid": "store.refused.invalid",
+}
 SERVICE_LEVELS: tuple[ServiceLevel, ...] = ("express", "standard", "economy")
 
 
