@@ -18,7 +18,7 @@ from google.rpc.error_details_pb2 import BadRequest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chainkit.db import create_engine, session_factory
-from chainkit.errors import Unavailable
+from chainkit.errors import NotFound, Unavailable
 from chainkit.grpc_client import open_channel, status_detail
 from chainkit.grpc_server import create_server
 from chainkit.migrations import upgrade_async
@@ -32,7 +32,7 @@ from inventory.entrypoints import bootstrap as inventory_bootstrap
 from inventory.entrypoints.config import Settings as InventorySettings
 from inventory.entrypoints.errors import details_for
 from orders.adapters.inventory_client import GrpcInventory
-from orders.domain.lines import LineRequest
+from orders.domain.lines import LineRequest, UnknownSkus
 from orders.domain.order import Address, OrderStatus
 from orders.entrypoints import operations
 from orders.entrypoints import translate_answers as answer
@@ -319,6 +319,21 @@ async def test_orphans_are_found_and_released_and_inventory_reconciles_clean(
 
         assert await operations.main(["--repair", "--grace-s", "0"], settings) == 0
         assert json.loads(capsys.readouterr().out)["orphans"] == []
+    finally:
+        await client.close()
+        await channel.close()
+
+
+async def test_the_real_inventory_names_each_unknown_sku_exactly(inventory_addr: str) -> None:
+    """Against inventory's own servicer, not a fake of its wire format: TEA-1 is known, so
+    only TEA-10 is named (a substring search in the message once named both)."""
+    channel = open_channel(inventory_addr)
+    await seed(inventory_pb2_grpc.InventoryServiceStub(channel))
+    client = GrpcInventory.connect(inventory_addr)
+    try:
+        with pytest.raises(NotFound) as unknown:
+            await client.batch_get_products(["TEA-1", "TEA-10"])
+        assert unknown.value.details == UnknownSkus(("TEA-10",))
     finally:
         await client.close()
         await channel.close()
