@@ -20,7 +20,8 @@ from inventory.domain.reservation import ReservationState
 from inventory.entrypoints import cursors
 from inventory.entrypoints import translate as tr
 from inventory.entrypoints.errors import details_for
-from inventory.entrypoints.operations import StockOperations
+from inventory.entrypoints.operations import Operations
+from inventory.entrypoints.stock_ops import StockOperations
 from inventory.service_layer import (
     catalog,
     reservation_queries,
@@ -34,7 +35,7 @@ from inventory.service_layer.deps import Deps
 Ctx: TypeAlias = grpc.aio.ServicerContext
 
 
-class InventoryServicer(StockOperations, pb_grpc.InventoryServiceServicer):
+class InventoryServicer(StockOperations, Operations, pb_grpc.InventoryServiceServicer):
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
         self._reserve = reserving.Reserver(deps)
