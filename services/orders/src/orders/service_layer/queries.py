@@ -17,7 +17,7 @@ ORDERS_TAG = "orders"
 
 
 async def get_order(deps: Deps, scope: Scope, order_ref: str) -> Order:
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         return await load_in_scope(uow, scope, order_ref)
 
 
@@ -73,7 +73,7 @@ async def list_orders(deps: Deps, query: ListOrders) -> tuple[list[Order], str]:
     after = decode_cursor(query.cursor)
     if where is None:
         return [], ""
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         found = await uow.orders.find(where, after, limit + 1)
     page = found[:limit]
     next_cursor = ""
@@ -85,7 +85,7 @@ async def list_orders(deps: Deps, query: ListOrders) -> tuple[list[Order], str]:
 
 async def get_receipt(deps: Deps, scope: Scope, order_ref: str) -> Receipt:
     """The receipt of a paid order, under the same scope rules as the order itself."""
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         order = await load_in_scope(uow, scope, order_ref)
         store = await uow.stores.get(order.store_id)
     name, city = (store.name, store.city) if store else (order.store_id, "")

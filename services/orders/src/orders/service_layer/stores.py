@@ -37,7 +37,7 @@ async def create_store(
 
 
 async def get_store(deps: Deps, store_id: str) -> Store:
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         store = await uow.stores.get(store_id)
     if store is None:
         raise NotFound(f"store {store_id} not found")
@@ -51,7 +51,7 @@ async def list_stores(deps: Deps, after: str = "", limit: int = 0) -> tuple[list
         raise InvalidArgument(
             "invalid page", [FieldError("page.limit", f"must be between 0 and {MAX_PAGE}")]
         )
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         found = await uow.stores.all(after, limit + 1 if limit else 0)
     if not limit or len(found) <= limit:
         return found, ""
