@@ -10,7 +10,7 @@ from google.protobuf.message import Message
 from chainkit.events import envelope
 from chainkit.outgoing import OutgoingEvent
 from chainstore.orders.v1 import events_pb2, orders_pb2
-from orders.adapters.order_messages import order_pb
+from orders.adapters.order_messages import published_order_pb
 from orders.domain.events import (
     OrderAddressChanged,
     OrderCancelled,
@@ -43,7 +43,7 @@ def encode(
 ) -> list[OutgoingEvent]:
     if not events:
         return []  # nothing to say: no message to build
-    view = order_pb(order)
+    view = published_order_pb(order)
     return [
         envelope(
             event.type,

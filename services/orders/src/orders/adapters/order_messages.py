@@ -118,15 +118,25 @@ def receipt_pb(receipt: Receipt) -> orders_pb2.Receipt:
     )
 
 
-# The message last built of each order object (at a version): its events, its stored
-# replay and the answer share one build (placement's hot path). The oldest entry goes first;
-# enough for every order in flight at once.
+# The message built for each order object a change published (at its version): its events,
+# its stored replay and the answer share one build (placement's hot path). Only publishing
+# keeps one, so look-ups neither fill it nor push placements out; the oldest goes first, and
+# there is room for every order in flight at once.
 _built: dict[int, tuple[Order, int, orders_pb2.Order]] = {}
 KEEP_BUILT = 2048
 
 
 def order_pb(order: Order) -> orders_pb2.Order:
-    """Treat as read-only: the same message may answer several callers."""
+    """The order as orders/v1 has it; the one its publishing built when there is one. Treat
+    as read-only: the same message may answer several callers."""
+    kept = _built.get(id(order))
+    if kept is not None and kept[0] is order and kept[1] == order.version:
+        return kept[2]
+    return _build_order_pb(order)
+
+
+def published_order_pb(order: Order) -> orders_pb2.Order:
+    """`order_pb`, kept for the rest of the change (the stored replay and the answer)."""
     kept = _built.get(id(order))
     if kept is not None and kept[0] is order and kept[1] == order.version:
         return kept[2]
