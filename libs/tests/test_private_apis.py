@@ -37,6 +37,9 @@ CHECKED = {
     "grpcio": "1.85.1",
     "opentelemetry-instrumentation-sqlalchemy": "0.66b1",
     "opentelemetry-instrumentation-asyncpg": "0.66b1",
+    # tests/test_import_contracts.py drives import-linter's internals.
+    "import-linter": "2.17",
+    "grimp": "3.20",
 }
 LOCK = Path(__file__).resolve().parents[2] / "requirements.lock"
 

@@ -33,7 +33,7 @@ from chainkit.jetstream_publish import Outgoing, PipelinedPublisher, Published
 from chainkit.metrics import OUTBOX_DUPLICATES, OUTBOX_FROM_MEMORY
 from chainkit.metrics import OUTBOX_PUBLISHED as PUBLISHED
 from chainkit.outbox.rows import FAR_FUTURE, MARK_SENT, UNSENT
-from chainkit.outbox.states import BEHIND, FROM_MEMORY, Cue, Mode, after
+from chainkit.outbox.states import BEHIND, FROM_MEMORY, Cue, Mode, after, holds_commits
 from chainkit.traced_publish import publish_traced
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class OutboxRelay:
 
     def committed(self, events: Sequence[OutgoingEvent]) -> None:
         """Called right after a COMMIT that wrote `events` to the outbox."""
-        if self._mode is not BEHIND:
+        if holds_commits(self._mode):
             self._fresh.extend(events)
             if len(self._fresh) > MAX_FRESH:  # NATS slower than our commits: use the table
                 self._move(Cue.OVERFLOWED)
