@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import grpc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +26,9 @@ from logistics.service_layer.deps import Deps
 from logistics.service_layer.ports import CarrierAdapter
 
 SERVICE_NAME = logistics_pb2.DESCRIPTOR.services_by_name["LogisticsService"].full_name
+
+# services/logistics/migrations (the service folder ships whole, source and migrations).
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
 
 @dataclass

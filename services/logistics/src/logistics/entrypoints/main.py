@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 from chainkit import tracing
 from chainkit.db import session_factory
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
-from logistics.entrypoints.bootstrap import bootstrap
+from logistics.entrypoints.bootstrap import MIGRATIONS, bootstrap
 from logistics.entrypoints.config import Settings
 from logistics.entrypoints.poller import run_poller, run_stall_sweeper
 from logistics.service_layer import metrics
-
-MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
 
 async def serve(settings: Settings) -> None:

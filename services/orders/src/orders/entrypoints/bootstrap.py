@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import grpc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,9 @@ from orders.entrypoints.servicer import SERVICE_NAME, OrdersServicer
 from orders.service_layer.deps import Deps
 from orders.service_layer.placement import Placements
 from orders.service_layer.ports import InventoryPort, LogisticsPort
+
+# services/orders/migrations (the service folder ships whole, source and migrations).
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
 
 @dataclass

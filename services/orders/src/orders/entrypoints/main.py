@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 from chainkit import tracing
 from chainkit.db import session_factory
 from chainkit.logging import configure_logging
 from chainkit.runtime import ServiceRuntime
-from orders.entrypoints.bootstrap import OrdersApp, bootstrap
+from orders.entrypoints.bootstrap import MIGRATIONS, OrdersApp, bootstrap
 from orders.entrypoints.config import Settings, load_settings
 from orders.entrypoints.consumer import analytics_consumer, logistics_consumer
 from orders.entrypoints.servicer import details_for
 from orders.service_layer.order_actions import expire_overdue, retry_releases
-
-# services/orders/migrations (this file is services/orders/src/orders/entrypoints/main.py)
-MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
 log = logging.getLogger(__name__)
 
