@@ -10,8 +10,9 @@ import logging
 import time
 from collections.abc import Coroutine, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import grpc
 import prometheus_client
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -47,6 +48,18 @@ def tune_gc_for_serving() -> None:
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+
+
+class ServedApp(Protocol):
+    """What a service's composition root answers (its `bootstrap`): the gRPC services it
+    registers, and what it opened that must be closed after serving."""
+
+    @property
+    def service_names(self) -> list[str]: ...
+
+    def register(self, server: grpc.aio.Server) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 class ServiceRuntime:
@@ -158,6 +171,19 @@ class ServiceRuntime:
         await grpc_server.serve_until_signalled(
             server, health, grace_s=settings.shutdown_grace_s, on_stop=self.close
         )
+
+    async def serve_app(
+        self,
+        settings: ServiceSettings,
+        app: ServedApp,
+        details_for: grpc_server.DetailsFor = lambda _e: (),
+        metrics_port: int = 0,
+    ) -> None:
+        """`serve` a bootstrapped app, then close what it opened (its peers' channels)."""
+        try:
+            await self.serve(settings, [app.register], app.service_names, details_for, metrics_port)
+        finally:
+            await app.aclose()
 
 
 # A JetStream cluster that just lost a node answers API requests again once it has elected

@@ -31,16 +31,7 @@ async def main(settings: Settings | None = None) -> None:
     runtime.spawn(
         sweep_expired_forever(app.deps, settings.expiry_sweep_interval_s), "reservation-expiry"
     )
-    try:
-        await runtime.serve(
-            settings,
-            [app.register],
-            app.service_names,
-            details_for=details_for,
-            metrics_port=settings.metrics_port,
-        )
-    finally:
-        await app.aclose()
+    await runtime.serve_app(settings, app, details_for, settings.metrics_port)
 
 
 def run() -> None:

@@ -29,12 +29,7 @@ async def serve(settings: Settings) -> None:
     runtime.add_probe(lambda: metrics.refresh_gauges(app.deps))
     runtime.spawn(run_poller(app.deps, settings.poll_interval_s), "carrier-poller")
     runtime.spawn(run_stall_sweeper(app.deps, settings.stall_sweep_interval_s), "stall-sweeper")
-    try:
-        await runtime.serve(
-            settings, [app.register], app.service_names, metrics_port=settings.metrics_port
-        )
-    finally:
-        await app.aclose()
+    await runtime.serve_app(settings, app, metrics_port=settings.metrics_port)
 
 
 def run() -> None:

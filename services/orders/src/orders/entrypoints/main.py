@@ -49,16 +49,7 @@ async def serve(settings: Settings) -> None:
     )
     if settings.expiry_interval_s > 0:
         runtime.spawn(expiry_loop(app, settings.expiry_interval_s), "payment-expiry")
-    try:
-        await runtime.serve(
-            settings,
-            [app.register],
-            app.service_names,
-            details_for=details_for,
-            metrics_port=settings.metrics_port,
-        )
-    finally:
-        await app.aclose()
+    await runtime.serve_app(settings, app, details_for, settings.metrics_port)
 
 
 def run() -> None:
