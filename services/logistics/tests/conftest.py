@@ -17,8 +17,8 @@ from sqlmodel import col
 
 from chainkit.db import create_engine, session_factory
 from chainkit.errors import Conflict, Unavailable
-from chainkit.migrations import upgrade_async
 from chainkit.outbox import OutboxMessage
+from chainstore_dev.testing.migrated import Migrate
 from logistics.adapters.carriers.kuaidi100 import parse_push
 from logistics.adapters.carriers.signed_push import parse_scans, verify_signature
 from logistics.adapters.uow import LogisticsUnitOfWork
@@ -109,8 +109,8 @@ class Clock:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    await upgrade_async(database_url, MIGRATIONS)
+async def engine(database_url: str, migrate: Migrate) -> AsyncIterator[AsyncEngine]:
+    await migrate(database_url, MIGRATIONS)
     engine = create_engine(database_url)
     yield engine
     await engine.dispose()

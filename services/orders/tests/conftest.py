@@ -16,8 +16,8 @@ from sqlmodel import col
 
 from chainkit.db import create_engine, session_factory
 from chainkit.errors import Conflict, FieldError, InvalidArgument, NotFound
-from chainkit.migrations import upgrade_async
 from chainkit.outbox import OutboxMessage
+from chainstore_dev.testing.migrated import Migrate
 from orders.domain.lines import LineRequest, ProductInfo, StockShortfall, UnknownSkus
 from orders.domain.order import Address, Allocation, Package, Shipment
 from orders.entrypoints.bootstrap import OrdersApp, bootstrap
@@ -225,8 +225,10 @@ class FakeLogistics:
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade_async(database_url, MIGRATIONS)
+async def sessions(
+    database_url: str, migrate: Migrate
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    await migrate(database_url, MIGRATIONS)
     engine = create_engine(database_url)
     yield session_factory(engine)
     await engine.dispose()

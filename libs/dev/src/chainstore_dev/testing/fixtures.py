@@ -17,6 +17,7 @@ from chainkit import tracing
 from chainstore_dev.devstack import Ports, Stack
 from chainstore_dev.devstack.running import seeded_stack
 from chainstore_dev.testing.infra import NatsServer, new_pg_database
+from chainstore_dev.testing.migrated import Migrate, MigratedDatabases
 
 _EXPORTER = InMemorySpanExporter()
 _PROVIDER = TracerProvider()
@@ -78,3 +79,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     suite = Stack(data_dir=data_dir, ports=Ports.free(), carrier_pace_s=0.3)
     with seeded_stack(suite):
         yield suite
+
+
+@pytest.fixture(scope="session")
+def migrate(tmp_path_factory: pytest.TempPathFactory) -> Migrate:
+    """`await migrate(database_url, MIGRATIONS)` before a test opens the database: a SQLite
+    file is a copy of one the migrations built once in this test process."""
+    return MigratedDatabases(tmp_path_factory.mktemp("migrated")).migrate
