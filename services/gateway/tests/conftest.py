@@ -24,9 +24,10 @@ from chainkit.grpc_server import create_server
 from chainstore.inventory.v1 import inventory_pb2_grpc
 from chainstore.logistics.v1 import logistics_pb2_grpc
 from chainstore.orders.v1 import orders_pb2_grpc
+from chainstore_dev.testing.migrated import Migrate
 from gateway.core.config import Settings
 from gateway.core.security import Principal, Role, create_access_token
-from gateway.main import create_app
+from gateway.main import MIGRATIONS, create_app
 
 from .fakes.common import status_details
 from .fakes.inventory import FakeInventory
@@ -87,10 +88,17 @@ def users_db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(backends: Backends, users_db_url: str) -> Settings:
+async def settings(backends: Backends, users_db_url: str, migrate: Migrate) -> Settings:
+    """The users database is migrated here, once, rather than by each start-up of the app; and
+    passwords are hashed at the lowest cost the settings allow (test_security_passwords tests
+    the production cost)."""
+    await migrate(users_db_url, MIGRATIONS)
     return Settings(
         environment="development",
         database_url=users_db_url,
+        migrate_on_start=False,
+        password_memory_kib=8 * 1024,
+        password_time_cost=1,
         jwt_secret=JWT_SECRET,
         hq_password=HQ_PASSWORD,
         inventory_addr=backends.addrs["inventory"],
