@@ -33,10 +33,10 @@ test: setup
 	$(BIN)/python -m pytest --cov --cov-report=term
 
 # The fast tier: every test that starts no NATS, PostgreSQL, service process or browser (the
-# root conftest.py marks the others `infra`).
+# root conftest.py marks the others `infra`), spread over one worker process per CPU.
 .PHONY: test-unit
 test-unit: setup
-	$(BIN)/python -m pytest -m "not infra"
+	$(BIN)/python -m pytest -m "not infra" -n auto
 
 # The cluster's failure test repeated for SOAK_S seconds (kill, restart, repeat under load).
 SOAK_S ?= 600
