@@ -4,9 +4,10 @@ A test is `infra` when it starts or reaches real infrastructure: it uses a fixtu
 INFRA_FIXTURES (directly or through other fixtures), or carries the `postgres` or `e2e`
 marker (the PostgreSQL half of `database_url` carries `postgres`); a test that starts a
 server of its own says so with `@pytest.mark.infra`. `make test-unit` runs
-`-m "not infra"`. Every other test runs under a socket guard: connecting to a server (a port
-something on this machine listens on) other than one this test process serves itself (an
-in-process fake) fails the test, so a test that secretly needs a server is caught in either
+`-m "not infra"` in one pytest-xdist worker per CPU. Every other test runs under a socket
+guard: connecting to a server (a port something on this machine listens on) other than one
+this test process serves itself (an in-process fake; each xdist worker is a process of its
+own) fails the test, so a test that secretly needs a server is caught in either
 tier instead of slowing the fast one.
 """
 
