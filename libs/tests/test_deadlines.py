@@ -78,9 +78,10 @@ async def test_a_call_made_to_serve_an_rpc_ends_by_that_rpcs_deadline(
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert time.monotonic() - started < 1.5
     await channel.close()
-    # Downstream was given what was left of the 0.5 s, not Relay's own 10 s.
+    # Downstream was given what was left of the 0.5 s, not Relay's own 10 s (gRPC carries a
+    # timeout rounded up to its next unit, so a fast hop can see a hair over 0.5).
     [remaining] = seen.slow_remaining
-    assert remaining is not None and remaining <= 0.5
+    assert remaining is not None and remaining <= 0.51
     await asyncio.sleep(0.2)
     # Relay saw its call end with DEADLINE_EXCEEDED (or was itself cancelled at its
     # deadline first, which also ends the call): never 10 s later.
