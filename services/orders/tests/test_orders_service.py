@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -352,6 +354,11 @@ async def test_list_orders_newest_first_with_filters_and_cursor_pages(
     assert await numbers(store_id="s9") == []
     with pytest.raises(InvalidArgument):
         await numbers(cursor="not-a-cursor")
+    # A cursor the previous release issued (base64 of [created_at, order_id]) still continues.
+    third = made[4]
+    at = third.created_at.ToDatetime().replace(tzinfo=clock.now.tzinfo).isoformat()
+    old = base64.urlsafe_b64encode(json.dumps([at, third.order_id]).encode()).decode()
+    assert await numbers(cursor=old.rstrip("="), limit=2) == [made[3].order_no, made[2].order_no]
     with pytest.raises(InvalidArgument):
         await numbers(limit=500)
     with pytest.raises(InvalidArgument):

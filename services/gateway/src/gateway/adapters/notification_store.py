@@ -54,7 +54,7 @@ def _cursor(row: GwNotification) -> str:
 def _after(cursor: str) -> tuple[datetime, str]:
     """The key a cursor continues after; a bad one is refused on the API's `cursor`."""
     try:
-        key = cursors.decode(cursor, CURSOR_TAG, 2)
+        key = cursors.decode(cursor, CURSOR_TAG, 2, legacy="")  # or a bare [at, id] from before
         if key is not None:
             return datetime.fromisoformat(key[0]), key[1]
     except (InvalidArgument, ValueError):

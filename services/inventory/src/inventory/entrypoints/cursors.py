@@ -1,5 +1,7 @@
 """Inventory's page cursors: the suite's one encoding (chainkit.cursors), each listing with
-its own tag, so a cursor issued by one listing is refused by another."""
+its own tag, so a cursor issued by one listing is refused by another. Cursors of the form
+before it (base64 of "<tag>:" and the key) are still taken, for clients paging across the
+upgrade."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ def encode(key: str, tag: str = SKU_TAG) -> str:
 
 def decode(cursor: str, tag: str = SKU_TAG) -> str:
     """The key to continue after ("" from the start)."""
-    found = cursors.decode(cursor, tag)
+    found = cursors.decode(cursor, tag, legacy=f"{tag}:")
     return found[0] if found else ""
 
 
@@ -31,7 +33,7 @@ def encode_pair(key: tuple[str, str] | None, tag: str) -> str:
 
 
 def decode_pair(cursor: str, tag: str) -> tuple[str, str] | None:
-    found = cursors.decode(cursor, tag, parts=2)
+    found = cursors.decode(cursor, tag, parts=2, legacy=f"{tag}:")
     return (found[0], found[1]) if found else None
 
 
@@ -41,7 +43,7 @@ def encode_movement(movement_id: int) -> str:
 
 
 def decode_movement(cursor: str) -> int:
-    found = cursors.decode(cursor, MOVEMENT_TAG)
+    found = cursors.decode(cursor, MOVEMENT_TAG, legacy=f"{MOVEMENT_TAG}:")
     if not found:
         return 0
     if not found[0].isdigit() or int(found[0]) <= 0:

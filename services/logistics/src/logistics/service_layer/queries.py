@@ -48,7 +48,7 @@ def encode_cursor(shipment: Shipment) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
     """The (created_at, shipment_id) a page continues after; None from the start."""
-    key = cursors.decode(cursor, CURSOR_TAG, parts=2)
+    key = cursors.decode(cursor, CURSOR_TAG, parts=2, legacy="")  # or a bare [at, id] from before
     if key is None:
         return None
     created_at, shipment_id = key

@@ -74,7 +74,7 @@ def encode_store_cursor(store_id: str) -> str:
 
 def store_cursor(cursor: str) -> str:
     """The store id a cursor continues after; InvalidArgument for one we did not issue."""
-    key = cursors.decode(cursor, _STORE_TAG)
+    key = cursors.decode(cursor, _STORE_TAG, legacy="store:")  # or base64("store:<id>") from before
     return key[0] if key else ""
 
 

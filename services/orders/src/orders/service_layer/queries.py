@@ -26,7 +26,7 @@ def encode_cursor(key: PageKey) -> str:
 
 
 def decode_cursor(cursor: str) -> PageKey | None:
-    key = cursors.decode(cursor, ORDERS_TAG, parts=2)
+    key = cursors.decode(cursor, ORDERS_TAG, parts=2, legacy="")  # or a bare [at, id] from before
     if key is None:
         return None
     try:
