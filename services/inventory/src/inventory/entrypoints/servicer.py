@@ -15,6 +15,7 @@ from chainkit.errors import FieldError, InvalidArgument
 from chainkit.grpc_server import each_answered
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from chainstore.inventory.v1 import inventory_pb2_grpc as pb_grpc
+from inventory.adapters.stock_pb import level_pb
 from inventory.domain.model import CURRENCY, ProductPatch
 from inventory.domain.reservation import ReservationState
 from inventory.entrypoints import cursors
@@ -121,7 +122,7 @@ class InventoryServicer(StockOperations, Operations, pb_grpc.InventoryServiceSer
             reference=request.reference,
             actor=request.actor,
         )
-        return pb.ReceiveStockResponse(levels=[tr.level_to_pb(x) for x in levels])
+        return pb.ReceiveStockResponse(levels=[level_pb(x) for x in levels])
 
     async def ListStockLevels(
         self, request: pb.ListStockLevelsRequest, context: Ctx
@@ -133,7 +134,7 @@ class InventoryServicer(StockOperations, Operations, pb_grpc.InventoryServiceSer
             after=cursors.decode_pair(request.page.cursor, cursors.LEVEL_TAG),
             limit=request.page.limit,
         )
-        response = pb.ListStockLevelsResponse(items=[tr.level_to_pb(x) for x in items])
+        response = pb.ListStockLevelsResponse(items=[level_pb(x) for x in items])
         response.page.next_cursor = cursors.encode_pair(last, cursors.LEVEL_TAG)
         return response
 

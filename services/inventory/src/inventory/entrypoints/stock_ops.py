@@ -8,6 +8,7 @@ from typing import TypeAlias
 import grpc
 
 from chainstore.inventory.v1 import inventory_pb2 as pb
+from inventory.adapters.stock_pb import level_pb, suggestion_pb, transfer_pb
 from inventory.domain.transfer import TransferState
 from inventory.entrypoints import cursors
 from inventory.entrypoints import translate as tr
@@ -34,7 +35,7 @@ class StockOperations:
             actor=request.actor,
             adjustment_id=request.adjustment_id,
         )
-        return pb.AdjustStockResponse(level=tr.level_to_pb(level))
+        return pb.AdjustStockResponse(level=level_pb(level))
 
     async def CreateTransfer(self, request: pb.CreateTransferRequest, context: Ctx) -> pb.Transfer:
         done = await transfers.create_transfer(
@@ -45,7 +46,7 @@ class StockOperations:
             lines=tr.lines_from_pb(request.lines),
             actor=request.actor,
         )
-        return tr.transfer_to_pb(done)
+        return transfer_pb(done)
 
     async def ReceiveTransfer(
         self, request: pb.ReceiveTransferRequest, context: Ctx
@@ -57,10 +58,10 @@ class StockOperations:
             receipt_id=request.receipt_id,
             actor=request.actor,
         )
-        return tr.transfer_to_pb(done)
+        return transfer_pb(done)
 
     async def GetTransfer(self, request: pb.GetTransferRequest, context: Ctx) -> pb.Transfer:
-        return tr.transfer_to_pb(await transfers.get_transfer(self._deps, request.transfer_id))
+        return transfer_pb(await transfers.get_transfer(self._deps, request.transfer_id))
 
     async def ListTransfers(
         self, request: pb.ListTransfersRequest, context: Ctx
@@ -73,7 +74,7 @@ class StockOperations:
         found = await transfers.list_transfers(
             self._deps, request.to_location_id, state, request.limit or 50
         )
-        return pb.ListTransfersResponse(items=[tr.transfer_to_pb(t) for t in found])
+        return pb.ListTransfersResponse(items=[transfer_pb(t) for t in found])
 
     async def SetThreshold(self, request: pb.SetThresholdRequest, context: Ctx) -> pb.StockLevel:
         level = await alerts.set_threshold(
@@ -82,7 +83,7 @@ class StockOperations:
             sku=request.sku,
             threshold=request.low_stock_threshold,
         )
-        return tr.level_to_pb(level)
+        return level_pb(level)
 
     async def ListLowStock(
         self, request: pb.ListLowStockRequest, context: Ctx
@@ -97,9 +98,9 @@ class StockOperations:
         out = pb.ListLowStockResponse()
         out.page.next_cursor = cursors.encode_pair(last, cursors.LOW_STOCK_TAG)
         for row in rows:
-            item = out.items.add(level=tr.level_to_pb(row.level))
+            item = out.items.add(level=level_pb(row.level))
             if row.suggestion is not None:
-                item.suggestion.CopyFrom(tr.suggestion_to_pb(row.suggestion))
+                item.suggestion.CopyFrom(suggestion_pb(row.suggestion))
         return out
 
     async def ListMovements(

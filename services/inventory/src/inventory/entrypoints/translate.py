@@ -12,10 +12,7 @@ from chainstore.common.v1.common_pb2 import SkuQty as SkuQtyPb
 from chainstore.inventory.v1 import inventory_pb2 as pb
 from inventory.adapters.stock_pb import (
     allocations_pb,
-    level_pb,
     lines_pb,
-    suggestion_pb,
-    transfer_pb,
 )
 from inventory.domain.geo import Point
 from inventory.domain.ledger import Drift
@@ -45,26 +42,6 @@ def reservation_state(value: int) -> ReservationState | None:
 
 def location_kind(value: int) -> LocationKind | None:
     return _KIND_FROM_PB.get(value)
-
-
-def location_from_pb(msg: pb.Location, kind: LocationKind, share_online: bool) -> Location:
-    has_point = msg.HasField("point")
-    return Location(
-        location_id=msg.location_id,
-        name=msg.name,
-        kind=kind,
-        region=msg.region,
-        city=msg.city,
-        priority=msg.priority,
-        share_online=share_online,
-        lat=msg.point.lat if has_point else None,
-        lon=msg.point.lon if has_point else None,
-        province_code=msg.province_code,
-        province=msg.province,
-        city_code=msg.city_code,
-        district_code=msg.district_code,
-        district=msg.district,
-    )
 
 
 def location_to_pb(loc: Location) -> pb.Location:
@@ -114,12 +91,6 @@ def product_to_pb(p: Product) -> pb.Product:
 
 def lines_from_pb(lines: Iterable[SkuQtyPb]) -> list[SkuQty]:
     return [SkuQty(sku=x.sku, qty=x.qty) for x in lines]
-
-
-# The same messages the events carry (adapters/stock_pb.py).
-level_to_pb = level_pb
-transfer_to_pb = transfer_pb
-suggestion_to_pb = suggestion_pb
 
 
 def point_from_pb(msg: GeoPoint) -> Point:
