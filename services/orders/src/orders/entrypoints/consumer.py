@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chainkit.consumer import EventConsumer
 from chainstore.common.v1.common_pb2 import EventEnvelope
 from orders.adapters.uow import SqlOrdersUnitOfWork
+from orders.domain.events import OrderCancelled, OrderPaid
 from orders.entrypoints import translate_events as t
 from orders.service_layer import analytics, delivery
 
 SHIPMENT_DELIVERED = "logistics.shipment_delivered"
-ORDER_PAID = "orders.paid"
-ORDER_CANCELLED = "orders.cancelled"
 
 DURABLE = "orders-logistics"
 STREAM = "LOGISTICS"
@@ -54,8 +53,8 @@ def analytics_consumer(
         stream=ANALYTICS_STREAM,
         durable=ANALYTICS_DURABLE,
         handlers={
-            ORDER_PAID: paid_handler(business_tz),
-            ORDER_CANCELLED: cancelled_handler(business_tz),
+            OrderPaid.type: paid_handler(business_tz),
+            OrderCancelled.type: cancelled_handler(business_tz),
         },
         uow_factory=uow_factory,
         sessions=sessions,
